@@ -1,0 +1,54 @@
+# Careplane: the single entry point. Needs only python3 and make on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS := $(CURDIR)/.tools
+UV_SYSTEM := $(shell command -v uv 2>/dev/null)
+UV := $(if $(UV_SYSTEM),$(UV_SYSTEM),$(TOOLS)/bin/uv)
+RUN := $(UV) run --frozen
+SVC ?=
+m ?=
+
+.PHONY: help install run test test-fast lint fmt typecheck migrate revision bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(TOOLS)/bin/uv:
+	@echo "uv not found: installing it into $(TOOLS) (project-local, no root needed)"
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv>=0.5"
+
+.venv/.synced: uv.lock pyproject.toml $(wildcard services/*/pyproject.toml) gateway/pyproject.toml | $(UV)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+install: .venv/.synced ## install every piece and the dev tools into .venv
+
+run: install ## start embedded PostgreSQL, migrate, load demo data, start all four pieces
+	$(RUN) python -m careplane_shared.devrun
+
+test: install ## run the whole suite (embedded PostgreSQL unless CAREPLANE_TEST_DATABASE_URL is set)
+	$(RUN) pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: install ## ruff and mypy
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy services/shared/src services/tickets/src services/contracts/src services/notify/src gateway/src
+
+fmt: install ## format and autofix
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+migrate: install ## apply every service's migrations (database URLs from the environment or the embedded server)
+	$(RUN) python -m careplane_shared.devrun migrate
+
+revision: install ## new migration: make revision SVC=tickets m="add tickets"
+	@test -n "$(SVC)" -a -n "$(m)" || (echo 'usage: make revision SVC=tickets m="message"' && exit 2)
+	$(RUN) python -m careplane_shared.devrun revision $(SVC) "$(m)"
+
+bench: install ## run the benchmarks in bench/ and print their figures
+	@for b in bench/*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done
+
+clean: ## remove the virtualenv, tools and local data
+	rm -rf .venv .tools .data

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, Response, status
+
+from careplane_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from careplane_shared.db import DbSession
+from careplane_shared.pagination import Page, PageParamsDep
+from contracts.config import ContractsSettings
+from contracts.identity import service
+from contracts.identity.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    GrantType,
+    TokenResponse,
+    Viewer,
+)
+from contracts.identity.signing import SigningKey
+
+router = APIRouter()
+
+KeyManager = Annotated[
+    Principal, Depends(require_roles(Role.ADMIN, Role.MANAGER, Role.CUSTOMER_ADMIN))
+]
+
+
+def _settings(request: Request) -> ContractsSettings:
+    settings: ContractsSettings = request.app.state.settings
+    return settings
+
+
+def _signing_key(request: Request) -> SigningKey:
+    key: SigningKey = request.app.state.signing_key
+    return key
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(value).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return client_id, secret
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    tags=["auth"],
+    summary="Get an access token (OAuth2 password or client_credentials grant).",
+)
+async def token(
+    request: Request,
+    session: DbSession,
+    grant_type: Annotated[str, Form()],
+    username: Annotated[str | None, Form()] = None,
+    password: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+    scope: Annotated[str | None, Form()] = None,
+) -> TokenResponse:
+    """Form-encoded, as OAuth2 clients send it. `password`: `username` is the email of a
+    staff user or a customer contact. `client_credentials`: `client_id` and `client_secret`
+    of an API key, in the form or as HTTP Basic. Tokens are EdDSA-signed JWTs, short-lived;
+    verify them against `/.well-known/jwks.json`."""
+    settings, key = _settings(request), _signing_key(request)
+    if grant_type == GrantType.PASSWORD:
+        if not username or not password:
+            raise service.InvalidGrant("username and password are required.")
+        return await service.password_grant(
+            session, settings, key, username=username, password=password
+        )
+    if grant_type == GrantType.CLIENT_CREDENTIALS:
+        if not client_id or client_secret is None:
+            basic = _basic_credentials(request)
+            if basic is None:
+                raise service.InvalidClient("client_id and client_secret are required.")
+            client_id, client_secret = basic
+        return await service.client_credentials_grant(
+            session, settings, key, client_id=client_id, client_secret=client_secret
+        )
+    raise service.UnsupportedGrantType()
+
+
+@router.get("/.well-known/jwks.json", tags=["auth"], summary="Public keys that verify our tokens.")
+async def jwks(request: Request, response: Response) -> dict[str, Any]:
+    response.headers["cache-control"] = "public, max-age=300"
+    return _signing_key(request).jwks
+
+
+@router.get("/v1/me", response_model=Viewer, tags=["auth"], summary="The signed-in caller.")
+async def me(session: DbSession, principal: CurrentPrincipal) -> Viewer:
+    """Staff user, customer contact, integration or service account behind the token."""
+    return await service.viewer(session, principal)
+
+
+@router.post(
+    "/v1/api-keys",
+    response_model=ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    tags=["api keys"],
+    summary="Create an API key; its secret is shown only in this answer.",
+)
+async def create_api_key(
+    session: DbSession, principal: KeyManager, body: ApiKeyCreate
+) -> ApiKeyCreated:
+    """Administrators and managers create integration keys (administrators also service keys);
+    a customer administrator creates integration keys limited to its own customer."""
+    api_key, secret = await service.create_api_key(session, principal, body)
+    return ApiKeyCreated(**ApiKeyRead.model_validate(api_key).model_dump(), client_secret=secret)
+
+
+@router.get(
+    "/v1/api-keys", response_model=Page[ApiKeyRead], tags=["api keys"], summary="List API keys."
+)
+async def list_api_keys(
+    session: DbSession, principal: KeyManager, page: PageParamsDep
+) -> Page[ApiKeyRead]:
+    """Newest first. A customer administrator sees its own customer's keys only."""
+    items, total = await service.list_api_keys(
+        session, principal, limit=page.limit, offset=page.offset
+    )
+    return Page(
+        items=[ApiKeyRead.model_validate(k) for k in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.delete(
+    "/v1/api-keys/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["api keys"],
+    summary="Revoke an API key.",
+)
+async def revoke_api_key(session: DbSession, principal: KeyManager, key_id: uuid.UUID) -> Response:
+    """Tokens already issued for the key stay valid until they expire (minutes)."""
+    await service.revoke_api_key(session, principal, key_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

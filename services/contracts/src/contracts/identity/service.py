@@ -1,0 +1,227 @@
+"""Who may sign in, with what role, and the API keys integrations use."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careplane_shared.auth import Principal, Role
+from careplane_shared.errors import CareplaneError, Forbidden, NotFound, ValidationFailed
+from contracts.config import ContractsSettings
+from contracts.identity import repository
+from contracts.identity.schemas import ApiKeyCreate, ApiKeyRole, TokenResponse, Viewer
+from contracts.identity.secrets import (
+    hash_secret,
+    new_client_id,
+    new_client_secret,
+    secret_matches,
+    verify_password,
+)
+from contracts.identity.signing import SigningKey, access_token_claims
+from contracts.models import ApiKey
+
+
+class InvalidGrant(CareplaneError):
+    status_code = 400
+    code = "INVALID_GRANT"
+    message = "The email or password is not correct."
+
+
+class InvalidClient(CareplaneError):
+    status_code = 401
+    code = "INVALID_CLIENT"
+    message = "The client id or secret is not correct."
+
+
+class UnsupportedGrantType(CareplaneError):
+    status_code = 400
+    code = "UNSUPPORTED_GRANT_TYPE"
+    message = "Use grant_type password or client_credentials."
+
+
+class ApiKeyNotFound(NotFound):
+    code = "API_KEY_NOT_FOUND"
+    message = "No such API key."
+
+
+def _issue(
+    settings: ContractsSettings,
+    key: SigningKey,
+    *,
+    subject: str,
+    role: str,
+    customer_id: uuid.UUID | None,
+    email: str | None,
+    scopes: Sequence[str] = (),
+) -> TokenResponse:
+    claims = access_token_claims(
+        settings,
+        subject=subject,
+        role=role,
+        customer_id=customer_id,
+        email=email,
+        scopes=list(scopes),
+    )
+    return TokenResponse(
+        access_token=key.sign(claims), expires_in=settings.access_token_ttl_seconds
+    )
+
+
+async def password_grant(
+    session: AsyncSession,
+    settings: ContractsSettings,
+    key: SigningKey,
+    *,
+    username: str,
+    password: str,
+) -> TokenResponse:
+    staff = await repository.staff_by_email(session, username)
+    if staff is not None:
+        if not (await verify_password(staff.password_hash, password)) or not staff.active:
+            raise InvalidGrant()
+        return _issue(
+            settings,
+            key,
+            subject=str(staff.id),
+            role=staff.role,
+            customer_id=None,
+            email=staff.email,
+        )
+    found = await repository.contact_by_email(session, username)
+    contact = found[0] if found else None
+    if not await verify_password(contact.password_hash if contact else None, password):
+        raise InvalidGrant()
+    assert contact is not None
+    if not contact.active:
+        raise InvalidGrant()
+    role = Role.CUSTOMER_ADMIN if contact.is_admin else Role.CONTACT
+    return _issue(
+        settings,
+        key,
+        subject=str(contact.id),
+        role=role.value,
+        customer_id=contact.customer_id,
+        email=contact.email,
+    )
+
+
+async def client_credentials_grant(
+    session: AsyncSession,
+    settings: ContractsSettings,
+    key: SigningKey,
+    *,
+    client_id: str,
+    client_secret: str,
+) -> TokenResponse:
+    api_key = await repository.api_key_by_client_id(session, client_id)
+    if api_key is None or api_key.revoked_at is not None:
+        raise InvalidClient()
+    if not secret_matches(api_key.secret_hash, client_secret):
+        raise InvalidClient()
+    await repository.touch_api_key(session, api_key.id)
+    return _issue(
+        settings,
+        key,
+        subject=api_key.client_id,
+        role=api_key.role,
+        customer_id=api_key.customer_id,
+        email=None,
+        scopes=api_key.scopes,
+    )
+
+
+async def viewer(session: AsyncSession, principal: Principal) -> Viewer:
+    """The caller as the gateway's ``me`` shows it."""
+    if principal.role in (Role.INTEGRATION, Role.SERVICE):
+        api_key = await repository.api_key_by_client_id(session, principal.subject)
+        return Viewer(
+            id=str(api_key.id) if api_key else principal.subject,
+            email=principal.email or principal.subject,
+            name=api_key.name if api_key else None,
+            role=principal.role.value,
+            customer_id=principal.customer_id,
+        )
+    try:
+        subject = uuid.UUID(principal.subject)
+    except ValueError as exc:
+        raise NotFound("The signed-in account no longer exists.", code="ACCOUNT_NOT_FOUND") from exc
+    if principal.is_staff:
+        staff = await repository.staff_by_id(session, subject)
+        if staff is not None:
+            return Viewer(id=str(staff.id), email=staff.email, name=staff.name, role=staff.role)
+    else:
+        contact = await repository.contact_by_id(session, subject)
+        if contact is not None:
+            return Viewer(
+                id=str(contact.id),
+                email=contact.email,
+                name=contact.name,
+                role=principal.role.value,
+                customer_id=contact.customer_id,
+            )
+    raise NotFound("The signed-in account no longer exists.", code="ACCOUNT_NOT_FOUND")
+
+
+async def create_api_key(
+    session: AsyncSession, principal: Principal, data: ApiKeyCreate
+) -> tuple[ApiKey, str]:
+    customer_id = data.customer_id
+    if principal.is_customer:
+        # A customer administrator creates integration keys for its own customer only.
+        if data.role is not ApiKeyRole.INTEGRATION:
+            raise Forbidden("Customers may create integration keys only.", code="ROLE_FORBIDDEN")
+        if customer_id is not None and customer_id != principal.customer_id:
+            raise Forbidden(
+                "A key can only be created for your own customer.", code="TENANT_FORBIDDEN"
+            )
+        customer_id = principal.customer_id
+    elif data.role is ApiKeyRole.SERVICE and principal.role is not Role.ADMIN:
+        raise Forbidden("Only administrators create service keys.", code="ROLE_FORBIDDEN")
+    if data.role is ApiKeyRole.SERVICE and customer_id is not None:
+        raise ValidationFailed(
+            "A service key cannot be limited to a customer.", code="API_KEY_INVALID"
+        )
+    secret = new_client_secret()
+    api_key = ApiKey(
+        id=uuid.uuid4(),
+        client_id=new_client_id(),
+        name=data.name,
+        role=data.role.value,
+        scopes=sorted(set(data.scopes)),
+        customer_id=customer_id,
+        secret_hash=hash_secret(secret),
+        created_by=principal.email or principal.subject,
+        created_at=datetime.now(UTC),
+    )
+    session.add(api_key)
+    await session.flush()
+    return api_key, secret
+
+
+async def list_api_keys(
+    session: AsyncSession, principal: Principal, *, limit: int, offset: int
+) -> tuple[Sequence[ApiKey], int]:
+    customer_id = principal.customer_id if principal.is_customer else None
+    return await repository.list_api_keys(
+        session, customer_id=customer_id, limit=limit, offset=offset
+    )
+
+
+async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: uuid.UUID) -> None:
+    api_key = await repository.api_key_by_id(session, key_id)
+    if api_key is None or not principal.can_access_customer(api_key.customer_id):
+        raise ApiKeyNotFound()
+    if api_key.revoked_at is None:
+        api_key.revoked_at = datetime.now(UTC)
+        await session.flush()
+
+
+async def sync_service_clients(session: AsyncSession, settings: ContractsSettings) -> None:
+    """Makes the configured service accounts exist with their current secrets."""
+    for client_id, secret in settings.service_clients.items():
+        await repository.upsert_service_client(
+            session, client_id=client_id, secret_hash=hash_secret(secret)
+        )

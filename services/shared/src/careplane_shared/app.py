@@ -1,0 +1,149 @@
+"""The application factory every piece builds on: middleware, errors, health, metrics, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Table
+
+from careplane_shared.auth import RemoteJWKS, TokenVerifier
+from careplane_shared.db import create_database
+from careplane_shared.errors import error_response, install_error_handlers
+from careplane_shared.events import OutboxRelay
+from careplane_shared.http import ClientCredentialsAuth, create_http_client
+from careplane_shared.idempotency import IdempotentReplay, replay_handler
+from careplane_shared.logging import configure_logging
+from careplane_shared.observability import RequestContextMiddleware, metrics_endpoint
+from careplane_shared.settings import BaseServiceSettings, DatabaseSettings
+
+log = structlog.get_logger(__name__)
+
+ServiceLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+class BackgroundWorkers:
+    """Long-running loops owned by the app (outbox relay, timers); stopped on shutdown."""
+
+    def __init__(self) -> None:
+        self.stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self, name: str, loop: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
+        self._tasks.append(asyncio.create_task(loop(self.stop), name=name))
+
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        self.stop.set()
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(self._tasks, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+def create_service_app(
+    settings: BaseServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    lifespan: ServiceLifespan | None = None,
+    version: str = "0.1.0",
+) -> FastAPI:
+    """Builds a piece's app. ``lifespan`` runs inside the shared one, after the engine,
+    the JWKS client and the token verifier exist (it may replace the verifier)."""
+
+    @asynccontextmanager
+    async def shared_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level, settings.log_json)
+        app.state.settings = settings
+        app.state.workers = BackgroundWorkers()
+        if isinstance(settings, DatabaseSettings) and not hasattr(app.state, "database"):
+            app.state.database = create_database(settings)
+        jwks_client = create_http_client(settings)
+        if not hasattr(app.state, "token_verifier"):
+            app.state.token_verifier = TokenVerifier(
+                RemoteJWKS(settings.jwks_url, jwks_client, settings.jwks_cache_seconds),
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+            )
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    log.info("started", service=settings.service_name, env=settings.env.value)
+                    yield
+        finally:
+            await app.state.workers.shutdown()
+            await jwks_client.aclose()
+            database = getattr(app.state, "database", None)
+            if database is not None:
+                await database.dispose()
+            log.info("stopped", service=settings.service_name)
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=shared_lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.add_exception_handler(IdempotentReplay, replay_handler)
+    app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process is up.")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get(
+        "/readyz", tags=["health"], summary="Readiness: the process can serve (database reachable)."
+    )
+    async def readyz(request: Request) -> JSONResponse:
+        database = getattr(request.app.state, "database", None)
+        if database is not None:
+            try:
+                await asyncio.wait_for(database.ping(), timeout=2.0)
+            except Exception as exc:
+                log.warning("not_ready", error=repr(exc))
+                return error_response(503, "NOT_READY", "The database is not reachable.")
+        return JSONResponse({"status": "ready", "service": settings.service_name})
+
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def start_outbox_relay(app: FastAPI, settings: DatabaseSettings, table: Table) -> None:
+    """Runs this service's outbox relay inside the process (dev; production may run it apart)."""
+    client = create_http_client(
+        settings,
+        auth=ClientCredentialsAuth(settings.token_url, settings.client_id, settings.client_secret),
+    )
+    relay = OutboxRelay(
+        app.state.database.sessionmaker,
+        table,
+        client,
+        settings.outbox_targets,
+        batch_size=settings.outbox_batch_size,
+        lease_seconds=settings.outbox_lease_seconds,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+
+    async def run(stop: asyncio.Event) -> None:
+        try:
+            await relay.run_forever(stop)
+        finally:
+            await client.aclose()
+
+    app.state.workers.start("outbox-relay", run)

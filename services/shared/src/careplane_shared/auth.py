@@ -1,0 +1,243 @@
+"""Token verification and the role and tenant dependencies every service uses.
+
+Tokens are short-lived JWTs signed with EdDSA by contracts (or by an external OIDC
+provider: issuer, audience and JWKS URL are configuration). Each service verifies
+them itself against a cached JWKS; nothing is trusted from a header but the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from careplane_shared.errors import Forbidden, NotFound, ServiceUnavailable, Unauthenticated
+
+
+class Role(StrEnum):
+    ADMIN = "ADMIN"
+    MANAGER = "MANAGER"
+    AGENT = "AGENT"
+    CUSTOMER_ADMIN = "CUSTOMER_ADMIN"
+    CONTACT = "CONTACT"
+    INTEGRATION = "INTEGRATION"
+    SERVICE = "SERVICE"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
+CUSTOMER_ROLES = frozenset({Role.CUSTOMER_ADMIN, Role.CONTACT})
+ALGORITHMS = ["EdDSA"]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the verified claims of the bearer token."""
+
+    subject: str
+    role: Role
+    customer_id: uuid.UUID | None = None
+    email: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    token: str = field(default="", repr=False)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role in CUSTOMER_ROLES
+
+    @property
+    def is_service(self) -> bool:
+        return self.role is Role.SERVICE
+
+    def can_access_customer(self, customer_id: uuid.UUID | None) -> bool:
+        """Staff, services and unscoped integrations see every customer; others only their own."""
+        if self.customer_id is None:
+            return not self.is_customer
+        return customer_id == self.customer_id
+
+    def ensure_customer_access(self, customer_id: uuid.UUID | None) -> None:
+        if not self.can_access_customer(customer_id):
+            # 404, not 403: another customer's records must not even be confirmed to exist.
+            raise NotFound()
+
+
+class KeySource:
+    """Where verification keys come from."""
+
+    async def key_for(self, kid: str | None) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class StaticKeySource(KeySource):
+    """Keys known in-process (contracts verifying its own tokens, tests)."""
+
+    def __init__(self, jwks: dict[str, Any]) -> None:
+        self._keys = {k.get("kid"): jwt.PyJWK(k) for k in jwks["keys"]}
+
+    async def key_for(self, kid: str | None) -> Any:
+        key = self._keys.get(kid) or (next(iter(self._keys.values())) if kid is None else None)
+        if key is None:
+            raise Unauthenticated("The token was signed with an unknown key.", code="TOKEN_INVALID")
+        return key
+
+
+class RemoteJWKS(KeySource):
+    """A JWKS fetched over HTTP and cached; refetched at most every few seconds on an unknown kid."""
+
+    def __init__(self, url: str, client: httpx.AsyncClient, cache_seconds: int = 300) -> None:
+        self._url = url
+        self._client = client
+        self._cache_seconds = cache_seconds
+        self._keys: dict[str | None, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _refresh(self, *, force: bool) -> None:
+        async with self._lock:
+            age = time.monotonic() - self._fetched_at
+            if self._keys and (age < 5 or (not force and age < self._cache_seconds)):
+                return
+            try:
+                response = await self._client.get(self._url)
+                response.raise_for_status()
+                jwks = response.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                if self._keys:
+                    return  # keep serving the keys we have
+                raise ServiceUnavailable(
+                    "The token keys could not be fetched.", code="JWKS_UNAVAILABLE"
+                ) from exc
+            self._keys = {k.get("kid"): jwt.PyJWK(k) for k in jwks.get("keys", [])}
+            self._fetched_at = time.monotonic()
+
+    async def key_for(self, kid: str | None) -> Any:
+        expired = time.monotonic() - self._fetched_at >= self._cache_seconds
+        if not self._keys or expired:
+            await self._refresh(force=False)
+        if kid not in self._keys:
+            await self._refresh(force=True)
+        key = self._keys.get(kid)
+        if key is None:
+            raise Unauthenticated("The token was signed with an unknown key.", code="TOKEN_INVALID")
+        return key
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        issuer: str,
+        audience: str,
+        role_claim: str = "role",
+        customer_claim: str = "customer_id",
+        leeway_seconds: int = 30,
+    ) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.role_claim = role_claim
+        self.customer_claim = customer_claim
+        self.leeway = leeway_seconds
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("The bearer token is malformed.", code="TOKEN_INVALID") from exc
+        if header.get("alg") not in ALGORITHMS:
+            raise Unauthenticated("The token's algorithm is not accepted.", code="TOKEN_INVALID")
+        key = await self.keys.key_for(header.get("kid"))
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthenticated("The bearer token has expired.", code="TOKEN_EXPIRED") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("The bearer token is not valid.", code="TOKEN_INVALID") from exc
+        return principal_from_claims(claims, token, self.role_claim, self.customer_claim)
+
+
+def principal_from_claims(
+    claims: dict[str, Any],
+    token: str,
+    role_claim: str = "role",
+    customer_claim: str = "customer_id",
+) -> Principal:
+    try:
+        role = Role(str(claims.get(role_claim, "")).upper())
+        raw_customer = claims.get(customer_claim)
+        customer_id = uuid.UUID(str(raw_customer)) if raw_customer else None
+    except ValueError as exc:
+        raise Unauthenticated("The token's claims are not valid.", code="TOKEN_INVALID") from exc
+    if role in CUSTOMER_ROLES and customer_id is None:
+        raise Unauthenticated("A customer token must name its customer.", code="TOKEN_INVALID")
+    scope = claims.get("scope") or ""
+    return Principal(
+        subject=str(claims["sub"]),
+        role=role,
+        customer_id=customer_id,
+        email=claims.get("email"),
+        scopes=frozenset(scope.split()),
+        token=token,
+    )
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token.")
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated()
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return await verifier.verify(credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role | Iterable[Role]) -> Callable[..., Any]:
+    """A dependency that lets only the given roles through (403 otherwise)."""
+    allowed: set[Role] = set()
+    for role in roles:
+        if isinstance(role, Role):
+            allowed.add(role)
+        else:
+            allowed.update(role)
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(
+                "Your role may not do this.",
+                code="ROLE_FORBIDDEN",
+                details={"role": principal.role.value, "allowed": sorted(r.value for r in allowed)},
+            )
+        return principal
+
+    return dependency
+
+
+StaffPrincipal = Annotated[Principal, Depends(require_roles(STAFF_ROLES))]
+ServicePrincipal = Annotated[Principal, Depends(require_roles(Role.SERVICE))]

@@ -1,0 +1,90 @@
+"""Settings base shared by every piece: one prefix per service, safe defaults for dev only."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_PREFIX = "dev-insecure-"
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+def dev_secret(name: str) -> str:
+    """A well-known secret that only the dev and test profiles accept."""
+    return f"{DEV_SECRET_PREFIX}{name}"
+
+
+class BaseServiceSettings(BaseSettings):
+    """Fields every piece has. Subclasses set ``model_config`` with their env prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREPLANE_", extra="ignore")
+
+    service_name: str = "careplane"
+    env: Environment = Environment.DEV
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # Token verification: our own issuer by default, an external OIDC provider by config.
+    jwt_issuer: str = "careplane"
+    jwt_audience: str = "careplane"
+    jwks_url: str = "http://127.0.0.1:8002/.well-known/jwks.json"
+    jwks_cache_seconds: int = 300
+
+    # This piece's own identity when it calls the others (OAuth2 client_credentials).
+    client_id: str = ""
+    client_secret: str = ""
+    token_url: str = "http://127.0.0.1:8002/auth/token"
+
+    http_timeout_seconds: float = 5.0
+    http_connect_timeout_seconds: float = 2.0
+    http_retries: int = 2
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env in (Environment.DEV, Environment.TEST)
+
+    def secret_fields(self) -> dict[str, str]:
+        """Secrets that must not keep a dev default outside dev; subclasses extend it."""
+        return {"client_secret": self.client_secret}
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Self:
+        if self.is_dev:
+            return self
+        weak = [name for name, value in self.secret_fields().items() if _is_default_secret(value)]
+        if weak:
+            raise ValueError(
+                f"{', '.join(sorted(weak))} must be set to a real secret when env={self.env.value}"
+            )
+        return self
+
+
+class DatabaseSettings(BaseServiceSettings):
+    """A service that owns a PostgreSQL database."""
+
+    database_url: str = Field(
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/careplane",
+        description="SQLAlchemy URL of this service's own database (asyncpg driver).",
+    )
+    database_pool_size: int = 10
+    database_max_overflow: int = 10
+    database_echo: bool = False
+
+    # Transactional outbox: where this service's events go (inbox URLs of the others).
+    outbox_targets: dict[str, str] = Field(default_factory=dict)
+    outbox_batch_size: int = 50
+    outbox_lease_seconds: int = 30
+    outbox_poll_seconds: float = 0.5
+    run_workers: bool = True
+
+
+def _is_default_secret(value: str) -> bool:
+    return not value or value.startswith(DEV_SECRET_PREFIX)

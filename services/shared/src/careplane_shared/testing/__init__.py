@@ -1,0 +1,117 @@
+"""Test helpers for every piece: real PostgreSQL, rolled-back transactions, in-process apps.
+
+The pytest plugin (``careplane_shared.testing.plugin``) provisions the server; these
+helpers build on it from each service's ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+
+from careplane_shared.auth import Role, StaticKeySource, TokenVerifier
+from careplane_shared.db import Database
+
+
+@asynccontextmanager
+async def rolled_back_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside a transaction that is rolled back at the end of the test."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            if transaction.is_active:
+                await transaction.rollback()
+
+
+@asynccontextmanager
+async def running_app(
+    app: FastAPI, connection: AsyncConnection | None = None
+) -> AsyncIterator[FastAPI]:
+    """Runs the app's real lifespan; with ``connection``, every request's transaction
+    becomes a savepoint inside the test's own transaction, so the test sees the data
+    and nothing outlives it."""
+    async with app.router.lifespan_context(app):
+        if connection is not None:
+            app.state.database = Database(
+                connection.engine,  # type: ignore[arg-type]
+                async_sessionmaker(
+                    bind=connection,
+                    expire_on_commit=False,
+                    join_transaction_mode="create_savepoint",
+                ),
+            )
+        yield app
+
+
+@asynccontextmanager
+async def asgi_client(
+    app: FastAPI, base_url: str = "http://testserver", **kwargs: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=base_url, **kwargs) as client:
+        yield client
+
+
+class TokenMinter:
+    """An issuer of our own for tests of a service in isolation (the external-OIDC path):
+    its keys go into the service's verifier, its tokens carry whatever claims a test needs."""
+
+    def __init__(self, issuer: str = "careplane-test", audience: str = "careplane") -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.private_key = Ed25519PrivateKey.generate()
+        self.kid = uuid.uuid4().hex
+        raw = self.private_key.public_key().public_bytes_raw()
+        self.jwks = {
+            "keys": [
+                {
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "x": base64.urlsafe_b64encode(raw).rstrip(b"=").decode(),
+                    "kid": self.kid,
+                    "alg": "EdDSA",
+                    "use": "sig",
+                }
+            ]
+        }
+
+    def verifier(self) -> TokenVerifier:
+        return TokenVerifier(StaticKeySource(self.jwks), issuer=self.issuer, audience=self.audience)
+
+    def mint(
+        self,
+        role: Role | str,
+        *,
+        subject: str | None = None,
+        customer_id: uuid.UUID | str | None = None,
+        ttl: int = 300,
+        **claims: Any,
+    ) -> str:
+        now = int(time.time())
+        payload: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject or str(uuid.uuid4()),
+            "iat": now,
+            "exp": now + ttl,
+            "role": str(role),
+            **claims,
+        }
+        if customer_id is not None:
+            payload["customer_id"] = str(customer_id)
+        return jwt.encode(payload, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})
+
+    def headers(self, role: Role | str, **kwargs: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.mint(role, **kwargs)}"}

@@ -1,0 +1,89 @@
+"""pytest plugin: a real PostgreSQL for the whole run, one migrated database per service per worker.
+
+The server comes from ``CAREPLANE_TEST_DATABASE_URL`` (any PostgreSQL the tests may
+create databases on) or, when that is unset, an embedded server under
+``.data/test-pg`` started by the controlling process and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from careplane_shared.migrations import upgrade
+
+ENV_URL = "CAREPLANE_TEST_DATABASE_URL"
+_EMBEDDED_KEY = pytest.StashKey[object]()
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _is_worker(config) or os.environ.get(ENV_URL):
+        return
+    from careplane_shared.embedded_pg import EmbeddedPostgres
+
+    server = EmbeddedPostgres(Path(config.rootpath) / ".data" / "test-pg", fast_unsafe=True)
+    os.environ[ENV_URL] = server.start()
+    config.stash[_EMBEDDED_KEY] = server
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_EMBEDDED_KEY, None)
+    if server is not None:
+        os.environ.pop(ENV_URL, None)
+        server.stop()  # type: ignore[attr-defined]
+
+
+def admin_dsn() -> str:
+    """A plain libpq URL of the test server's maintenance database."""
+    url = make_url(os.environ[ENV_URL]).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def database_url(name: str, driver: str = "postgresql+asyncpg") -> str:
+    url = make_url(os.environ[ENV_URL]).set(drivername=driver, database=name)
+    return url.render_as_string(hide_password=False)
+
+
+async def recreate_database(name: str) -> None:
+    connection = await asyncpg.connect(admin_dsn())
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+ProvisionDatabase = Callable[[str, Path], Awaitable[str]]
+
+
+@pytest.fixture(scope="session")
+def worker_id_suffix(request: pytest.FixtureRequest) -> str:
+    workerinput = getattr(request.config, "workerinput", None)
+    return workerinput["workerid"] if workerinput else "main"
+
+
+@pytest.fixture(scope="session")
+def provision_database(worker_id_suffix: str) -> ProvisionDatabase:
+    """``await provision_database("tickets", SERVICE_DIR)`` → URL of a fresh, migrated database."""
+    cache: dict[str, str] = {}
+
+    async def provision(service: str, service_dir: Path) -> str:
+        if service not in cache:
+            name = f"test_{service}_{worker_id_suffix}"
+            await recreate_database(name)
+            url = database_url(name)
+            await asyncio.to_thread(upgrade, service_dir, url)
+            cache[service] = url
+        return cache[service]
+
+    return provision

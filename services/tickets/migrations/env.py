@@ -1,0 +1,4 @@
+from careplane_shared.migrations import run_env
+from tickets.models import Base
+
+run_env(Base.metadata, "TICKETS_DATABASE_URL")

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from careplane_shared.settings import DatabaseSettings, dev_secret
+
+
+class TicketsSettings(DatabaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TICKETS_", extra="ignore")
+
+    service_name: str = "tickets"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/careplane_tickets"
+    client_id: str = "svc-tickets"
+    client_secret: str = dev_secret("svc-tickets")
+    contracts_url: str = "http://127.0.0.1:8002"
+    outbox_targets: dict[str, str] = Field(
+        default_factory=lambda: {
+            "contracts": "http://127.0.0.1:8002/v1/events",
+            "notify": "http://127.0.0.1:8003/v1/events",
+        }
+    )
