@@ -67,3 +67,25 @@ async def app(
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(app) as client:
         yield client
+
+
+@pytest.fixture
+async def staff(session: AsyncSession) -> dict[str, str]:
+    """The demo staff accounts (password ``careplane``), inside the test's transaction."""
+    from contracts.seed import STAFF, seed_staff
+
+    await seed_staff(session)
+    await session.commit()
+    return {role: email for email, _, role in STAFF}
+
+
+async def token_for(client: httpx.AsyncClient, email: str, password: str = "careplane") -> str:
+    response = await client.post(
+        "/auth/token", data={"grant_type": "password", "username": email, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -26,7 +26,7 @@ STAFF = [
 DEMO_ACCOUNTS: list[tuple[str, str]] = [(email, role.lower()) for email, _, role in STAFF]
 
 
-async def _seed_staff(session: AsyncSession) -> None:
+async def seed_staff(session: AsyncSession) -> None:
     password_hash: str | None = None
     for email, name, role in STAFF:
         exists = await session.scalar(
@@ -46,7 +46,7 @@ async def seed(database_url: str) -> None:
     engine = create_async_engine(database_url)
     try:
         async with async_sessionmaker(engine)() as session, session.begin():
-            await _seed_staff(session)
+            await seed_staff(session)
     finally:
         await engine.dispose()
 

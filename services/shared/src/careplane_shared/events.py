@@ -38,6 +38,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from careplane_shared.auth import ServicePrincipal
+from careplane_shared.db import DbSession
+
 log = structlog.get_logger(__name__)
 
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
@@ -322,9 +325,6 @@ class InboxAck(BaseModel):
 
 def inbox_router(inbox: Inbox) -> APIRouter:
     """``POST /v1/events`` for a service: only other services (role SERVICE) may post."""
-    from careplane_shared.auth import ServicePrincipal
-    from careplane_shared.db import DbSession
-
     router = APIRouter(tags=["events"])
 
     @router.post(

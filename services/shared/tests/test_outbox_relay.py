@@ -1,0 +1,160 @@
+"""The outbox relay against a real receiving service, with failures and crashed workers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from careplane_shared.auth import Role
+from careplane_shared.events import Outbox, OutboxRelay
+from careplane_shared.testing import asgi_client, running_app
+from notify.config import NotifySettings
+from notify.main import create_app as create_notify_app
+from notify.models import inbox_events
+from tickets.models import outbox_events
+
+
+class FlakyTransport(httpx.AsyncBaseTransport):
+    """Answers every other request with a 503 before it reaches the receiver."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.counter = itertools.count()
+        self.failed = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if next(self.counter) % 2 == 0:
+            self.failed += 1
+            return httpx.Response(503, json={"error": {"code": "SERVICE_UNAVAILABLE"}})
+        return await self.inner.handle_async_request(request)
+
+
+async def _receiver(shared_db_url, minter):
+    settings = NotifySettings(
+        env="test", database_url=shared_db_url, run_workers=False, log_json=False
+    )
+    app = create_notify_app(settings)
+    app.state.token_verifier = minter.verifier()
+    return app
+
+
+async def test_every_event_arrives_exactly_once_despite_failures(
+    shared_engine, shared_db_url, minter
+):
+    maker = async_sessionmaker(shared_engine, expire_on_commit=False)
+    outbox = Outbox(
+        outbox_events, source="tickets", destinations={"notify": "http://notify/v1/events"}
+    )
+    async with maker() as session, session.begin():
+        emitted = [
+            await outbox.emit(session, "ticket.opened", {"n": n}, subject=f"CS-{n}")
+            for n in range(20)
+        ]
+
+    receiver = await _receiver(shared_db_url, minter)
+    async with running_app(receiver):
+        flaky = FlakyTransport(httpx.ASGITransport(app=receiver))
+        headers = minter.headers(Role.SERVICE, subject="svc-tickets")
+        async with httpx.AsyncClient(transport=flaky, headers=headers) as client:
+            relay = OutboxRelay(
+                maker, outbox_events, client, outbox.destinations, batch_size=7, lease_seconds=30
+            )
+            for _ in range(30):
+                await relay.run_once()
+                async with maker() as session:
+                    # Pull retries forward instead of sleeping through the backoff.
+                    await session.execute(
+                        outbox_events.update()
+                        .where(outbox_events.c.delivered_at.is_(None))
+                        .values(available_at=func.now())
+                    )
+                    await session.commit()
+                    pending = await session.scalar(
+                        select(func.count()).where(outbox_events.c.delivered_at.is_(None))
+                    )
+                if pending == 0:
+                    break
+
+    assert flaky.failed > 0
+    async with maker() as session:
+        received = (await session.execute(select(inbox_events.c.id, inbox_events.c.source))).all()
+        attempts = (await session.execute(select(outbox_events.c.attempts))).scalars().all()
+    assert sorted(r.id for r in received) == sorted(e.id for e in emitted)
+    assert {r.source for r in received} == {"tickets"}
+    assert max(attempts) >= 2
+
+
+async def test_a_crashed_relay_loses_nothing(shared_engine, shared_db_url, minter):
+    maker = async_sessionmaker(shared_engine, expire_on_commit=False)
+    outbox = Outbox(
+        outbox_events, source="tickets", destinations={"notify": "http://notify/v1/events"}
+    )
+    async with maker() as session, session.begin():
+        event = await outbox.emit(session, "ticket.closed", {"ticket_id": str(uuid.uuid4())})
+
+    receiver = await _receiver(shared_db_url, minter)
+    async with (
+        running_app(receiver),
+        asgi_client(
+            receiver, headers=minter.headers(Role.SERVICE, subject="svc-tickets")
+        ) as client,
+    ):
+        crashed = OutboxRelay(maker, outbox_events, client, outbox.destinations, lease_seconds=1)
+        claimed = await crashed._claim()  # claims, then "dies" before delivering
+        assert [row.id for row in claimed] == [uuid.UUID(event.id)]
+
+        survivor = OutboxRelay(maker, outbox_events, client, outbox.destinations, lease_seconds=1)
+        assert await survivor.run_once() == 0  # the lease still holds
+        await asyncio.sleep(1.2)
+        assert await survivor.run_once() == 1
+
+        # The dead worker waking up late cannot overwrite the survivor's result.
+        await crashed._record([(claimed[0], "late failure")])
+
+    async with maker() as session:
+        row = (await session.execute(select(outbox_events))).one()
+        received = await session.scalar(select(func.count()).select_from(inbox_events))
+    assert row.delivered_at is not None and row.last_error is None
+    assert received == 1
+
+
+async def test_concurrent_relays_never_deliver_one_row_twice(shared_engine, shared_db_url, minter):
+    maker = async_sessionmaker(shared_engine, expire_on_commit=False)
+    outbox = Outbox(
+        outbox_events, source="tickets", destinations={"notify": "http://notify/v1/events"}
+    )
+    async with maker() as session, session.begin():
+        for n in range(60):
+            await outbox.emit(session, "ticket.replied", {"n": n})
+
+    posts: list[str] = []
+    receiver = await _receiver(shared_db_url, minter)
+
+    class CountingTransport(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.ASGITransport(app=receiver)
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            posts.append(request.headers["idempotency-key"])
+            return await self.inner.handle_async_request(request)
+
+    async with (
+        running_app(receiver),
+        httpx.AsyncClient(
+            transport=CountingTransport(), headers=minter.headers(Role.SERVICE)
+        ) as client,
+    ):
+        relays = [
+            OutboxRelay(maker, outbox_events, client, outbox.destinations, batch_size=5)
+            for _ in range(4)
+        ]
+        for _ in range(10):
+            await asyncio.gather(*(relay.run_once() for relay in relays))
+
+    assert len(posts) == 60
+    assert len(set(posts)) == 60

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from careplane_shared.app import create_service_app
+from careplane_shared.errors import Conflict
+from careplane_shared.settings import BaseServiceSettings, dev_secret
+
+
+def test_default_secrets_are_refused_outside_dev():
+    BaseServiceSettings(env="dev", client_secret=dev_secret("x"))
+    BaseServiceSettings(env="test", client_secret="")
+    with pytest.raises(ValidationError, match="client_secret"):
+        BaseServiceSettings(env="production", client_secret=dev_secret("x"))
+    with pytest.raises(ValidationError, match="client_secret"):
+        BaseServiceSettings(env="production", client_secret="")
+    assert BaseServiceSettings(env="production", client_secret="a-real-secret").env == "production"
+
+
+def test_settings_read_their_own_prefix(monkeypatch):
+    from tickets.config import TicketsSettings
+
+    monkeypatch.setenv("TICKETS_CONTRACTS_URL", "http://contracts.internal")
+    monkeypatch.setenv("CONTRACTS_CONTRACTS_URL", "http://wrong")
+    monkeypatch.setenv("TICKETS_OUTBOX_TARGETS", '{"notify": "http://n/v1/events"}')
+    settings = TicketsSettings()
+    assert settings.contracts_url == "http://contracts.internal"
+    assert settings.outbox_targets == {"notify": "http://n/v1/events"}
+
+
+async def test_errors_render_in_one_shape_and_never_leak():
+    app = create_service_app(BaseServiceSettings(env="test"), title="t", description="d")
+
+    @app.get("/conflict")
+    async def conflict() -> None:
+        raise Conflict("Already closed.", code="TICKET_CLOSED", details={"status": "CLOSED"})
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("database password is hunter2")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/conflict", headers={"X-Request-ID": "req-123"})
+        assert response.status_code == 409
+        assert response.json() == {
+            "error": {
+                "code": "TICKET_CLOSED",
+                "message": "Already closed.",
+                "request_id": "req-123",
+                "details": {"status": "CLOSED"},
+            }
+        }
+        assert response.headers["x-request-id"] == "req-123"
+
+        response = await client.get("/boom")
+        assert response.status_code == 500
+        assert response.json()["error"]["code"] == "INTERNAL_ERROR"
+        assert "hunter2" not in response.text
+
+        response = await client.post("/healthz")
+        assert response.status_code == 405
+        assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
