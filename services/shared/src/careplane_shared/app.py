@@ -37,11 +37,11 @@ class BackgroundWorkers:
     def start(self, name: str, loop: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
         self._tasks.append(asyncio.create_task(loop(self.stop), name=name))
 
-    async def shutdown(self, timeout: float = 10.0) -> None:
+    async def shutdown(self, grace_seconds: float = 10.0) -> None:
         self.stop.set()
         if not self._tasks:
             return
-        _, pending = await asyncio.wait(self._tasks, timeout=timeout)
+        _, pending = await asyncio.wait(self._tasks, timeout=grace_seconds)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)

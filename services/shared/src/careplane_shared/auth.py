@@ -94,7 +94,7 @@ class StaticKeySource(KeySource):
 
 
 class RemoteJWKS(KeySource):
-    """A JWKS fetched over HTTP and cached; refetched at most every few seconds on an unknown kid."""
+    """A JWKS fetched over HTTP and cached; an unknown kid refetches it (at most every 5 s)."""
 
     def __init__(self, url: str, client: httpx.AsyncClient, cache_seconds: int = 300) -> None:
         self._url = url

@@ -175,10 +175,8 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if not (self.data / "postmaster.pid").exists():
             return
-        try:
+        # A stale pid file means it is already stopped: nothing to do.
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run(
                 "pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop", timeout=45
             )
-        except subprocess.CalledProcessError:
-            # Already stopped (stale pid file): nothing to do.
-            pass

@@ -7,6 +7,7 @@ the tables live in the service's own database and migrations; this library owns 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import socket
 import uuid
@@ -153,7 +154,7 @@ def backoff_seconds(attempts: int) -> float:
 
 
 class OutboxRelay:
-    """Claims pending rows with ``FOR UPDATE SKIP LOCKED`` and a lease, posts them, records the result.
+    """Claims pending rows (``FOR UPDATE SKIP LOCKED`` + lease), posts them, records the outcome.
 
     Any number of relays cooperate; a relay that dies holds its rows only until the lease
     ends, after which another picks them up. Receivers dedupe by event id, so a row
@@ -274,10 +275,8 @@ class OutboxRelay:
                 log.exception("outbox_relay_error")
                 handled = 0
             if handled < self.batch_size:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
-                except TimeoutError:
-                    pass
 
 
 EventHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]

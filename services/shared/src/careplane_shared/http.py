@@ -124,7 +124,7 @@ class ClientCredentialsAuth(httpx.Auth):
         # Refresh a little before the token really expires.
         self._expires_at = time.monotonic() + max(int(body.get("expires_in", 300)) - 30, 5)
 
-    async def async_auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def, override]
+    async def async_auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
         async with self._lock:
             if self._token is None or time.monotonic() >= self._expires_at:
                 self._store((yield self._token_request()))

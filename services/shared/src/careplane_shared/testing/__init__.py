@@ -45,7 +45,7 @@ async def running_app(
     async with app.router.lifespan_context(app):
         if connection is not None:
             app.state.database = Database(
-                connection.engine,  # type: ignore[arg-type]
+                connection.engine,
                 async_sessionmaker(
                     bind=connection,
                     expire_on_commit=False,
