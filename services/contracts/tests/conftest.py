@@ -77,15 +77,3 @@ async def staff(session: AsyncSession) -> dict[str, str]:
     await seed_staff(session)
     await session.commit()
     return {role: email for email, _, role in STAFF}
-
-
-async def token_for(client: httpx.AsyncClient, email: str, password: str = "careplane") -> str:
-    response = await client.post(
-        "/auth/token", data={"grant_type": "password", "username": email, "password": password}
-    )
-    assert response.status_code == 200, response.text
-    return str(response.json()["access_token"])
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -10,10 +10,10 @@ import jwt
 import pytest
 from sqlalchemy import select
 
+from careplane_shared.testing import bearer
+from careplane_shared.testing import password_token as token_for
 from contracts.identity.secrets import hash_password
 from contracts.models import ApiKey, Contact, Customer
-
-from .conftest import bearer, token_for
 
 
 @pytest.fixture

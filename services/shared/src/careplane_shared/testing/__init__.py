@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from careplane_shared.auth import Role, StaticKeySource, TokenVerifier
 from careplane_shared.db import Database
 
+DEMO_PASSWORD = "careplane"  # every demo account's password (DOMAIN.md section 5)
+
 
 @asynccontextmanager
 async def rolled_back_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
@@ -115,3 +117,18 @@ class TokenMinter:
 
     def headers(self, role: Role | str, **kwargs: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.mint(role, **kwargs)}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def password_token(
+    client: httpx.AsyncClient, email: str, password: str = DEMO_PASSWORD
+) -> str:
+    """A token from ``POST /auth/token`` (contracts or the gateway) for a password account."""
+    response = await client.post(
+        "/auth/token", data={"grant_type": "password", "username": email, "password": password}
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
