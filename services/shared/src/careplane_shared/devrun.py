@@ -148,25 +148,49 @@ def _wants_color(stream: TextIO) -> bool:
 
 
 class _ConsoleLogHandler(logging.Handler):
-    """Library logs of this process (Alembic, the seed) as runner lines."""
+    """Library logs of this process (Alembic, the seed) as runner lines, labelled with the
+    service being worked on."""
+
+    _NOISE = ("Context impl ", "Will assume ")
 
     def __init__(self, console: Console) -> None:
         super().__init__()
         self.console = console
+        self.label = ""
 
     def emit(self, record: logging.LogRecord) -> None:
-        text = f"{record.name}: {record.getMessage()}"
+        message = record.getMessage()
+        if message.startswith(self._NOISE):
+            return
+        text = f"{self.label or record.name}: {message.strip()}"
         if record.levelno >= logging.WARNING:
             self.console.warn(text)
         else:
             self.console.say(text)
 
 
+_log_handler: _ConsoleLogHandler | None = None
+
+
 def _configure_logging(console: Console) -> None:
+    global _log_handler
+    _log_handler = _ConsoleLogHandler(console)
     root = logging.getLogger()
-    root.handlers[:] = [_ConsoleLogHandler(console)]
+    root.handlers[:] = [_log_handler]
     root.setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.INFO)
+
+
+@contextlib.contextmanager
+def _log_label(label: str) -> Iterator[None]:
+    if _log_handler is None:
+        yield
+        return
+    _log_handler.label = label
+    try:
+        yield
+    finally:
+        _log_handler.label = ""
 
 
 def _elapsed(since: float) -> str:
@@ -459,7 +483,8 @@ async def apply_migrations(urls: Mapping[str, str], layout: Layout, console: Con
             raise DevRunError(f"{service_dir / 'alembic.ini'} is missing")
         started = time.monotonic()
         try:
-            await in_thread(upgrade, service_dir, url)
+            with _log_label(service):
+                await in_thread(upgrade, service_dir, url)
         except Exception as exc:
             raise DevRunError(f"migrating {service} failed: {exc!r}") from exc
         console.say(f"{service}: migrations applied ({_elapsed(started)})")
@@ -589,12 +614,19 @@ class Supervisor:
 
     async def wait_ready(self, within: float) -> None:
         deadline = time.monotonic() + within
-        async with (
-            httpx.AsyncClient(trust_env=False, timeout=2.0) as client,
-            asyncio.TaskGroup() as group,
-        ):
-            for child in self.children:
-                group.create_task(self._wait_child_ready(child, client, deadline, within))
+        try:
+            async with (
+                httpx.AsyncClient(trust_env=False, timeout=2.0) as client,
+                asyncio.TaskGroup() as group,
+            ):
+                for child in self.children:
+                    group.create_task(self._wait_child_ready(child, client, deadline, within))
+        except ExceptionGroup as group_error:
+            # Report the first piece that failed, plainly; the others were cancelled.
+            first = group_error.exceptions[0]
+            if isinstance(first, DevRunError):
+                raise first from None
+            raise
 
     async def _wait_child_ready(
         self, child: Child, client: httpx.AsyncClient, deadline: float, within: float

@@ -96,8 +96,6 @@ class ForwardCallerAuth(httpx.Auth):
 class ClientCredentialsAuth(httpx.Auth):
     """This piece's own identity: an OAuth2 client_credentials token, fetched and cached."""
 
-    requires_response_body = True
-
     def __init__(self, token_url: str, client_id: str, client_secret: str) -> None:
         self.token_url = token_url
         self.client_id = client_id
@@ -117,7 +115,8 @@ class ClientCredentialsAuth(httpx.Auth):
             },
         )
 
-    def _store(self, response: httpx.Response) -> None:
+    async def _store(self, response: httpx.Response) -> None:
+        await response.aread()
         response.raise_for_status()
         body = response.json()
         self._token = body["access_token"]
@@ -127,11 +126,11 @@ class ClientCredentialsAuth(httpx.Auth):
     async def async_auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
         async with self._lock:
             if self._token is None or time.monotonic() >= self._expires_at:
-                self._store((yield self._token_request()))
+                await self._store((yield self._token_request()))
         request.headers["authorization"] = f"Bearer {self._token}"
         response = yield request
         if response.status_code == 401:
             async with self._lock:
-                self._store((yield self._token_request()))
+                await self._store((yield self._token_request()))
             request.headers["authorization"] = f"Bearer {self._token}"
             yield request
