@@ -132,3 +132,33 @@ async def password_token(
     )
     response.raise_for_status()
     return str(response.json()["access_token"])
+
+
+@asynccontextmanager
+async def serve_on_loopback(app: Any) -> AsyncIterator[str]:
+    """Serves an ASGI app with uvicorn on a free 127.0.0.1 port; yields its base URL.
+
+    For third-party stand-ins (webhook receivers, chat tools) and for real-socket tests."""
+    import asyncio
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    for _ in range(500):  # at most 5 s
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.01)  # uvicorn offers no "started" event to wait on
+    if not server.started:
+        task.cancel()
+        raise RuntimeError("the loopback server did not start")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
