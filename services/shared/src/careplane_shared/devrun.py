@@ -151,7 +151,7 @@ class _ConsoleLogHandler(logging.Handler):
     """Library logs of this process (Alembic, the seed) as runner lines, labelled with the
     service being worked on."""
 
-    _NOISE = ("Context impl ", "Will assume ")
+    _NOISE = ("Context impl ", "Will assume ", "setting up autogenerate plugin ")
 
     def __init__(self, console: Console) -> None:
         super().__init__()
@@ -472,8 +472,31 @@ async def provide_databases(
 async def _stop_embedded(server: EmbeddedPostgres, console: Console) -> None:
     started = time.monotonic()
     await in_thread(server.stop)
-    if server.port is not None:
+    if server.running_port() is not None:
+        # pg_ctl failed (it reports nothing), e.g. because a parent folder of the data
+        # became unreachable for the server's user: a fast shutdown by signal instead.
+        await _signal_postmaster(server, console)
+    if server.running_port() is not None:
+        console.error(
+            f"embedded PostgreSQL is still running; stop it with pg_ctl -D {server.data} stop"
+        )
+    elif server.port is not None:
         console.say(f"embedded PostgreSQL stopped ({_elapsed(started)})")
+
+
+async def _signal_postmaster(server: EmbeddedPostgres, console: Console) -> None:
+    try:
+        pid = int((server.data / "postmaster.pid").read_text().splitlines()[0])
+        os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown
+    except (OSError, ValueError, IndexError) as exc:
+        console.warn(f"cannot signal the embedded PostgreSQL: {exc}")
+        return
+    console.warn(f"pg_ctl could not stop the embedded PostgreSQL; sent SIGINT to pid {pid}")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.running_port() is None:
+            return
+        await asyncio.sleep(0.1)
 
 
 async def apply_migrations(urls: Mapping[str, str], layout: Layout, console: Console) -> None:
@@ -694,13 +717,19 @@ class Supervisor:
 @dataclass
 class Shutdown:
     """The first SIGINT/SIGTERM cancels the work in progress; cleanup then runs in order.
-    A signal during cleanup kills the children at once instead of waiting for them."""
+    Another signal a while later kills the children at once instead of waiting for them.
+
+    Copies of the first signal that arrive right after it are ignored: wrappers such as
+    ``uv run`` forward the Ctrl-C that the terminal already delivered to us.
+    """
 
     console: Console
     task: asyncio.Task[Any]
     requested: bool = False
     cleaning: bool = False
     force: asyncio.Event = field(default_factory=asyncio.Event)
+    first_signal_at: float | None = None
+    duplicate_window_seconds: float = 1.0
 
     def install(self) -> None:
         loop = asyncio.get_running_loop()
@@ -708,12 +737,18 @@ class Shutdown:
             loop.add_signal_handler(sig, self._on_signal, sig)
 
     def _on_signal(self, sig: signal.Signals) -> None:
-        if not self.requested and not self.cleaning:
-            self.requested = True
-            self.console.say(f"{sig.name} received: shutting down (again to force)")
-            self.task.cancel()
-        else:
-            self.console.warn(f"{sig.name} received again: killing what is left")
+        now = time.monotonic()
+        if self.first_signal_at is None:
+            self.first_signal_at = now
+            if not self.cleaning:
+                self.requested = True
+                self.console.say(f"{sig.name} received: shutting down (again to force)")
+                self.task.cancel()
+                return
+        elif now - self.first_signal_at < self.duplicate_window_seconds:
+            return
+        if not self.force.is_set():
+            self.console.warn(f"{sig.name} received: killing what is left")
             self.force.set()
 
 
@@ -838,9 +873,10 @@ async def command_revision(
             )
             await apply_migrations(databases.urls, layout, console)
             config = alembic_config(layout.service_dir(service), databases.urls[service])
-            script = await in_thread(
-                lambda: command.revision(config, message=message, autogenerate=True)
-            )
+            with _log_label(service):
+                script = await in_thread(
+                    lambda: command.revision(config, message=message, autogenerate=True)
+                )
     scripts = script if isinstance(script, list) else [script]
     for item in scripts:
         if item is not None:
