@@ -19,6 +19,9 @@ class ContractsSettings(DatabaseSettings):
     jwt_private_key: str = ""
     jwt_private_key_file: Path = Path(".data/keys/jwt-ed25519.pem")
     access_token_ttl_seconds: int = 900
+    # License keys are signed with a key of their own (same rules as the token key).
+    license_private_key: str = ""
+    license_private_key_file: Path = Path(".data/keys/license-ed25519.pem")
     public_url: str = "http://127.0.0.1:8002"
 
     # Service accounts (client_credentials) this deployment trusts: client id -> secret.
@@ -46,4 +49,6 @@ class ContractsSettings(DatabaseSettings):
         fields.update({f"service_clients[{k}]": v for k, v in self.service_clients.items()})
         if not self.jwt_private_key and not self.jwt_private_key_file.exists():
             fields["jwt_private_key"] = ""
+        if not self.license_private_key and not self.license_private_key_file.exists():
+            fields["license_private_key"] = ""
         return fields

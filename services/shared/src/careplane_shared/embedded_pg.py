@@ -51,6 +51,7 @@ class EmbeddedPostgres:
         self.preferred_port = port or DEFAULT_PORT
         self.fast_unsafe = fast_unsafe
         self.port: int | None = None
+        self.started_here = False
         self._user: str | None = None
 
     # -- process helpers -------------------------------------------------------------------
@@ -149,6 +150,7 @@ class EmbeddedPostgres:
                     "start",
                     timeout=90,
                 )
+                self.started_here = True
             except subprocess.CalledProcessError as exc:
                 log_tail = self.log.read_text()[-3000:] if self.log.exists() else ""
                 raise RuntimeError(

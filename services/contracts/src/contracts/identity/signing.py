@@ -5,18 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.config import ContractsSettings
+from contracts.keyfiles import load_ed25519_key
 
 
 def _b64url(raw: bytes) -> str:
@@ -46,40 +44,16 @@ class SigningKey:
         return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})
 
 
-def _load_pem(pem: bytes) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(pem, password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError("the token signing key must be an Ed25519 private key")
-    return key
-
-
 def load_signing_key(settings: ContractsSettings) -> SigningKey:
     """From configuration; in dev, generated into ``jwt_private_key_file`` on first start."""
-    if settings.jwt_private_key:
-        return SigningKey.from_private_key(_load_pem(settings.jwt_private_key.encode()))
-    path: Path = settings.jwt_private_key_file
-    if path.exists():
-        return SigningKey.from_private_key(_load_pem(path.read_bytes()))
-    if not settings.is_dev:
-        raise RuntimeError("no token signing key configured (CONTRACTS_JWT_PRIVATE_KEY)")
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+    return SigningKey.from_private_key(
+        load_ed25519_key(
+            settings.jwt_private_key,
+            settings.jwt_private_key_file,
+            may_generate=settings.is_dev,
+            setting="CONTRACTS_JWT_PRIVATE_KEY",
+        )
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_bytes(pem)
-    temporary.chmod(0o600)
-    try:
-        # Two processes starting at once: the first link wins, both use the winner's key.
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink(missing_ok=True)
-    return SigningKey.from_private_key(_load_pem(path.read_bytes()))
 
 
 def access_token_claims(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -40,7 +40,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     server = config.stash.get(_EMBEDDED_KEY, None)
     if server is not None:
         os.environ.pop(ENV_URL, None)
-        server.stop()  # type: ignore[attr-defined]
+        # Another run on this machine may have started it and still be using it.
+        if server.started_here:  # type: ignore[attr-defined]
+            server.stop()  # type: ignore[attr-defined]
 
 
 def admin_dsn() -> str:
@@ -72,18 +74,29 @@ def worker_id_suffix(request: pytest.FixtureRequest) -> str:
     return workerinput["workerid"] if workerinput else "main"
 
 
+async def drop_database(name: str) -> None:
+    connection = await asyncpg.connect(admin_dsn())
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
 @pytest.fixture(scope="session")
-def provision_database(worker_id_suffix: str) -> ProvisionDatabase:
-    """``await provision_database("tickets", SERVICE_DIR)`` → URL of a fresh, migrated database."""
-    cache: dict[str, str] = {}
+async def provision_database(worker_id_suffix: str) -> AsyncIterator[ProvisionDatabase]:
+    """``await provision_database("tickets", SERVICE_DIR)`` → URL of a fresh, migrated database,
+    one per service per test process (the pid keeps concurrent runs apart); dropped at the end."""
+    created: dict[str, str] = {}
 
     async def provision(service: str, service_dir: Path) -> str:
-        if service not in cache:
-            name = f"test_{service}_{worker_id_suffix}"
+        if service not in created:
+            name = f"test_{service}_{worker_id_suffix}_{os.getpid()}"
             await recreate_database(name)
             url = database_url(name)
             await asyncio.to_thread(upgrade, service_dir, url)
-            cache[service] = url
-        return cache[service]
+            created[service] = name
+        return database_url(created[service])
 
-    return provision
+    yield provision
+    for name in created.values():
+        await drop_database(name)

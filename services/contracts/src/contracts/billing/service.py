@@ -1,0 +1,112 @@
+"""Billable items: extras a customer pays for beyond its agreement (seeds 002, 003)."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careplane_shared.auth import Principal
+from careplane_shared.events import Outbox
+from contracts.billing.schemas import BillableKind, BillableRecord
+from contracts.customers.service import get_customer
+from contracts.models import BillableItem
+
+SESSION_BLOCK_MINUTES = 30
+
+_UNITS = {
+    BillableKind.EXTRA_TICKET: "ticket",
+    BillableKind.SERVICE_REQUEST: "request",
+    BillableKind.EMERGENCY_CALL: "call",
+    BillableKind.ONSITE_VISIT: "visit",
+    BillableKind.OTHER_SUPPORT: "hour",
+    BillableKind.UPGRADE: "upgrade",
+}
+
+
+def billed_hours(minutes: int) -> Decimal:
+    """Other-support sessions are billed per started half hour (seed 002)."""
+    blocks = math.ceil(minutes / SESSION_BLOCK_MINUTES)
+    return Decimal(blocks * SESSION_BLOCK_MINUTES) / Decimal(60)
+
+
+async def record(
+    session: AsyncSession, outbox: Outbox, principal: Principal, data: BillableRecord
+) -> tuple[BillableItem, bool]:
+    """Records one item; the same idempotency key twice records it once (False)."""
+    await get_customer(session, principal, data.customer_id)
+    if data.idempotency_key:
+        existing = await session.scalar(
+            select(BillableItem).where(BillableItem.idempotency_key == data.idempotency_key)
+        )
+        if existing is not None:
+            return existing, False
+    if data.kind is BillableKind.OTHER_SUPPORT:
+        quantity = billed_hours(data.minutes or 1)
+    else:
+        quantity = data.quantity or Decimal(1)
+    item = BillableItem(
+        id=uuid.uuid4(),
+        customer_id=data.customer_id,
+        agreement_id=data.agreement_id,
+        kind=data.kind.value,
+        quantity=quantity,
+        unit=_UNITS[data.kind],
+        minutes_worked=data.minutes,
+        ticket_id=data.ticket_id,
+        description=data.description,
+        occurred_at=data.occurred_at,
+        idempotency_key=data.idempotency_key,
+    )
+    session.add(item)
+    await session.flush()
+    await outbox.emit(
+        session,
+        "billing.item_recorded",
+        {
+            "billable_item_id": str(item.id),
+            "customer_id": str(item.customer_id),
+            "kind": item.kind,
+            "quantity": str(item.quantity),
+            "unit": item.unit,
+            "ticket_id": str(item.ticket_id) if item.ticket_id else None,
+        },
+        subject=str(item.customer_id),
+    )
+    return item, True
+
+
+async def list_items(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    customer_id: uuid.UUID | None,
+    kind: BillableKind | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[BillableItem], int]:
+    query = select(BillableItem)
+    if principal.customer_id is not None:
+        query = query.where(BillableItem.customer_id == principal.customer_id)
+    if customer_id is not None:
+        query = query.where(BillableItem.customer_id == customer_id)
+    if kind is not None:
+        query = query.where(BillableItem.kind == kind.value)
+    if since is not None:
+        query = query.where(BillableItem.occurred_at >= since)
+    if until is not None:
+        query = query.where(BillableItem.occurred_at < until)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = (
+        await session.scalars(
+            query.order_by(BillableItem.occurred_at, BillableItem.id).limit(limit).offset(offset)
+        )
+    ).all()
+    return items, total

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from careplane_shared.auth import CurrentPrincipal
+from careplane_shared.db import DbSession
+from careplane_shared.pagination import Page, PageParamsDep
+from contracts.customers import service
+from contracts.customers.schemas import (
+    ContactCreate,
+    ContactRead,
+    ContactUpdate,
+    CustomerCreate,
+    CustomerRead,
+    CustomerUpdate,
+    CustomerUpsert,
+    Standing,
+    SupportCenterCreate,
+    SupportCenterRead,
+)
+from contracts.deps import Manager, OutboxDep, Staff, StaffOrIntegration
+
+router = APIRouter(prefix="/v1", tags=["customers"])
+
+
+@router.get("/customers", response_model=Page[CustomerRead], summary="List customers.")
+async def list_customers(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    page: PageParamsDep,
+    search: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
+    standing: Standing | None = None,
+    region: str | None = None,
+) -> Page[CustomerRead]:
+    """Staff and unscoped integrations see every customer; a contact sees its own."""
+    items, total = await service.list_customers(
+        session,
+        principal,
+        limit=page.limit,
+        offset=page.offset,
+        search=search,
+        standing=standing,
+        region=region,
+    )
+    return Page(
+        items=[CustomerRead.model_validate(c) for c in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "/customers",
+    response_model=CustomerRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a customer.",
+)
+async def create_customer(
+    session: DbSession, outbox: OutboxDep, _: StaffOrIntegration, body: CustomerCreate
+) -> CustomerRead:
+    """A duplicate `external_id` is a 409 `EXTERNAL_ID_TAKEN`; use the upsert to sync."""
+    return CustomerRead.model_validate(await service.create_customer(session, outbox, body))
+
+
+@router.put(
+    "/customers/by-external-id/{external_id}",
+    response_model=CustomerRead,
+    summary="Create or update the customer known to your CRM by this id (idempotent).",
+)
+async def upsert_customer(
+    session: DbSession,
+    outbox: OutboxDep,
+    _: StaffOrIntegration,
+    external_id: str,
+    body: CustomerUpsert,
+    response: Response,
+) -> CustomerRead:
+    """201 when the customer was created, 200 when it was updated; the same call twice
+    leaves one customer."""
+    customer, created = await service.upsert_by_external_id(session, outbox, external_id, body)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return CustomerRead.model_validate(customer)
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerRead, summary="One customer.")
+async def get_customer(
+    session: DbSession, principal: CurrentPrincipal, customer_id: uuid.UUID
+) -> CustomerRead:
+    return CustomerRead.model_validate(await service.get_customer(session, principal, customer_id))
+
+
+@router.patch("/customers/{customer_id}", response_model=CustomerRead, summary="Change a customer.")
+async def update_customer(
+    session: DbSession,
+    outbox: OutboxDep,
+    principal: StaffOrIntegration,
+    customer_id: uuid.UUID,
+    body: CustomerUpdate,
+) -> CustomerRead:
+    """Setting `standing` to `suspended` stops support for the customer (seed 001)."""
+    customer = await service.update_customer(session, outbox, principal, customer_id, body)
+    return CustomerRead.model_validate(customer)
+
+
+@router.get(
+    "/customers/{customer_id}/contacts",
+    response_model=Page[ContactRead],
+    summary="A customer's contacts.",
+)
+async def list_contacts(
+    session: DbSession, principal: CurrentPrincipal, customer_id: uuid.UUID, page: PageParamsDep
+) -> Page[ContactRead]:
+    items, total = await service.list_contacts(
+        session, principal, customer_id, limit=page.limit, offset=page.offset
+    )
+    return Page(
+        items=[ContactRead.model_validate(c) for c in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/contacts",
+    response_model=ContactRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a support contact.",
+)
+async def create_contact(
+    session: DbSession,
+    outbox: OutboxDep,
+    principal: CurrentPrincipal,
+    customer_id: uuid.UUID,
+    body: ContactCreate,
+) -> ContactRead:
+    """Staff and integrations register contacts for any customer; a customer administrator
+    for its own customer."""
+    contact = await service.create_contact(session, outbox, principal, customer_id, body)
+    return ContactRead.model_validate(contact)
+
+
+@router.get("/contacts/{contact_id}", response_model=ContactRead, summary="One contact.")
+async def get_contact(
+    session: DbSession, principal: CurrentPrincipal, contact_id: uuid.UUID
+) -> ContactRead:
+    return ContactRead.model_validate(await service.get_contact(session, principal, contact_id))
+
+
+@router.patch("/contacts/{contact_id}", response_model=ContactRead, summary="Change a contact.")
+async def update_contact(
+    session: DbSession,
+    outbox: OutboxDep,
+    principal: CurrentPrincipal,
+    contact_id: uuid.UUID,
+    body: ContactUpdate,
+) -> ContactRead:
+    contact = await service.update_contact(session, outbox, principal, contact_id, body)
+    return ContactRead.model_validate(contact)
+
+
+@router.get(
+    "/support-centers",
+    response_model=list[SupportCenterRead],
+    tags=["support centers"],
+    summary="Support centers and their business calendars.",
+)
+async def list_support_centers(session: DbSession, _: Staff) -> list[SupportCenterRead]:
+    return [
+        SupportCenterRead.model_validate(c) for c in await service.list_support_centers(session)
+    ]
+
+
+@router.post(
+    "/support-centers",
+    response_model=SupportCenterRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["support centers"],
+    summary="Add a support center.",
+)
+async def create_support_center(
+    session: DbSession, _: Manager, body: SupportCenterCreate
+) -> SupportCenterRead:
+    return SupportCenterRead.model_validate(await service.create_support_center(session, body))

@@ -1,0 +1,296 @@
+"""Customers, their contacts and the support centers that serve them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careplane_shared.auth import Principal
+from careplane_shared.errors import Conflict, NotFound, ValidationFailed
+from careplane_shared.events import Outbox
+from contracts.customers.schemas import (
+    ContactCreate,
+    ContactUpdate,
+    CustomerCreate,
+    CustomerRead,
+    CustomerUpdate,
+    CustomerUpsert,
+    SupportCenterCreate,
+)
+from contracts.identity.secrets import hash_password
+from contracts.models import Contact, Customer, SupportCenter
+
+
+class CustomerNotFound(NotFound):
+    code = "CUSTOMER_NOT_FOUND"
+    message = "No such customer."
+
+
+class ContactNotFound(NotFound):
+    code = "CONTACT_NOT_FOUND"
+    message = "No such contact."
+
+
+class SupportCenterNotFound(NotFound):
+    code = "SUPPORT_CENTER_NOT_FOUND"
+    message = "No such support center."
+
+
+def _event_data(customer: Customer) -> dict[str, Any]:
+    return CustomerRead.model_validate(customer).model_dump(mode="json")
+
+
+async def get_customer(
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID
+) -> Customer:
+    customer = await session.get(Customer, customer_id)
+    if customer is None or not principal.can_access_customer(customer.id):
+        raise CustomerNotFound()
+    return customer
+
+
+async def list_customers(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    limit: int,
+    offset: int,
+    search: str | None = None,
+    standing: str | None = None,
+    region: str | None = None,
+) -> tuple[Sequence[Customer], int]:
+    query = select(Customer)
+    if principal.customer_id is not None:
+        query = query.where(Customer.id == principal.customer_id)
+    if search:
+        query = query.where(Customer.name.ilike(f"%{search}%"))
+    if standing:
+        query = query.where(Customer.standing == standing)
+    if region:
+        query = query.where(Customer.region == region)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = (
+        await session.scalars(
+            query.order_by(Customer.name, Customer.id).limit(limit).offset(offset)
+        )
+    ).all()
+    return items, total
+
+
+async def _check_center(session: AsyncSession, center_id: uuid.UUID | None) -> None:
+    if center_id is not None and await session.get(SupportCenter, center_id) is None:
+        raise SupportCenterNotFound()
+
+
+async def create_customer(session: AsyncSession, outbox: Outbox, data: CustomerCreate) -> Customer:
+    await _check_center(session, data.support_center_id)
+    if data.external_id is not None:
+        taken = await session.scalar(
+            select(Customer.id).where(Customer.external_id == data.external_id)
+        )
+        if taken is not None:
+            raise Conflict(
+                "A customer with this external id exists.",
+                code="EXTERNAL_ID_TAKEN",
+                details={"customer_id": str(taken)},
+            )
+    customer = Customer(id=uuid.uuid4(), **data.model_dump())
+    session.add(customer)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent create with the same external id
+        raise Conflict(
+            "A customer with this external id exists.", code="EXTERNAL_ID_TAKEN"
+        ) from exc
+    await session.refresh(customer)
+    await outbox.emit(session, "customer.created", _event_data(customer), subject=str(customer.id))
+    return customer
+
+
+async def upsert_by_external_id(
+    session: AsyncSession, outbox: Outbox, external_id: str, data: CustomerUpsert
+) -> tuple[Customer, bool]:
+    """Idempotent CRM sync: creates or updates the customer known by ``external_id``.
+    Concurrent calls for one id serialize on the unique index; none fails."""
+    await _check_center(session, data.support_center_id)
+    values = data.model_dump()
+    insert_customer = insert(Customer).values(id=uuid.uuid4(), external_id=external_id, **values)
+    row: Any = (
+        await session.execute(
+            insert_customer.on_conflict_do_update(
+                index_elements=[Customer.external_id],
+                set_={**values, "updated_at": func.now()},
+            ).returning(Customer.id, literal_column("xmax = 0").label("created"))
+        )
+    ).one()
+    customer = await session.get(Customer, row.id, populate_existing=True)
+    assert customer is not None
+    event = "customer.created" if row.created else "customer.updated"
+    await outbox.emit(session, event, _event_data(customer), subject=str(customer.id))
+    return customer, bool(row.created)
+
+
+async def update_customer(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    data: CustomerUpdate,
+) -> Customer:
+    customer = await get_customer(session, principal, customer_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "support_center_id" in changes:
+        await _check_center(session, changes["support_center_id"])
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "A customer with this external id exists.", code="EXTERNAL_ID_TAKEN"
+        ) from exc
+    await session.refresh(customer)
+    await outbox.emit(
+        session,
+        "customer.updated",
+        {**_event_data(customer), "changed": sorted(changes)},
+        subject=str(customer.id),
+    )
+    return customer
+
+
+async def support_center_for(session: AsyncSession, customer: Customer) -> SupportCenter | None:
+    """The customer's own center, or the one serving its region (seed 000: the closest)."""
+    if customer.support_center_id is not None:
+        return await session.get(SupportCenter, customer.support_center_id)
+    return await session.scalar(
+        select(SupportCenter)
+        .where(SupportCenter.regions.contains([customer.region]))
+        .order_by(SupportCenter.code)
+        .limit(1)
+    )
+
+
+# -- contacts ---------------------------------------------------------------------------------
+
+
+async def list_contacts(
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[Sequence[Contact], int]:
+    await get_customer(session, principal, customer_id)
+    query = select(Contact).where(Contact.customer_id == customer_id)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = (
+        await session.scalars(query.order_by(Contact.name, Contact.id).limit(limit).offset(offset))
+    ).all()
+    return items, total
+
+
+def _may_manage_contacts(principal: Principal, customer_id: uuid.UUID) -> bool:
+    if principal.is_customer:
+        return principal.role.value == "CUSTOMER_ADMIN" and principal.customer_id == customer_id
+    return True
+
+
+async def create_contact(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    data: ContactCreate,
+) -> Contact:
+    await get_customer(session, principal, customer_id)
+    if not _may_manage_contacts(principal, customer_id):
+        raise CustomerNotFound()
+    taken = await session.scalar(
+        select(Contact.id).where(func.lower(Contact.email) == data.email.lower())
+    )
+    if taken is not None:
+        raise Conflict("A contact with this email exists.", code="CONTACT_EMAIL_TAKEN")
+    contact = Contact(
+        id=uuid.uuid4(),
+        customer_id=customer_id,
+        email=data.email,
+        name=data.name,
+        is_admin=data.is_admin,
+        registered=data.registered,
+        active=True,
+        password_hash=hash_password(data.password) if data.password else None,
+    )
+    session.add(contact)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("A contact with this email exists.", code="CONTACT_EMAIL_TAKEN") from exc
+    await session.refresh(contact)
+    await outbox.emit(
+        session,
+        "customer.contact_added",
+        {"customer_id": str(customer_id), "contact_id": str(contact.id), "email": contact.email},
+        subject=str(customer_id),
+    )
+    return contact
+
+
+async def get_contact(
+    session: AsyncSession, principal: Principal, contact_id: uuid.UUID
+) -> Contact:
+    contact = await session.get(Contact, contact_id)
+    if contact is None or not principal.can_access_customer(contact.customer_id):
+        raise ContactNotFound()
+    return contact
+
+
+async def update_contact(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    contact_id: uuid.UUID,
+    data: ContactUpdate,
+) -> Contact:
+    contact = await get_contact(session, principal, contact_id)
+    if not _may_manage_contacts(principal, contact.customer_id):
+        raise ContactNotFound()
+    changes = data.model_dump(exclude_unset=True)
+    password = changes.pop("password", None)
+    if password:
+        contact.password_hash = hash_password(password)
+    for name, value in changes.items():
+        if value is None:
+            raise ValidationFailed(f"{name} cannot be null.", code="VALIDATION_ERROR")
+        setattr(contact, name, value)
+    await session.flush()
+    await session.refresh(contact)
+    await outbox.emit(
+        session,
+        "customer.contact_updated",
+        {
+            "customer_id": str(contact.customer_id),
+            "contact_id": str(contact.id),
+            "changed": sorted(data.model_dump(exclude_unset=True)),
+        },
+        subject=str(contact.customer_id),
+    )
+    return contact
+
+
+# -- support centers ------------------------------------------------------------------------------
+
+
+async def list_support_centers(session: AsyncSession) -> Sequence[SupportCenter]:
+    return (await session.scalars(select(SupportCenter).order_by(SupportCenter.code))).all()
+
+
+async def create_support_center(session: AsyncSession, data: SupportCenterCreate) -> SupportCenter:
+    if await session.scalar(select(SupportCenter.id).where(SupportCenter.code == data.code)):
+        raise Conflict("A support center with this code exists.", code="SUPPORT_CENTER_CODE_TAKEN")
+    center = SupportCenter(id=uuid.uuid4(), **data.model_dump(mode="json"))
+    session.add(center)
+    await session.flush()
+    return center

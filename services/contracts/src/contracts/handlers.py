@@ -1,0 +1,109 @@
+"""What contracts does with other services' events (booked exactly once per event)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careplane_shared.auth import Principal, Role
+from careplane_shared.events import CloudEvent, Inbox, Outbox
+from contracts.agreements import quota
+from contracts.billing import service as billing
+from contracts.billing.schemas import BillableRecord
+from contracts.models import Agreement, Plan
+
+log = structlog.get_logger(__name__)
+
+_SYSTEM = Principal(subject="contracts-inbox", role=Role.SERVICE)
+
+
+def _uuid(data: dict[str, Any], name: str) -> uuid.UUID | None:
+    value = data.get(name)
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+async def _quota_agreement(session: AsyncSession, data: dict[str, Any]) -> Agreement | None:
+    """The case's agreement, when its plan keeps a ticket quota."""
+    agreement_id = _uuid(data, "agreement_id")
+    if agreement_id is None:
+        return None
+    row = (
+        await session.execute(
+            select(Agreement, Plan.yearly_quota)
+            .join(Plan, Plan.id == Agreement.plan_id)
+            .where(Agreement.id == agreement_id)
+        )
+    ).first()
+    return row[0] if row is not None and row[1] is not None else None
+
+
+def register(inbox: Inbox, outbox: Outbox) -> None:
+    @inbox.handler("ticket.closed")
+    async def ticket_closed(session: AsyncSession, event: CloudEvent) -> None:
+        """A resolved case takes one ticket from its agreement's yearly quota."""
+        data = event.data or {}
+        ticket_id = _uuid(data, "ticket_id")
+        agreement = await _quota_agreement(session, data)
+        if ticket_id is None or agreement is None or data.get("counts_against_quota") is False:
+            return
+        try:
+            await quota.consume(
+                session,
+                outbox,
+                agreement.id,
+                ticket_id=ticket_id,
+                key=f"event:{event.source}:{event.id}",
+                by=f"event:{event.type}",
+                occurred_at=event.time,
+            )
+        except quota.QuotaExhausted:
+            # The case was entitled when it opened; the quota ran out since. Nothing to book,
+            # but support management must know.
+            log.warning("quota_exhausted_on_close", ticket_id=str(ticket_id))
+            await outbox.emit(
+                session,
+                "quota.consumption_refused",
+                {"agreement_id": str(agreement.id), "ticket_id": str(ticket_id)},
+                subject=str(agreement.id),
+            )
+
+    @inbox.handler("ticket.reopened")
+    async def ticket_reopened(session: AsyncSession, event: CloudEvent) -> None:
+        """A reopened case gives its ticket back until it is resolved again."""
+        data = event.data or {}
+        ticket_id = _uuid(data, "ticket_id")
+        agreement = await _quota_agreement(session, data)
+        if ticket_id is None or agreement is None:
+            return
+        await quota.reverse(
+            session,
+            outbox,
+            agreement.id,
+            ticket_id=ticket_id,
+            key=f"event:{event.source}:{event.id}",
+            by=f"event:{event.type}",
+        )
+
+    @inbox.handler("ticket.billable_activity")
+    async def billable_activity(session: AsyncSession, event: CloudEvent) -> None:
+        """Emergency calls, on-site visits, service requests and other-support sessions."""
+        data = dict(event.data or {})
+        data.setdefault("occurred_at", (event.time or datetime.now(UTC)).isoformat())
+        data["idempotency_key"] = f"event:{event.source}:{event.id}"
+        try:
+            record = BillableRecord.model_validate(
+                {k: v for k, v in data.items() if k in BillableRecord.model_fields}
+            )
+        except ValidationError as exc:
+            log.error("billable_activity_invalid", event_id=event.id, errors=exc.errors())
+            return
+        await billing.record(session, outbox, _SYSTEM, record)
