@@ -16,4 +16,15 @@ class GatewaySettings(BaseServiceSettings):
     notify_url: str = "http://127.0.0.1:8003"
     graphql_max_depth: int = 12
     graphql_max_tokens: int = 5000
+    # Parsed and validated documents kept per process (PERFORMANCE.md: the caches are 5.5x);
+    # bounded so unique query texts cannot grow memory without limit.
+    graphql_cache_size: int = 512
     graphiql: bool = True
+
+    def service_urls(self) -> dict[str, str]:
+        """Base URL of each service the gateway calls and routes to, by name."""
+        return {
+            "tickets": self.tickets_url,
+            "contracts": self.contracts_url,
+            "notify": self.notify_url,
+        }

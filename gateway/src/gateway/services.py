@@ -1,0 +1,60 @@
+"""The services behind the gateway and the HTTP clients that reach them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+
+import httpx
+
+from careplane_shared.http import create_http_client
+from gateway.config import GatewaySettings
+
+
+class ServiceName(StrEnum):
+    TICKETS = "tickets"
+    CONTRACTS = "contracts"
+    NOTIFY = "notify"
+
+
+# Transports by service name, for tests that run a service in-process (httpx.ASGITransport).
+ServiceTransports = Mapping[str, httpx.AsyncBaseTransport]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceClients:
+    """One shared client per service for the life of the process (pooled connections)."""
+
+    clients: Mapping[ServiceName, httpx.AsyncClient]
+
+    def __getitem__(self, service: ServiceName) -> httpx.AsyncClient:
+        return self.clients[service]
+
+    def named(self, name: str) -> tuple[ServiceName, httpx.AsyncClient] | None:
+        """The service called ``name`` in a URL, if there is one."""
+        try:
+            service = ServiceName(name)
+        except ValueError:
+            return None
+        return service, self.clients[service]
+
+
+@asynccontextmanager
+async def open_service_clients(
+    settings: GatewaySettings, transports: ServiceTransports | None = None
+) -> AsyncIterator[ServiceClients]:
+    transports = transports or {}
+    urls = settings.service_urls()
+    clients = {
+        service: create_http_client(
+            settings, base_url=urls[service], transport=transports.get(service)
+        )
+        for service in ServiceName
+    }
+    try:
+        yield ServiceClients(clients)
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients.values()))
