@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from careplane_shared.app import create_service_app
 from gateway.config import GatewaySettings
+from gateway.graphql.router import graphql_router
 from gateway.proxy import router as proxy_router
 from gateway.services import ServiceTransports, open_service_clients
 
@@ -34,6 +35,6 @@ def create_app(
             "GraphQL at `/graphql` over the tickets, contracts and notify services; their REST "
             "APIs under `/api/{service}/...`; tokens at `/auth/token`."
         ),
-        routers=[proxy_router],
+        routers=[graphql_router(settings), proxy_router],
         lifespan=lifespan,
     )

@@ -1,0 +1,73 @@
+"""How a resolver calls a service: the reusable path every resolver takes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import structlog
+
+from gateway.graphql.errors import error_from_response, error_from_transport, gateway_error
+from gateway.services import ServiceClients, ServiceName
+from gateway.upstream import BAD_GATEWAY, UPSTREAM_ERRORS
+
+log = structlog.get_logger(__name__)
+
+
+class ServiceCaller:
+    """One service as the resolvers of one request see it: the caller's Authorization is
+    forwarded, JSON goes both ways, and every failure is raised as a GraphQL error that carries
+    the service's own code (or ``SERVICE_UNAVAILABLE`` when it cannot be reached)."""
+
+    def __init__(
+        self, service: ServiceName, client: httpx.AsyncClient, authorization: str | None
+    ) -> None:
+        self.service = service
+        self.client = client
+        self.authorization = authorization
+
+    @classmethod
+    def of(
+        cls, clients: ServiceClients, service: ServiceName, authorization: str | None
+    ) -> ServiceCaller:
+        return cls(service, clients[service], authorization)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        request_headers = {"accept": "application/json"}
+        if self.authorization:
+            request_headers["authorization"] = self.authorization
+        request_headers.update(headers or {})
+        try:
+            response = await self.client.request(
+                method, path, params=params, json=json, headers=request_headers
+            )
+        except UPSTREAM_ERRORS as exc:
+            log.warning("service_call_failed", service=self.service.value, error=repr(exc))
+            raise error_from_transport(self.service.value, exc) from exc
+        if not response.is_success:
+            raise error_from_response(self.service.value, response)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise gateway_error(
+                BAD_GATEWAY,
+                f"The {self.service.value} service gave no valid answer.",
+                service=self.service.value,
+            ) from exc
+
+    async def get(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
+        return await self.request("GET", path, params=params)
+
+    async def post(self, path: str, *, json: Any = None, idempotency_key: str | None = None) -> Any:
+        headers = {"idempotency-key": idempotency_key} if idempotency_key else None
+        return await self.request("POST", path, json=json, headers=headers)

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+import strawberry
+
+from gateway.graphql.context import Info
+from gateway.graphql.identity.types import Viewer
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(description="Who the bearer token belongs to (UNAUTHENTICATED without one).")
+    async def me(self, info: Info) -> Viewer:
+        return Viewer.from_rest(await info.context.loaders.contracts.load("/v1/me"))
