@@ -1,0 +1,177 @@
+"""The gateway in front of the real contracts service, in-process, on real PostgreSQL.
+
+Fixture names carry ``gateway_`` or ``contracts_`` so they cannot be mistaken for the
+contracts suite's own fixtures of similar purpose.
+"""
+
+from __future__ import annotations
+
+import importlib
+import socket
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+
+import contracts
+from careplane_shared.testing import asgi_client, rolled_back_connection, running_app
+from careplane_shared.testing.plugin import ProvisionDatabase
+from contracts.config import ContractsSettings
+from contracts.identity.secrets import hash_password
+from contracts.main import create_app as create_contracts_app
+from contracts.models import StaffUser
+from contracts.seed import DEMO_PASSWORD, STAFF
+
+if TYPE_CHECKING:
+    from gateway.config import GatewaySettings
+
+
+def _unshadow_gateway_package() -> None:
+    """pytest (``--import-mode=importlib``) imports this file as ``gateway.tests.conftest``
+    and, to do so, first registers the folder ``gateway/`` as a namespace package called
+    ``gateway``: that hides the installed ``gateway`` package (``gateway.main``, ...). Put the
+    real package back, keeping pytest's ``gateway.tests`` reachable under it."""
+    shadow = sys.modules.get("gateway")
+    if shadow is None or getattr(shadow, "__file__", None) is not None:
+        return
+    del sys.modules["gateway"]
+    package = importlib.import_module("gateway")
+    package.tests = sys.modules["gateway.tests"]  # type: ignore[attr-defined]
+
+
+_unshadow_gateway_package()
+
+CONTRACTS_DIR = Path(contracts.__file__).resolve().parents[2]
+# Only the in-process transport answers here; the name never reaches a network.
+CONTRACTS_URL = "http://contracts.internal"
+
+GatewayFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture(scope="session")
+async def gateway_contracts_db_url(provision_database: ProvisionDatabase) -> str:
+    return await provision_database("contracts", CONTRACTS_DIR)
+
+
+@pytest.fixture(scope="session")
+async def gateway_contracts_engine(gateway_contracts_db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(gateway_contracts_db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def contracts_connection(
+    gateway_contracts_engine: AsyncEngine,
+) -> AsyncIterator[AsyncConnection]:
+    async with rolled_back_connection(gateway_contracts_engine) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="session")
+def gateway_contracts_settings(
+    gateway_contracts_db_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> ContractsSettings:
+    return ContractsSettings(
+        env="test",
+        database_url=gateway_contracts_db_url,
+        run_workers=False,
+        log_json=False,
+        jwt_private_key_file=tmp_path_factory.mktemp("gateway-keys") / "jwt.pem",
+    )
+
+
+@pytest.fixture
+async def contracts_app(
+    gateway_contracts_settings: ContractsSettings, contracts_connection: AsyncConnection
+) -> AsyncIterator[FastAPI]:
+    app = create_contracts_app(gateway_contracts_settings)
+    async with running_app(app, contracts_connection) as app:
+        yield app
+
+
+@pytest.fixture
+async def seeded_staff(contracts_connection: AsyncConnection) -> dict[str, uuid.UUID]:
+    """The demo staff accounts (password ``careplane``), by email, inside the test's
+    transaction."""
+    password_hash = hash_password(DEMO_PASSWORD)
+    accounts = {email: uuid.uuid4() for email, _, _ in STAFF}
+    async with AsyncSession(
+        bind=contracts_connection, join_transaction_mode="create_savepoint"
+    ) as session:
+        session.add_all(
+            StaffUser(
+                id=accounts[email], email=email, name=name, role=role, password_hash=password_hash
+            )
+            for email, name, role in STAFF
+        )
+        await session.commit()
+    return accounts
+
+
+@pytest.fixture
+def unreachable_url() -> str:
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def gateway_settings(unreachable_url: str) -> GatewaySettings:
+    """Contracts runs in-process; tickets and notify are not running in these tests."""
+    from gateway.config import GatewaySettings
+
+    return GatewaySettings(
+        env="test",
+        log_json=False,
+        contracts_url=CONTRACTS_URL,
+        tickets_url=unreachable_url,
+        notify_url=unreachable_url,
+    )
+
+
+@pytest.fixture
+def start_gateway(gateway_settings: GatewaySettings, contracts_app: FastAPI) -> GatewayFactory:
+    """``async with start_gateway(**settings) as client``: a running gateway with its client.
+    ``contracts_transport`` replaces the in-process contracts (None: contracts is not running)."""
+
+    from gateway.main import create_app
+
+    @asynccontextmanager
+    async def start(
+        *, contracts_transport: Any = ..., **overrides: Any
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        settings = gateway_settings.model_copy(update=overrides)
+        if contracts_transport is ...:
+            contracts_transport = httpx.ASGITransport(app=contracts_app)
+        transports = {"contracts": contracts_transport} if contracts_transport else {}
+        app = create_app(settings, transports=transports)
+        async with running_app(app), asgi_client(app) as client:
+            yield client
+
+    return start
+
+
+@pytest.fixture
+async def gateway_client(start_gateway: GatewayFactory) -> AsyncIterator[httpx.AsyncClient]:
+    async with start_gateway() as client:
+        yield client
+
+
+@pytest.fixture
+async def admin_token(gateway_client: httpx.AsyncClient, seeded_staff: dict[str, uuid.UUID]) -> str:
+    response = await gateway_client.post(
+        "/auth/token",
+        data={"grant_type": "password", "username": "admin@example.com", "password": "careplane"},
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
