@@ -77,3 +77,12 @@ async def staff(session: AsyncSession) -> dict[str, str]:
     await seed_staff(session)
     await session.commit()
     return {role: email for email, _, role in STAFF}
+
+
+@pytest.fixture
+async def demo(session: AsyncSession) -> None:
+    """The whole demo data set of DOMAIN.md section 5, inside the test's transaction."""
+    from contracts.seed import seed_demo
+
+    await seed_demo(session)
+    await session.commit()
