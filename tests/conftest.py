@@ -106,6 +106,9 @@ def _environment(data_dir: Path, ports: dict[str, int], pg_port: int) -> dict[st
         {
             "CAREPLANE_DATA_DIR": str(data_dir),
             "CAREPLANE_PG_PORT": str(pg_port),
+            # The runner's own bound stays inside the test's, so a slow machine fails with
+            # the runner's message about which piece was not ready.
+            "CAREPLANE_READY_TIMEOUT": "100",
             "NO_COLOR": "1",
             "PYTHONUNBUFFERED": "1",
             **{f"{piece.upper()}_PORT": str(port) for piece, port in ports.items()},
