@@ -624,7 +624,7 @@ class Supervisor:
             stderr=subprocess.STDOUT,
             env=dict(env),
             cwd=self.layout.root,
-            process_group=0,  # Ctrl-C reaches the runner only; it stops the children in order
+            process_group=0,  # Ctrl-C reaches the runner only; it stops the children itself
             preexec_fn=_die_with_parent,  # only calls prctl(2): safe after fork
         )
         assert process.stdout is not None
@@ -767,8 +767,6 @@ async def command_run(
 ) -> int:
     started = time.monotonic()
     ports = piece_ports(environ)
-    for name, port in ports.items():
-        _check_port_free(port, name)
     ready_timeout = _float_env(environ, "CAREPLANE_READY_TIMEOUT", 60.0)
 
     with data_folder_lock(layout) as held:
@@ -777,6 +775,8 @@ async def command_run(
                 f"another `make run` is using {layout.data}{_lock_holder(layout)}; stop it first "
                 "or point CAREPLANE_DATA_DIR at another folder"
             )
+        for name, port in ports.items():
+            _check_port_free(port, name)
         console.say(f"data folder {layout.data}")
         async with AsyncExitStack() as stack:
             supervisor = Supervisor(console, layout, force=shutdown.force)
