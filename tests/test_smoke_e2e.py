@@ -91,6 +91,9 @@ def test_make_run_serves_me_stops_clean_and_starts_again(
         assert error["code"]
 
     stop_and_check_nothing_left(first)
+    # The dev signing keys were generated into the data folder, not the checkout.
+    assert (data_dir / "keys" / "jwt-ed25519.pem").is_file()
+    assert (data_dir / "keys" / "license-ed25519.pem").is_file()
 
     # Same data folder: the databases, the demo data and the signing key persist.
     second = start_devrun(data_dir)
