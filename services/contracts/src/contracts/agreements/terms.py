@@ -39,6 +39,8 @@ def term_for_year(anchor: date, year: int, term_months: int = 12) -> Term:
 
 def year_at(anchor: date, day: date, term_months: int = 12) -> int | None:
     """Which agreement year covers ``day`` (None before the first commencement)."""
+    if term_months < 1:
+        raise ValueError("a term lasts at least one month")
     if day < anchor:
         return None
     months = (day.year - anchor.year) * 12 + (day.month - anchor.month)

@@ -145,7 +145,9 @@ def choose_agreement(
         if a.plan.prerequisite_plan_id is None or a.plan.prerequisite_plan_id in active_plans
     ]
     if not valid:
-        return active[0], [Reason.PLAN_PREREQUISITE_MISSING]
+        first = active[0]
+        reasons = _agreement_reasons(first, contact, quota_remaining.get(first.id))
+        return first, [Reason.PLAN_PREREQUISITE_MISSING, *reasons]
     prerequisites = {a.plan.prerequisite_plan_id for a in valid}
     ranked = sorted(valid, key=lambda a: (a.plan.id in prerequisites, -a.starts_on.toordinal()))
     best: tuple[AgreementFacts, list[Reason]] | None = None

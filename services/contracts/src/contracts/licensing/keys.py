@@ -28,7 +28,12 @@ def b64url_encode(raw: bytes) -> str:
 def b64url_decode(text: str) -> bytes:
     if not text or any(c not in _B64URL for c in text):
         raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # Only the canonical spelling: otherwise the spare low bits of the last character
+    # would give one license several valid key strings.
+    if b64url_encode(raw) != text:
+        raise ValueError("not canonical base64url")
+    return raw
 
 
 _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -84,6 +89,8 @@ def verify_key(key: str, public_key: Ed25519PublicKey) -> LicensePayload:
     public_key.verify(signature, signed_part.encode("ascii"))
     try:
         data = json.loads(raw_payload)
+        if not isinstance(data, dict):
+            raise KeyFormatError("the key's payload is not a license")
         expires = data.get("expires_at")
         return LicensePayload(
             license_id=uuid.UUID(data["license_id"]),
@@ -93,7 +100,7 @@ def verify_key(key: str, public_key: Ed25519PublicKey) -> LicensePayload:
             issued_at=datetime.fromisoformat(data["issued_at"]),
             expires_at=datetime.fromisoformat(expires) if expires else None,
         )
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise KeyFormatError("the key's payload is not a license") from exc
 
 

@@ -59,6 +59,9 @@ class Lifecycle:
     def phase_at(self, day: date) -> Phase:
         if day < self.ga:
             return Phase.PRE_RELEASE
+        # An EOL override may come before the derived EOMS: the end of life always wins.
+        if self.eol is not None and day >= self.eol:
+            return Phase.END_OF_LIFE
         if self.eoms is None or day < self.eoms:
             return Phase.MAINSTREAM
         if self.eol is None or day < self.eol:
@@ -133,6 +136,16 @@ def check_order(version: MajorVersionDates) -> None:
                 "MILESTONES_OUT_OF_ORDER",
                 f"{second.upper()} ({b}) is before {first.upper()} ({a}).",
             )
+
+
+def check_derived_order(lifecycle: Lifecycle) -> None:
+    """EOMS must not come after EOL once the derived dates are known (an EOL override
+    before the derived EOMS needs an EOMS override too)."""
+    if lifecycle.eoms is not None and lifecycle.eol is not None and lifecycle.eol < lifecycle.eoms:
+        raise MilestoneError(
+            "MILESTONES_OUT_OF_ORDER",
+            f"EOL ({lifecycle.eol}) of major {lifecycle.major} is before EOMS ({lifecycle.eoms}).",
+        )
 
 
 def check_announcement_notice(

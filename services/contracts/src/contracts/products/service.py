@@ -19,6 +19,7 @@ from contracts.products.lifecycle import (
     MilestoneError,
     Phase,
     check_announcement_notice,
+    check_derived_order,
     check_order,
     lifecycles,
 )
@@ -145,6 +146,7 @@ async def _apply(
     after = await product_lifecycles(session, product.id)
     for major, lifecycle in sorted(after.items()):
         try:
+            check_derived_order(lifecycle)
             changed = check_announcement_notice(
                 before.get(major), lifecycle, today, forced_reason=force_reason
             )
