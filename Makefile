@@ -48,7 +48,7 @@ revision: install ## new migration: make revision SVC=tickets m="add tickets"
 	$(RUN) python -m careplane_shared.devrun revision $(SVC) "$(m)"
 
 bench: install ## run the benchmarks in bench/ and print their figures
-	@for b in bench/*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done
+	@for b in bench/bench_*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done
 
 clean: ## remove the virtualenv, tools and local data
 	rm -rf .venv .tools .data
