@@ -23,7 +23,7 @@ from contracts.agreements.schemas import (
     StatusChange,
 )
 from contracts.clock import today
-from contracts.deps import Manager, OutboxDep
+from contracts.deps import CustomerIds, Manager, OutboxDep
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
@@ -40,7 +40,7 @@ async def list_agreements(
     session: DbSession,
     principal: CurrentPrincipal,
     page: PageParamsDep,
-    customer_id: uuid.UUID | None = None,
+    customer_id: CustomerIds = None,
     plan_id: uuid.UUID | None = None,
     status: AgreementStatus | None = None,
 ) -> Page[AgreementRead]:
@@ -49,7 +49,7 @@ async def list_agreements(
         session,
         principal,
         day=today(),
-        customer_id=customer_id,
+        customer_ids=customer_id,
         plan_id=plan_id,
         status=status,
         limit=page.limit,

@@ -122,7 +122,7 @@ async def list_agreements(
     principal: Principal,
     *,
     day: date,
-    customer_id: uuid.UUID | None,
+    customer_ids: Sequence[uuid.UUID] | None,
     plan_id: uuid.UUID | None,
     status: AgreementStatus | None,
     limit: int,
@@ -131,8 +131,8 @@ async def list_agreements(
     query = select(Agreement, Plan).join(Plan, Plan.id == Agreement.plan_id)
     if principal.customer_id is not None:
         query = query.where(Agreement.customer_id == principal.customer_id)
-    if customer_id is not None:
-        query = query.where(Agreement.customer_id == customer_id)
+    if customer_ids:
+        query = query.where(Agreement.customer_id.in_(customer_ids))
     if plan_id is not None:
         query = query.where(Agreement.plan_id == plan_id)
     if status is AgreementStatus.EXPIRED:

@@ -21,7 +21,14 @@ from contracts.customers.schemas import (
     SupportCenterCreate,
     SupportCenterRead,
 )
-from contracts.deps import Manager, OutboxDep, Staff, StaffOrIntegration
+from contracts.deps import (
+    MAX_FILTER_IDS,
+    CustomerIds,
+    Manager,
+    OutboxDep,
+    Staff,
+    StaffOrIntegration,
+)
 
 router = APIRouter(prefix="/v1", tags=["customers"])
 
@@ -34,6 +41,14 @@ async def list_customers(
     search: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
     standing: Standing | None = None,
     region: str | None = None,
+    ids: Annotated[
+        list[uuid.UUID] | None,
+        Query(
+            alias="id",
+            max_length=MAX_FILTER_IDS,
+            description="Only these customers: repeat the parameter (at most 100).",
+        ),
+    ] = None,
 ) -> Page[CustomerRead]:
     """Staff and unscoped integrations see every customer; a contact sees its own."""
     items, total = await service.list_customers(
@@ -44,6 +59,7 @@ async def list_customers(
         search=search,
         standing=standing,
         region=region,
+        ids=ids,
     )
     return Page(
         items=[CustomerRead.model_validate(c) for c in items],
@@ -142,6 +158,31 @@ async def create_contact(
     for its own customer."""
     contact = await service.create_contact(session, outbox, principal, customer_id, body)
     return ContactRead.model_validate(contact)
+
+
+@router.get(
+    "/contacts",
+    response_model=Page[ContactRead],
+    summary="Contacts of one or more customers.",
+)
+async def list_contacts_of_customers(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    page: PageParamsDep,
+    customer_id: CustomerIds = None,
+) -> Page[ContactRead]:
+    """``?customer_id=a&customer_id=b``: the contacts of several customers in one request,
+    ordered by customer, then name. A customer's own callers see their own contacts only;
+    without `customer_id`, every contact the caller may see."""
+    items, total = await service.list_contacts_of(
+        session, principal, customer_id, limit=page.limit, offset=page.offset
+    )
+    return Page(
+        items=[ContactRead.model_validate(c) for c in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactRead, summary="One contact.")

@@ -64,10 +64,13 @@ async def list_customers(
     search: str | None = None,
     standing: str | None = None,
     region: str | None = None,
+    ids: Sequence[uuid.UUID] | None = None,
 ) -> tuple[Sequence[Customer], int]:
     query = select(Customer)
     if principal.customer_id is not None:
         query = query.where(Customer.id == principal.customer_id)
+    if ids:
+        query = query.where(Customer.id.in_(ids))
     if search:
         query = query.where(Customer.name.ilike(f"%{search}%"))
     if standing:
@@ -188,6 +191,31 @@ async def list_contacts(
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = (
         await session.scalars(query.order_by(Contact.name, Contact.id).limit(limit).offset(offset))
+    ).all()
+    return items, total
+
+
+async def list_contacts_of(
+    session: AsyncSession,
+    principal: Principal,
+    customer_ids: Sequence[uuid.UUID] | None,
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Contact], int]:
+    """Contacts of the given customers (of every customer the caller may see without)."""
+    query = select(Contact)
+    if principal.customer_id is not None:
+        query = query.where(Contact.customer_id == principal.customer_id)
+    if customer_ids:
+        query = query.where(Contact.customer_id.in_(customer_ids))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = (
+        await session.scalars(
+            query.order_by(Contact.customer_id, Contact.name, Contact.id)
+            .limit(limit)
+            .offset(offset)
+        )
     ).all()
     return items, total
 

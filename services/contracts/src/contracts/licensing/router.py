@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from careplane_shared.auth import CurrentPrincipal
 from careplane_shared.db import DbSession
 from careplane_shared.pagination import Page, PageParamsDep
-from contracts.deps import OutboxDep, Staff
+from contracts.deps import CustomerIds, OutboxDep, Staff
 from contracts.licensing import service
 from contracts.licensing.schemas import (
     KeyStatus,
@@ -61,14 +61,14 @@ async def list_keys(
     session: DbSession,
     principal: CurrentPrincipal,
     page: PageParamsDep,
-    customer_id: uuid.UUID | None = None,
+    customer_id: CustomerIds = None,
     product_id: uuid.UUID | None = None,
     status: KeyStatus | None = None,
 ) -> Page[LicenseKeyRead]:
     items, total = await service.list_keys(
         session,
         principal,
-        customer_id=customer_id,
+        customer_ids=customer_id,
         product_id=product_id,
         status=status,
         limit=page.limit,

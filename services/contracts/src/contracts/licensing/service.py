@@ -145,7 +145,7 @@ async def list_keys(
     session: AsyncSession,
     principal: Principal,
     *,
-    customer_id: uuid.UUID | None,
+    customer_ids: Sequence[uuid.UUID] | None,
     product_id: uuid.UUID | None,
     status: KeyStatus | None,
     limit: int,
@@ -154,8 +154,8 @@ async def list_keys(
     query = select(LicenseKey)
     if principal.customer_id is not None:
         query = query.where(LicenseKey.customer_id == principal.customer_id)
-    if customer_id is not None:
-        query = query.where(LicenseKey.customer_id == customer_id)
+    if customer_ids:
+        query = query.where(LicenseKey.customer_id.in_(customer_ids))
     if product_id is not None:
         query = query.where(LicenseKey.product_id == product_id)
     if status is not None:
