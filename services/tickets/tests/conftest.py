@@ -56,3 +56,110 @@ async def tickets_app(
 async def tickets_client(tickets_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(tickets_app) as client:
         yield client
+
+
+# -- the real contracts service in-process, for cases that need entitlement -------------------
+
+CONTRACTS_DIR = SERVICE_DIR.parent / "contracts"
+
+
+@pytest.fixture(scope="session")
+async def contracts_db_url(provision_database: ProvisionDatabase) -> str:
+    return await provision_database("contracts", CONTRACTS_DIR)
+
+
+@pytest.fixture(scope="session")
+async def contracts_engine(contracts_db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(contracts_db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def contracts_app(
+    contracts_db_url: str, contracts_engine: AsyncEngine, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FastAPI]:
+    """Contracts with the demo data, inside a transaction rolled back after the test."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from contracts.config import ContractsSettings
+    from contracts.main import create_app as create_contracts_app
+    from contracts.seed import seed_demo
+
+    keys = tmp_path_factory.getbasetemp() / "contracts-keys"
+    settings = ContractsSettings(
+        env="test",
+        database_url=contracts_db_url,
+        run_workers=False,
+        log_json=False,
+        jwt_private_key_file=keys / "jwt.pem",
+        license_private_key_file=keys / "license.pem",
+    )
+    async with rolled_back_connection(contracts_engine) as connection:
+        async with AsyncSession(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        ) as session:
+            await seed_demo(session)
+            await session.commit()
+        async with running_app(create_contracts_app(settings), connection) as app:
+            yield app
+
+
+@pytest.fixture
+async def contracts_client(contracts_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(contracts_app, base_url="http://contracts") as client:
+        yield client
+
+
+@pytest.fixture
+async def live_app(
+    tickets_db_url: str, tickets_connection: AsyncConnection, contracts_app: FastAPI
+) -> AsyncIterator[FastAPI]:
+    """Tickets wired to the real contracts app: entitlement checks, tokens and keys."""
+    from careplane_shared.auth import StaticKeySource, TokenVerifier
+
+    settings = TicketsSettings(
+        env="test", database_url=tickets_db_url, run_workers=False, log_json=False
+    )
+    app = create_app(settings, contracts_transport=httpx.ASGITransport(app=contracts_app))
+    app.state.token_verifier = TokenVerifier(
+        StaticKeySource(contracts_app.state.signing_key.jwks),
+        issuer="careplane",
+        audience="careplane",
+    )
+    async with running_app(app, tickets_connection) as app:
+        yield app
+
+
+@pytest.fixture
+async def live(live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(live_app, base_url="http://tickets") as client:
+        yield client
+
+
+@pytest.fixture
+async def login(contracts_client: httpx.AsyncClient):
+    """``await login("ana@acme-water.example")`` → Authorization headers of a demo account."""
+    from careplane_shared.testing import bearer, password_token
+
+    async def headers(email: str) -> dict[str, str]:
+        return bearer(await password_token(contracts_client, email))
+
+    return headers
+
+
+@pytest.fixture
+async def demo_ids(contracts_client: httpx.AsyncClient, login) -> dict[str, str]:
+    """Ids of the demo product and contacts, looked up through contracts' API."""
+    headers = await login("admin@example.com")
+    product = (await contracts_client.get("/v1/products", headers=headers)).json()[0]["id"]
+    ids = {"tideway": product}
+    customers = (await contracts_client.get("/v1/customers", headers=headers)).json()["items"]
+    for customer in customers:
+        ids[customer["name"]] = customer["id"]
+        contacts = await contracts_client.get(
+            f"/v1/customers/{customer['id']}/contacts", headers=headers
+        )
+        for contact in contacts.json()["items"]:
+            ids[contact["email"]] = contact["id"]
+    return ids

@@ -14,6 +14,10 @@ class TicketsSettings(DatabaseSettings):
     client_id: str = "svc-tickets"
     client_secret: str = dev_secret("svc-tickets")
     contracts_url: str = "http://127.0.0.1:8002"
+    ticket_number_prefix: str = Field(default="CS", pattern=r"^[A-Z][A-Z0-9]{0,9}$")
+    sla_warning_fraction: float = Field(default=0.75, gt=0, lt=1)
+    sla_timer_poll_seconds: float = 1.0
+    entitlement_recheck_seconds: float = 15.0
     outbox_targets: dict[str, str] = Field(
         default_factory=lambda: {
             "contracts": "http://127.0.0.1:8002/v1/events",

@@ -1,35 +1,95 @@
-"""The tickets service: cases, conversation, SLA clocks and timers (as the domain grows)."""
+"""The tickets service: cases, conversation, SLA clocks and timers, the triage queue."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
+import structlog
 from fastapi import FastAPI
 
 from careplane_shared.app import create_service_app, start_outbox_relay
-from careplane_shared.events import Inbox, inbox_router
+from careplane_shared.events import Inbox, Outbox, inbox_router
+from careplane_shared.http import ClientCredentialsAuth, create_http_client
+from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
 from tickets.models import idempotency_keys, inbox_events, outbox_events
+from tickets.ticket import service as ticket_service
+from tickets.ticket.router import router as ticket_router
+from tickets.ticket.timers import run_timer_worker
 
-inbox = Inbox(inbox_events)
+SOURCE = "tickets"
+log = structlog.get_logger(__name__)
 
 
-def create_app(settings: TicketsSettings | None = None) -> FastAPI:
+def create_app(
+    settings: TicketsSettings | None = None,
+    *,
+    contracts_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """``contracts_transport`` lets tests run the real contracts app in-process."""
     settings = settings or TicketsSettings()
+    outbox = Outbox(outbox_events, source=SOURCE, destinations=settings.outbox_targets)
+    inbox = Inbox(inbox_events)
+    rules = ticket_service.TicketPolicy(
+        number_prefix=settings.ticket_number_prefix,
+        warning_fraction=settings.sla_warning_fraction,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.run_workers and settings.outbox_targets:
-            start_outbox_relay(app, settings, outbox_events)
-        yield
+        http = create_http_client(
+            settings,
+            base_url=settings.contracts_url,
+            transport=contracts_transport,
+            auth=ClientCredentialsAuth(
+                settings.token_url, settings.client_id, settings.client_secret
+            ),
+        )
+        app.state.contracts = ContractsClient(http)
+        if settings.run_workers:
+            maker = app.state.database.sessionmaker
+            if settings.outbox_targets:
+                start_outbox_relay(app, settings, outbox_events)
+            app.state.workers.start(
+                "sla-timers",
+                lambda stop: run_timer_worker(
+                    maker, outbox, stop, poll_seconds=settings.sla_timer_poll_seconds
+                ),
+            )
+
+            async def recheck(stop: asyncio.Event) -> None:
+                while not stop.is_set():
+                    try:
+                        async with maker() as session, session.begin():
+                            await ticket_service.recheck_pending(
+                                session, outbox, app.state.contracts, rules
+                            )
+                    except Exception:
+                        log.exception("entitlement_recheck_error")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), settings.entitlement_recheck_seconds)
+
+            app.state.workers.start("entitlement-recheck", recheck)
+        try:
+            yield
+        finally:
+            await http.aclose()
 
     app = create_service_app(
         settings,
         title="Careplane tickets",
-        description="Cases, conversation, SLA clocks and timers.",
-        routers=[inbox_router(inbox)],
+        description=(
+            "Cases and their conversation, the status model, SLA clocks computed from each "
+            "case's history, SLA warnings and breaches, and the triage queue."
+        ),
+        routers=[ticket_router, inbox_router(inbox)],
         lifespan=lifespan,
     )
+    app.state.outbox = outbox
+    app.state.ticket_rules = rules
     app.state.idempotency_table = idempotency_keys
     return app

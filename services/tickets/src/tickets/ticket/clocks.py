@@ -1,0 +1,162 @@
+"""The SLA engine applied to a stored case: its history in, clocks and timers out."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careplane_shared.sla_policy import SlaPolicy
+from tickets.models import SlaTimer, Ticket, TicketEvent
+from tickets.sla import (
+    BusinessCalendar,
+    SlaClock,
+    SlaEvent,
+    SlaEventKind,
+    TicketStatus,
+    compute_clocks,
+    warning_at,
+)
+
+# History kinds that move clocks, and how.
+_MESSAGE_KINDS = {
+    "STAFF_REPLY": SlaEventKind.STAFF_REPLY,
+    "CUSTOMER_REPLY": SlaEventKind.CUSTOMER_REPLY,
+}
+
+
+def sla_events(history: Sequence[TicketEvent]) -> list[SlaEvent]:
+    events: list[SlaEvent] = []
+    for event in history:
+        if event.kind in _MESSAGE_KINDS:
+            events.append(
+                SlaEvent(
+                    at=event.at,
+                    kind=_MESSAGE_KINDS[event.kind],
+                    automated=event.automated,
+                    internal=event.internal,
+                )
+            )
+        elif event.kind == "STATUS_CHANGE" and event.to_value:
+            events.append(
+                SlaEvent(
+                    at=event.at,
+                    kind=SlaEventKind.STATUS_CHANGE,
+                    status=TicketStatus(event.to_value),
+                )
+            )
+        elif event.kind == "PRIORITY_CHANGE" and event.to_value:
+            events.append(
+                SlaEvent(at=event.at, kind=SlaEventKind.PRIORITY_CHANGE, priority=event.to_value)
+            )
+    return events
+
+
+def initial_priority(ticket: Ticket, history: Sequence[TicketEvent]) -> str | None:
+    """The priority at receipt: before the first change, or the current one if none."""
+    for event in history:
+        if event.kind == "PRIORITY_CHANGE":
+            return event.from_value
+    return ticket.priority
+
+
+def policy_of(ticket: Ticket) -> SlaPolicy | None:
+    return SlaPolicy.model_validate(ticket.sla_policy) if ticket.sla_policy else None
+
+
+def compute(ticket: Ticket, history: Sequence[TicketEvent], as_of: datetime) -> list[SlaClock]:
+    """Every clock of the case as of ``as_of`` (none while its entitlement is pending)."""
+    policy = policy_of(ticket)
+    priority = initial_priority(ticket, history)
+    if policy is None or priority is None:
+        return []
+    calendar = BusinessCalendar.for_spec(policy.calendar)
+    return compute_clocks(
+        policy,
+        calendar,
+        priority=priority,
+        received_at=ticket.received_at,
+        events=sla_events(history),
+        as_of=max(as_of, ticket.received_at),
+        scheduled_visit=ticket.scheduled_visit,
+    )
+
+
+def clock_view(clock: SlaClock) -> dict[str, Any]:
+    return {
+        "metric": clock.metric.value,
+        "cycle": clock.cycle,
+        "priority": clock.priority,
+        "target_minutes": clock.target_minutes,
+        "business_time": clock.business_time,
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "stopped_at": clock.stopped_at,
+        "paused_minutes": clock.paused_minutes,
+        "paused": clock.paused,
+        "breached": clock.breached,
+        "breached_at": clock.breached_at,
+        "explanation": list(clock.explanation),
+    }
+
+
+async def history_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[TicketEvent]:
+    return list(
+        (
+            await session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket_id)
+                .order_by(TicketEvent.seq)
+            )
+        ).all()
+    )
+
+
+async def reschedule(
+    session: AsyncSession,
+    ticket: Ticket,
+    clocks: Sequence[SlaClock],
+    *,
+    warning_fraction: float,
+) -> None:
+    """Replaces the case's unfired timers with the instants its running clocks warn and
+    breach at, and keeps ``next_due_at`` (the triage order) in step."""
+    await session.execute(
+        delete(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.fired_at.is_(None))
+    )
+    policy = policy_of(ticket)
+    rows: list[dict[str, Any]] = []
+    due_times = []
+    for clock in clocks:
+        if clock.stopped_at is not None or clock.due_at is None or policy is None:
+            continue
+        due_times.append(clock.due_at)
+        calendar = BusinessCalendar.for_spec(policy.calendar)
+        warn = warning_at(clock, warning_fraction, calendar=calendar)
+        for kind, fire_at in (("warning", warn), ("breach", clock.due_at)):
+            if fire_at is None or (kind == "warning" and clock.breached):
+                continue
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "ticket_id": ticket.id,
+                    "metric": clock.metric.value,
+                    "cycle": clock.cycle,
+                    "kind": kind,
+                    "fire_at": fire_at,
+                    "due_at": clock.due_at,
+                }
+            )
+    if rows:
+        # A timer that already fired for this clock stays fired: never announce it twice.
+        await session.execute(
+            insert(SlaTimer)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["ticket_id", "metric", "cycle", "kind"])
+        )
+    ticket.next_due_at = min(due_times) if due_times else None

@@ -1,0 +1,304 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careplane_shared.auth import CurrentPrincipal, StaffPrincipal
+from careplane_shared.db import DbSession
+from careplane_shared.idempotency import IdempotencyDep
+from careplane_shared.pagination import Page, PageParamsDep
+from tickets.deps import ContractsDep, OutboxDep, RulesDep
+from tickets.models import Ticket
+from tickets.ticket import clocks, service
+from tickets.ticket.rules import Status
+from tickets.ticket.schemas import (
+    Assignment,
+    CloseRequest,
+    HistoryEntry,
+    MessageCreate,
+    MessageRead,
+    PriorityChange,
+    ReopenRequest,
+    SlaClockRead,
+    StatusChange,
+    TicketOpen,
+    TicketRead,
+    TicketSummary,
+)
+
+router = APIRouter(prefix="/v1", tags=["tickets"])
+
+
+async def ticket_view(session: AsyncSession, ticket: Ticket) -> TicketRead:
+    history = await clocks.history_of(session, ticket.id)
+    computed = clocks.compute(ticket, history, datetime.now(UTC))
+    return TicketRead(
+        id=ticket.id,
+        number=ticket.number,
+        status=Status(ticket.status),
+        priority=ticket.priority,
+        subject=ticket.subject,
+        description=ticket.description,
+        type=ticket.type,
+        channel=ticket.channel,
+        language=ticket.language,
+        customer_id=ticket.customer_id,
+        contact_id=ticket.contact_id,
+        product_id=ticket.product_id,
+        version=ticket.version,
+        error_code=ticket.error_code,
+        error_message=ticket.error_message,
+        steps_to_reproduce=ticket.steps_to_reproduce,
+        external_refs=ticket.external_refs,
+        received_at=ticket.received_at,
+        created_at=ticket.created_at,
+        closed_at=ticket.closed_at,
+        resolution=ticket.resolution,
+        assignee_id=ticket.assignee_id,
+        entitlement_status=ticket.entitlement_status,
+        entitlement=ticket.entitlement,
+        plan_code=ticket.plan_code,
+        support_center=ticket.support_center,
+        billable=ticket.billable,
+        next_due_at=ticket.next_due_at,
+        sla=[SlaClockRead(**clocks.clock_view(c)) for c in computed],
+    )
+
+
+def _filter(
+    status: Annotated[list[Status] | None, Query(description="Any of these statuses.")] = None,
+    customer_id: uuid.UUID | None = None,
+    contact_id: uuid.UUID | None = None,
+    product_id: uuid.UUID | None = None,
+    assignee_id: uuid.UUID | None = None,
+    language: str | None = None,
+    support_center: str | None = None,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+) -> service.TicketFilter:
+    return service.TicketFilter(
+        status=tuple(status or ()),
+        customer_id=customer_id,
+        contact_id=contact_id,
+        product_id=product_id,
+        assignee_id=assignee_id,
+        language=language,
+        support_center=support_center,
+        search=search,
+    )
+
+
+Filter = Annotated[service.TicketFilter, Depends(_filter)]
+
+
+def _page(items: list[TicketSummary], total: int, limit: int, offset: int) -> Page[TicketSummary]:
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/tickets",
+    response_model=TicketRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a case (Idempotency-Key honoured).",
+)
+async def open_ticket(
+    session: DbSession,
+    outbox: OutboxDep,
+    contracts: ContractsDep,
+    rules: RulesDep,
+    principal: CurrentPrincipal,
+    idempotency: IdempotencyDep,
+    body: TicketOpen,
+) -> TicketRead:
+    """Checks entitlement with contracts: a refusal is a 403 `NOT_ENTITLED` with the reason
+    codes. Entitled cases get their number and SLA clocks at once. If contracts cannot be
+    reached, the case is still accepted as NEW with `entitlement_status: pending` and
+    checked again in the background: a customer's case is never lost."""
+    ticket = await service.open_ticket(session, outbox, contracts, principal, body, rules)
+    view = await ticket_view(session, ticket)
+    await idempotency.save(session, 201, view.model_dump(mode="json"))
+    return view
+
+
+@router.get("/tickets", response_model=Page[TicketSummary], summary="List cases.")
+async def list_tickets(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    page: PageParamsDep,
+    filters: Filter,
+) -> Page[TicketSummary]:
+    """Newest first. Contacts see their own customer's cases only."""
+    items, total = await service.list_tickets(
+        session, principal, filters, limit=page.limit, offset=page.offset
+    )
+    return _page([TicketSummary.model_validate(t) for t in items], total, page.limit, page.offset)
+
+
+@router.get("/triage", response_model=Page[TicketSummary], summary="The triage queue (staff).")
+async def triage_queue(
+    session: DbSession, principal: StaffPrincipal, page: PageParamsDep, filters: Filter
+) -> Page[TicketSummary]:
+    """Open cases, most severe priority first, then by least time left before a breach;
+    filter by language, product, support center or assignee."""
+    items, total = await service.triage(
+        session, principal, filters, limit=page.limit, offset=page.offset
+    )
+    return _page([TicketSummary.model_validate(t) for t in items], total, page.limit, page.offset)
+
+
+@router.get(
+    "/tickets/by-number/{number}", response_model=TicketRead, summary="A case by its number."
+)
+async def get_by_number(session: DbSession, principal: CurrentPrincipal, number: str) -> TicketRead:
+    return await ticket_view(session, await service.get_by_number(session, principal, number))
+
+
+@router.get(
+    "/tickets/{ticket_id}", response_model=TicketRead, summary="One case with its SLA clocks."
+)
+async def get_ticket(
+    session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
+) -> TicketRead:
+    """Each clock carries an `explanation`: why it is due when it is."""
+    return await ticket_view(session, await service.get_ticket(session, principal, ticket_id))
+
+
+@router.get(
+    "/tickets/{ticket_id}/history", response_model=list[HistoryEntry], summary="Who did what, when."
+)
+async def history(
+    session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
+) -> list[HistoryEntry]:
+    ticket = await service.get_ticket(session, principal, ticket_id)
+    entries = await clocks.history_of(session, ticket.id)
+    if principal.is_customer:
+        entries = [e for e in entries if not e.internal]
+    return [HistoryEntry.model_validate(e) for e in entries]
+
+
+@router.get(
+    "/tickets/{ticket_id}/messages", response_model=list[MessageRead], summary="The conversation."
+)
+async def list_messages(
+    session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
+) -> list[MessageRead]:
+    """Customers do not see internal notes."""
+    ticket = await service.get_ticket(session, principal, ticket_id)
+    return [
+        MessageRead.model_validate(m) for m in await service.messages(session, principal, ticket)
+    ]
+
+
+@router.post(
+    "/tickets/{ticket_id}/messages",
+    response_model=MessageRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Reply, or add an internal note.",
+)
+async def reply(
+    session: DbSession,
+    outbox: OutboxDep,
+    rules: RulesDep,
+    principal: CurrentPrincipal,
+    ticket_id: uuid.UUID,
+    body: MessageCreate,
+) -> MessageRead:
+    message = await service.reply(
+        session, outbox, principal, ticket_id, body.body, body.internal, rules
+    )
+    return MessageRead.model_validate(message)
+
+
+@router.post(
+    "/tickets/{ticket_id}/status", response_model=TicketRead, summary="Move a case (staff)."
+)
+async def change_status(
+    session: DbSession,
+    outbox: OutboxDep,
+    rules: RulesDep,
+    principal: StaffPrincipal,
+    ticket_id: uuid.UUID,
+    body: StatusChange,
+) -> TicketRead:
+    """Between OPEN, WORKING, PENDING, ESCALATED, WITH_DEVELOPMENT and CLOSED; an illegal
+    move is a 409 with a code (STATUS_UNCHANGED, TICKET_CLOSED, ILLEGAL_TRANSITION, ...)."""
+    ticket = await service.change_status(
+        session, outbox, principal, ticket_id, body.status, body.reason, rules
+    )
+    return await ticket_view(session, ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/close", response_model=TicketRead, summary="Close with a resolution."
+)
+async def close(
+    session: DbSession,
+    outbox: OutboxDep,
+    rules: RulesDep,
+    principal: StaffPrincipal,
+    ticket_id: uuid.UUID,
+    body: CloseRequest,
+) -> TicketRead:
+    ticket = await service.change_status(
+        session,
+        outbox,
+        principal,
+        ticket_id,
+        Status.CLOSED,
+        None,
+        rules,
+        resolution=body.resolution,
+    )
+    return await ticket_view(session, ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/reopen", response_model=TicketRead, summary="Reopen a closed case."
+)
+async def reopen(
+    session: DbSession,
+    outbox: OutboxDep,
+    rules: RulesDep,
+    principal: CurrentPrincipal,
+    ticket_id: uuid.UUID,
+    body: ReopenRequest,
+) -> TicketRead:
+    """The customer or staff; the resolution clock resumes where it stopped."""
+    ticket = await service.reopen(session, outbox, principal, ticket_id, body.reason, rules)
+    return await ticket_view(session, ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/priority", response_model=TicketRead, summary="Reclassify (staff)."
+)
+async def change_priority(
+    session: DbSession,
+    outbox: OutboxDep,
+    rules: RulesDep,
+    principal: StaffPrincipal,
+    ticket_id: uuid.UUID,
+    body: PriorityChange,
+) -> TicketRead:
+    """Due times are recomputed from each clock's original start; a breach that already
+    happened stands."""
+    ticket = await service.change_priority(
+        session, outbox, principal, ticket_id, body.priority, body.reason, rules
+    )
+    return await ticket_view(session, ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/assignee", response_model=TicketRead, summary="Assign to an agent."
+)
+async def assign(
+    session: DbSession,
+    outbox: OutboxDep,
+    principal: StaffPrincipal,
+    ticket_id: uuid.UUID,
+    body: Assignment,
+) -> TicketRead:
+    ticket = await service.assign(session, outbox, principal, ticket_id, body.assignee_id)
+    return await ticket_view(session, ticket)

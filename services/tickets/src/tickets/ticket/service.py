@@ -1,0 +1,679 @@
+"""Opening cases, moving them through their statuses, and the conversation.
+
+Every change writes the case's history (the source of its SLA clocks), recomputes the
+clocks and timers, and emits its event through the outbox, in the request's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careplane_shared.auth import Principal, Role
+from careplane_shared.errors import CareplaneError, Conflict, Forbidden, NotFound, ValidationFailed
+from careplane_shared.events import Outbox
+from careplane_shared.sla_policy import SlaPolicy
+from tickets.clients.contracts import ContractsClient, ContractsUnavailable
+from tickets.models import Message, Ticket, TicketEvent, ticket_number_seq
+from tickets.ticket import clocks
+from tickets.ticket.rules import Status, TransitionError, check_staff_transition, severity
+from tickets.ticket.schemas import TicketOpen
+
+log = structlog.get_logger(__name__)
+
+
+class TicketNotFound(NotFound):
+    code = "TICKET_NOT_FOUND"
+    message = "No such ticket."
+
+
+class NotEntitled(CareplaneError):
+    status_code = 403
+    code = "NOT_ENTITLED"
+    message = "This contact may not open this case."
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPolicy:
+    """Per-deployment settings the rules need."""
+
+    number_prefix: str
+    warning_fraction: float
+
+
+def _actor(principal: Principal) -> tuple[str, str]:
+    kind = "customer" if principal.is_customer else "staff" if principal.is_staff else "system"
+    return principal.email or principal.subject, kind
+
+
+def event_data(ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    return {
+        "ticket_id": str(ticket.id),
+        "number": ticket.number,
+        "customer_id": str(ticket.customer_id) if ticket.customer_id else None,
+        "contact_id": str(ticket.contact_id),
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "subject": ticket.subject,
+        "product_id": str(ticket.product_id),
+        "version": ticket.version,
+        "language": ticket.language,
+        "agreement_id": str(ticket.agreement_id) if ticket.agreement_id else None,
+        **extra,
+    }
+
+
+def _history(
+    ticket: Ticket,
+    kind: str,
+    at: datetime,
+    principal: Principal | None,
+    *,
+    from_value: str | None = None,
+    to_value: str | None = None,
+    reason: str | None = None,
+    message_id: uuid.UUID | None = None,
+    automated: bool = False,
+    internal: bool = False,
+) -> TicketEvent:
+    actor_id, actor_kind = _actor(principal) if principal else ("careplane", "system")
+    return TicketEvent(
+        id=uuid.uuid4(),
+        ticket_id=ticket.id,
+        at=at,
+        kind=kind,
+        actor_id=actor_id,
+        actor_kind=actor_kind,
+        from_value=from_value,
+        to_value=to_value,
+        reason=reason,
+        message_id=message_id,
+        automated=automated,
+        internal=internal,
+    )
+
+
+async def _refresh_clocks(
+    session: AsyncSession, ticket: Ticket, rules: TicketPolicy, now: datetime
+) -> None:
+    await session.flush()
+    history = await clocks.history_of(session, ticket.id)
+    computed = clocks.compute(ticket, history, now)
+    await clocks.reschedule(session, ticket, computed, warning_fraction=rules.warning_fraction)
+
+
+def _apply_entitlement(
+    ticket: Ticket, answer: dict[str, Any], requested_priority: str | None
+) -> None:
+    policy = SlaPolicy.model_validate(answer["sla_policy"])
+    priority = requested_priority or policy.default_priority
+    if priority not in policy.priorities:
+        raise ValidationFailed(
+            f"Priority {priority!r} is not one of this plan's: {', '.join(policy.priorities)}.",
+            code="PRIORITY_UNKNOWN",
+            details={"allowed": policy.priorities},
+        )
+    ticket.customer_id = uuid.UUID(answer["customer_id"])
+    ticket.entitlement_status = "entitled"
+    ticket.entitlement = {
+        key: answer.get(key)
+        for key in (
+            "reasons",
+            "phase",
+            "scope",
+            "quota_remaining",
+            "billable",
+            "plan_name",
+            "checked_at",
+        )
+    }
+    ticket.sla_policy = policy.model_dump(mode="json")
+    ticket.priority = priority
+    ticket.severity = severity(priority)
+    ticket.agreement_id = uuid.UUID(answer["agreement_id"]) if answer.get("agreement_id") else None
+    ticket.plan_code = answer.get("plan_code")
+    ticket.support_center = answer.get("support_center")
+    ticket.billable = bool(answer.get("billable"))
+    if not ticket.language or ticket.language == "auto":
+        ticket.language = answer.get("customer_language") or "en"
+
+
+def _refusal(answer: dict[str, Any]) -> NotEntitled:
+    reasons = answer.get("reasons", [])
+    return NotEntitled(
+        f"Not entitled: {', '.join(reasons) or 'no reason given'}.",
+        details={"reasons": reasons, "phase": answer.get("phase")},
+    )
+
+
+async def open_ticket(
+    session: AsyncSession,
+    outbox: Outbox,
+    contracts: ContractsClient,
+    principal: Principal,
+    data: TicketOpen,
+    rules: TicketPolicy,
+) -> Ticket:
+    now = datetime.now(UTC)
+    if principal.is_customer:
+        if data.received_at is not None:
+            raise Forbidden(
+                "Only staff and integrations set receivedAt.", code="RECEIVED_AT_FORBIDDEN"
+            )
+        opens_for_other = data.contact_id is not None and str(data.contact_id) != principal.subject
+        if opens_for_other and principal.role is not Role.CUSTOMER_ADMIN:
+            raise Forbidden("Contacts open cases for themselves.", code="CONTACT_FORBIDDEN")
+        contact_id = data.contact_id or uuid.UUID(principal.subject)
+    else:
+        if data.contact_id is None:
+            raise ValidationFailed("contact_id names the requester.", code="CONTACT_REQUIRED")
+        contact_id = data.contact_id
+    received_at = data.received_at or now
+    if received_at.tzinfo is None:
+        raise ValidationFailed("received_at needs a time zone.", code="RECEIVED_AT_INVALID")
+    if received_at > now:
+        raise ValidationFailed("received_at cannot be in the future.", code="RECEIVED_AT_IN_FUTURE")
+
+    try:
+        answer: dict[str, Any] | None = await contracts.check_entitlement(
+            contact_id=contact_id, product_id=data.product_id, version=data.version, at=received_at
+        )
+    except ContractsUnavailable as exc:
+        log.warning("entitlement_pending", error=str(exc))
+        answer = None
+    if answer is not None and not answer["entitled"]:
+        raise _refusal(answer)
+    if (
+        answer is not None
+        and principal.customer_id
+        and answer["customer_id"] != str(principal.customer_id)
+    ):
+        raise NotFound("No such contact.", code="CONTACT_NOT_FOUND")
+
+    number = await session.scalar(select(ticket_number_seq.next_value()))
+    ticket = Ticket(
+        id=uuid.uuid4(),
+        number=f"{rules.number_prefix}-{received_at.year}-{number:06d}",
+        customer_id=principal.customer_id,
+        contact_id=contact_id,
+        product_id=data.product_id,
+        version=data.version,
+        subject=data.subject,
+        description=data.description,
+        error_code=data.error_code,
+        error_message=data.error_message,
+        steps_to_reproduce=data.steps_to_reproduce,
+        type=data.type.value,
+        priority=data.priority,
+        severity=severity(data.priority),
+        language=data.language or "auto",
+        channel=data.channel.value,
+        external_refs=data.external_refs,
+        status=Status.NEW.value,
+        received_at=received_at,
+        entitlement_status="pending",
+        scheduled_visit=data.scheduled_visit,
+        opened_by=principal.email or principal.subject,
+    )
+    if answer is not None:
+        _apply_entitlement(ticket, answer, data.priority)
+    elif ticket.language == "auto":
+        ticket.language = "en"
+    session.add(ticket)
+    await session.flush()
+    session.add(_history(ticket, "OPENED", received_at, principal, to_value=ticket.priority))
+    if answer is not None:
+        ticket.status = Status.OPEN.value
+        session.add(
+            _history(ticket, "STATUS_CHANGE", received_at, None, from_value="NEW", to_value="OPEN")
+        )
+    await _refresh_clocks(session, ticket, rules, now)
+    await outbox.emit(
+        session,
+        "ticket.opened",
+        event_data(ticket, channel=ticket.channel, entitlement_status=ticket.entitlement_status),
+        subject=ticket.number,
+    )
+    return ticket
+
+
+async def recheck_pending(
+    session: AsyncSession,
+    outbox: Outbox,
+    contracts: ContractsClient,
+    rules: TicketPolicy,
+    limit: int = 20,
+) -> int:
+    """Asks contracts again about cases accepted while it was unreachable. A case is never
+    lost: entitled cases open, refused ones are closed with the reasons on record."""
+    pending = (
+        await session.scalars(
+            select(Ticket)
+            .where(Ticket.entitlement_status == "pending")
+            .order_by(Ticket.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    now = datetime.now(UTC)
+    settled = 0
+    for ticket in pending:
+        try:
+            answer = await contracts.check_entitlement(
+                contact_id=ticket.contact_id,
+                product_id=ticket.product_id,
+                version=ticket.version,
+                at=ticket.received_at,
+            )
+        except ContractsUnavailable:
+            break
+        except CareplaneError as exc:
+            answer = {"entitled": False, "reasons": [exc.code], "customer_id": None}
+        if answer["entitled"]:
+            try:
+                _apply_entitlement(ticket, answer, ticket.priority)
+            except ValidationFailed:
+                _apply_entitlement(ticket, answer, None)
+            ticket.status = Status.OPEN.value
+            session.add(
+                _history(
+                    ticket,
+                    "STATUS_CHANGE",
+                    now,
+                    None,
+                    from_value="NEW",
+                    to_value="OPEN",
+                    reason="entitlement confirmed",
+                )
+            )
+            await _refresh_clocks(session, ticket, rules, now)
+            await outbox.emit(
+                session,
+                "ticket.status_changed",
+                event_data(ticket, previous_status="NEW"),
+                subject=ticket.number,
+            )
+        else:
+            ticket.entitlement_status = "refused"
+            ticket.entitlement = {"reasons": answer.get("reasons", [])}
+            if answer.get("customer_id"):
+                ticket.customer_id = uuid.UUID(answer["customer_id"])
+            ticket.status = Status.CLOSED.value
+            ticket.closed_at = now
+            ticket.resolution = "Not entitled: " + ", ".join(answer.get("reasons", []))
+            session.add(
+                _history(
+                    ticket,
+                    "STATUS_CHANGE",
+                    now,
+                    None,
+                    from_value="NEW",
+                    to_value="CLOSED",
+                    reason=ticket.resolution,
+                )
+            )
+            await _refresh_clocks(session, ticket, rules, now)
+            await outbox.emit(
+                session,
+                "ticket.closed",
+                event_data(ticket, resolution=ticket.resolution, counts_against_quota=False),
+                subject=ticket.number,
+            )
+        settled += 1
+    return settled
+
+
+def _visible(principal: Principal, ticket: Ticket) -> bool:
+    if principal.is_customer:
+        return ticket.customer_id is not None and ticket.customer_id == principal.customer_id
+    return principal.can_access_customer(ticket.customer_id) or principal.customer_id is None
+
+
+async def get_ticket(
+    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID, *, lock: bool = False
+) -> Ticket:
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    if lock:
+        query = query.with_for_update()
+    ticket = await session.scalar(query)
+    if ticket is None or not _visible(principal, ticket):
+        raise TicketNotFound()
+    return ticket
+
+
+async def get_by_number(session: AsyncSession, principal: Principal, number: str) -> Ticket:
+    ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not _visible(principal, ticket):
+        raise TicketNotFound()
+    return ticket
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    status: Sequence[Status] = ()
+    customer_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None
+    language: str | None = None
+    support_center: str | None = None
+    search: str | None = None
+    open_only: bool = False
+
+
+def _filtered(query: Any, principal: Principal, f: TicketFilter) -> Any:
+    if principal.is_customer or principal.customer_id is not None:
+        query = query.where(Ticket.customer_id == principal.customer_id)
+    if f.status:
+        query = query.where(Ticket.status.in_([s.value for s in f.status]))
+    if f.open_only:
+        query = query.where(Ticket.status != Status.CLOSED.value)
+    for column, value in (
+        (Ticket.customer_id, f.customer_id),
+        (Ticket.contact_id, f.contact_id),
+        (Ticket.product_id, f.product_id),
+        (Ticket.assignee_id, f.assignee_id),
+        (Ticket.language, f.language),
+        (Ticket.support_center, f.support_center),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if f.search:
+        pattern = f"%{f.search}%"
+        query = query.where(Ticket.subject.ilike(pattern) | (Ticket.number == f.search))
+    return query
+
+
+async def list_tickets(
+    session: AsyncSession, principal: Principal, f: TicketFilter, *, limit: int, offset: int
+) -> tuple[Sequence[Ticket], int]:
+    query = _filtered(select(Ticket), principal, f)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = (
+        await session.scalars(
+            query.order_by(Ticket.received_at.desc(), Ticket.id).limit(limit).offset(offset)
+        )
+    ).all()
+    return items, total
+
+
+async def triage(
+    session: AsyncSession, principal: Principal, f: TicketFilter, *, limit: int, offset: int
+) -> tuple[Sequence[Ticket], int]:
+    """Open cases, most severe first, then by least time left before a breach."""
+    query = _filtered(select(Ticket), principal, f).where(Ticket.status != Status.CLOSED.value)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = (
+        await session.scalars(
+            query.order_by(
+                Ticket.severity,
+                Ticket.next_due_at.asc().nulls_last(),
+                Ticket.received_at,
+                Ticket.id,
+            )
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    return items, total
+
+
+async def change_status(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    ticket_id: uuid.UUID,
+    target: Status,
+    reason: str | None,
+    rules: TicketPolicy,
+    *,
+    resolution: str | None = None,
+) -> Ticket:
+    if not principal.is_staff and not principal.is_service:
+        raise Forbidden("Only staff change a case's status.", code="ROLE_FORBIDDEN")
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    current = Status(ticket.status)
+    try:
+        check_staff_transition(current, target)
+    except TransitionError as exc:
+        raise Conflict(
+            str(exc), code=exc.code, details={"from": current.value, "to": target.value}
+        ) from exc
+    now = datetime.now(UTC)
+    ticket.status = target.value
+    if target is Status.CLOSED:
+        ticket.closed_at = now
+        ticket.resolution = resolution or reason
+    session.add(
+        _history(
+            ticket,
+            "STATUS_CHANGE",
+            now,
+            principal,
+            from_value=current.value,
+            to_value=target.value,
+            reason=resolution or reason,
+        )
+    )
+    await _refresh_clocks(session, ticket, rules, now)
+    await outbox.emit(
+        session,
+        "ticket.status_changed",
+        event_data(ticket, previous_status=current.value, reason=reason),
+        subject=ticket.number,
+    )
+    if target is Status.CLOSED:
+        await outbox.emit(
+            session,
+            "ticket.closed",
+            event_data(ticket, resolution=ticket.resolution, counts_against_quota=True),
+            subject=ticket.number,
+        )
+    return ticket
+
+
+async def reopen(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    ticket_id: uuid.UUID,
+    reason: str,
+    rules: TicketPolicy,
+) -> Ticket:
+    """A closed case opens again; its resolution clock resumes where it stopped."""
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    if ticket.status != Status.CLOSED.value:
+        raise Conflict("Only a closed case is reopened.", code="TICKET_NOT_CLOSED")
+    if ticket.entitlement_status == "refused":
+        raise Conflict("A case refused for entitlement cannot be reopened.", code="NOT_ENTITLED")
+    now = datetime.now(UTC)
+    ticket.status = Status.OPEN.value
+    ticket.closed_at = None
+    session.add(
+        _history(
+            ticket,
+            "STATUS_CHANGE",
+            now,
+            principal,
+            from_value="CLOSED",
+            to_value="OPEN",
+            reason=reason,
+        )
+    )
+    await _refresh_clocks(session, ticket, rules, now)
+    await outbox.emit(
+        session, "ticket.reopened", event_data(ticket, reason=reason), subject=ticket.number
+    )
+    return ticket
+
+
+async def reply(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    ticket_id: uuid.UUID,
+    body: str,
+    internal: bool,
+    rules: TicketPolicy,
+) -> Message:
+    """A staff reply answers the customer (stops response clocks); a customer reply to a
+    Pending case puts it back to Open; internal notes are staff-only and move no clock."""
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    if principal.is_customer and internal:
+        raise Forbidden("Customers cannot write internal notes.", code="INTERNAL_NOTE_FORBIDDEN")
+    if ticket.status == Status.CLOSED.value:
+        raise Conflict("The case is closed; reopen it to continue.", code="TICKET_CLOSED")
+    now = datetime.now(UTC)
+    author_id, author_kind = _actor(principal)
+    message = Message(
+        id=uuid.uuid4(),
+        ticket_id=ticket.id,
+        author_id=author_id,
+        author_kind=author_kind,
+        body=body,
+        internal=internal,
+        automated=principal.is_service,
+        created_at=now,
+    )
+    session.add(message)
+    kind = "CUSTOMER_REPLY" if principal.is_customer else "STAFF_REPLY"
+    session.add(
+        _history(
+            ticket,
+            kind,
+            now,
+            principal,
+            message_id=message.id,
+            internal=internal,
+            automated=message.automated,
+        )
+    )
+    previous = ticket.status
+    if principal.is_customer and ticket.status == Status.PENDING.value:
+        ticket.status = Status.OPEN.value
+        session.add(
+            _history(
+                ticket,
+                "STATUS_CHANGE",
+                now,
+                principal,
+                from_value="PENDING",
+                to_value="OPEN",
+                reason="customer replied",
+            )
+        )
+    await _refresh_clocks(session, ticket, rules, now)
+    if not internal:
+        await outbox.emit(
+            session,
+            "ticket.replied",
+            event_data(ticket, message_id=str(message.id), author_kind=author_kind, body=body),
+            subject=ticket.number,
+        )
+    if ticket.status != previous:
+        await outbox.emit(
+            session,
+            "ticket.status_changed",
+            event_data(ticket, previous_status=previous, reason="customer replied"),
+            subject=ticket.number,
+        )
+    return message
+
+
+async def change_priority(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    ticket_id: uuid.UUID,
+    priority: str,
+    reason: str,
+    rules: TicketPolicy,
+) -> Ticket:
+    """Staff reclassify a case; its clocks are recomputed from their original starts."""
+    if not principal.is_staff:
+        raise Forbidden("Only staff change a case's priority.", code="ROLE_FORBIDDEN")
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    policy = clocks.policy_of(ticket)
+    if policy is not None and priority not in policy.priorities:
+        raise ValidationFailed(
+            f"Priority {priority!r} is not one of this plan's.",
+            code="PRIORITY_UNKNOWN",
+            details={"allowed": policy.priorities},
+        )
+    if priority == ticket.priority:
+        raise Conflict("The case has this priority already.", code="PRIORITY_UNCHANGED")
+    now = datetime.now(UTC)
+    previous = ticket.priority
+    ticket.priority = priority
+    ticket.severity = severity(priority)
+    session.add(
+        _history(
+            ticket,
+            "PRIORITY_CHANGE",
+            now,
+            principal,
+            from_value=previous,
+            to_value=priority,
+            reason=reason,
+        )
+    )
+    await _refresh_clocks(session, ticket, rules, now)
+    await outbox.emit(
+        session,
+        "ticket.priority_changed",
+        event_data(ticket, previous_priority=previous, reason=reason),
+        subject=ticket.number,
+    )
+    return ticket
+
+
+async def assign(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    ticket_id: uuid.UUID,
+    assignee_id: uuid.UUID | None,
+) -> Ticket:
+    if not principal.is_staff:
+        raise Forbidden("Only staff assign cases.", code="ROLE_FORBIDDEN")
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    previous = ticket.assignee_id
+    ticket.assignee_id = assignee_id
+    session.add(
+        _history(
+            ticket,
+            "ASSIGNED",
+            datetime.now(UTC),
+            principal,
+            from_value=str(previous) if previous else None,
+            to_value=str(assignee_id) if assignee_id else None,
+        )
+    )
+    await session.flush()
+    await outbox.emit(
+        session,
+        "ticket.assigned",
+        event_data(ticket, assignee_id=str(assignee_id) if assignee_id else None),
+        subject=ticket.number,
+    )
+    return ticket
+
+
+async def messages(
+    session: AsyncSession, principal: Principal, ticket: Ticket
+) -> Sequence[Message]:
+    query = (
+        select(Message)
+        .where(Message.ticket_id == ticket.id)
+        .order_by(Message.created_at, Message.id)
+    )
+    if principal.is_customer:
+        query = query.where(Message.internal.is_(False))
+    return (await session.scalars(query)).all()

@@ -1,0 +1,351 @@
+"""Opening and working cases through the real tickets app, with the real contracts app
+answering entitlement, on real PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from careplane_shared.auth import StaticKeySource, TokenVerifier
+from careplane_shared.testing import asgi_client, running_app
+from tickets.config import TicketsSettings
+from tickets.main import create_app
+from tickets.models import SlaTimer, Ticket, outbox_events
+from tickets.ticket import service, timers
+
+
+def _case(ids, **extra):
+    return {
+        "product_id": ids["tideway"],
+        "version": "3.1",
+        "subject": "Model run stops at 42%",
+        "description": "The hydraulic run stops with error E-1042 on the Riverside model.",
+        "error_code": "E-1042",
+        **extra,
+    }
+
+
+async def _events(connection, type_):
+    rows = (
+        await connection.execute(
+            select(outbox_events.c.envelope).where(outbox_events.c.type == type_)
+        )
+    ).all()
+    # One row per destination; the same event id for each.
+    unique = {r.envelope["id"]: r.envelope for r in rows}
+    return list(unique.values())
+
+
+async def test_a_contact_opens_a_case_and_gets_its_number_and_clocks(
+    live, login, demo_ids, tickets_connection
+):
+    ana = await login("ana@acme-water.example")
+    response = await live.post("/v1/tickets", json=_case(demo_ids), headers=ana)
+    assert response.status_code == 201, response.text
+    ticket = response.json()
+    assert re.fullmatch(r"CS-\d{4}-\d{6}", ticket["number"])
+    assert ticket["status"] == "OPEN"
+    assert ticket["priority"] == "NORMAL"  # InfoCare's default
+    assert ticket["customer_id"] == demo_ids["Acme Water"]
+    assert ticket["plan_code"] == "infocare"
+    assert ticket["support_center"] == "broomfield"
+    metrics = [c["metric"] for c in ticket["sla"]]
+    assert metrics == ["FIRST_RESPONSE", "RESOLUTION"]
+    first = ticket["sla"][0]
+    assert first["target_minutes"] == 120 and first["business_time"] is True
+    assert first["due_at"] is not None and first["explanation"]
+
+    history = (await live.get(f"/v1/tickets/{ticket['id']}/history", headers=ana)).json()
+    assert [(h["kind"], h["from_value"], h["to_value"]) for h in history] == [
+        ("OPENED", None, "NORMAL"),
+        ("STATUS_CHANGE", "NEW", "OPEN"),
+    ]
+    opened = await _events(tickets_connection, "ticket.opened")
+    assert [e["data"]["number"] for e in opened] == [ticket["number"]]
+    assert opened[0]["data"]["customer_id"] == demo_ids["Acme Water"]
+    assert opened[0]["data"]["status"] == "OPEN"
+
+    by_number = await live.get(f"/v1/tickets/by-number/{ticket['number']}", headers=ana)
+    assert by_number.json()["id"] == ticket["id"]
+
+
+@pytest.mark.parametrize(
+    ("email", "version", "reasons"),
+    [
+        ("ben@borealis.example", "3.0", ["CONTACT_NOT_ADMIN"]),
+        ("eve@echo.example", "3.1", ["NO_ACTIVE_AGREEMENT"]),
+        ("finn@fjord.example", "3.1", ["CUSTOMER_SUSPENDED"]),
+        ("ana@acme-water.example", "1.4", ["VERSION_END_OF_LIFE"]),
+    ],
+)
+async def test_a_refusal_is_a_clear_4xx_with_the_reason_codes(
+    live, login, demo_ids, email, version, reasons
+):
+    response = await live.post(
+        "/v1/tickets", json=_case(demo_ids, version=version), headers=await login(email)
+    )
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error["code"] == "NOT_ENTITLED"
+    assert error["details"]["reasons"] == reasons
+
+
+async def test_the_same_idempotency_key_opens_one_case(live, login, demo_ids, tickets_connection):
+    cora = {**(await login("cora@cobalt.example")), "Idempotency-Key": "mail-4711"}
+    first = await live.post("/v1/tickets", json=_case(demo_ids, priority="I"), headers=cora)
+    again = await live.post("/v1/tickets", json=_case(demo_ids, priority="I"), headers=cora)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["number"] == first.json()["number"]
+    assert again.headers.get("idempotent-replayed") == "true"
+    count = len((await tickets_connection.execute(select(Ticket.id))).all())
+    assert count == 1
+
+
+async def test_bad_input_is_refused_clearly(live, login, demo_ids):
+    agent = await login("agent@example.com")
+    ana = await login("ana@acme-water.example")
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    cases = [
+        (
+            agent,
+            _case(demo_ids, contact_id=demo_ids["ana@acme-water.example"], received_at=future),
+            422,
+            "RECEIVED_AT_IN_FUTURE",
+        ),
+        (
+            ana,
+            _case(demo_ids, received_at=datetime.now(UTC).isoformat()),
+            403,
+            "RECEIVED_AT_FORBIDDEN",
+        ),
+        (agent, _case(demo_ids), 422, "CONTACT_REQUIRED"),
+        (ana, _case(demo_ids, priority="URGENT"), 422, "PRIORITY_UNKNOWN"),
+        (ana, {**_case(demo_ids), "subject": ""}, 422, "VALIDATION_ERROR"),
+        (
+            ana,
+            _case(demo_ids, product_id="00000000-0000-0000-0000-000000000000"),
+            404,
+            "PRODUCT_NOT_FOUND",
+        ),
+    ]
+    for headers, body, status_code, code in cases:
+        response = await live.post("/v1/tickets", json=body, headers=headers)
+        assert (response.status_code, response.json()["error"]["code"]) == (status_code, code), body
+
+
+async def test_staff_may_record_when_a_call_really_arrived(live, login, demo_ids):
+    agent = await login("agent@example.com")
+    arrived = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a Friday, 08:00 in Denver
+    body = _case(
+        demo_ids,
+        contact_id=demo_ids["ana@acme-water.example"],
+        received_at=arrived.isoformat(),
+        channel="phone",
+    )
+    ticket = (await live.post("/v1/tickets", json=body, headers=agent)).json()
+    assert ticket["received_at"].startswith("2026-11-20T15:00")
+    first = ticket["sla"][0]
+    # 120 business minutes from Friday 08:00 Denver (MST, UTC-7) = Friday 10:00 = 17:00 UTC.
+    assert first["started_at"].startswith("2026-11-20T15:00")
+    assert first["due_at"].startswith("2026-11-20T17:00")
+
+
+async def test_the_conversation_moves_the_clocks(live, login, demo_ids, tickets_connection):
+    ana = await login("ana@acme-water.example")
+    agent = await login("agent@example.com")
+    ticket = (await live.post("/v1/tickets", json=_case(demo_ids), headers=ana)).json()
+    path = f"/v1/tickets/{ticket['id']}"
+
+    note = await live.post(
+        f"{path}/messages",
+        json={"body": "Looks like the pump curve.", "internal": True},
+        headers=agent,
+    )
+    assert note.status_code == 201
+    view = (await live.get(path, headers=agent)).json()
+    assert view["sla"][0]["stopped_at"] is None  # an internal note is not a response
+
+    await live.post(f"{path}/messages", json={"body": "Can you send the model?"}, headers=agent)
+    view = (await live.get(path, headers=agent)).json()
+    assert view["sla"][0]["metric"] == "FIRST_RESPONSE" and view["sla"][0]["stopped_at"] is not None
+
+    await live.post(
+        f"{path}/status",
+        json={"status": "PENDING", "reason": "waiting for the model"},
+        headers=agent,
+    )
+    reply = await live.post(f"{path}/messages", json={"body": "Attached."}, headers=ana)
+    assert reply.status_code == 201
+    view = (await live.get(path, headers=ana)).json()
+    assert view["status"] == "OPEN"  # a customer reply to a Pending case reopens it
+    assert [c["metric"] for c in view["sla"]] == ["FIRST_RESPONSE", "NEXT_RESPONSE", "RESOLUTION"]
+    assert view["sla"][1]["stopped_at"] is None
+
+    # Customers never see internal notes.
+    messages = (await live.get(f"{path}/messages", headers=ana)).json()
+    assert [m["body"] for m in messages] == ["Can you send the model?", "Attached."]
+    assert len((await live.get(f"{path}/messages", headers=agent)).json()) == 3
+
+    closed = await live.post(
+        f"{path}/close", json={"resolution": "Pump curve corrected."}, headers=agent
+    )
+    assert closed.status_code == 200 and closed.json()["status"] == "CLOSED"
+    assert all(c["stopped_at"] for c in closed.json()["sla"])
+    events = await _events(tickets_connection, "ticket.closed")
+    assert events[0]["data"]["resolution"] == "Pump curve corrected."
+    assert events[0]["data"]["agreement_id"]
+
+    reopened = await live.post(f"{path}/reopen", json={"reason": "It happens again"}, headers=ana)
+    assert reopened.status_code == 200 and reopened.json()["status"] == "OPEN"
+    resolution = next(c for c in reopened.json()["sla"] if c["metric"] == "RESOLUTION")
+    assert resolution["stopped_at"] is None
+    assert await _events(tickets_connection, "ticket.reopened")
+
+
+async def test_illegal_moves_are_409_with_a_code(live, login, demo_ids):
+    ana = await login("ana@acme-water.example")
+    agent = await login("agent@example.com")
+    ticket = (await live.post("/v1/tickets", json=_case(demo_ids), headers=ana)).json()
+    path = f"/v1/tickets/{ticket['id']}"
+    response = await live.post(f"{path}/status", json={"status": "OPEN"}, headers=agent)
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "STATUS_UNCHANGED")
+    response = await live.post(f"{path}/status", json={"status": "NEW"}, headers=agent)
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "ILLEGAL_TRANSITION")
+    response = await live.post(f"{path}/status", json={"status": "WORKING"}, headers=ana)
+    assert response.status_code == 403
+    await live.post(f"{path}/close", json={"resolution": "done"}, headers=agent)
+    response = await live.post(f"{path}/status", json={"status": "WORKING"}, headers=agent)
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "TICKET_CLOSED")
+    response = await live.post(f"{path}/messages", json={"body": "more"}, headers=ana)
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "TICKET_CLOSED")
+    response = await live.post(f"{path}/status", json={"status": "SOLVED"}, headers=agent)
+    assert response.status_code == 422
+
+
+async def test_customers_see_only_their_own_cases(live, login, demo_ids):
+    ana = await login("ana@acme-water.example")
+    cora = await login("cora@cobalt.example")
+    agent = await login("agent@example.com")
+    mine = (await live.post("/v1/tickets", json=_case(demo_ids), headers=ana)).json()
+    theirs = (await live.post("/v1/tickets", json=_case(demo_ids), headers=cora)).json()
+
+    assert (await live.get(f"/v1/tickets/{theirs['id']}", headers=ana)).status_code == 404
+    assert (
+        await live.get(f"/v1/tickets/by-number/{theirs['number']}", headers=ana)
+    ).status_code == 404
+    listed = (await live.get("/v1/tickets", headers=ana)).json()
+    assert [t["number"] for t in listed["items"]] == [mine["number"]] and listed["total"] == 1
+    assert (await live.get("/v1/tickets", headers=agent)).json()["total"] == 2
+    assert (await live.get("/v1/triage", headers=ana)).status_code == 403
+
+
+async def test_triage_orders_by_severity_then_time_left(live, login, demo_ids):
+    cora = await login("cora@cobalt.example")
+    dan = await login("dan@delta.example")
+    agent = await login("agent@example.com")
+    low = (
+        await live.post("/v1/tickets", json=_case(demo_ids, priority="III"), headers=cora)
+    ).json()
+    critical = (
+        await live.post("/v1/tickets", json=_case(demo_ids, priority="CRITICAL"), headers=dan)
+    ).json()
+    high = (
+        await live.post("/v1/tickets", json=_case(demo_ids, priority="II"), headers=cora)
+    ).json()
+    queue = (await live.get("/v1/triage", headers=agent)).json()
+    assert [t["number"] for t in queue["items"]] == [
+        critical["number"],
+        high["number"],
+        low["number"],
+    ]
+    filtered = (await live.get("/v1/triage", params={"language": "nl"}, headers=agent)).json()
+    assert {t["number"] for t in filtered["items"]} == {low["number"], high["number"]}
+
+    response = await live.post(
+        f"/v1/tickets/{low['id']}/priority",
+        json={"priority": "I", "reason": "production down"},
+        headers=agent,
+    )
+    assert response.status_code == 200
+    first = next(c for c in response.json()["sla"] if c["metric"] == "FIRST_RESPONSE")
+    assert first["target_minutes"] == 480
+    queue = (await live.get("/v1/triage", headers=agent)).json()
+    assert queue["items"][1]["number"] == low["number"]
+
+
+async def test_breaches_and_warnings_fire_once(live, login, demo_ids, tickets_connection, live_app):
+    agent = await login("agent@example.com")
+    long_ago = datetime.now(UTC) - timedelta(days=10)
+    body = _case(
+        demo_ids,
+        contact_id=demo_ids["dan@delta.example"],
+        priority="CRITICAL",
+        received_at=long_ago.isoformat(),
+    )
+    ticket = (await live.post("/v1/tickets", json=body, headers=agent)).json()
+    assert ticket["sla"][0]["breached"] is True
+
+    session_maker = live_app.state.database.sessionmaker
+    async with session_maker() as session, session.begin():
+        fired = await timers.fire_due(session, live_app.state.outbox)
+    assert fired >= 1
+    async with session_maker() as session, session.begin():
+        assert await timers.fire_due(session, live_app.state.outbox) == 0
+    breached = await _events(tickets_connection, "sla.breached")
+    assert [(e["data"]["number"], e["data"]["metric"]) for e in breached] == [
+        (ticket["number"], "FIRST_RESPONSE")
+    ]
+    # A clock that already breached gets no warning after the fact.
+    assert await _events(tickets_connection, "sla.warning") == []
+
+    pending = (
+        await tickets_connection.execute(select(SlaTimer).where(SlaTimer.fired_at.is_(None)))
+    ).all()
+    assert pending == []
+
+
+async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
+    tickets_db_url, tickets_connection, contracts_app, login, demo_ids
+):
+    settings = TicketsSettings(
+        env="test", database_url=tickets_db_url, run_workers=False, log_json=False, http_retries=0
+    )
+    down = httpx.MockTransport(lambda request: (_ for _ in ()).throw(httpx.ConnectError("refused")))
+    app = create_app(settings, contracts_transport=down)
+    app.state.token_verifier = TokenVerifier(
+        StaticKeySource(contracts_app.state.signing_key.jwks),
+        issuer="careplane",
+        audience="careplane",
+    )
+    ana = await login("ana@acme-water.example")
+    async with running_app(app, tickets_connection), asgi_client(app) as client:
+        response = await client.post("/v1/tickets", json=_case(demo_ids), headers=ana)
+        assert response.status_code == 201, response.text
+        ticket = response.json()
+        assert (ticket["status"], ticket["entitlement_status"], ticket["sla"]) == (
+            "NEW",
+            "pending",
+            [],
+        )
+        assert ticket["customer_id"] == demo_ids["Acme Water"]
+
+    # Contracts is back: the background check opens the case with its clocks.
+    settings = settings.model_copy(update={"token_url": "http://contracts/auth/token"})
+    healthy = create_app(settings, contracts_transport=httpx.ASGITransport(app=contracts_app))
+    async with running_app(healthy, tickets_connection) as app:
+        async with app.state.database.sessionmaker() as session, session.begin():
+            settled = await service.recheck_pending(
+                session, app.state.outbox, app.state.contracts, app.state.ticket_rules
+            )
+        assert settled == 1
+        async with app.state.database.sessionmaker() as session:
+            stored = await session.get(Ticket, ticket["id"])
+            assert (stored.status, stored.entitlement_status, stored.plan_code) == (
+                "OPEN",
+                "entitled",
+                "infocare",
+            )
