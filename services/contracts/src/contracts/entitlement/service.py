@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal, Role
+from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
 from contracts.agreements import quota
 from contracts.customers.service import ContactNotFound, support_center_for
 from contracts.entitlement.rules import (
@@ -153,11 +154,12 @@ async def check(
     policy: dict[str, Any] | None = None
     center_code: str | None = None
     if decision.agreement is not None:
-        policy = dict(plans[decision.agreement.plan.id].sla_policy)
         center = await support_center_for(session, customer)
         center_code = center.code if center else None
-        if policy.get("calendar", {}).get("use_customer_center") and center is not None:
-            policy["calendar"] = {**center.calendar, "use_customer_center": False}
+        plan_policy = SlaPolicy.model_validate(plans[decision.agreement.plan.id].sla_policy)
+        # The snapshot tickets computes with: a center-based calendar made concrete.
+        center_calendar = CalendarSpec.model_validate(center.calendar) if center else None
+        policy = plan_policy.resolved(center_calendar).model_dump(mode="json")
     return EntitlementResult(
         entitled=decision.entitled,
         reasons=[r.value for r in decision.reasons],
