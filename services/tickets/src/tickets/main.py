@@ -17,6 +17,7 @@ from careplane_shared.http import ClientCredentialsAuth, create_http_client
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
 from tickets.models import idempotency_keys, inbox_events, outbox_events
+from tickets.simulate.router import router as simulate_router
 from tickets.ticket import service as ticket_service
 from tickets.ticket.router import router as ticket_router
 from tickets.ticket.timers import run_timer_worker
@@ -86,7 +87,7 @@ def create_app(
             "Cases and their conversation, the status model, SLA clocks computed from each "
             "case's history, SLA warnings and breaches, and the triage queue."
         ),
-        routers=[ticket_router, inbox_router(inbox)],
+        routers=[ticket_router, simulate_router, inbox_router(inbox)],
         lifespan=lifespan,
     )
     app.state.outbox = outbox

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, status
 
 from careplane_shared.auth import CurrentPrincipal
 from careplane_shared.db import DbSession
+from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
+from contracts.customers import service as customers
 from contracts.deps import Manager
 from contracts.plans import service
 from contracts.plans.schemas import PlanCreate, PlanRead, PlanUpdate
@@ -38,3 +41,27 @@ async def update_plan(
 ) -> PlanRead:
     """Open tickets keep the SLA snapshot they were opened with."""
     return service.to_read(await service.update_plan(session, plan_id, body))
+
+
+@router.get(
+    "/{plan_id}/sla-policy",
+    response_model=dict[str, Any],
+    summary="The plan's SLA policy as a case would run under it (calendar resolved).",
+)
+async def resolved_sla_policy(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    plan_id: uuid.UUID,
+    customer_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """Where the plan uses the customer's support center (InfoCare), `customer_id` picks
+    the center's calendar; without it the plan's own calendar applies. Used by what-if
+    simulations of the SLA engine."""
+    plan = await service.get_plan(session, plan_id)
+    policy = SlaPolicy.model_validate(plan.sla_policy)
+    center_calendar = None
+    if customer_id is not None:
+        customer = await customers.get_customer(session, principal, customer_id)
+        center = await customers.support_center_for(session, customer)
+        center_calendar = CalendarSpec.model_validate(center.calendar) if center else None
+    return policy.resolved(center_calendar).model_dump(mode="json")

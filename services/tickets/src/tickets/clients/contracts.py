@@ -48,3 +48,23 @@ class ContractsClient:
                 status_code=response.status_code if response.status_code != 403 else 422,
             )
         return body
+
+    async def resolved_policy(
+        self, plan_id: uuid.UUID, customer_id: uuid.UUID | None
+    ) -> dict[str, Any]:
+        try:
+            response = await self.http.get(
+                f"/v1/plans/{plan_id}/sla-policy",
+                params={"customer_id": str(customer_id)} if customer_id else None,
+            )
+        except httpx.HTTPError as exc:
+            raise ContractsUnavailable(str(exc)) from exc
+        body: dict[str, Any] = response.json()
+        if response.status_code >= 400:
+            error = body.get("error", {})
+            raise CareplaneError(
+                error.get("message", "The plan could not be read."),
+                code=error.get("code", "PLAN_NOT_FOUND"),
+                status_code=response.status_code if response.status_code < 500 else 503,
+            )
+        return body
