@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -16,3 +18,43 @@ class NotifySettings(DatabaseSettings):
     contracts_url: str = "http://127.0.0.1:8002"
     tickets_url: str = "http://127.0.0.1:8001"
     outbox_targets: dict[str, str] = Field(default_factory=dict)
+
+    # Outbound targets (webhooks, chat tools): private, loopback, link-local and multicast
+    # addresses are refused unless this is on (tests and `make run` only).
+    allow_private_targets: bool = False
+
+    # The delivery queue.
+    delivery_batch_size: int = Field(default=100, ge=1, le=1000)
+    delivery_lease_seconds: int = Field(default=60, ge=5)
+    delivery_poll_seconds: float = Field(default=0.5, gt=0)
+    delivery_timeout_seconds: float = Field(default=10.0, gt=0)
+    delivery_max_connections: int = Field(default=100, ge=1)
+    # Fraction of each retry delay added or removed at random so retries do not stampede.
+    delivery_jitter: float = Field(default=0.1, ge=0, le=0.5)
+    # Longest Retry-After a target may ask for; longer answers are capped.
+    max_retry_after_seconds: int = 24 * 3600
+    response_excerpt_chars: int = 1000
+
+    # Webhook endpoints.
+    secret_rotation_overlap_hours: float = Field(default=24, ge=0)
+    webhook_auto_disable_days: float = Field(default=5, gt=0)
+
+    # Mail.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_start_tls: bool = False
+    smtp_use_tls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "Careplane Support <support@careplane.example>"
+    mail_domain: str = Field(
+        default="careplane.example", description="The right-hand side of our Message-IDs."
+    )
+    portal_url: str = "http://127.0.0.1:8000"
+    staff_addresses: list[str] = Field(
+        default_factory=lambda: ["support-team@careplane.example"],
+        description="Who gets SLA warnings and breaches.",
+    )
+    # A local SMTP sink for `make run`: notify starts it and keeps each mail as an .eml file.
+    dev_mailbox_dir: Path | None = None

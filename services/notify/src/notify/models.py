@@ -1,8 +1,31 @@
-"""notify' tables: the outbox, the inbox and the idempotency keys so far."""
+"""notify's tables: webhook endpoints, chat channels, the delivery queue with its append-only
+attempt log, the mails we composed, lifecycle announcement schedules; plus the outbox, the
+inbox and the idempotency keys."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from careplane_shared.db import new_metadata
 from careplane_shared.events import inbox_table, outbox_table
@@ -16,3 +39,180 @@ class Base(DeclarativeBase):
 outbox_events = outbox_table(Base.metadata)
 inbox_events = inbox_table(Base.metadata)
 idempotency_keys = idempotency_table(Base.metadata)
+
+DELIVERY_STATUSES = ("pending", "delivering", "succeeded", "failed", "dead")
+CHANNEL_KINDS = ("email", "webhook", "slack", "teams", "mattermost", "discord", "google_chat")
+CHAT_KINDS = CHANNEL_KINDS[2:]
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class WebhookEndpoint(Base):
+    """An integration's receiver: global (no customer) or one customer's own."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index("ix_webhook_endpoints_customer", "customer_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str | None] = mapped_column(String(500))
+    # "*" subscribes to every type.
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
+    # The HMAC key must be usable to sign, so it is stored as issued (whsec_<base64>).
+    secret: Mapped[str] = mapped_column(String(200))
+    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    # Since when every delivery has failed (reset by a success): auto-disable after days.
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class ChatChannel(Base):
+    """A chat tool's incoming webhook and the event types it wants."""
+
+    __tablename__ = "chat_channels"
+    __table_args__ = (CheckConstraint(_in("kind", CHAT_KINDS), name="known_kind"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    webhook_url: Mapped[str] = mapped_column(String(2000))
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Delivery(Base):
+    """One message to one target; the queue row and the record at once.
+
+    ``target`` names where it goes in a stable way (``webhook:<id>``, ``contact:<id>``,
+    ``staff:<address>``, ``slack:<id>`` ...); with the event id it is unique, so a repeated
+    intake can never create a second delivery."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "target"),
+        CheckConstraint(_in("status", DELIVERY_STATUSES), name="known_status"),
+        CheckConstraint(_in("channel", CHANNEL_KINDS), name="known_channel"),
+        Index(
+            "ix_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=text("status IN ('pending', 'delivering')"),
+        ),
+        Index("ix_deliveries_status_created", "status", "created_at"),
+        Index("ix_deliveries_customer_created", "customer_id", "created_at"),
+        Index("ix_deliveries_endpoint", "endpoint_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    channel: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(300))
+    # The webhook endpoint or chat channel this goes to, when it is one of those.
+    endpoint_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    event_id: Mapped[str] = mapped_column(String(200))
+    event_source: Mapped[str] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(200))
+    event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What the channel needs to render the message (the event's data, a template name...).
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(20), server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Position in the retry schedule; a resend starts the schedule again.
+    schedule_step: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_by: Mapped[str | None] = mapped_column(String(200))
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class DeliveryAttempt(Base):
+    """What happened on one try. Rows are only ever inserted."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (Index("ix_delivery_attempts_delivery", "delivery_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deliveries.id", ondelete="CASCADE")
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MailMessage(Base):
+    """A mail as composed for one delivery: kept so retries resend the same Message-ID and
+    anyone can see what a customer was sent."""
+
+    __tablename__ = "mail_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deliveries.id", ondelete="CASCADE"), unique=True
+    )
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(300))
+    references: Mapped[str | None] = mapped_column(Text)
+    from_address: Mapped[str] = mapped_column(String(300))
+    to_addresses: Mapped[list[str]] = mapped_column(ARRAY(String(300)))
+    subject: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    ticket_number: Mapped[str | None] = mapped_column(String(40), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Announcement(Base):
+    """A lifecycle milestone to be announced to the affected customers (DOMAIN.md 1: EOS,
+    EOMS and EOL no later than 6 months before the date). A moved date supersedes the
+    planned row and plans a new one."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (
+        CheckConstraint(
+            _in("status", ("scheduled", "sent", "superseded", "cancelled")), name="known_status"
+        ),
+        Index("ix_announcements_due", "announce_at", postgresql_where=text("status = 'scheduled'")),
+        Index("ix_announcements_version", "product_id", "major", "milestone"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    product_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    product_name: Mapped[str] = mapped_column(String(200))
+    major: Mapped[int] = mapped_column(Integer)
+    milestone: Mapped[str] = mapped_column(String(10))
+    milestone_date: Mapped[date] = mapped_column(Date)
+    previous_date: Mapped[date | None] = mapped_column(Date)
+    announce_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), server_default="scheduled")
+    event_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
