@@ -113,13 +113,22 @@ async def contracts_client(contracts_app: FastAPI) -> AsyncIterator[httpx.AsyncC
 
 @pytest.fixture
 async def live_app(
-    tickets_db_url: str, tickets_connection: AsyncConnection, contracts_app: FastAPI
+    tickets_db_url: str,
+    tickets_connection: AsyncConnection,
+    contracts_app: FastAPI,
+    tmp_path: Path,
 ) -> AsyncIterator[FastAPI]:
     """Tickets wired to the real contracts app: entitlement checks, tokens and keys."""
     from careplane_shared.auth import StaticKeySource, TokenVerifier
 
     settings = TicketsSettings(
-        env="test", database_url=tickets_db_url, run_workers=False, log_json=False
+        env="test",
+        database_url=tickets_db_url,
+        run_workers=False,
+        log_json=False,
+        token_url="http://contracts/auth/token",
+        attachments_dir=tmp_path / "attachments",
+        attachment_max_bytes=64 * 1024,
     )
     app = create_app(settings, contracts_transport=httpx.ASGITransport(app=contracts_app))
     app.state.token_verifier = TokenVerifier(

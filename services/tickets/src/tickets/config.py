@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -14,6 +16,8 @@ class TicketsSettings(DatabaseSettings):
     client_id: str = "svc-tickets"
     client_secret: str = dev_secret("svc-tickets")
     contracts_url: str = "http://127.0.0.1:8002"
+    attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    attachments_dir: Path = Path(".data/attachments")
     ticket_number_prefix: str = Field(default="CS", pattern=r"^[A-Z][A-Z0-9]{0,9}$")
     sla_warning_fraction: float = Field(default=0.75, gt=0, lt=1)
     sla_timer_poll_seconds: float = 1.0

@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.events import Inbox, Outbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, create_http_client
+from tickets.attachments.router import router as attachments_router
+from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
 from tickets.models import idempotency_keys, inbox_events, outbox_events
@@ -87,10 +89,11 @@ def create_app(
             "Cases and their conversation, the status model, SLA clocks computed from each "
             "case's history, SLA warnings and breaches, and the triage queue."
         ),
-        routers=[ticket_router, simulate_router, inbox_router(inbox)],
+        routers=[ticket_router, attachments_router, simulate_router, inbox_router(inbox)],
         lifespan=lifespan,
     )
     app.state.outbox = outbox
     app.state.ticket_rules = rules
+    app.state.attachment_storage = LocalStorage(settings.attachments_dir)
     app.state.idempotency_table = idempotency_keys
     return app

@@ -18,6 +18,7 @@ from tickets.ticket.rules import Status
 from tickets.ticket.schemas import (
     Assignment,
     CloseRequest,
+    EscalationCreate,
     HistoryEntry,
     MessageCreate,
     MessageRead,
@@ -301,4 +302,23 @@ async def assign(
     body: Assignment,
 ) -> TicketRead:
     ticket = await service.assign(session, outbox, principal, ticket_id, body.assignee_id)
+    return await ticket_view(session, ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/escalations", response_model=TicketRead, summary="Escalate a case."
+)
+async def escalate(
+    session: DbSession,
+    outbox: OutboxDep,
+    rules: RulesDep,
+    principal: CurrentPrincipal,
+    ticket_id: uuid.UUID,
+    body: EscalationCreate,
+) -> TicketRead:
+    """`CUSTOMER`: the customer asks for the region's Client Services Manager. `INTERNAL`
+    (staff only): the case goes to another team. The case becomes ESCALATED."""
+    ticket = await service.escalate(
+        session, outbox, principal, ticket_id, body.kind, body.reason, rules
+    )
     return await ticket_view(session, ticket)

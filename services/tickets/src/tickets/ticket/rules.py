@@ -15,6 +15,11 @@ class Status(StrEnum):
     CLOSED = "CLOSED"
 
 
+class EscalationKind(StrEnum):
+    CUSTOMER = "CUSTOMER"
+    INTERNAL = "INTERNAL"
+
+
 class TicketType(StrEnum):
     QUESTION = "question"
     LICENSING = "licensing"

@@ -23,7 +23,13 @@ from careplane_shared.sla_policy import SlaPolicy
 from tickets.clients.contracts import ContractsClient, ContractsUnavailable
 from tickets.models import Message, Ticket, TicketEvent, ticket_number_seq
 from tickets.ticket import clocks
-from tickets.ticket.rules import Status, TransitionError, check_staff_transition, severity
+from tickets.ticket.rules import (
+    EscalationKind,
+    Status,
+    TransitionError,
+    check_staff_transition,
+    severity,
+)
 from tickets.ticket.schemas import TicketOpen
 
 log = structlog.get_logger(__name__)
@@ -677,3 +683,54 @@ async def messages(
     if principal.is_customer:
         query = query.where(Message.internal.is_(False))
     return (await session.scalars(query)).all()
+
+
+async def escalate(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    ticket_id: uuid.UUID,
+    kind: EscalationKind,
+    reason: str,
+    rules: TicketPolicy,
+) -> Ticket:
+    """CUSTOMER: the customer is not satisfied and asks for the region's Client Services
+    Manager. INTERNAL: staff hand the case to another team. Either way the case becomes
+    ESCALATED and everyone who must act is told (``ticket.escalated``)."""
+    if kind is EscalationKind.INTERNAL and not principal.is_staff:
+        raise Forbidden("Only staff escalate internally.", code="ROLE_FORBIDDEN")
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    if ticket.status == Status.CLOSED.value:
+        raise Conflict("The case is closed; reopen it first.", code="TICKET_CLOSED")
+    if ticket.status == Status.NEW.value:
+        raise Conflict("The case waits for its entitlement check.", code="ENTITLEMENT_PENDING")
+    now = datetime.now(UTC)
+    previous = ticket.status
+    session.add(_history(ticket, "ESCALATED", now, principal, to_value=kind.value, reason=reason))
+    if previous != Status.ESCALATED.value:
+        ticket.status = Status.ESCALATED.value
+        session.add(
+            _history(
+                ticket,
+                "STATUS_CHANGE",
+                now,
+                principal,
+                from_value=previous,
+                to_value=Status.ESCALATED.value,
+                reason=reason,
+            )
+        )
+    await _refresh_clocks(session, ticket, rules, now)
+    await outbox.emit(
+        session,
+        "ticket.escalated",
+        event_data(
+            ticket,
+            kind=kind.value,
+            reason=reason,
+            previous_status=previous,
+            support_center=ticket.support_center,
+        ),
+        subject=ticket.number,
+    )
+    return ticket
