@@ -6,18 +6,21 @@ contracts suite's own fixtures of similar purpose.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 import contracts
@@ -26,8 +29,8 @@ from careplane_shared.testing.plugin import ProvisionDatabase
 from contracts.config import ContractsSettings
 from contracts.identity.secrets import hash_password
 from contracts.main import create_app as create_contracts_app
-from contracts.models import StaffUser
-from contracts.seed import DEMO_PASSWORD, STAFF
+from contracts.models import Contact, Customer, Plan, Product, StaffUser
+from contracts.seed import DEMO_PASSWORD, STAFF, seed_demo
 
 if TYPE_CHECKING:
     from gateway.config import GatewaySettings
@@ -175,3 +178,68 @@ async def admin_token(gateway_client: httpx.AsyncClient, seeded_staff: dict[str,
     )
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
+
+
+@dataclass(frozen=True)
+class ContractsDemo:
+    """Ids of the demo data (DOMAIN.md section 5) as the API spells them."""
+
+    contacts: dict[str, str]  # by email
+    customers: dict[str, str]  # by name
+    plans: dict[str, str]  # by code
+    product_id: str  # Tideway
+
+
+@pytest.fixture
+async def contracts_demo(contracts_connection: AsyncConnection) -> ContractsDemo:
+    """The whole demo data set, staff accounts included (password ``careplane``), inside the
+    test's transaction."""
+    async with AsyncSession(
+        bind=contracts_connection, join_transaction_mode="create_savepoint"
+    ) as session:
+        await seed_demo(session)
+        await session.commit()
+        contacts = (await session.scalars(select(Contact))).all()
+        customers = (await session.scalars(select(Customer))).all()
+        plans = (await session.scalars(select(Plan))).all()
+        product = await session.scalar(select(Product).where(Product.code == "tideway"))
+    assert product is not None
+    return ContractsDemo(
+        contacts={c.email: str(c.id) for c in contacts},
+        customers={c.name: str(c.id) for c in customers},
+        plans={p.code: str(p.id) for p in plans},
+        product_id=str(product.id),
+    )
+
+
+class OneAtATime(httpx.AsyncBaseTransport):
+    """Hands requests to the in-process service one at a time.
+
+    In these tests every contracts request runs on the test's one connection, as a savepoint
+    of its rolled-back transaction; the gateway resolves fields concurrently, and two requests
+    at once would interleave their savepoints on that connection. A real deployment gives each
+    request its own connection, so only the tests need this."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.lock = asyncio.Lock()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # The ASGI transport returns once the app has answered in full: its work is done.
+        async with self.lock:
+            return await self.inner.handle_async_request(request)
+
+
+@pytest.fixture
+def contracts_serial_transport(contracts_app: FastAPI) -> OneAtATime:
+    return OneAtATime(httpx.ASGITransport(app=contracts_app))
+
+
+@pytest.fixture
+async def gateway_serial_client(
+    start_gateway: GatewayFactory, contracts_serial_transport: OneAtATime
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway whose in-process contracts answers one request at a time (``OneAtATime``):
+    for queries whose fields reach contracts concurrently."""
+    async with start_gateway(contracts_transport=contracts_serial_transport) as client:
+        yield client

@@ -32,7 +32,7 @@ class ServiceCaller:
     ) -> ServiceCaller:
         return cls(service, clients[service], authorization)
 
-    async def request(
+    async def send(
         self,
         method: str,
         path: str,
@@ -40,7 +40,8 @@ class ServiceCaller:
         params: dict[str, Any] | None = None,
         json: Any = None,
         headers: dict[str, str] | None = None,
-    ) -> Any:
+    ) -> httpx.Response:
+        """The service's successful answer as it came (its status, a body that is not JSON)."""
         request_headers = {"accept": "application/json"}
         if self.authorization:
             request_headers["authorization"] = self.authorization
@@ -54,6 +55,21 @@ class ServiceCaller:
             raise error_from_transport(self.service.value, exc) from exc
         if not response.is_success:
             raise error_from_response(self.service.value, response)
+        return response
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        response = await self.send(method, path, params=params, json=json, headers=headers)
+        return self.json_of(response)
+
+    def json_of(self, response: httpx.Response) -> Any:
         if not response.content:
             return None
         try:

@@ -10,6 +10,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from gateway.graphql.calls import ServiceCaller
+from gateway.graphql.contracts.loaders import ContractsLoaders
 
 
 def resource_loader(caller: ServiceCaller) -> DataLoader[str, Any]:
@@ -31,6 +32,7 @@ class Loaders:
     tickets: DataLoader[str, Any]
     contracts: DataLoader[str, Any]
     notify: DataLoader[str, Any]
+    contracts_batches: ContractsLoaders
 
     @classmethod
     def for_request(
@@ -40,4 +42,5 @@ class Loaders:
             tickets=resource_loader(tickets),
             contracts=resource_loader(contracts),
             notify=resource_loader(notify),
+            contracts_batches=ContractsLoaders.for_request(contracts),
         )
