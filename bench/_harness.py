@@ -31,6 +31,7 @@ READY_LINE = "Careplane is ready"
 @dataclass
 class Stack:
     ports: dict[str, int]
+    pg_port: int
 
     def url(self, piece: str) -> str:
         return f"http://127.0.0.1:{self.ports[piece]}"
@@ -38,11 +39,11 @@ class Stack:
 
 @contextlib.contextmanager
 def running_stack(timeout: float = 120) -> Iterator[Stack]:
-    """`python -m careplane_shared.devrun` on free ports with a fresh embedded PostgreSQL
-    (or the server in CAREPLANE_BENCH_DATABASE_URL's place: not used; the bench measures
-    what `make run` runs)."""
+    """`python -m careplane_shared.devrun` on free ports with a fresh embedded PostgreSQL:
+    the bench measures what `make run` runs."""
     folder = Path(tempfile.mkdtemp(prefix="careplane-bench-"))
     ports = {piece: free_port() for piece in PIECES}
+    pg_port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -51,7 +52,7 @@ def running_stack(timeout: float = 120) -> Iterator[Stack]:
     env.update(
         {
             "CAREPLANE_DATA_DIR": str(folder / "data"),
-            "CAREPLANE_PG_PORT": str(free_port()),
+            "CAREPLANE_PG_PORT": str(pg_port),
             "NO_COLOR": "1",
             "PYTHONUNBUFFERED": "1",
             # Quiet logs: the bench measures the service, not the terminal.
@@ -89,7 +90,7 @@ def running_stack(timeout: float = 120) -> Iterator[Stack]:
         while not ready.wait(0.2):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the stack did not start:\n" + "\n".join(tail))
-        yield Stack(ports)
+        yield Stack(ports, pg_port)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
@@ -181,3 +182,52 @@ async def closed_loop(
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+@contextlib.contextmanager
+def bare_app(database_url: str) -> Iterator[str]:
+    """The bare baseline app of PERFORMANCE.md on a free port; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "BARE_DATABASE_URL": database_url}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bare_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=Path(__file__).parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/docs", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the bare app did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def database_url(stack: Stack, database: str) -> str:
+    """A database on the stack's own PostgreSQL (created by the caller if needed)."""
+    return f"postgresql+asyncpg://postgres@127.0.0.1:{stack.pg_port}/{database}"

@@ -61,7 +61,8 @@ def create_database(settings: DatabaseSettings) -> Database:
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.database_pool_pre_ping,
+        pool_recycle=settings.database_pool_recycle_seconds,
         echo=settings.database_echo,
         connect_args={"server_settings": {"application_name": settings.service_name}},
     )

@@ -77,6 +77,9 @@ class DatabaseSettings(BaseServiceSettings):
     database_pool_size: int = 10
     database_max_overflow: int = 10
     database_echo: bool = False
+    # A round trip per checkout; worth it only where connections die behind our back.
+    database_pool_pre_ping: bool = False
+    database_pool_recycle_seconds: int = 1800
 
     # Transactional outbox: where this service's events go (inbox URLs of the others).
     outbox_targets: dict[str, str] = Field(default_factory=dict)

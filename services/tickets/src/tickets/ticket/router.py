@@ -35,8 +35,10 @@ router = APIRouter(prefix="/v1", tags=["tickets"])
 
 
 async def ticket_view(session: AsyncSession, ticket: Ticket) -> TicketRead:
-    history = await clocks.history_of(session, ticket.id)
-    computed = clocks.compute(ticket, history, datetime.now(UTC))
+    computed = session.info.get("clocks", {}).get(ticket.id)
+    if computed is None:
+        history = await clocks.history_of(session, ticket.id)
+        computed = clocks.compute(ticket, history, datetime.now(UTC))
     return TicketRead(
         id=ticket.id,
         number=ticket.number,

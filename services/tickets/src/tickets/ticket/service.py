@@ -22,6 +22,7 @@ from careplane_shared.events import Outbox
 from careplane_shared.sla_policy import SlaPolicy
 from tickets.clients.contracts import ContractsClient, ContractsUnavailable
 from tickets.models import Message, Ticket, TicketEvent, ticket_number_seq
+from tickets.sla import SlaClock
 from tickets.ticket import clocks
 from tickets.ticket.rules import (
     EscalationKind,
@@ -108,11 +109,14 @@ def _history(
 
 async def _refresh_clocks(
     session: AsyncSession, ticket: Ticket, rules: TicketPolicy, now: datetime
-) -> None:
+) -> list[SlaClock]:
     await session.flush()
     history = await clocks.history_of(session, ticket.id)
     computed = clocks.compute(ticket, history, now)
     await clocks.reschedule(session, ticket, computed, warning_fraction=rules.warning_fraction)
+    # The answer shows the clocks just computed; reading the history again would be waste.
+    session.info.setdefault("clocks", {})[ticket.id] = computed
+    return computed
 
 
 def _apply_entitlement(
