@@ -19,6 +19,7 @@ from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
 from tickets.models import idempotency_keys, inbox_events, outbox_events
+from tickets.report.router import router as report_router
 from tickets.simulate.router import router as simulate_router
 from tickets.ticket import service as ticket_service
 from tickets.ticket.router import router as ticket_router
@@ -89,7 +90,13 @@ def create_app(
             "Cases and their conversation, the status model, SLA clocks computed from each "
             "case's history, SLA warnings and breaches, and the triage queue."
         ),
-        routers=[ticket_router, attachments_router, simulate_router, inbox_router(inbox)],
+        routers=[
+            ticket_router,
+            attachments_router,
+            simulate_router,
+            report_router,
+            inbox_router(inbox),
+        ],
         lifespan=lifespan,
     )
     app.state.outbox = outbox

@@ -148,6 +148,7 @@ def _apply_entitlement(
     ticket.priority = priority
     ticket.severity = severity(priority)
     ticket.agreement_id = uuid.UUID(answer["agreement_id"]) if answer.get("agreement_id") else None
+    ticket.plan_id = uuid.UUID(answer["plan_id"]) if answer.get("plan_id") else None
     ticket.plan_code = answer.get("plan_code")
     ticket.support_center = answer.get("support_center")
     ticket.billable = bool(answer.get("billable"))
