@@ -7,6 +7,9 @@ import os
 
 from sqlalchemy import select
 
+from careplane_shared.settings import dev_secret
+from careplane_shared.testing import bearer
+from contracts.models import outbox_events as contracts_outbox
 from tickets.models import Attachment, outbox_events
 
 
@@ -123,3 +126,56 @@ async def test_escalations(live, login, demo_ids, tickets_connection):
     )
     response = await live.post(path, json={"kind": "CUSTOMER", "reason": "again"}, headers=ana)
     assert (response.status_code, response.json()["error"]["code"]) == (409, "TICKET_CLOSED")
+
+
+async def test_a_key_request_case_hears_when_its_key_is_issued(
+    live, login, demo_ids, contracts_client, contracts_app
+):
+    """contracts issues the key linked to the case; its event, delivered to tickets' inbox
+    as the outbox relay delivers it, adds an automated message to the case."""
+    dan = await login("dan@delta.example")
+    agent = await login("agent@example.com")
+    case = {**_case(demo_ids), "type": "key_request", "subject": "Key for Tideway 3"}
+    ticket = (await live.post("/v1/tickets", json=case, headers=dan)).json()
+    issued = await contracts_client.post(
+        "/v1/license-keys",
+        json={
+            "customer_id": demo_ids["Delta Secure"],
+            "product_id": demo_ids["tideway"],
+            "major_version": 3,
+            "request_ticket_id": ticket["id"],
+        },
+        headers=agent,
+    )
+    assert issued.status_code == 201, issued.text
+    async with contracts_app.state.database.sessionmaker() as session:
+        envelope = (
+            (
+                await session.execute(
+                    select(contracts_outbox.c.envelope).where(
+                        contracts_outbox.c.type == "license_key.issued"
+                    )
+                )
+            )
+            .scalars()
+            .first()
+        )
+    service_token = (
+        await contracts_client.post(
+            "/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "svc-notify",
+                "client_secret": dev_secret("svc-notify"),
+            },
+        )
+    ).json()["access_token"]
+    delivered = await live.post("/v1/events", json=envelope, headers=bearer(service_token))
+    assert delivered.status_code == 202, delivered.text
+
+    messages = (await live.get(f"/v1/tickets/{ticket['id']}/messages", headers=dan)).json()
+    assert [(m["author_kind"], m["automated"]) for m in messages] == [("system", True)]
+    assert "License key issued for major version 3" in messages[0]["body"]
+    # An automated message is not a response: the first-response clock still runs.
+    view = (await live.get(f"/v1/tickets/{ticket['id']}", headers=dan)).json()
+    assert view["sla"][0]["stopped_at"] is None

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.events import Inbox, Outbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, create_http_client
+from tickets import handlers
 from tickets.attachments.router import router as attachments_router
 from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
@@ -38,6 +39,7 @@ def create_app(
     settings = settings or TicketsSettings()
     outbox = Outbox(outbox_events, source=SOURCE, destinations=settings.outbox_targets)
     inbox = Inbox(inbox_events)
+    handlers.register(inbox, outbox)
     rules = ticket_service.TicketPolicy(
         number_prefix=settings.ticket_number_prefix,
         warning_fraction=settings.sla_warning_fraction,
