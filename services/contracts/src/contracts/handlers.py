@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal, Role
+from careplane_shared.errors import NotFound, ValidationFailed
 from careplane_shared.events import CloudEvent, Inbox, Outbox
 from contracts.agreements import quota
 from contracts.billing import service as billing
@@ -106,4 +107,9 @@ def register(inbox: Inbox, outbox: Outbox) -> None:
         except ValidationError as exc:
             log.error("billable_activity_invalid", event_id=event.id, errors=exc.errors())
             return
-        await billing.record(session, outbox, _SYSTEM, record)
+        try:
+            await billing.record(session, outbox, _SYSTEM, record)
+        except (NotFound, ValidationFailed) as exc:
+            # An unknown customer or a foreign agreement will not change on a retry: refusing
+            # the event would only have the sender post it again forever.
+            log.error("billable_activity_refused", event_id=event.id, code=exc.code)

@@ -75,6 +75,26 @@ async def _existing(session: AsyncSession, key: str | None) -> QuotaEntry | None
     return await session.scalar(select(QuotaEntry).where(QuotaEntry.idempotency_key == key))
 
 
+async def _ticket_key(
+    session: AsyncSession, agreement_id: uuid.UUID, ticket_id: uuid.UUID, kind: str, other: str
+) -> str:
+    """The default booking key of a ticket: once per resolution (consume) and once per
+    reopening (reversal). A ticket resolved, reopened and resolved again is booked again,
+    so each booking's key counts the bookings of the other kind made before it."""
+    before = await session.scalar(
+        select(func.count())
+        .select_from(QuotaEntry)
+        .where(
+            QuotaEntry.agreement_id == agreement_id,
+            QuotaEntry.ticket_id == ticket_id,
+            QuotaEntry.kind == other,
+        )
+    )
+    if kind == "reversal":
+        before = max((before or 0) - 1, 0)  # the first reversal follows the first consume
+    return f"{kind}:{ticket_id}" + (f":{before}" if before else "")
+
+
 def _entry(
     agreement: Agreement,
     kind: QuotaKind,
@@ -154,7 +174,7 @@ async def consume(
     agreement, plan = await _locked(session, agreement_id)
     if plan.yearly_quota is None:
         raise NoQuota()
-    key = key or f"consume:{ticket_id}"
+    key = key or await _ticket_key(session, agreement.id, ticket_id, "consume", "reversal")
     left = await remaining(session, agreement.id)
     if (existing := await _existing(session, key)) is not None:
         return ConsumeResult(outcome="duplicate", remaining=left, entry_id=existing.id)
@@ -220,7 +240,7 @@ async def reverse(
 ) -> ConsumeResult:
     """A reopened ticket gives back what its resolution took (once per consumption)."""
     agreement, _ = await _locked(session, agreement_id)
-    key = key or f"reversal:{ticket_id}"
+    key = key or await _ticket_key(session, agreement.id, ticket_id, "reversal", "consume")
     if (existing := await _existing(session, key)) is not None:
         return ConsumeResult(
             outcome="duplicate",

@@ -237,6 +237,8 @@ async def create_agreement(
     )
     session.add_all(quota.grant_entries(agreement, plan, 0, principal.email or principal.subject))
     await session.flush()
+    # Read back what was stored: the license price as the column keeps it (10000.00).
+    await session.refresh(agreement)
     await outbox.emit(
         session,
         "agreement.created",

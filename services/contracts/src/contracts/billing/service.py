@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
+from careplane_shared.errors import ValidationFailed
 from careplane_shared.events import Outbox
 from contracts.billing.schemas import BillableKind, BillableRecord
 from contracts.customers.service import get_customer
-from contracts.models import BillableItem
+from contracts.models import Agreement, BillableItem
 
 SESSION_BLOCK_MINUTES = 30
 
@@ -46,6 +47,12 @@ async def record(
         )
         if existing is not None:
             return existing, False
+    if data.agreement_id is not None:
+        agreement = await session.get(Agreement, data.agreement_id)
+        if agreement is None or agreement.customer_id != data.customer_id:
+            raise ValidationFailed(
+                "The agreement is not this customer's.", code="AGREEMENT_NOT_FOUND"
+            )
     if data.kind is BillableKind.OTHER_SUPPORT:
         quantity = billed_hours(data.minutes or 1)
     else:
@@ -65,6 +72,9 @@ async def record(
     )
     session.add(item)
     await session.flush()
+    # Answer what was stored (quantity to the cent, time in UTC), as a repeat of the
+    # same idempotency key will.
+    await session.refresh(item)
     await outbox.emit(
         session,
         "billing.item_recorded",

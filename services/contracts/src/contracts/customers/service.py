@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import Conflict, NotFound, ValidationFailed
+from careplane_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from careplane_shared.events import Outbox
 from contracts.customers.schemas import (
     ContactCreate,
@@ -139,6 +139,11 @@ async def upsert_by_external_id(
     return customer, bool(row.created)
 
 
+# Only external_id and support_center_id may be cleared; a null for these would otherwise
+# reach the database as a NOT NULL violation.
+_REQUIRED_CUSTOMER_FIELDS = ("name", "region", "timezone", "language", "standing")
+
+
 async def update_customer(
     session: AsyncSession,
     outbox: Outbox,
@@ -148,6 +153,9 @@ async def update_customer(
 ) -> Customer:
     customer = await get_customer(session, principal, customer_id)
     changes = data.model_dump(exclude_unset=True)
+    for name in _REQUIRED_CUSTOMER_FIELDS:
+        if name in changes and changes[name] is None:
+            raise ValidationFailed(f"{name} cannot be null.", code="VALIDATION_ERROR")
     if "support_center_id" in changes:
         await _check_center(session, changes["support_center_id"])
     for name, value in changes.items():
@@ -220,6 +228,13 @@ async def list_contacts_of(
     return items, total
 
 
+class _ContactsForbidden(Forbidden):
+    # The caller sees the customer and its contacts (other customers' are 404 before
+    # this), so saying "not found" would be untrue: it is the role that may not.
+    code = "ROLE_FORBIDDEN"
+    message = "Only the customer's administrators manage its contacts."
+
+
 def _may_manage_contacts(principal: Principal, customer_id: uuid.UUID) -> bool:
     if principal.is_customer:
         return principal.role.value == "CUSTOMER_ADMIN" and principal.customer_id == customer_id
@@ -235,7 +250,7 @@ async def create_contact(
 ) -> Contact:
     await get_customer(session, principal, customer_id)
     if not _may_manage_contacts(principal, customer_id):
-        raise CustomerNotFound()
+        raise _ContactsForbidden()
     taken = await session.scalar(
         select(Contact.id).where(func.lower(Contact.email) == data.email.lower())
     )
@@ -284,7 +299,7 @@ async def update_contact(
 ) -> Contact:
     contact = await get_contact(session, principal, contact_id)
     if not _may_manage_contacts(principal, contact.customer_id):
-        raise ContactNotFound()
+        raise _ContactsForbidden()
     changes = data.model_dump(exclude_unset=True)
     password = changes.pop("password", None)
     if password:

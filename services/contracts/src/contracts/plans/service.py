@@ -96,6 +96,8 @@ async def create_plan(session: AsyncSession, data: PlanCreate) -> Plan:
     )
     session.add(plan)
     await session.flush()
+    # Read back what was stored: percentages come out as the column keeps them (12.00).
+    await session.refresh(plan)
     return plan
 
 
@@ -121,4 +123,5 @@ async def update_plan(session: AsyncSession, plan_id: uuid.UUID, data: PlanUpdat
         if name in changes:
             setattr(plan, name, [str(v) for v in changes[name] or []])
     await session.flush()
+    await session.refresh(plan)
     return plan
