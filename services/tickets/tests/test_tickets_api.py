@@ -349,3 +349,45 @@ async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
                 "entitled",
                 "infocare",
             )
+
+
+async def test_the_timer_worker_fires_a_breach_within_seconds_of_its_instant(
+    live, login, demo_ids, tickets_connection, live_app
+):
+    """Infotecs Premium: CRITICAL cases get a first response within 60 calendar minutes.
+    A case received 59 min 58 s ago breaches in 2 s; the running worker announces it."""
+    import asyncio
+
+    agent = await login("agent@example.com")
+    received = datetime.now(UTC) - timedelta(minutes=59, seconds=58)
+    body = _case(
+        demo_ids,
+        contact_id=demo_ids["dan@delta.example"],
+        priority="CRITICAL",
+        received_at=received.isoformat(),
+    )
+    ticket = (await live.post("/v1/tickets", json=body, headers=agent)).json()
+    due = datetime.fromisoformat(ticket["sla"][0]["due_at"])
+    assert ticket["sla"][0]["breached"] is False
+
+    stop = asyncio.Event()
+    worker = asyncio.create_task(
+        timers.run_timer_worker(
+            live_app.state.database.sessionmaker, live_app.state.outbox, stop, poll_seconds=0.2
+        )
+    )
+    try:
+        for _ in range(60):  # at most 6 s
+            if await _events(tickets_connection, "sla.breached"):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await worker
+    breached = await _events(tickets_connection, "sla.breached")
+    assert len(breached) == 1
+    announced_at = datetime.fromisoformat(breached[0]["time"])
+    assert timedelta(0) <= announced_at - due < timedelta(seconds=2)
+    # The 75% warning was already past when the case was recorded: it fired at once.
+    warnings = await _events(tickets_connection, "sla.warning")
+    assert [w["data"]["metric"] for w in warnings] == ["FIRST_RESPONSE"]

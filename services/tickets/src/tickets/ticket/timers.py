@@ -32,7 +32,7 @@ async def fire_due(session: AsyncSession, outbox: Outbox, *, batch: int = 50) ->
     timers = (
         await session.scalars(
             select(SlaTimer)
-            .where(SlaTimer.fired_at.is_(None), SlaTimer.fire_at <= func.now())
+            .where(SlaTimer.fired_at.is_(None), SlaTimer.fire_at <= now)
             .order_by(SlaTimer.fire_at)
             .limit(batch)
             .with_for_update(skip_locked=True)
