@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,8 @@ from notify.config import NotifySettings
 from notify.main import create_app
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
+# The test modules share notify_testkit.py (plain helpers); importlib mode adds no path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +59,206 @@ async def notify_app(
 async def notify_client(notify_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(notify_app) as client:
         yield client
+
+
+# -- committed data: workers use their own transactions, so these tests commit for real -------
+
+NOTIFY_TABLES = (
+    "delivery_attempts",
+    "mail_messages",
+    "deliveries",
+    "webhook_endpoints",
+    "chat_channels",
+    "announcements",
+    "inbox_events",
+    "outbox_events",
+    "idempotency_keys",
+)
+
+
+def notify_settings(db_url: str, **overrides) -> NotifySettings:
+    values = {
+        "env": "test",
+        "database_url": db_url,
+        "run_workers": False,
+        "log_json": False,
+        "allow_private_targets": True,
+        "delivery_jitter": 0.0,
+        **overrides,
+    }
+    return NotifySettings(**values)
+
+
+async def truncate_notify(engine: AsyncEngine) -> None:
+    from sqlalchemy import text
+
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {', '.join(NOTIFY_TABLES)} CASCADE"))
+
+
+@pytest.fixture
+async def live_notify(notify_db_url: str, notify_engine: AsyncEngine, notify_minter: TokenMinter):
+    """``async with live_notify(**settings) as app``: notify on its real database (committing),
+    emptied afterwards; its delivery worker is ``app.state.delivery_worker``."""
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def start(contracts_transport=None, **overrides):
+        app = create_app(
+            notify_settings(notify_db_url, **overrides), contracts_transport=contracts_transport
+        )
+        app.state.token_verifier = notify_minter.verifier()
+        async with running_app(app) as running:
+            yield running
+
+    try:
+        yield start
+    finally:
+        await truncate_notify(notify_engine)
+
+
+class Receiver:
+    """A third-party HTTP target on 127.0.0.1: records each request, answers from a script."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.answers: list = []  # each: int status, or (status, headers, body); empty → 200
+        self.default = 200
+
+    def app(self):
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import Response
+        from starlette.routing import Route
+
+        async def receive(request: Request) -> Response:
+            body = await request.body()
+            self.requests.append(
+                {
+                    "path": request.url.path,
+                    "query": dict(request.query_params),
+                    "headers": dict(request.headers),
+                    "body": body,
+                }
+            )
+            answer = self.answers.pop(0) if self.answers else self.default
+            if callable(answer):
+                answer = answer(body)
+            if isinstance(answer, int):
+                return Response(status_code=answer)
+            status, headers, content = answer
+            return Response(content, status_code=status, headers=headers)
+
+        return Starlette(routes=[Route("/{path:path}", receive, methods=["POST"])])
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
+    from careplane_shared.testing import serve_on_loopback
+
+    target = Receiver()
+    async with serve_on_loopback(target.app()) as url:
+        yield target, url
+
+
+class SmtpInbox:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping what it receives."""
+
+    def __init__(self) -> None:
+        import email
+        import email.policy
+
+        self._parse = lambda raw: email.message_from_bytes(raw, policy=email.policy.default)
+        self.messages: list = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = self._parse(envelope.original_content)
+        message.envelope_to = list(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[SmtpInbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    from careplane_shared.embedded_pg import free_port
+
+    inbox = SmtpInbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+# -- the real contracts service in-process, for recipients ------------------------------------
+
+CONTRACTS_DIR = SERVICE_DIR.parent / "contracts"
+
+
+@pytest.fixture(scope="session")
+async def contracts_db_url(provision_database: ProvisionDatabase) -> str:
+    return await provision_database("contracts", CONTRACTS_DIR)
+
+
+@pytest.fixture(scope="session")
+async def contracts_engine(contracts_db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(contracts_db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def contracts_app(
+    contracts_db_url: str, contracts_engine: AsyncEngine, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FastAPI]:
+    """Contracts with the demo data, inside a transaction rolled back after the test."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from contracts.config import ContractsSettings
+    from contracts.main import create_app as create_contracts_app
+    from contracts.seed import seed_demo
+
+    keys = tmp_path_factory.getbasetemp() / "contracts-keys"
+    settings = ContractsSettings(
+        env="test",
+        database_url=contracts_db_url,
+        run_workers=False,
+        log_json=False,
+        jwt_private_key_file=keys / "jwt.pem",
+        license_private_key_file=keys / "license.pem",
+    )
+    async with rolled_back_connection(contracts_engine) as connection:
+        async with AsyncSession(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        ) as session:
+            await seed_demo(session)
+            await session.commit()
+        async with running_app(create_contracts_app(settings), connection) as app:
+            yield app
+
+
+@pytest.fixture
+async def demo_contacts(contracts_app: FastAPI) -> dict[str, dict]:
+    """The demo contacts by email (with their customer), read through contracts' API."""
+    from careplane_shared.testing import bearer, password_token
+
+    async with asgi_client(contracts_app, base_url="http://contracts") as client:
+        headers = bearer(await password_token(client, "admin@example.com"))
+        customers = (await client.get("/v1/customers", headers=headers)).json()["items"]
+        contacts: dict[str, dict] = {}
+        for customer in customers:
+            answer = await client.get(f"/v1/customers/{customer['id']}/contacts", headers=headers)
+            for contact in answer.json()["items"]:
+                contacts[contact["email"]] = {**contact, "customer": customer}
+    return contacts

@@ -1,35 +1,102 @@
-"""The notify service: event intake and reliable deliveries (as the domain grows)."""
+"""The notify service: event intake and routing, the delivery queue and its workers, signed
+webhooks, email, chat tools, lifecycle announcement schedules."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from careplane_shared.app import create_service_app, start_outbox_relay
-from careplane_shared.events import Inbox, inbox_router
+from careplane_shared.events import CloudEvent, Inbox, inbox_router
+from careplane_shared.http import ClientCredentialsAuth, create_http_client
+from notify.channels.base import ChannelServices, build_channels
+from notify.channels.http import create_target_client
+from notify.chat.router import router as chat_router
 from notify.config import NotifySettings
+from notify.contracts import ContractsClient
+from notify.deliveries.router import router as deliveries_router
+from notify.deliveries.worker import DeliveryWorker
+from notify.mail.devbox import router as mailbox_router
+from notify.mail.devbox import start_dev_mailbox
+from notify.mail.sender import MailSender
 from notify.models import idempotency_keys, inbox_events, outbox_events
+from notify.routing import route_event
+from notify.webhooks.router import router as webhooks_router
 
-inbox = Inbox(inbox_events)
 
-
-def create_app(settings: NotifySettings | None = None) -> FastAPI:
+def create_app(
+    settings: NotifySettings | None = None,
+    *,
+    contracts_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """``contracts_transport`` lets tests run the real contracts app in-process."""
     settings = settings or NotifySettings()
+
+    async def route(session: object, event: CloudEvent) -> None:
+        await route_event(session, event, settings)  # type: ignore[arg-type]
+
+    inbox = Inbox(inbox_events, default=route)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.run_workers and settings.outbox_targets:
-            start_outbox_relay(app, settings, outbox_events)
-        yield
+        mailbox = None
+        if settings.dev_mailbox_dir is not None:
+            mailbox = await asyncio.to_thread(
+                start_dev_mailbox, settings.dev_mailbox_dir, settings.smtp_host, settings.smtp_port
+            )
+        contracts_http = create_http_client(
+            settings,
+            base_url=settings.contracts_url,
+            transport=contracts_transport,
+            auth=ClientCredentialsAuth(
+                settings.token_url, settings.client_id, settings.client_secret
+            ),
+        )
+        targets = create_target_client(settings)
+        services = ChannelServices(
+            settings=settings,
+            http=targets,
+            contracts=ContractsClient(contracts_http),
+            mail=MailSender(settings),
+        )
+        app.state.channel_services = services
+        app.state.delivery_worker = DeliveryWorker(
+            app.state.database.sessionmaker, build_channels(services), settings
+        )
+        if settings.run_workers:
+            if settings.outbox_targets:
+                start_outbox_relay(app, settings, outbox_events)
+            app.state.workers.start("deliveries", app.state.delivery_worker.run_forever)
+        try:
+            yield
+        finally:
+            await app.state.workers.shutdown()
+            await targets.aclose()
+            await contracts_http.aclose()
+            if mailbox is not None:
+                await asyncio.to_thread(mailbox.stop)
 
     app = create_service_app(
         settings,
         title="Careplane notify",
-        description="Event intake, deliveries by email, webhooks and chat tools.",
-        routers=[inbox_router(inbox)],
+        description=(
+            "Event intake and routing; every delivery (email, signed webhooks, chat tools) "
+            "recorded with its attempts, retried on the Standard Webhooks schedule, and "
+            "never silently lost."
+        ),
+        routers=[
+            inbox_router(inbox),
+            webhooks_router,
+            deliveries_router,
+            chat_router,
+            mailbox_router,
+        ],
         lifespan=lifespan,
     )
+    app.state.inbox = inbox
     app.state.idempotency_table = idempotency_keys
     return app

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     CheckConstraint,
     Date,
@@ -19,12 +18,13 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from careplane_shared.db import new_metadata
@@ -176,7 +176,7 @@ class MailMessage(Base):
     delivery_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("deliveries.id", ondelete="CASCADE"), unique=True
     )
-    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    message_id: Mapped[str] = mapped_column(String(300), index=True)
     in_reply_to: Mapped[str | None] = mapped_column(String(300))
     references: Mapped[str | None] = mapped_column(Text)
     from_address: Mapped[str] = mapped_column(String(300))
@@ -216,3 +216,9 @@ class Announcement(Base):
     event_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# Core-level handles for the hot paths (bulk inserts and updates in the worker and router).
+deliveries_table = cast(Table, Delivery.__table__)
+delivery_attempts_table = cast(Table, DeliveryAttempt.__table__)
+mail_messages_table = cast(Table, MailMessage.__table__)

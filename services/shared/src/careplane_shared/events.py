@@ -285,9 +285,12 @@ EventHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 class Inbox:
     """Accepts each event once (by source and id) and runs its handler in the same transaction."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, *, default: EventHandler | None = None) -> None:
+        """``default`` handles every type without a handler of its own (a router that
+        routes by data rather than by type, as notify's does)."""
         self.table = table
         self.handlers: dict[str, EventHandler] = {}
+        self.default = default
 
     def handler(self, event_type: str) -> Callable[[EventHandler], EventHandler]:
         def register(fn: EventHandler) -> EventHandler:
@@ -311,7 +314,7 @@ class Inbox:
         )
         if inserted.first() is None:
             return False
-        handler = self.handlers.get(event.type)
+        handler = self.handlers.get(event.type, self.default)
         if handler is not None:
             await handler(session, event)
         return True

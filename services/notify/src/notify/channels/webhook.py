@@ -1,0 +1,105 @@
+"""Signed webhooks to integrations (Standard Webhooks v1, API.md)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notify.channels.base import Channel, DeliveryJob, Outcome
+from notify.channels.http import post
+from notify.models import WebhookEndpoint
+from notify.webhooks.signing import webhook_headers
+
+
+def webhook_body(job: DeliveryJob) -> bytes:
+    """``{"type", "timestamp", "data"}``: the same bytes on every retry of a delivery."""
+    document: dict[str, Any] = {
+        "type": job.event_type,
+        "timestamp": job.event_time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "data": job.payload.get("data", {}),
+    }
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def valid_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+    """The current secret, and the previous one while the rotation overlap lasts."""
+    secrets = [endpoint.secret]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > now:
+        secrets.append(endpoint.previous_secret)
+    return secrets
+
+
+class WebhookChannel(Channel):
+    kind = "webhook"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._endpoints: dict[uuid.UUID, WebhookEndpoint] = {}
+
+    async def prepare(self, session: AsyncSession, jobs: Sequence[DeliveryJob]) -> None:
+        ids = {job.endpoint_id for job in jobs if job.endpoint_id is not None}
+        rows = await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(ids)))
+        self._endpoints = {row.id: row for row in rows}
+
+    async def deliver(self, job: DeliveryJob) -> Outcome:
+        endpoint = self._endpoints.get(job.endpoint_id) if job.endpoint_id else None
+        if endpoint is None:
+            return Outcome.failure("The webhook endpoint was deleted.", permanent=True)
+        if endpoint.disabled_at is not None:
+            return Outcome.failure(
+                f"The webhook endpoint is disabled: {endpoint.disabled_reason}", permanent=True
+            )
+        body = webhook_body(job)
+        # webhook-id is the event id: stable across retries and resends, and the same for
+        # every endpoint, so a receiver can dedupe and correlate with our API.
+        headers = webhook_headers(
+            valid_secrets(endpoint, datetime.now(UTC)), job.event_id, int(time.time()), body
+        )
+        outcome, _ = await post(self.services.http, endpoint.url, body, headers, self.settings)
+        return outcome
+
+    async def after(
+        self, session: AsyncSession, results: Sequence[tuple[DeliveryJob, Outcome]]
+    ) -> None:
+        succeeded = {j.endpoint_id for j, o in results if o.ok and j.endpoint_id}
+        failed = {j.endpoint_id for j, o in results if not o.ok and j.endpoint_id} - succeeded
+        gone = {j.endpoint_id: o for j, o in results if "disable_reason" in o.extra}
+        t = WebhookEndpoint
+        if succeeded:
+            await session.execute(
+                update(t)
+                .where(t.id.in_(succeeded), t.failing_since.is_not(None))
+                .values(failing_since=None)
+            )
+        if failed:
+            await session.execute(
+                update(t)
+                .where(t.id.in_(failed), t.failing_since.is_(None))
+                .values(failing_since=func.now())
+            )
+            cutoff = datetime.now(UTC) - timedelta(days=self.settings.webhook_auto_disable_days)
+            await session.execute(
+                update(t)
+                .where(t.id.in_(failed), t.disabled_at.is_(None), t.failing_since < cutoff)
+                .values(
+                    disabled_at=func.now(),
+                    disabled_reason=(
+                        "Every delivery failed for "
+                        f"{self.settings.webhook_auto_disable_days:g} days."
+                    ),
+                )
+            )
+        for endpoint_id, outcome in gone.items():
+            await session.execute(
+                update(t)
+                .where(t.id == endpoint_id, t.disabled_at.is_(None))
+                .values(disabled_at=func.now(), disabled_reason=outcome.extra["disable_reason"])
+            )

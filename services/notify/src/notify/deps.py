@@ -1,0 +1,24 @@
+"""Dependencies shared by notify's routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from careplane_shared.auth import CurrentPrincipal
+from notify.access import Scope, manager_scope
+from notify.config import NotifySettings
+
+
+def _settings(request: Request) -> NotifySettings:
+    settings: NotifySettings = request.app.state.settings
+    return settings
+
+
+def _scope(principal: CurrentPrincipal) -> Scope:
+    return manager_scope(principal)
+
+
+SettingsDep = Annotated[NotifySettings, Depends(_settings)]
+ScopeDep = Annotated[Scope, Depends(_scope)]

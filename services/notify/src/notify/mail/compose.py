@@ -1,0 +1,167 @@
+"""Mail from templates: Jinja2 per event type and language (en, nl), plain text and HTML,
+threaded per case.
+
+Each template pair is ``templates/<lang>/<name>.txt.j2`` (first line: the subject; then a
+blank line; then the body) and ``templates/<lang>/<name>.html.j2`` (autoescaped).
+
+Threading: every case has a stable root Message-ID, ``<case.<number>@<domain>>``, which the
+case-number mail itself carries; every later mail about the case names the root in
+``In-Reply-To`` and ``References``, so mail clients keep a case's mails in one thread even
+when they arrive out of order. Other Message-IDs come from the delivery id, so a retry
+resends the very same message and the receiver can drop the copy.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANGUAGES = ("en", "nl")
+DEFAULT_LANGUAGE = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+    language: str
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["status_label"] = status_label
+    env.filters["status_label_nl"] = status_label_nl
+    return env
+
+
+def status_label(status: str | None) -> str:
+    return (status or "").replace("_", " ").capitalize()
+
+
+_STATUS_NL = {
+    "NEW": "Nieuw",
+    "OPEN": "Open",
+    "WORKING": "In behandeling",
+    "PENDING": "Wacht op u",
+    "ESCALATED": "Geëscaleerd",
+    "WITH_DEVELOPMENT": "Bij ontwikkeling",
+    "CLOSED": "Gesloten",
+}
+
+
+def status_label_nl(status: str | None) -> str:
+    return _STATUS_NL.get(status or "", status_label(status))
+
+
+def language_of(requested: str | None) -> str:
+    lang = (requested or DEFAULT_LANGUAGE).lower()[:2]
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def render(name: str, language: str | None, context: dict[str, Any]) -> RenderedMail:
+    """Renders one event's mail; a language without this template falls back to English."""
+    env = environment()
+    lang = language_of(language)
+    try:
+        text_template = env.get_template(f"{lang}/{name}.txt.j2")
+        html_template = env.get_template(f"{lang}/{name}.html.j2")
+    except TemplateNotFound:
+        if lang == DEFAULT_LANGUAGE:
+            raise
+        return render(name, DEFAULT_LANGUAGE, context)
+    text = text_template.render(context)
+    subject, _, body = text.partition("\n\n")
+    return RenderedMail(
+        subject=" ".join(subject.split()),
+        text=body.strip() + "\n",
+        html=html_template.render(context),
+        language=lang,
+    )
+
+
+def has_template(name: str) -> bool:
+    return (TEMPLATES / DEFAULT_LANGUAGE / f"{name}.txt.j2").exists()
+
+
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def case_root_id(number: str, domain: str) -> str:
+    return f"<case.{_UNSAFE_ID.sub('-', number)}@{domain}>"
+
+
+def delivery_message_id(delivery_id: uuid.UUID, domain: str) -> str:
+    return f"<{delivery_id}@{domain}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Threading:
+    message_id: str
+    in_reply_to: str | None
+    references: str | None
+
+
+def threading_for(
+    delivery_id: uuid.UUID, number: str | None, *, is_case_root: bool, domain: str
+) -> Threading:
+    if number is None:
+        return Threading(delivery_message_id(delivery_id, domain), None, None)
+    root = case_root_id(number, domain)
+    if is_case_root:
+        return Threading(root, None, None)
+    return Threading(delivery_message_id(delivery_id, domain), root, root)
+
+
+def build_message(
+    rendered: RenderedMail,
+    *,
+    sender: str,
+    to: list[str],
+    threading: Threading,
+    date: datetime | None = None,
+    extra_headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(date or datetime.now(UTC))
+    message["Message-ID"] = threading.message_id
+    if threading.in_reply_to:
+        message["In-Reply-To"] = threading.in_reply_to
+    if threading.references:
+        message["References"] = threading.references
+    # RFC 3834: automatic mail; and ask Exchange not to answer it with out-of-office replies.
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message["Content-Language"] = rendered.language
+    for name, value in (extra_headers or {}).items():
+        message[name] = value
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message

@@ -1,0 +1,139 @@
+"""Webhook endpoints: register, list, update, rotate the secret, delete."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careplane_shared.auth import Principal
+from careplane_shared.errors import NotFound, ValidationFailed
+from notify.access import Scope
+from notify.models import Delivery, WebhookEndpoint
+from notify.webhooks.schemas import WebhookEndpointCreate, WebhookEndpointUpdate
+from notify.webhooks.signing import new_secret
+from notify.webhooks.ssrf import UnsafeTarget, check_url
+
+
+class WebhookEndpointNotFound(NotFound):
+    code = "WEBHOOK_ENDPOINT_NOT_FOUND"
+    message = "No such webhook endpoint."
+
+
+def _checked_url(url: str, allow_private: bool) -> str:
+    try:
+        return check_url(url, allow_private=allow_private)
+    except UnsafeTarget as exc:
+        raise ValidationFailed(
+            str(exc), code=exc.code, details=[{"loc": ["body", "url"], "msg": str(exc)}]
+        ) from exc
+
+
+def _unique(types: list[str]) -> list[str]:
+    return sorted(set(types))
+
+
+async def register(
+    session: AsyncSession,
+    principal: Principal,
+    scope: Scope,
+    body: WebhookEndpointCreate,
+    *,
+    allow_private: bool,
+) -> WebhookEndpoint:
+    customer_id = body.customer_id if scope.everyone else scope.customer_id
+    endpoint = WebhookEndpoint(
+        id=uuid.uuid4(),
+        customer_id=customer_id,
+        url=_checked_url(body.url, allow_private),
+        description=body.description,
+        event_types=_unique(body.event_types),
+        secret=new_secret(),
+        created_by=principal.email or principal.subject,
+    )
+    session.add(endpoint)
+    await session.flush()
+    await session.refresh(endpoint)
+    return endpoint
+
+
+async def get(session: AsyncSession, scope: Scope, endpoint_id: uuid.UUID) -> WebhookEndpoint:
+    endpoint = await session.get(WebhookEndpoint, endpoint_id)
+    # Another customer's endpoint is "not found", never "forbidden".
+    if endpoint is None or not scope.allows(endpoint.customer_id):
+        raise WebhookEndpointNotFound()
+    return endpoint
+
+
+async def list_endpoints(
+    session: AsyncSession, scope: Scope, *, limit: int, offset: int
+) -> tuple[list[WebhookEndpoint], int]:
+    query = select(WebhookEndpoint)
+    if not scope.everyone:
+        query = query.where(WebhookEndpoint.customer_id == scope.customer_id)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.order_by(WebhookEndpoint.created_at, WebhookEndpoint.id).limit(limit).offset(offset)
+    )
+    return list(rows), total or 0
+
+
+async def update_endpoint(
+    session: AsyncSession,
+    scope: Scope,
+    endpoint_id: uuid.UUID,
+    body: WebhookEndpointUpdate,
+    *,
+    allow_private: bool,
+) -> WebhookEndpoint:
+    endpoint = await get(session, scope, endpoint_id)
+    if body.url is not None:
+        endpoint.url = _checked_url(body.url, allow_private)
+    if body.event_types is not None:
+        endpoint.event_types = _unique(body.event_types)
+    if "description" in body.model_fields_set:
+        endpoint.description = body.description
+    if body.enabled is True:
+        endpoint.disabled_at = None
+        endpoint.disabled_reason = None
+        endpoint.failing_since = None
+    elif body.enabled is False and endpoint.disabled_at is None:
+        endpoint.disabled_at = datetime.now(UTC)
+        endpoint.disabled_reason = "Disabled by its owner."
+    await session.flush()
+    await session.refresh(endpoint)
+    return endpoint
+
+
+async def rotate_secret(
+    session: AsyncSession, scope: Scope, endpoint_id: uuid.UUID, *, overlap: timedelta
+) -> WebhookEndpoint:
+    """A new secret; the old one keeps signing too (a second signature) until the overlap
+    ends, so receivers can switch without losing a delivery."""
+    endpoint = await get(session, scope, endpoint_id)
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = datetime.now(UTC) + overlap
+    endpoint.secret = new_secret()
+    await session.flush()
+    await session.refresh(endpoint)
+    return endpoint
+
+
+async def delete(session: AsyncSession, scope: Scope, endpoint_id: uuid.UUID) -> None:
+    """Deletes the endpoint; its unsent deliveries fail with the reason (kept, not lost)."""
+    endpoint = await get(session, scope, endpoint_id)
+    d = Delivery
+    await session.execute(
+        update(d)
+        .where(d.endpoint_id == endpoint.id, d.status.in_(("pending", "delivering")))
+        .values(
+            status="failed",
+            last_error="The webhook endpoint was deleted.",
+            locked_by=None,
+            locked_until=None,
+        )
+    )
+    await session.delete(endpoint)
+    await session.flush()
