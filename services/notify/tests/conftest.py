@@ -133,20 +133,19 @@ class Receiver:
 
         async def receive(request: Request) -> Response:
             body = await request.body()
+            answer = self.answers.pop(0) if self.answers else self.default
+            if callable(answer):
+                answer = answer(body)
+            status, headers, content = (answer, {}, b"") if isinstance(answer, int) else answer
             self.requests.append(
                 {
                     "path": request.url.path,
                     "query": dict(request.query_params),
                     "headers": dict(request.headers),
                     "body": body,
+                    "status": status,
                 }
             )
-            answer = self.answers.pop(0) if self.answers else self.default
-            if callable(answer):
-                answer = answer(body)
-            if isinstance(answer, int):
-                return Response(status_code=answer)
-            status, headers, content = answer
             return Response(content, status_code=status, headers=headers)
 
         return Starlette(routes=[Route("/{path:path}", receive, methods=["POST"])])
@@ -262,3 +261,25 @@ async def demo_contacts(contracts_app: FastAPI) -> dict[str, dict]:
             for contact in answer.json()["items"]:
                 contacts[contact["email"]] = {**contact, "customer": customer}
     return contacts
+
+
+class SerialTransport(httpx.AsyncBaseTransport):
+    """The in-process contracts app runs on one test connection, which cannot serve two
+    requests at once: this transport lets one through at a time."""
+
+    def __init__(self, app: FastAPI) -> None:
+        import asyncio
+
+        self.inner = httpx.ASGITransport(app=app)
+        self.lock = asyncio.Lock()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async with self.lock:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            return response
+
+
+@pytest.fixture
+def contracts_transport(contracts_app: FastAPI) -> SerialTransport:
+    return SerialTransport(contracts_app)

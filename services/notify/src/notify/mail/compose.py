@@ -13,6 +13,7 @@ resends the very same message and the receiver can drop the copy.
 
 from __future__ import annotations
 
+import email.policy
 import re
 import uuid
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ from jinja2 import (
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Headers up to RFC 5322's 998 characters on one line: Python's folding at 78 moves a
+# subject that starts with "[CS-…]" whole onto a continuation line, and some clients then
+# show it with a leading space.
+MAIL_POLICY = email.policy.default.clone(max_line_length=998)
 LANGUAGES = ("en", "nl")
 DEFAULT_LANGUAGE = "en"
 
@@ -94,6 +99,7 @@ def render(name: str, language: str | None, context: dict[str, Any]) -> Rendered
         if lang == DEFAULT_LANGUAGE:
             raise
         return render(name, DEFAULT_LANGUAGE, context)
+    context = {**context, "lang": lang}
     text = text_template.render(context)
     subject, _, body = text.partition("\n\n")
     return RenderedMail(
@@ -146,7 +152,7 @@ def build_message(
     date: datetime | None = None,
     extra_headers: dict[str, str] | None = None,
 ) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Subject"] = rendered.subject
@@ -159,9 +165,10 @@ def build_message(
     # RFC 3834: automatic mail; and ask Exchange not to answer it with out-of-office replies.
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
-    message["Content-Language"] = rendered.language
     for name, value in (extra_headers or {}).items():
         message[name] = value
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    # After the body: setting the content replaces every Content-* header.
+    message["Content-Language"] = rendered.language
     return message

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
 
 import aiosmtplib
 
 from notify.channels.base import Outcome
 from notify.config import NotifySettings
+from notify.mail.compose import MAIL_POLICY
 
 
 class MailSender:
@@ -16,9 +18,15 @@ class MailSender:
 
     async def send(self, message: EmailMessage) -> Outcome:
         s = self.settings
+        # Flattened here, not by aiosmtplib (whose policy folds headers at 78 characters).
+        raw = message.as_bytes(policy=MAIL_POLICY.clone(linesep="\r\n"))
+        sender = parseaddr(str(message["From"]))[1]
+        recipients = [address for _, address in getaddresses([str(message["To"])])]
         try:
             refused, reply = await aiosmtplib.send(
-                message,
+                raw,
+                sender=sender,
+                recipients=recipients,
                 hostname=s.smtp_host,
                 port=s.smtp_port,
                 username=s.smtp_username,
