@@ -61,17 +61,14 @@ async def to_read(
     left = await quota.remaining_by_agreement(
         session, [a.id for a, p in rows if p.yearly_quota is not None]
     )
-    renewed = dict(
-        (
-            await session.execute(
-                select(Agreement.previous_agreement_id, Agreement.id).where(
-                    Agreement.previous_agreement_id.in_(ids)
-                )
+    renewed: dict[uuid.UUID | None, uuid.UUID] = {
+        previous: successor
+        for previous, successor in await session.execute(
+            select(Agreement.previous_agreement_id, Agreement.id).where(
+                Agreement.previous_agreement_id.in_(ids)
             )
         )
-        .tuples()
-        .all()
-    )
+    }
     result = []
     for agreement, plan in rows:
         rule = pricing_rule(plan)
@@ -145,15 +142,12 @@ async def list_agreements(
     elif status is not None:
         query = query.where(Agreement.status == status.value)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = (
-        (
-            await session.execute(
-                query.order_by(Agreement.starts_on.desc(), Agreement.id).limit(limit).offset(offset)
-            )
+    rows = [
+        (agreement, plan)
+        for agreement, plan in await session.execute(
+            query.order_by(Agreement.starts_on.desc(), Agreement.id).limit(limit).offset(offset)
         )
-        .tuples()
-        .all()
-    )
+    ]
     return await to_read(session, rows, day), total
 
 
