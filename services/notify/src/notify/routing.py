@@ -9,9 +9,10 @@ create a second delivery.
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import structlog
@@ -27,7 +28,7 @@ log = structlog.get_logger(__name__)
 
 ALL_TYPES = "*"
 ANNOUNCED_MILESTONES = ("EOS", "EOMS", "EOL")
-ANNOUNCEMENT_NOTICE = timedelta(days=183)  # "no later than 6 months before the date"
+ANNOUNCEMENT_NOTICE_MONTHS = 6  # "no later than 6 months before the date" [003]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +155,17 @@ async def route_event(session: AsyncSession, event: CloudEvent, settings: Notify
     return count
 
 
+def months_before(day: date, months: int) -> date:
+    """The same day of the month ``months`` earlier (the month's last day if it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
 def announce_at(milestone_date: date, today: date) -> datetime:
-    """Six months (183 days) ahead of the milestone, or at once if that moment has passed."""
-    planned = datetime.combine(milestone_date - ANNOUNCEMENT_NOTICE, time(9, 0), tzinfo=UTC)
+    """Six calendar months ahead of the milestone, or at once if that moment has passed."""
+    planned_day = months_before(milestone_date, ANNOUNCEMENT_NOTICE_MONTHS)
+    planned = datetime.combine(planned_day, time(9, 0), tzinfo=UTC)
     now = datetime.now(UTC)
     return planned if planned.date() > today else now
 
