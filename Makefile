@@ -20,7 +20,7 @@ $(TOOLS)/bin/uv:
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv>=0.5"
 
 .venv/.synced: uv.lock pyproject.toml $(wildcard services/*/pyproject.toml) gateway/pyproject.toml | $(UV)
-	$(UV) sync --frozen --all-packages
+	$(UV) sync --frozen --all-packages --compile-bytecode
 	@touch $@
 
 install: .venv/.synced ## install every piece and the dev tools into .venv

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from careplane_shared.migrations import upgrade
 
 ENV_URL = "CAREPLANE_TEST_DATABASE_URL"
+TEST_PORT = 54339
 _EMBEDDED_KEY = pytest.StashKey[object]()
 
 
@@ -31,7 +32,10 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from careplane_shared.embedded_pg import EmbeddedPostgres
 
-    server = EmbeddedPostgres(Path(config.rootpath) / ".data" / "test-pg", fast_unsafe=True)
+    # Its own preferred port, apart from `make run`'s, so the two never meet.
+    server = EmbeddedPostgres(
+        Path(config.rootpath) / ".data" / "test-pg", port=TEST_PORT, fast_unsafe=True
+    )
     os.environ[ENV_URL] = server.start()
     config.stash[_EMBEDDED_KEY] = server
 
