@@ -123,6 +123,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.answers: list = []  # each: int status, or (status, headers, body); empty → 200
+        self.by_path: dict[str, list] = {}  # scripted answers for one path, before `answers`
         self.default = 200
 
     def app(self):
@@ -133,7 +134,11 @@ class Receiver:
 
         async def receive(request: Request) -> Response:
             body = await request.body()
-            answer = self.answers.pop(0) if self.answers else self.default
+            scripted = self.by_path.get(request.url.path)
+            if scripted:
+                answer = scripted.pop(0)
+            else:
+                answer = self.answers.pop(0) if self.answers else self.default
             if callable(answer):
                 answer = answer(body)
             status, headers, content = (answer, {}, b"") if isinstance(answer, int) else answer
