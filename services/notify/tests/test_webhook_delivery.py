@@ -260,3 +260,25 @@ async def test_customer_endpoints_get_only_their_own_customers_events(
             foreign = next(d for d in others.json()["items"] if d["customer_id"] == str(theirs))
             hidden = await client.get(f"/v1/deliveries/{foreign['id']}", headers=admin_of_mine)
             assert hidden.status_code == 404
+
+
+async def test_the_in_process_worker_delivers_on_its_own(live_notify, receiver, notify_minter):
+    """As in `make run`: workers started by the lifespan pick up what the intake queued."""
+    import asyncio
+
+    from careplane_shared.testing import asgi_client
+
+    target, url = receiver
+    async with (
+        live_notify(run_workers=True, delivery_poll_seconds=0.05) as app,
+        asgi_client(app) as client,
+    ):
+        endpoint = await register(client, notify_minter, f"{url}/hooks")
+        event = ticket_event()
+        await post_event(client, notify_minter, event)
+        for _ in range(100):
+            if target.requests:
+                break
+            await asyncio.sleep(0.05)
+        [request] = target.requests
+        Webhook(endpoint["secret"]).verify(request["body"], request["headers"])

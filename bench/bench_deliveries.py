@@ -1,0 +1,193 @@
+"""Signed webhook deliveries per second to a local receiver.
+
+A fresh notify database (embedded PostgreSQL, or a database created on the server in
+CAREPLANE_BENCH_DATABASE_URL), one global webhook endpoint on a receiver that answers 200
+in a separate uvicorn process on 127.0.0.1, and N pending deliveries queued through the
+real intake routing. Then the real delivery workers (claim with SKIP LOCKED and a lease,
+sign, post, log the attempt, settle the row) run until every delivery succeeded or the time
+limit is reached. Prints the figure; asserts nothing. Bounded: N deliveries, 90 s at most.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from careplane_shared.db import create_database
+from careplane_shared.embedded_pg import EmbeddedPostgres, free_port
+from careplane_shared.events import CloudEvent
+from careplane_shared.logging import configure_logging
+from careplane_shared.migrations import upgrade
+from notify.channels.base import ChannelServices, build_channels
+from notify.channels.http import create_target_client
+from notify.config import NotifySettings
+from notify.deliveries.worker import DeliveryWorker
+from notify.models import Delivery, WebhookEndpoint
+from notify.routing import route_event
+from notify.webhooks.signing import new_secret
+
+ROOT = Path(__file__).resolve().parents[1]
+DELIVERIES = int(os.environ.get("BENCH_DELIVERIES", "5000"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+TIME_LIMIT = 90.0
+
+RECEIVER = """
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+"""
+
+
+def start_receiver(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    (folder / "bench_receiver.py").write_text(RECEIVER)
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench_receiver:app",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=folder,
+    )
+    return process, port
+
+
+async def wait_listening(port: int, within_seconds: float = 15) -> None:
+    deadline = time.monotonic() + within_seconds
+    while time.monotonic() < deadline:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.05)
+    raise RuntimeError("the receiver did not start")
+
+
+async def fresh_database(server_url: str) -> str:
+    name = f"bench_notify_{uuid.uuid4().hex[:8]}"
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    url = make_url(server_url).set(drivername="postgresql+asyncpg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+async def measure(database_url: str, receiver_port: int) -> None:
+    await asyncio.to_thread(upgrade, ROOT / "services" / "notify", database_url)
+    settings = NotifySettings(
+        env="test",
+        database_url=database_url,
+        log_json=False,
+        log_level="WARNING",
+        allow_private_targets=True,
+        delivery_batch_size=200,
+        delivery_max_connections=64,
+        database_pool_size=10,
+        staff_addresses=[],
+    )
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    database = create_database(settings)
+    http = create_target_client(settings)
+    try:
+        async with database.sessionmaker() as session, session.begin():
+            session.add(
+                WebhookEndpoint(
+                    url=f"http://127.0.0.1:{receiver_port}/hooks",
+                    event_types=["*"],
+                    secret=new_secret(),
+                    created_by="bench",
+                )
+            )
+        # Through the real routing, in batches (one event → one delivery here).
+        for start in range(0, DELIVERIES, 500):
+            async with database.sessionmaker() as session, session.begin():
+                for n in range(start, min(start + 500, DELIVERIES)):
+                    await route_event(
+                        session,
+                        CloudEvent(
+                            id=str(uuid.uuid4()),
+                            source="bench",
+                            type="ticket.escalated",
+                            time=datetime.now(UTC),
+                            data={"number": f"CS-{n:06d}", "status": "ESCALATED"},
+                        ),
+                        settings,
+                    )
+        channels = build_channels(ChannelServices(settings=settings, http=http))
+        workers = [
+            DeliveryWorker(database.sessionmaker, channels, settings) for _ in range(WORKERS)
+        ]
+
+        async def work(worker: DeliveryWorker, deadline: float) -> int:
+            done = 0
+            while time.monotonic() < deadline:
+                handled = await worker.run_once()
+                if handled == 0:
+                    break
+                done += handled
+            return done
+
+        started = time.perf_counter()
+        deadline = time.monotonic() + TIME_LIMIT
+        handled = sum(await asyncio.gather(*(work(w, deadline) for w in workers)))
+        elapsed = time.perf_counter() - started
+        async with database.sessionmaker() as session:
+            succeeded = await session.scalar(
+                select(func.count()).where(Delivery.status == "succeeded")
+            )
+        print(
+            f"signed webhook deliveries: {succeeded}/{DELIVERIES} succeeded "
+            f"({handled} attempts) in {elapsed:.2f} s with {WORKERS} workers "
+            f"→ {(succeeded or 0) / elapsed:,.0f} deliveries/s (goal: ≥ 500/s)"
+        )
+    finally:
+        await http.aclose()
+        await database.dispose()
+
+
+async def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="careplane-bench-deliveries-"))
+    server_url = os.environ.get("CAREPLANE_BENCH_DATABASE_URL")
+    embedded = None
+    if not server_url:
+        embedded = EmbeddedPostgres(folder / "pg", port=free_port(), fast_unsafe=True)
+        server_url = await asyncio.to_thread(embedded.start)
+    receiver, port = start_receiver(folder)
+    try:
+        await wait_listening(port)
+        await measure(await fresh_database(server_url), port)
+    finally:
+        receiver.terminate()
+        receiver.wait(timeout=10)
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
