@@ -65,7 +65,8 @@ async def test_premium_wins_over_basic_and_infocare_uses_the_customers_center(cl
         )
     ).json()
     assert body["plan_code"] == "infotecs-premium"
-    assert body["quota_remaining"] is None
+    # Premium has no quota of its own: its cases count against the Basic agreement's 40.
+    assert body["quota_remaining"] == 40
 
     body = (
         await client.post(

@@ -497,12 +497,19 @@ def test_premium_is_preferred_over_basic_even_when_basic_is_newer() -> None:
     assert decision.agreement == DELTA_PREMIUM
 
 
-def test_premium_is_used_even_when_the_basic_quota_is_exhausted() -> None:
-    # The Basic agreement is valid (active) whatever its quota; Premium has no quota.
+def test_premium_cases_count_against_the_basic_quota() -> None:
+    # Premium has no quota of its own: its cases use the Basic agreement's. With that used
+    # up, Basic's rule applies: accepted as billable.
     decision = check(DAN, [DELTA_BASIC, DELTA_PREMIUM], quota={DELTA_BASIC.id: 0})
     _assert_entitled(decision)
     assert decision.agreement == DELTA_PREMIUM
-    assert decision.reasons == []
+    assert decision.quota_agreement == DELTA_BASIC
+    assert decision.reasons == [Reason.QUOTA_EXHAUSTED]
+    assert decision.billable is True
+    assert decision.quota_remaining == 0
+
+    decision = check(DAN, [DELTA_BASIC, DELTA_PREMIUM], quota={DELTA_BASIC.id: 7})
+    assert (decision.reasons, decision.quota_remaining, decision.billable) == ([], 7, False)
 
 
 def test_falls_back_to_basic_when_premium_would_refuse() -> None:
@@ -523,7 +530,8 @@ def test_premium_without_basic_next_to_another_plan_uses_the_other_plan() -> Non
 
 
 def test_choose_agreement_directly() -> None:
-    agreement, reasons = choose_agreement([DELTA_BASIC, DELTA_PREMIUM], DAN, TIDEWAY, TODAY, {})
+    quota = {DELTA_BASIC.id: 40}
+    agreement, reasons = choose_agreement([DELTA_BASIC, DELTA_PREMIUM], DAN, TIDEWAY, TODAY, quota)
     assert agreement == DELTA_PREMIUM and reasons == []
     agreement, reasons = choose_agreement([DELTA_PREMIUM], DAN, TIDEWAY, TODAY, {})
     assert agreement == DELTA_PREMIUM and reasons == [Reason.PLAN_PREREQUISITE_MISSING]

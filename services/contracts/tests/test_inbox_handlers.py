@@ -232,3 +232,20 @@ async def test_only_services_post_events(client, staff, sign_in, demo_ids):
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "ROLE_FORBIDDEN"
     assert (await client.post("/v1/events", json=event)).status_code == 401
+
+
+async def test_a_premium_case_consumes_from_the_basic_agreement(
+    client, service_headers, post_event, delta_basic, demo_ids, session
+):
+    """Infotecs Premium keeps no quota of its own: its resolved cases count against the
+    customer's active Basic agreement."""
+    premium = demo_ids.agreements[("Delta Secure", "infotecs-premium")]
+    ticket = str(uuid.uuid4())
+    await post_event("ticket.closed", {"ticket_id": ticket, "agreement_id": str(premium)})
+    entries = await session.execute(
+        select(QuotaEntry.agreement_id, QuotaEntry.kind).where(
+            QuotaEntry.ticket_id == uuid.UUID(ticket)
+        )
+    )
+    assert entries.all() == [(delta_basic, "consume")]
+    assert await _remaining(client, service_headers, delta_basic) == 39

@@ -17,6 +17,7 @@ from careplane_shared.events import CloudEvent, Inbox, Outbox
 from contracts.agreements import quota
 from contracts.billing import service as billing
 from contracts.billing.schemas import BillableRecord
+from contracts.clock import today
 from contracts.models import Agreement, Plan
 
 log = structlog.get_logger(__name__)
@@ -33,18 +34,40 @@ def _uuid(data: dict[str, Any], name: str) -> uuid.UUID | None:
 
 
 async def _quota_agreement(session: AsyncSession, data: dict[str, Any]) -> Agreement | None:
-    """The case's agreement, when its plan keeps a ticket quota."""
+    """Whose quota the case uses: its agreement's when that plan keeps one, else (Premium
+    on Basic) the customer's prerequisite agreement that is active today."""
     agreement_id = _uuid(data, "agreement_id")
     if agreement_id is None:
         return None
     row = (
         await session.execute(
-            select(Agreement, Plan.yearly_quota)
+            select(Agreement, Plan)
             .join(Plan, Plan.id == Agreement.plan_id)
             .where(Agreement.id == agreement_id)
         )
     ).first()
-    return row[0] if row is not None and row[1] is not None else None
+    if row is None:
+        return None
+    agreement, plan = row
+    if plan.yearly_quota is not None:
+        return agreement
+    if plan.prerequisite_plan_id is None:
+        return None
+    day = today()
+    return await session.scalar(
+        select(Agreement)
+        .join(Plan, Plan.id == Agreement.plan_id)
+        .where(
+            Agreement.customer_id == agreement.customer_id,
+            Agreement.plan_id == plan.prerequisite_plan_id,
+            Agreement.status == "active",
+            Agreement.starts_on <= day,
+            Agreement.ends_on >= day,
+            Plan.yearly_quota.is_not(None),
+        )
+        .order_by(Agreement.starts_on.desc())
+        .limit(1)
+    )
 
 
 def register(inbox: Inbox, outbox: Outbox) -> None:

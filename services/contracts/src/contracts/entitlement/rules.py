@@ -87,6 +87,7 @@ class Decision:
     scope: Scope | None
     agreement: AgreementFacts | None
     quota_remaining: int | None
+    quota_agreement: AgreementFacts | None = None
     billable: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -104,22 +105,54 @@ BLOCKING = frozenset(
 )
 
 
+def quota_agreement_for(
+    agreement: AgreementFacts, agreements: Sequence[AgreementFacts], day: date
+) -> AgreementFacts | None:
+    """Whose ticket quota a case uses: its own agreement's, or, for a plan that builds on
+    another without a quota of its own (Premium on Basic), the active prerequisite's."""
+    if agreement.plan.yearly_quota is not None:
+        return agreement
+    prerequisite = agreement.plan.prerequisite_plan_id
+    if prerequisite is None:
+        return None
+    return next(
+        (
+            a
+            for a in agreements
+            if a.plan.id == prerequisite and a.active_at(day) and a.plan.yearly_quota is not None
+        ),
+        None,
+    )
+
+
 def _agreement_reasons(
-    agreement: AgreementFacts, contact: ContactFacts, quota_remaining: int | None
+    agreement: AgreementFacts,
+    contact: ContactFacts,
+    quota_remaining: Mapping[uuid.UUID, int],
+    agreements: Sequence[AgreementFacts],
+    day: date,
 ) -> list[Reason]:
     reasons = []
     if agreement.plan.contact_rule is ContactRule.ADMINISTRATORS_ONLY and not contact.is_admin:
         reasons.append(Reason.CONTACT_NOT_ADMIN)
-    if agreement.plan.yearly_quota is not None and (quota_remaining or 0) <= 0:
+    counted = quota_agreement_for(agreement, agreements, day)
+    if counted is not None and quota_remaining.get(counted.id, 0) <= 0:
         reasons.append(Reason.QUOTA_EXHAUSTED)
     return reasons
 
 
-def _refuses(agreement: AgreementFacts, reasons: Sequence[Reason]) -> bool:
+def _refuses(
+    agreement: AgreementFacts,
+    reasons: Sequence[Reason],
+    agreements: Sequence[AgreementFacts],
+    day: date,
+) -> bool:
     if any(r in BLOCKING for r in reasons):
         return True
-    exhausted = Reason.QUOTA_EXHAUSTED in reasons
-    return exhausted and agreement.plan.when_exhausted is WhenExhausted.REFUSE
+    if Reason.QUOTA_EXHAUSTED not in reasons:
+        return False
+    counted = quota_agreement_for(agreement, agreements, day) or agreement
+    return counted.plan.when_exhausted is WhenExhausted.REFUSE
 
 
 def choose_agreement(
@@ -146,14 +179,14 @@ def choose_agreement(
     ]
     if not valid:
         first = active[0]
-        reasons = _agreement_reasons(first, contact, quota_remaining.get(first.id))
+        reasons = _agreement_reasons(first, contact, quota_remaining, active, day)
         return first, [Reason.PLAN_PREREQUISITE_MISSING, *reasons]
     prerequisites = {a.plan.prerequisite_plan_id for a in valid}
     ranked = sorted(valid, key=lambda a: (a.plan.id in prerequisites, -a.starts_on.toordinal()))
     best: tuple[AgreementFacts, list[Reason]] | None = None
     for agreement in ranked:
-        reasons = _agreement_reasons(agreement, contact, quota_remaining.get(agreement.id))
-        if not _refuses(agreement, reasons):
+        reasons = _agreement_reasons(agreement, contact, quota_remaining, active, day)
+        if not _refuses(agreement, reasons, active, day):
             return agreement, reasons
         best = best or (agreement, reasons)
     assert best is not None
@@ -196,15 +229,14 @@ def decide(
         else:
             scope = Scope.FULL
 
-    remaining = None
-    if agreement is not None and agreement.plan.yearly_quota is not None:
-        remaining = max(quota_remaining.get(agreement.id, 0), 0)
-    entitled = agreement is not None and not _refuses(agreement, reasons)
+    counted = quota_agreement_for(agreement, agreements, day) if agreement else None
+    remaining = max(quota_remaining.get(counted.id, 0), 0) if counted is not None else None
+    entitled = agreement is not None and not _refuses(agreement, reasons, agreements, day)
     billable = (
         entitled
         and Reason.QUOTA_EXHAUSTED in reasons
-        and agreement is not None
-        and agreement.plan.when_exhausted is WhenExhausted.BILLABLE
+        and counted is not None
+        and counted.plan.when_exhausted is WhenExhausted.BILLABLE
     )
     return Decision(
         entitled=entitled,
@@ -214,4 +246,5 @@ def decide(
         agreement=agreement,
         quota_remaining=remaining,
         billable=billable,
+        quota_agreement=counted,
     )
