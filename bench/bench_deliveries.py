@@ -87,15 +87,12 @@ async def wait_listening(port: int, within_seconds: float = 15) -> None:
     raise RuntimeError("the receiver did not start")
 
 
-async def fresh_database(server_url: str) -> str:
-    name = f"bench_notify_{uuid.uuid4().hex[:8]}"
+async def admin(server_url: str, statement: str) -> None:
     connection = await asyncpg.connect(server_url)
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.execute(statement)
     finally:
         await connection.close()
-    url = make_url(server_url).set(drivername="postgresql+asyncpg", database=name)
-    return url.render_as_string(hide_password=False)
 
 
 async def measure(database_url: str, receiver_port: int) -> None:
@@ -178,13 +175,17 @@ async def main() -> None:
     if not server_url:
         embedded = EmbeddedPostgres(folder / "pg", port=free_port(), fast_unsafe=True)
         server_url = await asyncio.to_thread(embedded.start)
+    name = f"bench_notify_{uuid.uuid4().hex[:8]}"
+    url = make_url(server_url).set(drivername="postgresql+asyncpg", database=name)
     receiver, port = start_receiver(folder)
     try:
         await wait_listening(port)
-        await measure(await fresh_database(server_url), port)
+        await admin(server_url, f'CREATE DATABASE "{name}"')
+        await measure(url.render_as_string(hide_password=False), port)
     finally:
         receiver.terminate()
         receiver.wait(timeout=10)
+        await admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
 
