@@ -1,8 +1,10 @@
 """``make run`` end to end: four real processes on an embedded PostgreSQL, a token, ``me``
-through the gateway, Ctrl-C, nothing left behind, and a second run on the same data."""
+through the gateway, Ctrl-C, nothing left behind, and a second run on the same data in
+which a demo case travels from the gateway through tickets to contracts' quota ledger."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +45,67 @@ def query_me(client: httpx.Client, run: DevRun, token: str) -> dict[str, object]
     assert not body.get("errors"), body
     me: dict[str, object] = body["data"]["me"]
     return me
+
+
+def login(client: httpx.Client, run: DevRun, email: str) -> dict[str, str]:
+    response = client.post(
+        f"{run.url('gateway')}/auth/token",
+        data={"grant_type": "password", "username": email, "password": "careplane"},
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def case_flow(client: httpx.Client, run: DevRun) -> None:
+    """A demo contact opens a case through the gateway and gets its number and clocks; the
+    agent answers and closes it; the close event travels through tickets' outbox relay to
+    contracts' inbox, which books the case against the customer's quota."""
+    gateway = run.url("gateway")
+    dan = login(client, run, "dan@delta.example")
+    agent = login(client, run, "agent@example.com")
+    product = client.get(f"{gateway}/api/contracts/v1/products", headers=dan).json()[0]["id"]
+    response = client.post(
+        f"{gateway}/api/tickets/v1/tickets",
+        json={
+            "product_id": product,
+            "version": "3.1",
+            "subject": "Alarm export stalls",
+            "description": "The nightly alarm export stalls at 80%.",
+            "priority": "HIGH",
+        },
+        headers={**dan, "Idempotency-Key": "e2e-case-1"},
+    )
+    assert response.status_code == 201, response.text
+    case = response.json()
+    assert case["number"].startswith("CS-") and case["status"] == "OPEN"
+    assert case["plan_code"] == "infotecs-premium"
+    assert case["sla"][0]["metric"] == "FIRST_RESPONSE" and case["sla"][0]["due_at"]
+
+    tickets = f"{gateway}/api/tickets/v1/tickets/{case['id']}"
+    assert client.post(f"{tickets}/messages", json={"body": "On it."}, headers=agent).is_success
+    closed = client.post(f"{tickets}/close", json={"resolution": "Index rebuilt."}, headers=agent)
+    assert closed.status_code == 200, closed.text
+
+    agreements = client.get(
+        f"{gateway}/api/contracts/v1/agreements", headers=agent, params={"limit": 200}
+    ).json()["items"]
+    basic = next(
+        a
+        for a in agreements
+        if a["plan_name"] == "Infotecs Basic"
+        and a["status"] == "active"
+        and a["customer_id"] == case["customer_id"]
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        quota = client.get(
+            f"{gateway}/api/contracts/v1/agreements/{basic['id']}/quota", headers=agent
+        )
+        if quota.json()["consumed"] == 1:
+            break
+        assert time.monotonic() < deadline, f"the close was not booked: {quota.text}"
+        time.sleep(0.25)
+    assert quota.json()["remaining"] == 39
 
 
 def stop_and_check_nothing_left(run: DevRun) -> None:
@@ -101,4 +164,5 @@ def test_make_run_serves_me_stops_clean_and_starts_again(
     with second.client() as client:
         assert query_me(client, second, token)["email"] == "admin@example.com"
         assert query_me(client, second, get_token(client, second))["role"] == "ADMIN"
+        case_flow(client, second)
     stop_and_check_nothing_left(second)
