@@ -4,13 +4,17 @@ which a demo case travels from the gateway through tickets to contracts' quota l
 
 from __future__ import annotations
 
+import http.server
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 import psutil
 import pytest
+from standardwebhooks.webhooks import Webhook
 
 if TYPE_CHECKING:
     from conftest import DevRun, StartDevRun
@@ -56,13 +60,56 @@ def login(client: httpx.Client, run: DevRun, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+class WebhookReceiver:
+    """A CRM's webhook endpoint on 127.0.0.1: keeps every request it receives."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/careplane"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def wait_for(what: str, check: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.25)
+
+
 def case_flow(client: httpx.Client, run: DevRun) -> None:
     """A demo contact opens a case through the gateway and gets its number and clocks; the
-    agent answers and closes it; the close event travels through tickets' outbox relay to
-    contracts' inbox, which books the case against the customer's quota."""
+    number mail lands in the local mailbox and a signed webhook reaches a registered local
+    endpoint; the agent answers and closes the case, and the close travels through tickets'
+    outbox relay to contracts' inbox, which books it against the customer's quota."""
     gateway = run.url("gateway")
     dan = login(client, run, "dan@delta.example")
     agent = login(client, run, "agent@example.com")
+    admin = login(client, run, "admin@example.com")
+    receiver = WebhookReceiver()
+    registered = client.post(
+        f"{gateway}/api/notify/v1/webhook-endpoints",
+        json={"url": receiver.url, "event_types": ["ticket.opened", "ticket.closed"]},
+        headers=admin,
+    )
+    assert registered.status_code == 201, registered.text
+    secret = registered.json()["secret"]
     product = client.get(f"{gateway}/api/contracts/v1/products", headers=dan).json()[0]["id"]
     response = client.post(
         f"{gateway}/api/tickets/v1/tickets",
@@ -80,6 +127,20 @@ def case_flow(client: httpx.Client, run: DevRun) -> None:
     assert case["number"].startswith("CS-") and case["status"] == "OPEN"
     assert case["plan_code"] == "infotecs-premium"
     assert case["sla"][0]["metric"] == "FIRST_RESPONSE" and case["sla"][0]["due_at"]
+
+    def number_mail() -> bool:
+        mails = client.get(f"{gateway}/api/notify/v1/mailbox", headers=agent).json()
+        return any(
+            case["number"] in (m["subject"] or "") and m["to"] == "dan@delta.example" for m in mails
+        )
+
+    wait_for("the case number mail", number_mail)
+    wait_for("the ticket.opened webhook", lambda: len(receiver.received) >= 1)
+    headers, body = receiver.received[0]
+    payload = Webhook(secret).verify(body, headers)
+    assert payload["type"] == "ticket.opened"
+    assert payload["data"]["number"] == case["number"]
+    receiver.close()
 
     tickets = f"{gateway}/api/tickets/v1/tickets/{case['id']}"
     assert client.post(f"{tickets}/messages", json={"body": "On it."}, headers=agent).is_success

@@ -45,7 +45,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import URL, make_url
 
-from careplane_shared.embedded_pg import DEFAULT_PORT, EmbeddedPostgres
+from careplane_shared.embedded_pg import DEFAULT_PORT, EmbeddedPostgres, free_port
 from careplane_shared.migrations import alembic_config, upgrade
 
 HOST = "127.0.0.1"
@@ -53,6 +53,7 @@ RUNNER = "careplane"
 SERVICES = ("tickets", "contracts", "notify")
 DEMO_PASSWORD = "careplane"  # the documented dev-only demo password
 READY_LINE = "Careplane is ready"
+DEFAULT_SMTP_PORT = 8025
 EXIT_INTERRUPTED = 130
 
 T = TypeVar("T")
@@ -229,6 +230,11 @@ class Layout:
     def lock_file(self) -> Path:
         return self.data / "devrun.lock"
 
+    @property
+    def mailbox(self) -> Path:
+        """Where notify's dev SMTP sink keeps every mail it receives (.eml files)."""
+        return self.data / "mailbox"
+
 
 def _repo_root() -> Path:
     """The workspace root: the folder that holds ``services/`` and ``gateway/``."""
@@ -293,6 +299,7 @@ def child_environment(
     database_urls: Mapping[str, str],
     layout: Layout,
     environ: Mapping[str, str],
+    smtp_port: int = DEFAULT_SMTP_PORT,
 ) -> dict[str, str]:
     """The environment that wires one piece to the others.
 
@@ -326,6 +333,14 @@ def child_environment(
     elif piece.name == "notify":
         wiring["CONTRACTS_URL"] = contracts
         wiring["TICKETS_URL"] = base_url(ports["tickets"])
+        wiring["PORTAL_URL"] = base_url(ports["gateway"])
+        # Mail goes to a local sink that keeps it where a person can read it.
+        wiring["DEV_MAILBOX_DIR"] = str(layout.mailbox)
+        wiring["SMTP_HOST"] = HOST
+        wiring["SMTP_PORT"] = str(smtp_port)
+        wiring["STAFF_ADDRESSES"] = json.dumps(["support-team@careplane.example"])
+        # Webhook and chat targets on this machine are what a developer tries first.
+        wiring["ALLOW_PRIVATE_TARGETS"] = "true"
     elif piece.name == "gateway":
         for service in SERVICES:
             wiring[f"{service.upper()}_URL"] = base_url(ports[service])
@@ -779,6 +794,7 @@ async def command_run(
             )
         for name, port in ports.items():
             _check_port_free(port, name)
+        smtp_port = free_port(_int_env(environ, "CAREPLANE_SMTP_PORT", DEFAULT_SMTP_PORT))
         console.say(f"data folder {layout.data}")
         async with AsyncExitStack() as stack:
             supervisor = Supervisor(console, layout, force=shutdown.force)
@@ -800,14 +816,18 @@ async def command_run(
 
                 layout.keys.mkdir(mode=0o700, parents=True, exist_ok=True)
                 for piece in PIECES:
-                    env = child_environment(piece, ports, databases.urls, layout, environ)
+                    env = child_environment(
+                        piece, ports, databases.urls, layout, environ, smtp_port
+                    )
                     await supervisor.start(piece, ports[piece.name], env)
                 console.say(
                     "started "
                     + ", ".join(f"{piece.name} on :{ports[piece.name]}" for piece in PIECES)
                 )
                 await supervisor.wait_ready(ready_timeout)
-                _print_banner(console, ports, databases, list(seed_module.DEMO_ACCOUNTS))
+                _print_banner(
+                    console, ports, databases, list(seed_module.DEMO_ACCOUNTS), layout, smtp_port
+                )
                 console.say(
                     console.heading(f"{READY_LINE} ({_elapsed(started)}). Press Ctrl-C to stop.")
                 )
@@ -826,11 +846,15 @@ def _print_banner(
     ports: Mapping[str, int],
     databases: Databases,
     accounts: Sequence[tuple[str, str]],
+    layout: Layout,
+    smtp_port: int,
 ) -> None:
     rows = [
         ("GraphQL (GraphiQL)", f"{base_url(ports['gateway'])}/graphql"),
         ("Token endpoint", f"POST {base_url(ports['gateway'])}/auth/token"),
         *((f"{service} API docs", f"{base_url(ports[service])}/docs") for service in SERVICES),
+        ("Mailbox (staff token)", f"GET {base_url(ports['notify'])}/v1/mailbox"),
+        ("Mailbox folder", f"{layout.mailbox} (SMTP sink on {HOST}:{smtp_port})"),
     ]
     if databases.embedded is not None and databases.embedded.port is not None:
         rows.append(
