@@ -32,6 +32,8 @@ READY_LINE = "Careplane is ready"
 class Stack:
     ports: dict[str, int]
     pg_port: int
+    runner_pid: int
+    seconds_to_ready: float
 
     def url(self, piece: str) -> str:
         return f"http://127.0.0.1:{self.ports[piece]}"
@@ -85,12 +87,13 @@ def running_stack(timeout: float = 120) -> Iterator[Stack]:
                 ready.set()
 
     threading.Thread(target=read, daemon=True).start()
+    started = time.monotonic()
     try:
         deadline = time.monotonic() + timeout
         while not ready.wait(0.2):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the stack did not start:\n" + "\n".join(tail))
-        yield Stack(ports, pg_port)
+        yield Stack(ports, pg_port, process.pid, time.monotonic() - started)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
