@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from careplane_shared.auth import StaticKeySource, TokenVerifier
+from careplane_shared.embedded_pg import free_port
 from careplane_shared.testing import asgi_client, running_app
 from tickets.config import TicketsSettings
 from tickets.main import create_app
@@ -308,47 +309,98 @@ async def test_breaches_and_warnings_fire_once(live, login, demo_ids, tickets_co
     assert pending == []
 
 
-async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
-    tickets_db_url, tickets_connection, contracts_app, login, demo_ids
-):
-    settings = TicketsSettings(
-        env="test", database_url=tickets_db_url, run_workers=False, log_json=False, http_retries=0
-    )
-    down = httpx.MockTransport(lambda request: (_ for _ in ()).throw(httpx.ConnectError("refused")))
-    app = create_app(settings, contracts_transport=down)
+def _tickets_app(tickets_db_url, contracts_app, *, contracts_up):
+    """Tickets with contracts reachable in-process, or down for real (nothing listens on
+    the port it is given)."""
+    if contracts_up:
+        settings = TicketsSettings(
+            env="test",
+            database_url=tickets_db_url,
+            run_workers=False,
+            log_json=False,
+            token_url="http://contracts/auth/token",
+        )
+        app = create_app(settings, contracts_transport=httpx.ASGITransport(app=contracts_app))
+    else:
+        closed = f"http://127.0.0.1:{free_port()}"
+        settings = TicketsSettings(
+            env="test",
+            database_url=tickets_db_url,
+            run_workers=False,
+            log_json=False,
+            http_retries=0,
+            contracts_url=closed,
+            token_url=f"{closed}/auth/token",
+        )
+        app = create_app(settings)
     app.state.token_verifier = TokenVerifier(
         StaticKeySource(contracts_app.state.signing_key.jwks),
         issuer="careplane",
         audience="careplane",
     )
-    ana = await login("ana@acme-water.example")
-    async with running_app(app, tickets_connection), asgi_client(app) as client:
-        response = await client.post("/v1/tickets", json=_case(demo_ids), headers=ana)
-        assert response.status_code == 201, response.text
-        ticket = response.json()
-        assert (ticket["status"], ticket["entitlement_status"], ticket["sla"]) == (
-            "NEW",
-            "pending",
-            [],
-        )
-        assert ticket["customer_id"] == demo_ids["Acme Water"]
+    return app
 
-    # Contracts is back: the background check opens the case with its clocks.
-    settings = settings.model_copy(update={"token_url": "http://contracts/auth/token"})
-    healthy = create_app(settings, contracts_transport=httpx.ASGITransport(app=contracts_app))
-    async with running_app(healthy, tickets_connection) as app:
+
+async def _open_while_contracts_is_down(
+    tickets_db_url, tickets_connection, contracts_app, headers, body
+):
+    app = _tickets_app(tickets_db_url, contracts_app, contracts_up=False)
+    async with running_app(app, tickets_connection), asgi_client(app) as client:
+        response = await client.post("/v1/tickets", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+async def _recheck(tickets_db_url, tickets_connection, contracts_app, ticket_id):
+    app = _tickets_app(tickets_db_url, contracts_app, contracts_up=True)
+    async with running_app(app, tickets_connection) as app:
         async with app.state.database.sessionmaker() as session, session.begin():
             settled = await service.recheck_pending(
                 session, app.state.outbox, app.state.contracts, app.state.ticket_rules
             )
-        assert settled == 1
         async with app.state.database.sessionmaker() as session:
-            stored = await session.get(Ticket, ticket["id"])
-            assert (stored.status, stored.entitlement_status, stored.plan_code) == (
-                "OPEN",
-                "entitled",
-                "infocare",
-            )
+            return settled, await session.get(Ticket, ticket_id)
+
+
+async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
+    tickets_db_url, tickets_connection, contracts_app, login, demo_ids
+):
+    ana = await login("ana@acme-water.example")
+    ticket = await _open_while_contracts_is_down(
+        tickets_db_url, tickets_connection, contracts_app, ana, _case(demo_ids)
+    )
+    assert (ticket["status"], ticket["entitlement_status"], ticket["sla"]) == ("NEW", "pending", [])
+    assert ticket["customer_id"] == demo_ids["Acme Water"]
+
+    # Contracts is back: the background check opens the case with its clocks.
+    settled, stored = await _recheck(
+        tickets_db_url, tickets_connection, contracts_app, ticket["id"]
+    )
+    assert settled == 1
+    assert (stored.status, stored.entitlement_status, stored.plan_code) == (
+        "OPEN",
+        "entitled",
+        "infocare",
+    )
+
+
+async def test_a_pending_case_naming_another_customers_contact_is_refused_later(
+    tickets_db_url, tickets_connection, contracts_app, login, demo_ids
+):
+    """A customer administrator cannot slip a case into another customer's desk by naming
+    its contact while contracts is down: the later check refuses it and it stays theirs."""
+    ana = await login("ana@acme-water.example")
+    body = _case(demo_ids, contact_id=demo_ids["cora@cobalt.example"])
+    ticket = await _open_while_contracts_is_down(
+        tickets_db_url, tickets_connection, contracts_app, ana, body
+    )
+    settled, stored = await _recheck(
+        tickets_db_url, tickets_connection, contracts_app, ticket["id"]
+    )
+    assert settled == 1
+    assert (stored.status, stored.entitlement_status) == ("CLOSED", "refused")
+    assert stored.entitlement == {"reasons": ["CONTACT_NOT_FOUND"]}
+    assert str(stored.customer_id) == demo_ids["Acme Water"]
 
 
 async def test_the_timer_worker_fires_a_breach_within_seconds_of_its_instant(

@@ -287,6 +287,10 @@ async def recheck_pending(
             break
         except CareplaneError as exc:
             answer = {"entitled": False, "reasons": [exc.code], "customer_id": None}
+        opener = ticket.customer_id
+        if opener is not None and answer.get("customer_id") not in (None, str(opener)):
+            # Opened by one customer naming another's contact: never hand it to the other.
+            answer = {"entitled": False, "reasons": ["CONTACT_NOT_FOUND"], "customer_id": None}
         if answer["entitled"]:
             try:
                 _apply_entitlement(ticket, answer, ticket.priority)
