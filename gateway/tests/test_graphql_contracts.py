@@ -246,7 +246,7 @@ async def test_dan_is_served_under_infotecs_premium(
 
     assert answer["entitled"] is True
     assert answer["planName"] == "Infotecs Premium"
-    assert answer["quotaRemaining"] is None  # Premium has no quota of its own
+    assert answer["quotaRemaining"] == 40  # Premium counts against the Basic agreement's quota
     sla = answer["sla"]
     assert sla["calendar"]["timezone"] == "Europe/Moscow"
     assert sla["priorities"] == ["LOW", "NORMAL", "HIGH", "CRITICAL"]
