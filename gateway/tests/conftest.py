@@ -24,6 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 import contracts
+import tickets
+from careplane_shared.auth import StaticKeySource, TokenVerifier
 from careplane_shared.testing import asgi_client, rolled_back_connection, running_app
 from careplane_shared.testing.plugin import ProvisionDatabase
 from contracts.config import ContractsSettings
@@ -31,6 +33,8 @@ from contracts.identity.secrets import hash_password
 from contracts.main import create_app as create_contracts_app
 from contracts.models import Contact, Customer, Plan, Product, StaffUser
 from contracts.seed import DEMO_PASSWORD, STAFF, seed_demo
+from tickets.config import TicketsSettings
+from tickets.main import create_app as create_tickets_app
 
 if TYPE_CHECKING:
     from gateway.config import GatewaySettings
@@ -242,4 +246,115 @@ async def gateway_serial_client(
     """A gateway whose in-process contracts answers one request at a time (``OneAtATime``):
     for queries whose fields reach contracts concurrently."""
     async with start_gateway(contracts_transport=contracts_serial_transport) as client:
+        yield client
+
+
+# -- the tickets service in-process, wired to the in-process contracts ----------------------------
+
+TICKETS_DIR = Path(tickets.__file__).resolve().parents[2]
+# Only the in-process transport answers here; the name never reaches a network.
+TICKETS_URL = "http://tickets.internal"
+
+TicketsFactory = Callable[..., AbstractAsyncContextManager[FastAPI]]
+TicketsGatewayFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture(scope="session")
+async def gateway_tickets_db_url(provision_database: ProvisionDatabase) -> str:
+    return await provision_database("tickets", TICKETS_DIR)
+
+
+@pytest.fixture(scope="session")
+async def gateway_tickets_engine(gateway_tickets_db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(gateway_tickets_db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def tickets_connection(gateway_tickets_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with rolled_back_connection(gateway_tickets_engine) as connection:
+        yield connection
+
+
+@pytest.fixture
+def start_tickets(
+    gateway_tickets_db_url: str,
+    tickets_connection: AsyncConnection,
+    contracts_app: FastAPI,
+    contracts_serial_transport: OneAtATime,
+    tmp_path: Path,
+) -> TicketsFactory:
+    """``async with start_tickets() as app``: the real tickets app on the test's tickets
+    connection, trusting contracts' tokens and asking the in-process contracts for
+    entitlement. Its calls share the gateway's ``OneAtATime`` lock on contracts, since every
+    contracts request runs on the one test connection. ``contracts_url`` sends them over the
+    network there instead (e.g. to a port nothing listens on)."""
+
+    @asynccontextmanager
+    async def start(*, contracts_url: str | None = None) -> AsyncIterator[FastAPI]:
+        url = contracts_url or CONTRACTS_URL
+        settings = TicketsSettings(
+            env="test",
+            database_url=gateway_tickets_db_url,
+            run_workers=False,
+            log_json=False,
+            http_retries=0,
+            contracts_url=url,
+            token_url=f"{url}/auth/token",
+            attachments_dir=tmp_path / "attachments",
+        )
+        app = create_tickets_app(
+            settings, contracts_transport=None if contracts_url else contracts_serial_transport
+        )
+        app.state.token_verifier = TokenVerifier(
+            StaticKeySource(contracts_app.state.signing_key.jwks),
+            issuer="careplane",
+            audience="careplane",
+        )
+        async with running_app(app, tickets_connection) as running:
+            yield running
+
+    return start
+
+
+@pytest.fixture
+async def tickets_app(start_tickets: TicketsFactory) -> AsyncIterator[FastAPI]:
+    async with start_tickets() as app:
+        yield app
+
+
+@pytest.fixture
+def start_tickets_gateway(
+    gateway_settings: GatewaySettings, contracts_serial_transport: OneAtATime
+) -> TicketsGatewayFactory:
+    """``async with start_tickets_gateway(tickets_transport) as client``: a gateway over an
+    in-process tickets (wrap it in ``OneAtATime``: its requests share one test connection too)
+    and the in-process contracts (``contracts_transport`` must keep to the same lock)."""
+    from gateway.main import create_app
+
+    @asynccontextmanager
+    async def start(
+        tickets_transport: httpx.AsyncBaseTransport,
+        *,
+        contracts_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        settings = gateway_settings.model_copy(update={"tickets_url": TICKETS_URL})
+        transports = {
+            "contracts": contracts_transport or contracts_serial_transport,
+            "tickets": tickets_transport,
+        }
+        app = create_app(settings, transports=transports)
+        async with running_app(app), asgi_client(app) as client:
+            yield client
+
+    return start
+
+
+@pytest.fixture
+async def gateway_tickets_client(
+    start_tickets_gateway: TicketsGatewayFactory, tickets_app: FastAPI
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway over the in-process tickets and contracts."""
+    async with start_tickets_gateway(OneAtATime(httpx.ASGITransport(app=tickets_app))) as client:
         yield client

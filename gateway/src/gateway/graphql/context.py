@@ -14,10 +14,17 @@ from gateway.services import ServiceClients, ServiceName
 
 
 class GatewayContext(BaseContext):
-    def __init__(self, clients: ServiceClients, authorization: str | None) -> None:
+    def __init__(
+        self,
+        clients: ServiceClients,
+        authorization: str | None,
+        idempotency_key: str | None = None,
+    ) -> None:
         super().__init__()
         # The gateway does not judge the token: each service verifies it itself.
         self.authorization = authorization
+        # The HTTP request's Idempotency-Key, forwarded by the mutations that create.
+        self.idempotency_key = idempotency_key
         self.tickets = ServiceCaller.of(clients, ServiceName.TICKETS, authorization)
         self.contracts = ServiceCaller.of(clients, ServiceName.CONTRACTS, authorization)
         self.notify = ServiceCaller.of(clients, ServiceName.NOTIFY, authorization)
@@ -28,7 +35,11 @@ class GatewayContext(BaseContext):
 
 async def get_context(connection: HTTPConnection) -> GatewayContext:
     clients: ServiceClients = connection.app.state.service_clients
-    return GatewayContext(clients, connection.headers.get("authorization"))
+    return GatewayContext(
+        clients,
+        connection.headers.get("authorization"),
+        connection.headers.get("idempotency-key"),
+    )
 
 
 Info: TypeAlias = strawberry.Info[GatewayContext, None]

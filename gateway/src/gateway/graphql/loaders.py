@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from gateway.graphql.calls import ServiceCaller
 from gateway.graphql.contracts.loaders import ContractsLoaders
+from gateway.graphql.tickets.loaders import TicketsLoaders
 
 
 def resource_loader(caller: ServiceCaller) -> DataLoader[str, Any]:
@@ -33,6 +34,7 @@ class Loaders:
     contracts: DataLoader[str, Any]
     notify: DataLoader[str, Any]
     contracts_batches: ContractsLoaders
+    tickets_batches: TicketsLoaders
 
     @classmethod
     def for_request(
@@ -43,4 +45,5 @@ class Loaders:
             contracts=resource_loader(contracts),
             notify=resource_loader(notify),
             contracts_batches=ContractsLoaders.for_request(contracts),
+            tickets_batches=TicketsLoaders.for_request(tickets),
         )

@@ -22,9 +22,11 @@ from gateway.graphql.contracts.mutations import ContractsMutation
 from gateway.graphql.contracts.queries import ContractsQuery
 from gateway.graphql.errors import log_errors
 from gateway.graphql.identity.queries import IdentityQuery
+from gateway.graphql.tickets.mutations import TicketsMutation
+from gateway.graphql.tickets.queries import TicketsQuery
 
-Query = merge_types("Query", (IdentityQuery, ContractsQuery))
-Mutation = merge_types("Mutation", (ContractsMutation,))
+Query = merge_types("Query", (IdentityQuery, TicketsQuery, ContractsQuery))
+Mutation = merge_types("Mutation", (TicketsMutation, ContractsMutation))
 
 
 class GatewaySchema(strawberry.Schema):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 import strawberry
@@ -34,7 +34,13 @@ from gateway.graphql.errors import gateway_error
 from gateway.graphql.pagination import After, Connection, First, PageRequest, connection
 from gateway.graphql.sla_policy import BusinessCalendar, SlaPolicy
 
+if TYPE_CHECKING:
+    from gateway.graphql.tickets.types import Ticket
+
 Row = Mapping[str, Any]
+
+# The tickets domain's Ticket, resolved when the schema is built (it imports this module).
+LinkedTicket = Annotated["Ticket", strawberry.lazy("gateway.graphql.tickets.types")]
 
 # Phases in which a version gets support (API.md: MAINSTREAM | EXTENDED | END_OF_LIFE).
 SUPPORTED_PHASES = frozenset({"MAINSTREAM", "EXTENDED"})
@@ -457,6 +463,14 @@ class QuotaEntry:
             created_at=datetime.fromisoformat(row["created_at"]),
         )
 
+    @strawberry.field(
+        description="The case this entry is for; null when none or the caller may not see it."
+    )
+    async def ticket(self, info: Info) -> LinkedTicket | None:
+        from gateway.graphql.tickets.types import linked_ticket
+
+        return await linked_ticket(info, self.ticket_id)
+
 
 @strawberry.type(description="A customer on a plan for one agreement year.")
 class Agreement:
@@ -589,6 +603,14 @@ class LicenseKey:
             request_ticket_id=_optional_id(row.get("request_ticket_id")),
             status_reason=row.get("status_reason"),
         )
+
+    @strawberry.field(
+        description="The key request case this fulfilled; null when none or not visible."
+    )
+    async def request_ticket(self, info: Info) -> LinkedTicket | None:
+        from gateway.graphql.tickets.types import linked_ticket
+
+        return await linked_ticket(info, self.request_ticket_id)
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
@@ -728,6 +750,12 @@ class BillableItem:
             description=row.get("description"),
             occurred_at=datetime.fromisoformat(row["occurred_at"]),
         )
+
+    @strawberry.field(description="The case billed; null when none or the caller may not see it.")
+    async def ticket(self, info: Info) -> LinkedTicket | None:
+        from gateway.graphql.tickets.types import linked_ticket
+
+        return await linked_ticket(info, self.ticket_id)
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
