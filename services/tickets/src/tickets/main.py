@@ -12,13 +12,15 @@ import structlog
 from fastapi import FastAPI
 
 from careplane_shared.app import create_service_app, start_outbox_relay
-from careplane_shared.events import Inbox, Outbox, inbox_router
+from careplane_shared.events import Inbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, create_http_client
 from tickets import handlers
 from tickets.attachments.router import router as attachments_router
 from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
+from tickets.live import LiveOutbox
+from tickets.live import router as live_router
 from tickets.models import idempotency_keys, inbox_events, outbox_events
 from tickets.report.router import router as report_router
 from tickets.simulate.router import router as simulate_router
@@ -37,7 +39,7 @@ def create_app(
 ) -> FastAPI:
     """``contracts_transport`` lets tests run the real contracts app in-process."""
     settings = settings or TicketsSettings()
-    outbox = Outbox(outbox_events, source=SOURCE, destinations=settings.outbox_targets)
+    outbox = LiveOutbox(outbox_events, source=SOURCE, destinations=settings.outbox_targets)
     inbox = Inbox(inbox_events)
     handlers.register(inbox, outbox)
     rules = ticket_service.TicketPolicy(
@@ -93,6 +95,7 @@ def create_app(
             "case's history, SLA warnings and breaches, and the triage queue."
         ),
         routers=[
+            live_router,
             ticket_router,
             attachments_router,
             simulate_router,
