@@ -357,3 +357,21 @@ async def test_health_readiness_metrics_openapi(client):
     assert "careplane_http_requests_total" in metrics
     spec = (await client.get("/openapi.json")).json()
     assert "/auth/token" in spec["paths"] and "/v1/api-keys" in spec["paths"]
+
+
+async def test_staff_users_are_listed_for_staff_only(client, staff, customers):
+    agent = bearer(await token_for(client, staff["AGENT"]))
+    listed = (await client.get("/v1/staff-users", headers=agent)).json()
+    assert {u["email"] for u in listed["items"]} == set(staff.values())
+    assert listed["total"] == 3
+    one = listed["items"][0]
+    only = (await client.get("/v1/staff-users", params={"id": one["id"]}, headers=agent)).json()
+    assert [u["id"] for u in only["items"]] == [one["id"]]
+    managers = (
+        await client.get("/v1/staff-users", params={"role": "MANAGER"}, headers=agent)
+    ).json()
+    assert [u["email"] for u in managers["items"]] == [staff["MANAGER"]]
+
+    _, admin, _ = customers["acme"]
+    contact = bearer(await token_for(client, admin.email, "s3cret-pass"))
+    assert (await client.get("/v1/staff-users", headers=contact)).status_code == 403

@@ -82,3 +82,20 @@ async def upsert_service_client(session: AsyncSession, *, client_id: str, secret
             },
         )
     )
+
+
+async def list_staff(
+    session: AsyncSession, *, ids: Sequence[uuid.UUID], role: str | None, limit: int, offset: int
+) -> tuple[Sequence[StaffUser], int]:
+    query = select(StaffUser)
+    if ids:
+        query = query.where(StaffUser.id.in_(ids))
+    if role:
+        query = query.where(StaffUser.role == role)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = (
+        await session.scalars(
+            query.order_by(StaffUser.name, StaffUser.id).limit(limit).offset(offset)
+        )
+    ).all()
+    return items, total

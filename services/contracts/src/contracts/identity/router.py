@@ -5,18 +5,19 @@ import binascii
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response, status
+from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 
-from careplane_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from careplane_shared.auth import CurrentPrincipal, Principal, Role, StaffPrincipal, require_roles
 from careplane_shared.db import DbSession
 from careplane_shared.pagination import Page, PageParamsDep
 from contracts.config import ContractsSettings
-from contracts.identity import service
+from contracts.identity import repository, service
 from contracts.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
     GrantType,
+    StaffUserRead,
     TokenResponse,
     Viewer,
 )
@@ -146,3 +147,27 @@ async def revoke_api_key(session: DbSession, principal: KeyManager, key_id: uuid
     """Tokens already issued for the key stay valid until they expire (minutes)."""
     await service.revoke_api_key(session, principal, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/v1/staff-users",
+    response_model=Page[StaffUserRead],
+    tags=["staff"],
+    summary="Support staff (to show and pick assignees).",
+)
+async def list_staff(
+    session: DbSession,
+    _: StaffPrincipal,
+    page: PageParamsDep,
+    id: Annotated[list[uuid.UUID] | None, Query(max_length=100, description="Only these.")] = None,
+    role: Annotated[str | None, Query(pattern="^(ADMIN|MANAGER|AGENT)$")] = None,
+) -> Page[StaffUserRead]:
+    items, total = await repository.list_staff(
+        session, ids=id or [], role=role, limit=page.limit, offset=page.offset
+    )
+    return Page(
+        items=[StaffUserRead.model_validate(s) for s in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )

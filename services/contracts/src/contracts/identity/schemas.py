@@ -60,3 +60,13 @@ class ApiKeyRead(BaseModel):
 
 class ApiKeyCreated(ApiKeyRead):
     client_secret: str = Field(description="Shown only in this response; store it now.")
+
+
+class StaffUserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    name: str
+    role: str
+    active: bool

@@ -21,6 +21,7 @@ def _dummy_hash() -> str:
     """Verified when the account does not exist, so both paths take the same time."""
     return _hasher.hash("no-such-account")
 
+
 CLIENT_ID_PREFIX = "cpk_"
 SECRET_PREFIX = "cps_"
 
