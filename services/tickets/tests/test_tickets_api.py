@@ -443,3 +443,22 @@ async def test_the_timer_worker_fires_a_breach_within_seconds_of_its_instant(
     # The 75% warning was already past when the case was recorded: it fired at once.
     warnings = await _events(tickets_connection, "sla.warning")
     assert [w["data"]["metric"] for w in warnings] == ["FIRST_RESPONSE"]
+
+
+async def test_several_cases_at_once_with_their_clocks(live, login, demo_ids):
+    ana = await login("ana@acme-water.example")
+    cora = await login("cora@cobalt.example")
+    agent = await login("agent@example.com")
+    first = (await live.post("/v1/tickets", json=_case(demo_ids), headers=ana)).json()
+    second = (await live.post("/v1/tickets", json=_case(demo_ids), headers=ana)).json()
+    other = (await live.post("/v1/tickets", json=_case(demo_ids), headers=cora)).json()
+    ids = [second["id"], other["id"], first["id"]]
+
+    batch = (await live.get("/v1/tickets/batch", params={"id": ids}, headers=agent)).json()
+    assert [t["id"] for t in batch] == ids
+    single = (await live.get(f"/v1/tickets/{first['id']}", headers=agent)).json()
+    assert batch[2]["sla"] == single["sla"]
+    # A customer gets only its own among them, in the order asked.
+    mine = (await live.get("/v1/tickets/batch", params={"id": ids}, headers=ana)).json()
+    assert [t["id"] for t in mine] == [second["id"], first["id"]]
+    assert (await live.get("/v1/tickets/batch", headers=agent)).status_code == 422

@@ -117,6 +117,22 @@ async def history_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[Ticket
     )
 
 
+async def histories_of(
+    session: AsyncSession, ticket_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[TicketEvent]]:
+    """Several cases' histories in one query."""
+    result: dict[uuid.UUID, list[TicketEvent]] = {i: [] for i in ticket_ids}
+    if ticket_ids:
+        rows = await session.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id.in_(ticket_ids))
+            .order_by(TicketEvent.seq)
+        )
+        for event in rows:
+            result[event.ticket_id].append(event)
+    return result
+
+
 async def reschedule(
     session: AsyncSession,
     ticket: Ticket,

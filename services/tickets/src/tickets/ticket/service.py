@@ -363,6 +363,13 @@ async def get_ticket(
     return ticket
 
 
+async def visible_tickets(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> list[Ticket]:
+    rows = await session.scalars(select(Ticket).where(Ticket.id.in_(ids)))
+    return [t for t in rows if _visible(principal, t)]
+
+
 async def get_by_number(session: AsyncSession, principal: Principal, number: str) -> Ticket:
     ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
     if ticket is None or not _visible(principal, ticket):
