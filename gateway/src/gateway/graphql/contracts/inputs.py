@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types.unset import UNSET
 
 from gateway.graphql.arguments import given, optional_uuid_arg, uuid_arg
@@ -177,4 +178,159 @@ class RecordBillableItemInput:
             "quantity": None if self.quantity is None else str(self.quantity),
             "description": self.description,
             "idempotency_key": self.idempotency_key,
+        }
+
+
+@strawberry.input(description="Changes to a customer: only the fields given change.")
+class CustomerUpdateInput:
+    name: str | None = UNSET
+    region: str | None = UNSET
+    timezone: str | None = UNSET
+    language: Language | None = UNSET
+    standing: CustomerStanding | None = strawberry.field(
+        default=UNSET, description="SUSPENDED stops support for the customer."
+    )
+    support_center_id: strawberry.ID | None = UNSET
+    external_id: str | None = UNSET
+
+    def to_rest(self) -> dict[str, Any]:
+        fields = given(
+            {
+                "name": self.name,
+                "region": self.region,
+                "timezone": self.timezone,
+                "language": self.language,
+                "standing": self.standing,
+                "support_center_id": self.support_center_id,
+                "external_id": self.external_id,
+            }
+        )
+        if fields.get("support_center_id") is not None:
+            fields["support_center_id"] = uuid_arg(fields["support_center_id"], "supportCenterId")
+        for name in ("language", "standing"):
+            if fields.get(name) is not None:
+                fields[name] = fields[name].value
+        return fields
+
+
+@strawberry.input(description="Changes to a contact: only the fields given change.")
+class ContactUpdateInput:
+    name: str | None = UNSET
+    is_admin: bool | None = UNSET
+    registered: bool | None = UNSET
+    active: bool | None = UNSET
+    password: str | None = UNSET
+
+    def to_rest(self) -> dict[str, Any]:
+        return given(
+            {
+                "name": self.name,
+                "is_admin": self.is_admin,
+                "registered": self.registered,
+                "active": self.active,
+                "password": self.password,
+            }
+        )
+
+
+@strawberry.input(description="A product to support.")
+class ProductInput:
+    code: str = strawberry.field(description="Lower-case letters, digits and dashes.")
+    name: str
+    description: str | None = None
+
+    def to_rest(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "description": self.description}
+
+
+@strawberry.input(description="A release (minor version) of a major version.")
+class ReleaseInput:
+    version: str = strawberry.field(description="e.g. 3.2; its major must be the version's.")
+    release_state: str = "Production"
+    released_on: date | None = None
+
+    def to_rest(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "release_state": self.release_state,
+            "released_on": _iso(self.released_on),
+        }
+
+
+@strawberry.input(
+    description=(
+        "A support plan as data. `slaPolicy`, `quota` and `pricing` take the JSON shapes of "
+        "the contracts API (POST /v1/plans), validated there."
+    )
+)
+class PlanInput:
+    code: str
+    name: str
+    sla_policy: JSON
+    description: str | None = None
+    channels: list[str] = strawberry.field(default_factory=list)
+    services: list[str] = strawberry.field(default_factory=list)
+    contact_rule: str = "unlimited"
+    quota: JSON | None = None
+    pricing: JSON | None = None
+    prerequisite_plan_id: strawberry.ID | None = None
+
+    def to_rest(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "description": self.description,
+            "sla_policy": self.sla_policy,
+            "channels": self.channels,
+            "services": self.services,
+            "contact_rule": self.contact_rule,
+            "quota": self.quota,
+            "pricing": self.pricing,
+            "prerequisite_plan_id": optional_uuid_arg(
+                self.prerequisite_plan_id, "prerequisitePlanId"
+            ),
+        }
+
+
+@strawberry.input(description="Changes to a plan: only the fields given change.")
+class PlanUpdateInput:
+    name: str | None = UNSET
+    description: str | None = UNSET
+    sla_policy: JSON | None = UNSET
+    channels: list[str] | None = UNSET
+    services: list[str] | None = UNSET
+    contact_rule: str | None = UNSET
+    quota: JSON | None = UNSET
+    pricing: JSON | None = UNSET
+    active: bool | None = UNSET
+
+    def to_rest(self) -> dict[str, Any]:
+        return given(
+            {
+                "name": self.name,
+                "description": self.description,
+                "sla_policy": self.sla_policy,
+                "channels": self.channels,
+                "services": self.services,
+                "contact_rule": self.contact_rule,
+                "quota": self.quota,
+                "pricing": self.pricing,
+                "active": self.active,
+            }
+        )
+
+
+@strawberry.input(description="A support center and the business calendar it works by.")
+class SupportCenterInput:
+    code: str
+    name: str
+    calendar: JSON = strawberry.field(description="A business calendar (contracts' CalendarSpec).")
+    regions: list[str] = strawberry.field(default_factory=list)
+
+    def to_rest(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "calendar": self.calendar,
+            "regions": self.regions,
         }

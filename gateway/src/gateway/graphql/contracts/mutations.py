@@ -15,11 +15,18 @@ from gateway.graphql.context import Info
 from gateway.graphql.contracts.enums import AgreementStatus
 from gateway.graphql.contracts.inputs import (
     ContactInput,
+    ContactUpdateInput,
     CreateAgreementInput,
     CustomerInput,
+    CustomerUpdateInput,
     MajorVersionInput,
     MilestonesInput,
+    PlanInput,
+    PlanUpdateInput,
+    ProductInput,
     RecordBillableItemInput,
+    ReleaseInput,
+    SupportCenterInput,
 )
 from gateway.graphql.contracts.types import (
     Agreement,
@@ -29,7 +36,11 @@ from gateway.graphql.contracts.types import (
     CustomerUpsert,
     LicenseKey,
     MajorVersion,
+    Plan,
+    Product,
     QuotaEntry,
+    Release,
+    SupportCenter,
 )
 
 Reason = Annotated[str, strawberry.argument(description="Kept with the key, sent with its event.")]
@@ -220,3 +231,54 @@ class ContractsMutation:
     ) -> BillableItem:
         row = await info.context.contracts.post("/v1/billable-items", json=input.to_rest())
         return BillableItem.from_rest(row)
+
+    @strawberry.mutation(description="Changes a customer (staff and integrations).")
+    async def update_customer(
+        self, info: Info, customer_id: strawberry.ID, input: CustomerUpdateInput
+    ) -> Customer:
+        path = f"/v1/customers/{uuid_arg(customer_id, 'customerId')}"
+        return Customer.from_rest(
+            await info.context.contracts.request("PATCH", path, json=input.to_rest())
+        )
+
+    @strawberry.mutation(
+        description="Changes a contact (staff, or the customer's administrator for its own)."
+    )
+    async def update_contact(
+        self, info: Info, contact_id: strawberry.ID, input: ContactUpdateInput
+    ) -> Contact:
+        path = f"/v1/contacts/{uuid_arg(contact_id, 'contactId')}"
+        return Contact.from_rest(
+            await info.context.contracts.request("PATCH", path, json=input.to_rest())
+        )
+
+    @strawberry.mutation(description="Adds a product (support management).")
+    async def create_product(self, info: Info, input: ProductInput) -> Product:
+        return Product.from_rest(
+            await info.context.contracts.post("/v1/products", json=input.to_rest())
+        )
+
+    @strawberry.mutation(description="Adds a release (minor version) to a major version.")
+    async def add_release(
+        self, info: Info, product_id: strawberry.ID, major: int, input: ReleaseInput
+    ) -> Release:
+        path = f"/v1/products/{uuid_arg(product_id, 'productId')}/versions/{major}/releases"
+        return Release.from_rest(await info.context.contracts.post(path, json=input.to_rest()))
+
+    @strawberry.mutation(description="Defines a support plan (support management).")
+    async def create_plan(self, info: Info, input: PlanInput) -> Plan:
+        return Plan.from_rest(await info.context.contracts.post("/v1/plans", json=input.to_rest()))
+
+    @strawberry.mutation(
+        description="Changes a plan; open cases keep the SLA snapshot they were opened with."
+    )
+    async def update_plan(self, info: Info, plan_id: strawberry.ID, input: PlanUpdateInput) -> Plan:
+        path = f"/v1/plans/{uuid_arg(plan_id, 'planId')}"
+        return Plan.from_rest(
+            await info.context.contracts.request("PATCH", path, json=input.to_rest())
+        )
+
+    @strawberry.mutation(description="Adds a support center with its business calendar.")
+    async def create_support_center(self, info: Info, input: SupportCenterInput) -> SupportCenter:
+        row = await info.context.contracts.post("/v1/support-centers", json=input.to_rest())
+        return SupportCenter.from_rest(row)
