@@ -385,3 +385,56 @@ async def test_only_staff_issue_and_change_keys(client, sign_in, issue, demo_ids
             f"/v1/license-keys/{key['id']}/{action}", json={"reason": "mine"}, headers=dan
         )
         assert response.status_code == 403, action
+
+
+async def test_keys_bound_to_an_agreement_follow_it(client, demo_ids, sign_in):
+    """Suspended or cancelled, the agreement takes its keys along; renewed, its keys are
+    issued again for the new year while the old ones run to the end of theirs."""
+    manager = await sign_in("manager@example.com")
+    agreement = demo_ids.agreements[("Delta Secure", "infotecs-basic")]
+    issued = await client.post(
+        "/v1/license-keys",
+        json={
+            "customer_id": str(demo_ids.customers["Delta Secure"]),
+            "product_id": str(demo_ids.product),
+            "major_version": 3,
+            "agreement_id": str(agreement),
+        },
+        headers=manager,
+    )
+    assert issued.status_code == 201, issued.text
+    key = issued.json()
+
+    async def code(k):
+        body = {"key": k["key"], "product_id": str(demo_ids.product), "version": "3.1"}
+        return (await client.post("/v1/license-keys/validate", json=body, headers=manager)).json()[
+            "code"
+        ]
+
+    assert await code(key) == "VALID"
+    renewed = await client.post(f"/v1/agreements/{agreement}/renew", headers=manager)
+    assert renewed.status_code == 201, renewed.text
+    keys = (
+        await client.get(
+            "/v1/license-keys",
+            params={"customer_id": str(demo_ids.customers["Delta Secure"])},
+            headers=manager,
+        )
+    ).json()["items"]
+    successor = next(k for k in keys if k["replaces_id"] == key["id"])
+    assert successor["agreement_id"] == renewed.json()["id"]
+    assert successor["expires_at"] > key["expires_at"]
+    assert await code(key) == "VALID" and await code(successor) == "VALID"
+
+    await client.post(
+        f"/v1/agreements/{agreement}/status",
+        json={"status": "suspended", "reason": "unpaid"},
+        headers=manager,
+    )
+    assert await code(key) == "SUSPENDED"
+    await client.post(
+        f"/v1/agreements/{agreement}/status",
+        json={"status": "cancelled", "reason": "ended"},
+        headers=manager,
+    )
+    assert await code(key) == "EXPIRED"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 
 from careplane_shared.auth import STAFF_ROLES, CurrentPrincipal, Principal, Role, require_roles
 from careplane_shared.db import DbSession
@@ -87,11 +87,18 @@ async def get_agreement(
     summary="Renew: create the next agreement year.",
 )
 async def renew(
-    session: DbSession, outbox: OutboxDep, principal: Manager, agreement_id: uuid.UUID
+    request: Request,
+    session: DbSession,
+    outbox: OutboxDep,
+    principal: Manager,
+    agreement_id: uuid.UUID,
 ) -> AgreementRead:
     """Later years are priced at the plan's later-years rate; unused tickets roll over when
-    the plan says so. Renewing the same year twice is a 409."""
-    agreement = await service.renew(session, outbox, principal, agreement_id)
+    the plan says so; license keys bound to the year are issued again for the next one
+    (`license_key.reissued`). Renewing the same year twice is a 409."""
+    agreement = await service.renew(
+        session, outbox, principal, agreement_id, request.app.state.license_signing_key
+    )
     return await _read(session, principal, agreement.id)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,7 @@ from contracts.agreements.schemas import (
 )
 from contracts.agreements.terms import PricingRule, price_for_year, term_for_year, upgrade_price
 from contracts.customers.service import get_customer
+from contracts.licensing import service as licensing
 from contracts.models import Agreement, Plan, Product, agreement_products
 from contracts.plans.service import get_plan
 
@@ -245,9 +247,14 @@ async def create_agreement(
 
 
 async def renew(
-    session: AsyncSession, outbox: Outbox, principal: Principal, agreement_id: uuid.UUID
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    agreement_id: uuid.UUID,
+    license_signing_key: Ed25519PrivateKey,
 ) -> Agreement:
-    """Creates the next agreement year; with a rollover plan, unused tickets move along."""
+    """Creates the next agreement year; with a rollover plan, unused tickets move along, and
+    license keys bound to the year are issued again for the next."""
     previous, plan = await get_with_plan(session, principal, agreement_id, lock=True)
     if previous.status in ("cancelled", "suspended"):
         raise Conflict(
@@ -307,6 +314,9 @@ async def renew(
         "agreement.renewed",
         _event(agreement, plan, previous_agreement_id=str(previous.id), rolled_over=rolled),
         subject=str(agreement.id),
+    )
+    await licensing.renew_bound_keys(
+        session, outbox, principal, license_signing_key, previous.id, agreement.id
     )
     return agreement
 

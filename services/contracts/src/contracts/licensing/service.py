@@ -134,6 +134,35 @@ async def issue(
     return key
 
 
+async def renew_bound_keys(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    signing_key: Ed25519PrivateKey,
+    previous_agreement_id: uuid.UUID,
+    next_agreement_id: uuid.UUID,
+) -> list[LicenseKey]:
+    """A renewal issues each active key of the previous year again for the next one
+    (``license_key.reissued``); the old key stays valid to the end of its own year."""
+    bound = (
+        await session.scalars(
+            select(LicenseKey).where(
+                LicenseKey.agreement_id == previous_agreement_id, LicenseKey.status == "active"
+            )
+        )
+    ).all()
+    renewed = []
+    for key in bound:
+        data = LicenseKeyIssue(
+            customer_id=key.customer_id,
+            product_id=key.product_id,
+            major_version=key.major_version,
+            agreement_id=next_agreement_id,
+        )
+        renewed.append(await issue(session, outbox, principal, signing_key, data, replaces=key))
+    return renewed
+
+
 async def get_key(session: AsyncSession, principal: Principal, key_id: uuid.UUID) -> LicenseKey:
     key = await session.get(LicenseKey, key_id)
     if key is None or not principal.can_access_customer(key.customer_id):
@@ -246,6 +275,15 @@ async def validate(
         return ValidateResponse(valid=False, code=ValidationCode.SUSPENDED, **details)
     if key.expires_at is not None and key.expires_at <= now:
         return ValidateResponse(valid=False, code=ValidationCode.EXPIRED, **details)
+    if key.agreement_id is not None:
+        # A key bound to an agreement lives and dies with it, also before its end date.
+        agreement_status = await session.scalar(
+            select(Agreement.status).where(Agreement.id == key.agreement_id)
+        )
+        if agreement_status in ("cancelled", "expired"):
+            return ValidateResponse(valid=False, code=ValidationCode.EXPIRED, **details)
+        if agreement_status == "suspended":
+            return ValidateResponse(valid=False, code=ValidationCode.SUSPENDED, **details)
     if payload.product_id != data.product_id or parse_major(data.version) != payload.major_version:
         return ValidateResponse(valid=False, code=ValidationCode.VERSION_MISMATCH, **details)
     return ValidateResponse(valid=True, code=ValidationCode.VALID, **details)
