@@ -169,3 +169,8 @@ async def test_bad_records_are_refused(record, sign_in, demo_ids):
     response = await record(headers=cora, minutes=10)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "ROLE_FORBIDDEN"
+
+
+async def test_an_other_support_session_needs_its_minutes(record):
+    response = await record()
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "MINUTES_REQUIRED")

@@ -54,7 +54,12 @@ async def record(
                 "The agreement is not this customer's.", code="AGREEMENT_NOT_FOUND"
             )
     if data.kind is BillableKind.OTHER_SUPPORT:
-        quantity = billed_hours(data.minutes or 1)
+        if data.minutes is None:
+            raise ValidationFailed(
+                "An other-support session is billed by its minutes: give `minutes`.",
+                code="MINUTES_REQUIRED",
+            )
+        quantity = billed_hours(data.minutes)
     else:
         quantity = data.quantity or Decimal(1)
     item = BillableItem(
