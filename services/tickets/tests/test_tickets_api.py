@@ -462,3 +462,33 @@ async def test_several_cases_at_once_with_their_clocks(live, login, demo_ids):
     mine = (await live.get("/v1/tickets/batch", params={"id": ids}, headers=ana)).json()
     assert [t["id"] for t in mine] == [second["id"], first["id"]]
     assert (await live.get("/v1/tickets/batch", headers=agent)).status_code == 422
+
+
+async def test_where_the_plan_says_so_a_plain_contact_sees_only_its_own_cases(
+    live, login, demo_ids, contracts_client
+):
+    """InfraCare: bo (administrator) opens cases, ben (a plain contact) may read them only
+    while the plan shows contacts their customer's cases."""
+    bo = await login("bo@borealis.example")
+    ben = await login("ben@borealis.example")
+    manager = await login("manager@example.com")
+    shared = (
+        await live.post("/v1/tickets", json=_case(demo_ids, version="3.0"), headers=bo)
+    ).json()
+    assert (await live.get(f"/v1/tickets/{shared['id']}", headers=ben)).status_code == 200
+
+    plans = (await contracts_client.get("/v1/plans", headers=manager)).json()
+    infracare = next(p for p in plans if p["code"] == "infracare")
+    changed = await contracts_client.patch(
+        f"/v1/plans/{infracare['id']}", json={"case_visibility": "own"}, headers=manager
+    )
+    assert changed.status_code == 200 and changed.json()["case_visibility"] == "own"
+    private = (
+        await live.post("/v1/tickets", json=_case(demo_ids, version="3.0"), headers=bo)
+    ).json()
+
+    assert (await live.get(f"/v1/tickets/{private['id']}", headers=ben)).status_code == 404
+    listed = (await live.get("/v1/tickets", headers=ben)).json()
+    assert [t["id"] for t in listed["items"]] == [shared["id"]]
+    # The administrator sees all of its customer's cases.
+    assert (await live.get("/v1/tickets", headers=bo)).json()["total"] == 2

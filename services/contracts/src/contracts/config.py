@@ -27,6 +27,7 @@ class ContractsSettings(DatabaseSettings):
     # Service accounts (client_credentials) this deployment trusts: client id -> secret.
     service_clients: dict[str, str] = Field(
         default_factory=lambda: {
+            "svc-contracts": dev_secret("svc-contracts"),
             "svc-tickets": dev_secret("svc-tickets"),
             "svc-notify": dev_secret("svc-notify"),
             "svc-gateway": dev_secret("svc-gateway"),

@@ -189,6 +189,8 @@ class Plan(TimestampMixin, Base):
     channels: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default="{}")
     services: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default="{}")
     contact_rule: Mapped[str] = mapped_column(String(30), server_default="unlimited")
+    # Which of its customer's cases a plain contact sees: all of them, or its own.
+    case_visibility: Mapped[str] = mapped_column(String(20), server_default="customer")
     yearly_quota: Mapped[int | None] = mapped_column(Integer)
     quota_rollover: Mapped[bool] = mapped_column(Boolean, server_default="false")
     when_exhausted: Mapped[str] = mapped_column(String(20), server_default="refuse")

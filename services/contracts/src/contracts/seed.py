@@ -112,6 +112,7 @@ async def _plans(session: AsyncSession) -> dict[str, Plan]:
             channels=spec["channels"],
             services=spec["services"],
             contact_rule=spec["contact_rule"],
+            case_visibility=spec.get("case_visibility", "customer"),
             yearly_quota=quota.get("yearly"),
             quota_rollover=quota.get("rollover", False),
             when_exhausted=quota.get("when_exhausted", "refuse"),

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplane_shared.auth import CurrentPrincipal, Principal
+from careplane_shared.auth import CurrentPrincipal, Principal, Role
 from careplane_shared.events import CloudEvent, Outbox
 
 log = structlog.get_logger(__name__)
@@ -45,6 +45,7 @@ _SUMMARY_FIELDS = (
     "kind",
     "author_kind",
     "message_id",
+    "case_visibility",
 )
 
 
@@ -78,7 +79,10 @@ class LiveOutbox(Outbox):
 def visible(principal: Principal, data: Mapping[str, Any]) -> bool:
     customer = data.get("customer_id")
     if principal.is_customer:
-        return customer is not None and customer == str(principal.customer_id)
+        if customer is None or customer != str(principal.customer_id):
+            return False
+        own_only = principal.role is Role.CONTACT and data.get("case_visibility") == "own"
+        return not own_only or data.get("contact_id") == principal.subject
     if principal.customer_id is not None:
         return customer == str(principal.customer_id)
     return True

@@ -16,6 +16,7 @@ from careplane_shared.events import Inbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, create_http_client
 from tickets import handlers
 from tickets.attachments.router import router as attachments_router
+from tickets.attachments.s3 import s3_storage
 from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
@@ -49,43 +50,47 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        http = create_http_client(
-            settings,
-            base_url=settings.contracts_url,
-            transport=contracts_transport,
-            auth=ClientCredentialsAuth(
-                settings.token_url, settings.client_id, settings.client_secret
-            ),
-        )
-        app.state.contracts = ContractsClient(http)
-        if settings.run_workers:
-            maker = app.state.database.sessionmaker
-            if settings.outbox_targets:
-                start_outbox_relay(app, settings, outbox_events)
-            app.state.workers.start(
-                "sla-timers",
-                lambda stop: run_timer_worker(
-                    maker, outbox, stop, poll_seconds=settings.sla_timer_poll_seconds
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.attachment_storage == "s3":
+                # One S3 client for the app's lifetime, closed at shutdown.
+                app.state.attachment_storage = await stack.enter_async_context(s3_storage(settings))
+            http = create_http_client(
+                settings,
+                base_url=settings.contracts_url,
+                transport=contracts_transport,
+                auth=ClientCredentialsAuth(
+                    settings.token_url, settings.client_id, settings.client_secret
                 ),
             )
+            app.state.contracts = ContractsClient(http)
+            if settings.run_workers:
+                maker = app.state.database.sessionmaker
+                if settings.outbox_targets:
+                    start_outbox_relay(app, settings, outbox_events)
+                app.state.workers.start(
+                    "sla-timers",
+                    lambda stop: run_timer_worker(
+                        maker, outbox, stop, poll_seconds=settings.sla_timer_poll_seconds
+                    ),
+                )
 
-            async def recheck(stop: asyncio.Event) -> None:
-                while not stop.is_set():
-                    try:
-                        async with maker() as session, session.begin():
-                            await ticket_service.recheck_pending(
-                                session, outbox, app.state.contracts, rules
+                async def recheck(stop: asyncio.Event) -> None:
+                    while not stop.is_set():
+                        try:
+                            async with maker() as session, session.begin():
+                                await ticket_service.recheck_pending(
+                                    session, outbox, app.state.contracts, rules
+                                )
+                        except Exception:
+                            log.exception("entitlement_recheck_error")
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(
+                                stop.wait(), settings.entitlement_recheck_seconds
                             )
-                    except Exception:
-                        log.exception("entitlement_recheck_error")
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), settings.entitlement_recheck_seconds)
 
-            app.state.workers.start("entitlement-recheck", recheck)
-        try:
+                app.state.workers.start("entitlement-recheck", recheck)
+            stack.push_async_callback(http.aclose)
             yield
-        finally:
-            await http.aclose()
 
     app = create_service_app(
         settings,

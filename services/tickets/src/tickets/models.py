@@ -88,6 +88,8 @@ class Ticket(Base):
     sla_policy: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     agreement_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     plan_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    # From the plan: whether a plain contact sees all its customer's cases or only its own.
+    case_visibility: Mapped[str] = mapped_column(String(20), server_default="customer")
     plan_code: Mapped[str | None] = mapped_column(String(50))
     support_center: Mapped[str | None] = mapped_column(String(50))
     billable: Mapped[bool] = mapped_column(Boolean, server_default="false")

@@ -35,6 +35,9 @@ class EntitlementResult(BaseModel):
     plan_id: uuid.UUID | None
     plan_code: str | None
     plan_name: str | None
+    case_visibility: str | None = Field(
+        description="Which of its customer's cases a plain contact sees: customer or own."
+    )
     support_center: str | None
     customer_language: str
     checked_at: date

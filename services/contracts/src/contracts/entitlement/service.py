@@ -177,6 +177,9 @@ async def check(
         plan_id=decision.agreement.plan.id if decision.agreement else None,
         plan_code=decision.agreement.plan.code if decision.agreement else None,
         plan_name=decision.agreement.plan.name if decision.agreement else None,
+        case_visibility=(
+            plans[decision.agreement.plan.id].case_visibility if decision.agreement else None
+        ),
         support_center=center_code,
         customer_language=customer.language,
         checked_at=day,

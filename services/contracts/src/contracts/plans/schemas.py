@@ -28,6 +28,11 @@ class IncludedService(StrEnum):
     UPGRADES = "upgrades"
 
 
+class CaseVisibility(StrEnum):
+    CUSTOMER = "customer"
+    OWN = "own"
+
+
 class QuotaRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,6 +59,10 @@ class PlanCreate(BaseModel):
     channels: list[Channel] = Field(default_factory=list)
     services: list[IncludedService] = Field(default_factory=list)
     contact_rule: ContactRule = ContactRule.UNLIMITED
+    case_visibility: CaseVisibility = Field(
+        default=CaseVisibility.CUSTOMER,
+        description="Which of its customer's cases a plain contact sees: all, or its own.",
+    )
     quota: QuotaRule | None = None
     pricing: PricingRuleIn | None = None
     prerequisite_plan_id: uuid.UUID | None = Field(
@@ -71,6 +80,7 @@ class PlanUpdate(BaseModel):
     channels: list[Channel] | None = None
     services: list[IncludedService] | None = None
     contact_rule: ContactRule | None = None
+    case_visibility: CaseVisibility | None = None
     quota: QuotaRule | None = None
     pricing: PricingRuleIn | None = None
     active: bool | None = None
@@ -85,6 +95,7 @@ class PlanRead(BaseModel):
     channels: list[str]
     services: list[str]
     contact_rule: str
+    case_visibility: str
     quota: QuotaRule | None
     pricing: PricingRuleIn | None
     prerequisite_plan_id: uuid.UUID | None

@@ -44,6 +44,7 @@ def to_read(plan: Plan) -> PlanRead:
         channels=plan.channels,
         services=plan.services,
         contact_rule=plan.contact_rule,
+        case_visibility=plan.case_visibility,
         quota=quota,
         pricing=pricing,
         prerequisite_plan_id=plan.prerequisite_plan_id,
@@ -90,6 +91,7 @@ async def create_plan(session: AsyncSession, data: PlanCreate) -> Plan:
         channels=[c.value for c in data.channels],
         services=[s.value for s in data.services],
         contact_rule=data.contact_rule.value,
+        case_visibility=data.case_visibility.value,
         prerequisite_plan_id=data.prerequisite_plan_id,
         active=True,
         **_columns(data.quota, data.pricing),
@@ -114,7 +116,7 @@ async def update_plan(session: AsyncSession, plan_id: uuid.UUID, data: PlanUpdat
         pricing = data.pricing if "pricing" in changes else current.pricing
         for name, value in _columns(quota, pricing).items():
             setattr(plan, name, value)
-    for name in ("name", "description", "contact_rule", "active"):
+    for name in ("name", "description", "contact_rule", "case_visibility", "active"):
         if name in changes:
             if changes[name] is None and name != "description":
                 raise ValidationFailed(f"{name} cannot be null.", code="VALIDATION_ERROR")

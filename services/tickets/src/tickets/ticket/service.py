@@ -73,6 +73,7 @@ def event_data(ticket: Ticket, **extra: Any) -> dict[str, Any]:
         "version": ticket.version,
         "language": ticket.language,
         "agreement_id": str(ticket.agreement_id) if ticket.agreement_id else None,
+        "case_visibility": ticket.case_visibility,
         **extra,
     }
 
@@ -150,6 +151,7 @@ def _apply_entitlement(
     ticket.agreement_id = uuid.UUID(answer["agreement_id"]) if answer.get("agreement_id") else None
     ticket.plan_id = uuid.UUID(answer["plan_id"]) if answer.get("plan_id") else None
     ticket.plan_code = answer.get("plan_code")
+    ticket.case_visibility = answer.get("case_visibility") or "customer"
     ticket.support_center = answer.get("support_center")
     ticket.billable = bool(answer.get("billable"))
     if not ticket.language or ticket.language == "auto":
@@ -347,7 +349,11 @@ async def recheck_pending(
 
 def _visible(principal: Principal, ticket: Ticket) -> bool:
     if principal.is_customer:
-        return ticket.customer_id is not None and ticket.customer_id == principal.customer_id
+        if ticket.customer_id is None or ticket.customer_id != principal.customer_id:
+            return False
+        # Where the plan says so, a plain contact sees only the cases it asked itself.
+        own_only = principal.role is Role.CONTACT and ticket.case_visibility == "own"
+        return not own_only or str(ticket.contact_id) == principal.subject
     return principal.can_access_customer(ticket.customer_id) or principal.customer_id is None
 
 
@@ -393,6 +399,12 @@ class TicketFilter:
 def _filtered(query: Any, principal: Principal, f: TicketFilter) -> Any:
     if principal.is_customer or principal.customer_id is not None:
         query = query.where(Ticket.customer_id == principal.customer_id)
+    if principal.role is Role.CONTACT:
+        # Where the plan says so, a plain contact sees only the cases it asked itself.
+        query = query.where(
+            (Ticket.case_visibility == "customer")
+            | (Ticket.contact_id == uuid.UUID(principal.subject))
+        )
     if f.status:
         query = query.where(Ticket.status.in_([s.value for s in f.status]))
     if f.open_only:
