@@ -66,6 +66,13 @@ async def notify_client(notify_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]
 NOTIFY_TABLES = (
     "delivery_attempts",
     "mail_messages",
+    "announcement_recipients",
+    "maintenance_recipients",
+    "maintenance_windows",
+    "digest_items",
+    "staff_digest_settings",
+    "contact_preferences",
+    "ticket_watchers",
     "deliveries",
     "webhook_endpoints",
     "chat_channels",

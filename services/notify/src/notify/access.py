@@ -31,3 +31,11 @@ def manager_scope(principal: Principal) -> Scope:
     if principal.is_staff or principal.customer_id is None:
         return Scope(everyone=True, customer_id=None)
     return Scope(everyone=False, customer_id=principal.customer_id)
+
+
+def reader_scope(principal: Principal) -> Scope:
+    """Reading notices sent to customers: staff, services and unscoped keys read all; a
+    customer's contacts and keys read what their own customer was sent."""
+    if principal.customer_id is None and not principal.is_customer:
+        return Scope(everyone=True, customer_id=None)
+    return Scope(everyone=False, customer_id=principal.customer_id)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import Field
@@ -58,3 +59,16 @@ class NotifySettings(DatabaseSettings):
     )
     # A local SMTP sink for `make run`: notify starts it and keeps each mail as an .eml file.
     dev_mailbox_dir: Path | None = None
+
+    # Scheduled work besides deliveries: due announcements, staff digests.
+    jobs_poll_seconds: float = Field(default=5.0, gt=0)
+    # How long a worker may take to read an announcement's customers before another may.
+    announcement_lease_seconds: int = Field(default=300, ge=5)
+
+    # Staff mail that is not urgent (SLA warnings, notices) waits for the end of quiet hours
+    # and, with a digest interval, goes out as one digest per interval. These are the
+    # defaults until staff change them through /v1/staff-digest.
+    staff_timezone: str = "UTC"
+    staff_quiet_start: time | None = None
+    staff_quiet_end: time | None = None
+    staff_digest_minutes: int = Field(default=0, ge=0, le=24 * 60)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from careplane_shared.auth import CurrentPrincipal
-from notify.access import Scope, manager_scope
+from notify.access import Scope, manager_scope, reader_scope
 from notify.config import NotifySettings
 
 
@@ -22,3 +22,10 @@ def _scope(principal: CurrentPrincipal) -> Scope:
 
 SettingsDep = Annotated[NotifySettings, Depends(_settings)]
 ScopeDep = Annotated[Scope, Depends(_scope)]
+
+
+def _reader_scope(principal: CurrentPrincipal) -> Scope:
+    return reader_scope(principal)
+
+
+ReaderScopeDep = Annotated[Scope, Depends(_reader_scope)]

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.events import CloudEvent, Inbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, create_http_client
+from notify.announcements.router import router as announcements_router
 from notify.channels.base import ChannelServices, build_channels
 from notify.channels.http import create_target_client
 from notify.chat.router import router as chat_router
@@ -20,6 +21,7 @@ from notify.config import NotifySettings
 from notify.contracts import ContractsClient
 from notify.deliveries.router import router as deliveries_router
 from notify.deliveries.worker import DeliveryWorker
+from notify.jobs import ScheduledJobs
 from notify.mail.devbox import router as mailbox_router
 from notify.mail.devbox import start_dev_mailbox
 from notify.mail.sender import MailSender
@@ -57,20 +59,25 @@ def create_app(
             ),
         )
         targets = create_target_client(settings)
+        contracts = ContractsClient(contracts_http)
         services = ChannelServices(
-            settings=settings,
-            http=targets,
-            contracts=ContractsClient(contracts_http),
-            mail=MailSender(settings),
+            settings=settings, http=targets, contracts=contracts, mail=MailSender(settings)
         )
         app.state.channel_services = services
         app.state.delivery_worker = DeliveryWorker(
             app.state.database.sessionmaker, build_channels(services), settings
         )
+        app.state.jobs = ScheduledJobs(
+            app.state.database.sessionmaker,
+            contracts,
+            settings,
+            worker_id=app.state.delivery_worker.worker_id,
+        )
         if settings.run_workers:
             if settings.outbox_targets:
                 start_outbox_relay(app, settings, outbox_events)
             app.state.workers.start("deliveries", app.state.delivery_worker.run_forever)
+            app.state.workers.start("scheduled-jobs", app.state.jobs.run_forever)
         try:
             yield
         finally:
@@ -93,6 +100,7 @@ def create_app(
             webhooks_router,
             deliveries_router,
             chat_router,
+            announcements_router,
             mailbox_router,
         ],
         lifespan=lifespan,

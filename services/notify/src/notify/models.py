@@ -1,11 +1,12 @@
 """notify's tables: webhook endpoints, chat channels, the delivery queue with its append-only
-attempt log, the mails we composed, lifecycle announcement schedules; plus the outbox, the
-inbox and the idempotency keys."""
+attempt log, the mails we composed, lifecycle announcement schedules and their recipients,
+maintenance windows, contact preferences and case watchers, the staff digest; plus the
+outbox, the inbox and the idempotency keys."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
     func,
     text,
@@ -43,6 +45,8 @@ idempotency_keys = idempotency_table(Base.metadata)
 DELIVERY_STATUSES = ("pending", "delivering", "succeeded", "failed", "dead")
 CHANNEL_KINDS = ("email", "webhook", "slack", "teams", "mattermost", "discord", "google_chat")
 CHAT_KINDS = CHANNEL_KINDS[2:]
+# "sending": claimed by a worker that is fetching its recipients under a lease.
+ANNOUNCEMENT_STATUSES = ("scheduled", "sending", "sent", "superseded", "cancelled")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -197,9 +201,7 @@ class Announcement(Base):
 
     __tablename__ = "announcements"
     __table_args__ = (
-        CheckConstraint(
-            _in("status", ("scheduled", "sent", "superseded", "cancelled")), name="known_status"
-        ),
+        CheckConstraint(_in("status", ANNOUNCEMENT_STATUSES), name="known_status"),
         Index("ix_announcements_due", "announce_at", postgresql_where=text("status = 'scheduled'")),
         Index("ix_announcements_version", "product_id", "major", "milestone"),
     )
@@ -216,6 +218,167 @@ class Announcement(Base):
     event_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The fan-out to customers: claimed with a lease like a delivery, retried when contracts
+    # does not answer.
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    locked_by: Mapped[str | None] = mapped_column(String(200))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AnnouncementRecipient(Base):
+    """Proof per customer: who was addressed, in which language, by which delivery (whose
+    record says when the mail went out, and ``mail_messages`` what it said)."""
+
+    __tablename__ = "announcement_recipients"
+    __table_args__ = (
+        UniqueConstraint("announcement_id", "customer_id"),
+        Index("ix_announcement_recipients_customer", "customer_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    announcement_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("announcements.id", ondelete="CASCADE")
+    )
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8))
+    to_addresses: Mapped[list[str]] = mapped_column(ARRAY(String(300)))
+    # None when the customer has no contact to write to (kept: the gap is on record too).
+    delivery_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deliveries.id")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+MAINTENANCE_KINDS = ("scheduled", "unscheduled")
+
+
+class MaintenanceWindow(Base):
+    """Planned or unplanned downtime announced by email with an iCalendar attachment whose
+    UID stays the same for the window's life; every change raises ``sequence``."""
+
+    __tablename__ = "maintenance_windows"
+    __table_args__ = (
+        CheckConstraint(_in("kind", MAINTENANCE_KINDS), name="known_kind"),
+        CheckConstraint(_in("status", ("scheduled", "cancelled")), name="known_status"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_maintenance_windows_starts", "starts_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    uid: Mapped[str] = mapped_column(String(300), unique=True)
+    sequence: Mapped[int] = mapped_column(Integer, server_default="0")
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    product_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # As asked for: None means every customer with an active agreement (on the product).
+    customer_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(UUID(as_uuid=True)))
+    status: Mapped[str] = mapped_column(String(20), server_default="scheduled")
+    # The DTSTAMP of the current sequence's calendar object.
+    stamped_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_by: Mapped[str | None] = mapped_column(String(200))
+    cancel_reason: Mapped[str | None] = mapped_column(String(2000))
+
+
+class MaintenanceRecipient(Base):
+    """One affected customer of a window: who got the notice, and the cancellation."""
+
+    __tablename__ = "maintenance_recipients"
+    __table_args__ = (
+        UniqueConstraint("window_id", "customer_id"),
+        Index("ix_maintenance_recipients_customer", "customer_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    window_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("maintenance_windows.id", ondelete="CASCADE")
+    )
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64))
+    to_addresses: Mapped[list[str]] = mapped_column(ARRAY(String(300)))
+    delivery_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deliveries.id")
+    )
+    cancel_delivery_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deliveries.id")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ContactPreference(Base):
+    """The mail categories a contact opted out of (essential notices cannot be)."""
+
+    __tablename__ = "contact_preferences"
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    opted_out: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default="{}")
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class TicketWatcher(Base):
+    """A contact of the case's customer following it besides the requester."""
+
+    __tablename__ = "ticket_watchers"
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    contact_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    email: Mapped[str] = mapped_column(String(300))
+    added_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StaffDigestSettings(Base):
+    """Quiet hours and the digest interval for staff mail that is not urgent (one row)."""
+
+    __tablename__ = "staff_digest_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    timezone: Mapped[str] = mapped_column(String(64))
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
+    digest_minutes: Mapped[int] = mapped_column(Integer, server_default="0")
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class DigestItem(Base):
+    """A staff mail held for the next digest; ``delivery_id`` is the digest that carried it."""
+
+    __tablename__ = "digest_items"
+    __table_args__ = (
+        UniqueConstraint("event_id", "address"),
+        Index("ix_digest_items_due", "release_at", postgresql_where=text("delivery_id IS NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    address: Mapped[str] = mapped_column(String(300))
+    event_id: Mapped[str] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(200))
+    event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    template: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    release_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    delivery_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deliveries.id")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 # Core-level handles for the hot paths (bulk inserts and updates in the worker and router).

@@ -3,14 +3,17 @@
 Every event goes to each enabled webhook endpoint subscribed to its type (global ones, and a
 customer's own when the event's ``data.customer_id`` is that customer), to each enabled chat
 channel for its type (with the same customer rule), and to the mail recipients of
-:func:`mail_routes`. ``(event_id, target)`` is unique, so an event handled twice can never
-create a second delivery.
+:func:`mail_routes`: the requester and the case's watchers, less the categories each contact
+opted out of (the case number mail, lifecycle and maintenance notices cannot be), and staff,
+whose non-urgent mail may be held for quiet hours or a digest. ``(event_id, target)`` is
+unique, so an event handled twice can never create a second delivery.
 """
 
 from __future__ import annotations
 
 import calendar
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -22,7 +25,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.events import CloudEvent
 from notify.config import NotifySettings
-from notify.models import Announcement, ChatChannel, WebhookEndpoint, deliveries_table
+from notify.digest import policy as digest_policy
+from notify.digest import service as digest
+from notify.models import (
+    Announcement,
+    ChatChannel,
+    ContactPreference,
+    TicketWatcher,
+    WebhookEndpoint,
+    deliveries_table,
+)
+from notify.preferences.categories import Category
 
 log = structlog.get_logger(__name__)
 
@@ -35,26 +48,71 @@ ANNOUNCEMENT_NOTICE_MONTHS = 6  # "no later than 6 months before the date" [003]
 class MailRoute:
     target: str
     template: str
+    # Urgent staff mail always goes at once; the rest may wait for quiet hours or a digest.
     urgent: bool = False
+    # The category a contact may opt out of; None for notices nobody can opt out of.
+    category: Category | None = None
+    # Sent to a case's watcher rather than its requester.
+    watching: bool = False
+
+    @property
+    def contact_id(self) -> str | None:
+        return self.target.removeprefix("contact:") if self.target.startswith("contact:") else None
+
+    @property
+    def staff_address(self) -> str | None:
+        return self.target.removeprefix("staff:") if self.target.startswith("staff:") else None
 
 
-def mail_routes(event_type: str, data: dict[str, Any], settings: NotifySettings) -> list[MailRoute]:
-    """Who gets a mail for an event, by rule (DOMAIN.md 4)."""
+def is_urgent(event_type: str, data: dict[str, Any]) -> bool:
+    """A breach or an emergency never waits (DOMAIN.md 3 and [001][003])."""
+    return event_type == "sla.breached" or "emergency" in event_type or bool(data.get("emergency"))
+
+
+def mail_routes(
+    event_type: str,
+    data: dict[str, Any],
+    settings: NotifySettings,
+    watchers: Sequence[str] = (),
+) -> list[MailRoute]:
+    """Who gets a mail for an event, by rule (DOMAIN.md 4). ``watchers`` are the contact
+    ids following the case; they get the case's updates as the requester does."""
     contact = data.get("contact_id")
     requester = f"contact:{contact}" if contact else None
+
+    def to_case_contacts(template: str) -> list[MailRoute]:
+        assert requester is not None
+        routes = [MailRoute(requester, template, category=Category.TICKET_UPDATES)]
+        routes += [
+            MailRoute(f"contact:{w}", template, category=Category.TICKET_UPDATES, watching=True)
+            for w in watchers
+            if str(w) != str(contact)
+        ]
+        return routes
+
     if event_type == "ticket.opened" and requester:
+        # The case number mail [000][001]: essential, nobody opts out of it.
         return [MailRoute(requester, "ticket_opened")]
     if event_type == "ticket.replied" and requester and data.get("author_kind") == "staff":
-        return [MailRoute(requester, "ticket_replied")]
+        return to_case_contacts("ticket_replied")
     if event_type == "ticket.status_changed" and requester:
         # NEW → OPEN happens as a case is accepted: the number mail already said so.
         if data.get("previous_status") in (None, "NEW"):
             return []
-        return [MailRoute(requester, "ticket_status_changed")]
+        return to_case_contacts("ticket_status_changed")
     if event_type in ("sla.warning", "sla.breached"):
         template = event_type.replace(".", "_")
+        urgent = is_urgent(event_type, data)
         return [
-            MailRoute(f"staff:{address}", template, urgent=event_type == "sla.breached")
+            MailRoute(f"staff:{address}", template, urgent=urgent)
+            for address in settings.staff_addresses
+        ]
+    if event_type == "webhook_endpoint.disabled":
+        # Its owner hears of it once: a customer's administrators, or the vendor's staff.
+        if data.get("customer_id"):
+            return [MailRoute(f"customer:{data['customer_id']}", "webhook_endpoint_disabled")]
+        return [
+            MailRoute(f"staff:{address}", "webhook_endpoint_disabled")
             for address in settings.staff_addresses
         ]
     return []
@@ -77,8 +135,89 @@ def _for_customer(customer_column: Any, customer_id: uuid.UUID | None) -> Any:
     return or_(customer_column.is_(None), customer_column == customer_id)
 
 
-async def route_event(session: AsyncSession, event: CloudEvent, settings: NotifySettings) -> int:
-    """Writes the event's deliveries; returns how many were new."""
+async def _watchers(session: AsyncSession, event_type: str, data: dict[str, Any]) -> list[str]:
+    if not event_type.startswith("ticket.") or not data.get("ticket_id"):
+        return []
+    try:
+        ticket_id = uuid.UUID(str(data["ticket_id"]))
+    except ValueError:
+        return []
+    rows = await session.scalars(
+        select(TicketWatcher.contact_id)
+        .where(TicketWatcher.ticket_id == ticket_id)
+        .order_by(TicketWatcher.created_at)
+    )
+    return [str(r) for r in rows]
+
+
+async def _opted_out(session: AsyncSession, routes: list[MailRoute]) -> dict[str, set[str]]:
+    ids: set[uuid.UUID] = set()
+    for route in routes:
+        if route.category is not None and route.contact_id:
+            try:
+                ids.add(uuid.UUID(route.contact_id))
+            except ValueError:
+                continue
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(ContactPreference.contact_id, ContactPreference.opted_out).where(
+            ContactPreference.contact_id.in_(ids)
+        )
+    )
+    return {str(contact_id): set(opted_out) for contact_id, opted_out in rows}
+
+
+async def _wanted_mail(
+    session: AsyncSession,
+    event: CloudEvent,
+    data: dict[str, Any],
+    settings: NotifySettings,
+    now: datetime,
+) -> list[MailRoute]:
+    """The event's mail routes less what contacts opted out of; non-urgent staff mail is
+    held for the digest when quiet hours or a digest interval say so."""
+    routes = mail_routes(event.type, data, settings, await _watchers(session, event.type, data))
+    if not routes:
+        return []
+    opted_out = await _opted_out(session, routes)
+    routes = [
+        r
+        for r in routes
+        if r.category is None or r.category not in opted_out.get(r.contact_id or "", set())
+    ]
+    if not any(r.staff_address and not r.urgent for r in routes):
+        return routes
+    release = digest_policy.release_at(await digest.load_policy(session, settings), now)
+    if release is None:
+        return routes
+    wanted: list[MailRoute] = []
+    for route in routes:
+        if route.staff_address and not route.urgent:
+            await digest.hold(
+                session,
+                address=route.staff_address,
+                template=route.template,
+                event_id=event.id,
+                event_type=event.type,
+                event_time=event.time or now,
+                data=data,
+                release_at=release,
+            )
+        else:
+            wanted.append(route)
+    return wanted
+
+
+async def route_event(
+    session: AsyncSession,
+    event: CloudEvent,
+    settings: NotifySettings,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Writes the event's deliveries; returns how many were new. ``now`` is the clock
+    quiet hours and digests are read against."""
     data: dict[str, Any] = event.data if isinstance(event.data, dict) else {}
     customer_id = _customer_of(data)
     base = {
@@ -128,16 +267,21 @@ async def route_event(session: AsyncSession, event: CloudEvent, settings: Notify
                 "payload": {"data": data},
             }
         )
-    for route in mail_routes(event.type, data, settings):
+    for route in await _wanted_mail(session, event, data, settings, now or datetime.now(UTC)):
         rows.append(
             {
                 **base,
-                "customer_id": customer_id if route.target.startswith("contact:") else None,
+                "customer_id": None if route.staff_address else customer_id,
                 "id": uuid.uuid4(),
                 "channel": "email",
                 "target": route.target,
                 "endpoint_id": None,
-                "payload": {"template": route.template, "urgent": route.urgent, "data": data},
+                "payload": {
+                    "template": route.template,
+                    "urgent": route.urgent,
+                    "data": data,
+                    **({"watching": True} if route.watching else {}),
+                },
             }
         )
     if event.type == "lifecycle.milestones_changed":
@@ -196,7 +340,8 @@ async def plan_announcements(session: AsyncSession, event: CloudEvent, data: dic
                     a.product_id == product_id,
                     a.major == major,
                     a.milestone == milestone,
-                    a.status == "scheduled",
+                    # A claimed fan-out not yet committed is stopped too (see the sender).
+                    a.status.in_(("scheduled", "sending")),
                 )
             )
             .values(status="superseded")

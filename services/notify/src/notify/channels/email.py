@@ -1,59 +1,113 @@
 """Email: the recipient resolved through contracts at send time, the mail rendered from the
-event's templates, sent over SMTP, and kept in ``mail_messages``."""
+event's templates, sent over SMTP, and kept in ``mail_messages``.
+
+Targets: ``contact:<id>`` (one contact, looked up at send time), ``staff:<address>``, and
+``customer:<id>`` (one customer: the addresses and language its payload names, resolved when
+the notice was planned, or else its administrators looked up at send time). A payload may
+carry a ``calendar`` attachment and its own ``message_id`` / ``in_reply_to`` threading."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notify.audience import Addressing, pick_addresses
 from notify.channels.base import Channel, DeliveryJob, Outcome
 from notify.contracts import ContractsUnavailable
-from notify.mail.compose import build_message, language_of, render, threading_for
+from notify.mail.compose import Threading, build_message, language_of, render, threading_for
 from notify.models import mail_messages_table
 
 CONTACT_PREFIX = "contact:"
 STAFF_PREFIX = "staff:"
+CUSTOMER_PREFIX = "customer:"
 # The template whose mail is the root of a case's thread.
 CASE_ROOT_TEMPLATE = "ticket_opened"
 
+# What templates may use; an event without one of these renders it as None.
+CONTEXT_KEYS = (
+    # cases
+    "number",
+    "subject",
+    "status",
+    "previous_status",
+    "priority",
+    "body",
+    "reason",
+    "resolution",
+    "metric",
+    "due_at",
+    "assignee_id",
+    # lifecycle announcements
+    "product_name",
+    "major",
+    "milestone",
+    "milestone_date",
+    "previous_date",
+    # maintenance windows
+    "title",
+    "description",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "starts_local",
+    "ends_local",
+    "timezone",
+    "cancel_reason",
+    # staff digests
+    "items",
+    "held_since",
+    # webhook endpoints
+    "endpoint_url",
+    "disabled_reason",
+    "customer_name",
+)
 
-def mail_context(data: dict[str, Any], portal_url: str, name: str | None) -> dict[str, Any]:
+
+def mail_context(
+    data: dict[str, Any], portal_url: str, name: str | None, *, watching: bool = False
+) -> dict[str, Any]:
     number = data.get("number")
-    keys = (
-        "number",
-        "subject",
-        "status",
-        "previous_status",
-        "priority",
-        "body",
-        "reason",
-        "resolution",
-        "metric",
-        "due_at",
-        "assignee_id",
-    )
-    context = {key: data.get(key) for key in keys}
+    context = {key: data.get(key) for key in CONTEXT_KEYS}
     context.update(
         name=name,
+        watching=watching,
         portal_url=portal_url,
         ticket_url=f"{portal_url.rstrip('/')}/tickets/{number}" if number else portal_url,
     )
     return context
 
 
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    addresses: list[str]
+    name: str | None
+    language: str | None
+
+
 class EmailChannel(Channel):
     kind = "email"
 
-    async def _recipient(self, job: DeliveryJob) -> tuple[str, str | None, str | None] | Outcome:
-        """(address, name, language) of the target, or the outcome that ends this attempt."""
+    async def _recipient(self, job: DeliveryJob) -> Recipient | Outcome:
+        """Who the mail goes to, or the outcome that ends this attempt."""
         if job.target.startswith(STAFF_PREFIX):
-            return job.target[len(STAFF_PREFIX) :], None, "en"
-        if not job.target.startswith(CONTACT_PREFIX) or self.services.contracts is None:
+            return Recipient([job.target[len(STAFF_PREFIX) :]], None, "en")
+        if job.target.startswith(CUSTOMER_PREFIX) and job.payload.get("to"):
+            return Recipient(
+                [str(a) for a in job.payload["to"]],
+                job.payload.get("name"),
+                job.payload.get("language"),
+            )
+        if self.services.contracts is None:
+            return Outcome.failure(f"No way to resolve {job.target!r}.", permanent=True)
+        if job.target.startswith(CUSTOMER_PREFIX):
+            return await self._administrators(job.target[len(CUSTOMER_PREFIX) :])
+        if not job.target.startswith(CONTACT_PREFIX):
             return Outcome.failure(f"No way to resolve {job.target!r}.", permanent=True)
         contracts = self.services.contracts
         try:
@@ -68,7 +122,34 @@ class EmailChannel(Channel):
                 language = (customer or {}).get("language")
         except ContractsUnavailable as exc:
             return Outcome.failure(f"Contracts unavailable: {exc}")
-        return str(contact["email"]), contact.get("name"), language
+        return Recipient([str(contact["email"])], contact.get("name"), language)
+
+    async def _administrators(self, customer_id: str) -> Recipient | Outcome:
+        """A customer's administrators (its registered contacts when it has none)."""
+        assert self.services.contracts is not None
+        try:
+            customer = await self.services.contracts.customer(customer_id)
+            if customer is None:
+                return Outcome.failure("The customer does not exist in contracts.", permanent=True)
+            contacts = await self.services.contracts.contacts_of([customer_id])
+        except ContractsUnavailable as exc:
+            return Outcome.failure(f"Contracts unavailable: {exc}")
+        addresses = pick_addresses(contacts, Addressing.ADMINISTRATORS)
+        if not addresses:
+            return Outcome.failure("The customer has no contact to write to.", permanent=True)
+        return Recipient(addresses, customer.get("name"), customer.get("language"))
+
+    def _threading(self, job: DeliveryJob, template: str, data: dict[str, Any]) -> Threading:
+        own_id = job.payload.get("message_id")
+        if own_id:
+            parent = job.payload.get("in_reply_to")
+            return Threading(str(own_id), parent, parent)
+        return threading_for(
+            job.id,
+            data.get("number"),
+            is_case_root=template == CASE_ROOT_TEMPLATE and job.target.startswith(CONTACT_PREFIX),
+            domain=self.settings.mail_domain,
+        )
 
     async def deliver(self, job: DeliveryJob) -> Outcome:
         if self.services.mail is None:
@@ -76,24 +157,23 @@ class EmailChannel(Channel):
         recipient = await self._recipient(job)
         if isinstance(recipient, Outcome):
             return recipient
-        address, name, language = recipient
         template = str(job.payload["template"])
         data: dict[str, Any] = job.payload.get("data", {})
-        rendered = render(
-            template, language_of(language), mail_context(data, self.settings.portal_url, name)
+        context = mail_context(
+            data,
+            self.settings.portal_url,
+            recipient.name,
+            watching=bool(job.payload.get("watching")),
         )
-        threading = threading_for(
-            job.id,
-            data.get("number"),
-            is_case_root=template == CASE_ROOT_TEMPLATE and job.target.startswith(CONTACT_PREFIX),
-            domain=self.settings.mail_domain,
-        )
+        rendered = render(template, language_of(recipient.language), context)
+        threading = self._threading(job, template, data)
         message = build_message(
             rendered,
             sender=self.settings.mail_from,
-            to=[address],
+            to=recipient.addresses,
             threading=threading,
             extra_headers={"X-Careplane-Event": f"{job.event_type}; id={job.event_id}"},
+            calendar=job.payload.get("calendar"),
         )
         outcome = await self.services.mail.send(message)
         outcome.extra["mail"] = {
@@ -103,7 +183,7 @@ class EmailChannel(Channel):
             "in_reply_to": threading.in_reply_to,
             "references": threading.references,
             "from_address": self.settings.mail_from,
-            "to_addresses": [address],
+            "to_addresses": recipient.addresses,
             "subject": rendered.subject,
             "language": rendered.language,
             "text_body": rendered.text,

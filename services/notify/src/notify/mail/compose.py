@@ -17,7 +17,7 @@ import email.policy
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cache
@@ -61,7 +61,49 @@ def environment() -> Environment:
     )
     env.filters["status_label"] = status_label
     env.filters["status_label_nl"] = status_label_nl
+    env.filters["long_date"] = long_date
     return env
+
+
+_MONTHS = {
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "nl": (
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ),
+}
+
+
+def long_date(value: str | date | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """``2027-06-30`` as "30 June 2027" (en) or "30 juni 2027" (nl)."""
+    if value is None:
+        return ""
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    months = _MONTHS.get(lang, _MONTHS[DEFAULT_LANGUAGE])
+    return f"{day.day} {months[day.month - 1]} {day.year}"
 
 
 def status_label(status: str | None) -> str:
@@ -151,7 +193,9 @@ def build_message(
     threading: Threading,
     date: datetime | None = None,
     extra_headers: dict[str, str] | None = None,
+    calendar: dict[str, str] | None = None,
 ) -> EmailMessage:
+    """``calendar`` (``{"ics", "method", "filename"}``) is attached as a text/calendar part."""
     message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = ", ".join(to)
@@ -169,6 +213,15 @@ def build_message(
         message[name] = value
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    if calendar is not None:
+        # As bytes in base64, so the CRLF line ends and the 75-octet folding arrive as written.
+        message.add_attachment(
+            calendar["ics"].encode(),
+            maintype="text",
+            subtype="calendar",
+            filename=calendar.get("filename", "invite.ics"),
+            params={"method": calendar["method"], "charset": "utf-8"},
+        )
     # After the body: setting the content replaces every Content-* header.
     message["Content-Language"] = rendered.language
     return message
