@@ -62,6 +62,7 @@ def create_app(
                     settings.token_url, settings.client_id, settings.client_secret
                 ),
             )
+            stack.push_async_callback(http.aclose)
             app.state.contracts = ContractsClient(http)
             if settings.run_workers:
                 maker = app.state.database.sessionmaker
@@ -89,7 +90,6 @@ def create_app(
                             )
 
                 app.state.workers.start("entitlement-recheck", recheck)
-            stack.push_async_callback(http.aclose)
             yield
 
     app = create_service_app(
