@@ -375,3 +375,49 @@ async def test_staff_users_are_listed_for_staff_only(client, staff, customers):
     _, admin, _ = customers["acme"]
     contact = bearer(await token_for(client, admin.email, "s3cret-pass"))
     assert (await client.get("/v1/staff-users", headers=contact)).status_code == 403
+
+
+async def test_tokens_signed_before_a_key_rotation_stay_valid_until_they_expire(
+    contracts_settings, contracts_db_url, tmp_path
+):
+    """Rotation: the new key signs, the retired one is still published and accepted."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from careplane_shared.testing import asgi_client, running_app
+    from contracts.main import create_app
+
+    old_key = Ed25519PrivateKey.generate()
+    pem = old_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    old_public = (
+        old_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    before = create_app(contracts_settings.model_copy(update={"jwt_private_key": pem}))
+    async with running_app(before), asgi_client(before) as client:
+        client_id, secret = next(iter(contracts_settings.service_clients.items()))
+        old_token = (
+            await client.post(
+                "/auth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": client_id,
+                    "client_secret": secret,
+                },
+            )
+        ).json()["access_token"]
+
+    rotated = contracts_settings.model_copy(
+        update={
+            "jwt_private_key_file": tmp_path / "new.pem",
+            "jwt_retired_public_keys": [old_public],
+        }
+    )
+    after = create_app(rotated)
+    async with running_app(after), asgi_client(after) as client:
+        kids = [k["kid"] for k in (await client.get("/.well-known/jwks.json")).json()["keys"]]
+        assert len(kids) == 2 and kids[0] == after.state.signing_key.kid
+        assert (await client.get("/v1/me", headers=bearer(old_token))).status_code == 200

@@ -18,6 +18,9 @@ class ContractsSettings(DatabaseSettings):
     # in production give the PEM itself (jwt_private_key) or a file that already exists.
     jwt_private_key: str = ""
     jwt_private_key_file: Path = Path(".data/keys/jwt-ed25519.pem")
+    # After a rotation: the previous keys' public halves (PEM), published in the JWKS until
+    # the tokens they signed have expired (access_token_ttl_seconds).
+    jwt_retired_public_keys: list[str] = Field(default_factory=list)
     access_token_ttl_seconds: int = 900
     # License keys are signed with a key of their own (same rules as the token key).
     license_private_key: str = ""
