@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from careplane_shared.auth import CurrentPrincipal
 from notify.access import Scope, manager_scope, reader_scope
 from notify.config import NotifySettings
+from notify.contracts import ContractsClient
 
 
 def _settings(request: Request) -> NotifySettings:
@@ -20,7 +21,13 @@ def _scope(principal: CurrentPrincipal) -> Scope:
     return manager_scope(principal)
 
 
+def _contracts(request: Request) -> ContractsClient:
+    contracts: ContractsClient = request.app.state.contracts
+    return contracts
+
+
 SettingsDep = Annotated[NotifySettings, Depends(_settings)]
+ContractsDep = Annotated[ContractsClient, Depends(_contracts)]
 ScopeDep = Annotated[Scope, Depends(_scope)]
 
 

@@ -25,6 +25,7 @@ from notify.jobs import ScheduledJobs
 from notify.mail.devbox import router as mailbox_router
 from notify.mail.devbox import start_dev_mailbox
 from notify.mail.sender import MailSender
+from notify.maintenance.router import router as maintenance_router
 from notify.models import idempotency_keys, inbox_events, outbox_events
 from notify.routing import route_event
 from notify.webhooks.router import router as webhooks_router
@@ -60,6 +61,7 @@ def create_app(
         )
         targets = create_target_client(settings)
         contracts = ContractsClient(contracts_http)
+        app.state.contracts = contracts
         services = ChannelServices(
             settings=settings, http=targets, contracts=contracts, mail=MailSender(settings)
         )
@@ -101,6 +103,7 @@ def create_app(
             deliveries_router,
             chat_router,
             announcements_router,
+            maintenance_router,
             mailbox_router,
         ],
         lifespan=lifespan,

@@ -12,6 +12,7 @@ from careplane_shared.errors import NotFound
 from notify.access import Scope
 from notify.announcements.schemas import AnnouncementDetail, AnnouncementRead, RecipientRead
 from notify.models import Announcement, AnnouncementRecipient, Delivery, MailMessage
+from notify.rows import read_as
 
 
 class AnnouncementNotFound(NotFound):
@@ -55,10 +56,7 @@ async def list_announcements(
     rows = await session.execute(
         query.order_by(a.announce_at.desc(), a.id).limit(limit).offset(offset)
     )
-    return [
-        AnnouncementRead.model_validate({**row.__dict__, "customers": customers})
-        for row, customers in rows
-    ], total
+    return [read_as(AnnouncementRead, row, customers=customers) for row, customers in rows], total
 
 
 async def get_announcement(
@@ -93,5 +91,5 @@ async def get_announcement(
     ]
     if not scope.everyone and not recipients:
         raise AnnouncementNotFound()
-    read = AnnouncementRead.model_validate({**announcement.__dict__, "customers": len(recipients)})
+    read = read_as(AnnouncementRead, announcement, customers=len(recipients))
     return AnnouncementDetail(**read.model_dump(), recipients=recipients)
