@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -172,3 +173,83 @@ async def demo_ids(contracts_client: httpx.AsyncClient, login) -> dict[str, str]
         for contact in contacts.json()["items"]:
             ids[contact["email"]] = contact["id"]
     return ids
+
+
+# -- attachments on S3-compatible storage: a real S3 server (moto) on 127.0.0.1 ---------------
+
+S3_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+async def s3_client(s3_endpoint: str) -> AsyncIterator[Any]:
+    """A client of the test's own, to prepare and inspect the bucket."""
+    from aiobotocore.session import get_session
+
+    async with get_session().create_client(
+        "s3", region_name="us-east-1", endpoint_url=s3_endpoint, **S3_CREDENTIALS
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def s3_bucket(s3_client: Any) -> str:
+    """A fresh, empty bucket for each test."""
+    import uuid
+
+    name = f"careplane-{uuid.uuid4().hex[:16]}"
+    await s3_client.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+async def s3_live_app(
+    tickets_db_url: str,
+    tickets_connection: AsyncConnection,
+    contracts_app: FastAPI,
+    s3_endpoint: str,
+    s3_bucket: str,
+) -> AsyncIterator[FastAPI]:
+    """``live_app`` with its attachments on S3 (parts of 5 MiB, the smallest S3 allows)."""
+    from careplane_shared.auth import StaticKeySource, TokenVerifier
+
+    settings = TicketsSettings(
+        env="test",
+        database_url=tickets_db_url,
+        run_workers=False,
+        log_json=False,
+        token_url="http://contracts/auth/token",
+        attachment_max_bytes=64 * 1024,
+        attachment_storage="s3",
+        s3_endpoint_url=s3_endpoint,
+        s3_bucket=s3_bucket,
+        s3_region="us-east-1",
+        s3_access_key_id=S3_CREDENTIALS["aws_access_key_id"],
+        s3_secret_access_key=S3_CREDENTIALS["aws_secret_access_key"],
+        s3_prefix="attachments/",
+        s3_part_size=5 * 1024 * 1024,
+    )
+    app = create_app(settings, contracts_transport=httpx.ASGITransport(app=contracts_app))
+    app.state.token_verifier = TokenVerifier(
+        StaticKeySource(contracts_app.state.signing_key.jwks),
+        issuer="careplane",
+        audience="careplane",
+    )
+    async with running_app(app, tickets_connection) as app:
+        yield app
+
+
+@pytest.fixture
+async def s3_live(s3_live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(s3_live_app, base_url="http://tickets") as client:
+        yield client
