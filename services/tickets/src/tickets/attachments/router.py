@@ -108,7 +108,12 @@ async def upload(
         uploaded_by=principal.email or principal.subject,
     )
     session.add(attachment)
-    await session.flush()
+    try:
+        await session.flush()
+    except BaseException:
+        # The bytes are stored but their record is not: leave no orphan behind.
+        await storage.delete(stored.key)
+        raise
     return AttachmentRead.model_validate(attachment)
 
 
