@@ -652,10 +652,12 @@ def test_the_decision_is_consistent(facts: dict[str, object]) -> None:
     assert all(isinstance(r, Reason) for r in decision.reasons)
     agreement = decision.agreement
 
+    # The quota a case counts against: its agreement's own, or its prerequisite's.
+    counted = decision.quota_agreement or agreement
     refusing_quota = (
         Reason.QUOTA_EXHAUSTED in reasons
-        and agreement is not None
-        and agreement.plan.when_exhausted is WhenExhausted.REFUSE
+        and counted is not None
+        and counted.plan.when_exhausted is WhenExhausted.REFUSE
     )
     expected_entitled = agreement is not None and not (reasons & BLOCKING) and not refusing_quota
     assert decision.entitled is expected_entitled
@@ -687,7 +689,7 @@ def test_the_decision_is_consistent(facts: dict[str, object]) -> None:
     else:
         assert Reason.NO_ACTIVE_AGREEMENT not in reasons
         assert agreement.active_at(day) and TIDEWAY in agreement.product_ids
-        if agreement.plan.yearly_quota is None:
+        if decision.quota_agreement is None:
             assert decision.quota_remaining is None
             assert Reason.QUOTA_EXHAUSTED not in reasons
         else:

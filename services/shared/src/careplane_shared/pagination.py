@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
@@ -13,6 +14,10 @@ T = TypeVar("T")
 class PageParams(BaseModel):
     limit: int
     offset: int
+
+    def of(self, items: Sequence[T], total: int) -> Page[T]:
+        """The page answer for these items of ``total`` matches."""
+        return Page(items=list(items), total=total, limit=self.limit, offset=self.offset)
 
 
 def _page_params(

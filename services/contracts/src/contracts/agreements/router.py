@@ -55,7 +55,7 @@ async def list_agreements(
         limit=page.limit,
         offset=page.offset,
     )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return page.of(items, total)
 
 
 @router.post(
@@ -140,12 +140,7 @@ async def quota_entries(
     items, total = await quota.list_entries(
         session, agreement_id, limit=page.limit, offset=page.offset
     )
-    return Page(
-        items=[QuotaEntryRead.model_validate(e) for e in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.of([QuotaEntryRead.model_validate(e) for e in items], total)
 
 
 @router.post(

@@ -41,12 +41,7 @@ async def list_items(
         limit=page.limit,
         offset=page.offset,
     )
-    return Page(
-        items=[BillableItemRead.model_validate(i) for i in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.of([BillableItemRead.model_validate(i) for i in items], total)
 
 
 @router.post(

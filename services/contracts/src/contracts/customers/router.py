@@ -61,12 +61,7 @@ async def list_customers(
         region=region,
         ids=ids,
     )
-    return Page(
-        items=[CustomerRead.model_validate(c) for c in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.of([CustomerRead.model_validate(c) for c in items], total)
 
 
 @router.post(
@@ -133,12 +128,7 @@ async def list_contacts(
     items, total = await service.list_contacts(
         session, principal, customer_id, limit=page.limit, offset=page.offset
     )
-    return Page(
-        items=[ContactRead.model_validate(c) for c in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.of([ContactRead.model_validate(c) for c in items], total)
 
 
 @router.post(
@@ -177,12 +167,7 @@ async def list_contacts_of_customers(
     items, total = await service.list_contacts_of(
         session, principal, customer_id, limit=page.limit, offset=page.offset
     )
-    return Page(
-        items=[ContactRead.model_validate(c) for c in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.of([ContactRead.model_validate(c) for c in items], total)
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactRead, summary="One contact.")

@@ -129,12 +129,7 @@ async def list_api_keys(
     items, total = await service.list_api_keys(
         session, principal, limit=page.limit, offset=page.offset
     )
-    return Page(
-        items=[ApiKeyRead.model_validate(k) for k in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.of([ApiKeyRead.model_validate(k) for k in items], total)
 
 
 @router.delete(
@@ -165,9 +160,4 @@ async def list_staff(
     items, total = await repository.list_staff(
         session, ids=id or [], role=role, limit=page.limit, offset=page.offset
     )
-    return Page(
-        items=[StaffUserRead.model_validate(s) for s in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.of([StaffUserRead.model_validate(s) for s in items], total)

@@ -74,12 +74,7 @@ async def list_keys(
         limit=page.limit,
         offset=page.offset,
     )
-    return Page(
-        items=[LicenseKeyRead.model_validate(k) for k in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.of([LicenseKeyRead.model_validate(k) for k in items], total)
 
 
 @router.post(

@@ -100,10 +100,6 @@ def _filter(
 Filter = Annotated[service.TicketFilter, Depends(_filter)]
 
 
-def _page(items: list[TicketSummary], total: int, limit: int, offset: int) -> Page[TicketSummary]:
-    return Page(items=items, total=total, limit=limit, offset=offset)
-
-
 @router.post(
     "/tickets",
     response_model=TicketRead,
@@ -140,7 +136,7 @@ async def list_tickets(
     items, total = await service.list_tickets(
         session, principal, filters, limit=page.limit, offset=page.offset
     )
-    return _page([TicketSummary.model_validate(t) for t in items], total, page.limit, page.offset)
+    return page.of([TicketSummary.model_validate(t) for t in items], total)
 
 
 @router.get("/triage", response_model=Page[TicketSummary], summary="The triage queue (staff).")
@@ -152,7 +148,7 @@ async def triage_queue(
     items, total = await service.triage(
         session, principal, filters, limit=page.limit, offset=page.offset
     )
-    return _page([TicketSummary.model_validate(t) for t in items], total, page.limit, page.offset)
+    return page.of([TicketSummary.model_validate(t) for t in items], total)
 
 
 @router.get(
