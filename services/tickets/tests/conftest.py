@@ -61,11 +61,11 @@ async def tickets_client(tickets_app: FastAPI) -> AsyncIterator[httpx.AsyncClien
 
 # -- the real contracts service in-process, for cases that need entitlement -------------------
 
-CONTRACTS_DIR = SERVICE_DIR.parent / "contracts"
-
 
 @pytest.fixture(scope="session")
 async def contracts_db_url(provision_database: ProvisionDatabase) -> str:
+    from contracts.testing import SERVICE_DIR as CONTRACTS_DIR
+
     return await provision_database("contracts", CONTRACTS_DIR)
 
 
@@ -81,29 +81,13 @@ async def contracts_app(
     contracts_db_url: str, contracts_engine: AsyncEngine, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FastAPI]:
     """Contracts with the demo data, inside a transaction rolled back after the test."""
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from contracts.testing import demo_contracts, settings_for_tests
 
-    from contracts.config import ContractsSettings
-    from contracts.main import create_app as create_contracts_app
-    from contracts.seed import seed_demo
-
-    keys = tmp_path_factory.getbasetemp() / "contracts-keys"
-    settings = ContractsSettings(
-        env="test",
-        database_url=contracts_db_url,
-        run_workers=False,
-        log_json=False,
-        jwt_private_key_file=keys / "jwt.pem",
-        license_private_key_file=keys / "license.pem",
+    settings = settings_for_tests(
+        contracts_db_url, tmp_path_factory.getbasetemp() / "contracts-keys"
     )
-    async with rolled_back_connection(contracts_engine) as connection:
-        async with AsyncSession(
-            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-        ) as session:
-            await seed_demo(session)
-            await session.commit()
-        async with running_app(create_contracts_app(settings), connection) as app:
-            yield app
+    async with demo_contracts(contracts_engine, settings) as app:
+        yield app
 
 
 @pytest.fixture
