@@ -110,11 +110,13 @@ async def live_notify(notify_db_url: str, notify_engine: AsyncEngine, notify_min
     from contextlib import asynccontextmanager
 
     @asynccontextmanager
-    async def start(contracts_transport=None, **overrides):
+    async def start(contracts_transport=None, tickets_transport=None, verifier=None, **overrides):
         app = create_app(
-            notify_settings(notify_db_url, **overrides), contracts_transport=contracts_transport
+            notify_settings(notify_db_url, **overrides),
+            contracts_transport=contracts_transport,
+            tickets_transport=tickets_transport,
         )
-        app.state.token_verifier = notify_minter.verifier()
+        app.state.token_verifier = verifier or notify_minter.verifier()
         async with running_app(app) as running:
             yield running
 
@@ -275,6 +277,17 @@ async def demo_contacts(contracts_app: FastAPI) -> dict[str, dict]:
     return contacts
 
 
+@pytest.fixture
+async def tideway(contracts_app: FastAPI) -> str:
+    """The demo product's id, read through contracts' API."""
+    from careplane_shared.testing import bearer, password_token
+
+    async with asgi_client(contracts_app, base_url="http://contracts") as client:
+        headers = bearer(await password_token(client, "admin@example.com"))
+        [product] = (await client.get("/v1/products", headers=headers)).json()
+    return str(product["id"])
+
+
 class SerialTransport(httpx.AsyncBaseTransport):
     """The in-process contracts app runs on one test connection, which cannot serve two
     requests at once: this transport lets one through at a time."""
@@ -295,3 +308,89 @@ class SerialTransport(httpx.AsyncBaseTransport):
 @pytest.fixture
 def contracts_transport(contracts_app: FastAPI) -> SerialTransport:
     return SerialTransport(contracts_app)
+
+
+# -- the real tickets service in-process, for tenancy checks (watchers) -----------------------
+
+TICKETS_DIR = SERVICE_DIR.parent / "tickets"
+
+
+class EitherVerifier:
+    """Accepts the test minter's tokens (services posting events) and contracts' own (people
+    who logged in), as a deployment whose gateway and services share one issuer would."""
+
+    def __init__(self, *verifiers) -> None:
+        self.verifiers = verifiers
+
+    async def verify(self, token: str):
+        from careplane_shared.errors import Unauthenticated
+
+        for verifier in self.verifiers[:-1]:
+            try:
+                return await verifier.verify(token)
+            except Unauthenticated:
+                continue
+        return await self.verifiers[-1].verify(token)
+
+
+def contracts_verifier(contracts_app: FastAPI):
+    from careplane_shared.auth import StaticKeySource, TokenVerifier
+
+    return TokenVerifier(
+        StaticKeySource(contracts_app.state.signing_key.jwks),
+        issuer="careplane",
+        audience="careplane",
+    )
+
+
+@pytest.fixture(scope="session")
+async def tickets_db_url(provision_database: ProvisionDatabase) -> str:
+    return await provision_database("tickets", TICKETS_DIR)
+
+
+@pytest.fixture(scope="session")
+async def tickets_engine(tickets_db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(tickets_db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def tickets_app(
+    tickets_db_url: str,
+    tickets_engine: AsyncEngine,
+    contracts_app: FastAPI,
+    contracts_transport: SerialTransport,
+    tmp_path: Path,
+) -> AsyncIterator[FastAPI]:
+    """Tickets wired to the real contracts app, inside a transaction rolled back after."""
+    from tickets.config import TicketsSettings
+    from tickets.main import create_app as create_tickets_app
+
+    settings = TicketsSettings(
+        env="test",
+        database_url=tickets_db_url,
+        run_workers=False,
+        log_json=False,
+        token_url="http://contracts/auth/token",
+        attachments_dir=tmp_path / "attachments",
+    )
+    app = create_tickets_app(settings, contracts_transport=contracts_transport)
+    app.state.token_verifier = contracts_verifier(contracts_app)
+    async with (
+        rolled_back_connection(tickets_engine) as connection,
+        running_app(app, connection) as running,
+    ):
+        yield running
+
+
+@pytest.fixture
+async def login(contracts_app: FastAPI):
+    """``await login("ana@acme-water.example")`` → Authorization headers of a demo account."""
+    from careplane_shared.testing import bearer, password_token
+
+    async def headers(email: str) -> dict[str, str]:
+        async with asgi_client(contracts_app, base_url="http://contracts") as client:
+            return bearer(await password_token(client, email))
+
+    return headers

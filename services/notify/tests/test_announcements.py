@@ -13,18 +13,10 @@ from notify_testkit import drain, staff
 from sqlalchemy import text
 
 from careplane_shared.auth import Role
-from careplane_shared.testing import asgi_client, bearer, password_token
+from careplane_shared.testing import asgi_client
 from notify.announcements.sender import AnnouncementSender
 from notify.audience import Addressing, customers_covering, pick_addresses
 from notify.contracts import ContractsClient
-
-
-@pytest.fixture
-async def tideway(contracts_app) -> str:
-    async with asgi_client(contracts_app, base_url="http://contracts") as client:
-        headers = bearer(await password_token(client, "admin@example.com"))
-        [product] = (await client.get("/v1/products", headers=headers)).json()
-    return str(product["id"])
 
 
 def milestones_changed(product_id: str, before: dict, after: dict) -> dict:

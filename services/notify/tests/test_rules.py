@@ -120,6 +120,19 @@ def test_mail_routes():
     assert [r.target for r in breach] == ["staff:a@v.example", "staff:b@v.example"]
     assert all(r.urgent for r in breach)
     assert mail_routes("agreement.created", data, settings) == []
+    # Watchers get a case's updates (the requester only once); the number mail is essential.
+    watched = mail_routes(
+        "ticket.replied", {**data, "author_kind": "staff"}, settings, watchers=["w1", "c1"]
+    )
+    assert [(r.target, r.watching, r.category) for r in watched] == [
+        ("contact:c1", False, "ticket_updates"),
+        ("contact:w1", True, "ticket_updates"),
+    ]
+    [number_mail] = mail_routes("ticket.opened", data, settings, watchers=["w1"])
+    assert number_mail.category is None
+    assert not any(r.urgent for r in mail_routes("sla.warning", data, settings))
+    emergency = mail_routes("sla.warning", {**data, "emergency": True}, settings)
+    assert all(r.urgent for r in emergency)
 
 
 def test_announcements_are_planned_six_calendar_months_ahead():

@@ -10,6 +10,7 @@ from careplane_shared.auth import CurrentPrincipal
 from notify.access import Scope, manager_scope, reader_scope
 from notify.config import NotifySettings
 from notify.contracts import ContractsClient
+from notify.tickets import TicketsClient
 
 
 def _settings(request: Request) -> NotifySettings:
@@ -26,7 +27,13 @@ def _contracts(request: Request) -> ContractsClient:
     return contracts
 
 
+def _tickets(request: Request) -> TicketsClient:
+    tickets: TicketsClient = request.app.state.tickets
+    return tickets
+
+
 SettingsDep = Annotated[NotifySettings, Depends(_settings)]
+TicketsDep = Annotated[TicketsClient, Depends(_tickets)]
 ContractsDep = Annotated[ContractsClient, Depends(_contracts)]
 ScopeDep = Annotated[Scope, Depends(_scope)]
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.events import CloudEvent, Inbox, inbox_router
-from careplane_shared.http import ClientCredentialsAuth, create_http_client
+from careplane_shared.http import ClientCredentialsAuth, ForwardCallerAuth, create_http_client
 from notify.announcements.router import router as announcements_router
 from notify.channels.base import ChannelServices, build_channels
 from notify.channels.http import create_target_client
@@ -27,7 +27,9 @@ from notify.mail.devbox import start_dev_mailbox
 from notify.mail.sender import MailSender
 from notify.maintenance.router import router as maintenance_router
 from notify.models import idempotency_keys, inbox_events, outbox_events
+from notify.preferences.router import router as preferences_router
 from notify.routing import route_event
+from notify.tickets import TicketsClient
 from notify.webhooks.router import router as webhooks_router
 
 
@@ -35,8 +37,10 @@ def create_app(
     settings: NotifySettings | None = None,
     *,
     contracts_transport: httpx.AsyncBaseTransport | None = None,
+    tickets_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """``contracts_transport`` lets tests run the real contracts app in-process."""
+    """``contracts_transport`` and ``tickets_transport`` let tests run the real contracts
+    and tickets apps in-process."""
     settings = settings or NotifySettings()
 
     async def route(session: object, event: CloudEvent) -> None:
@@ -59,6 +63,14 @@ def create_app(
                 settings.token_url, settings.client_id, settings.client_secret
             ),
         )
+        # Asked on behalf of the caller (its own token): may it see this case?
+        tickets_http = create_http_client(
+            settings,
+            base_url=settings.tickets_url,
+            transport=tickets_transport,
+            auth=ForwardCallerAuth(),
+        )
+        app.state.tickets = TicketsClient(tickets_http)
         targets = create_target_client(settings)
         contracts = ContractsClient(contracts_http)
         app.state.contracts = contracts
@@ -86,6 +98,7 @@ def create_app(
             await app.state.workers.shutdown()
             await targets.aclose()
             await contracts_http.aclose()
+            await tickets_http.aclose()
             if mailbox is not None:
                 await asyncio.to_thread(mailbox.stop)
 
@@ -104,6 +117,7 @@ def create_app(
             chat_router,
             announcements_router,
             maintenance_router,
+            preferences_router,
             mailbox_router,
         ],
         lifespan=lifespan,
