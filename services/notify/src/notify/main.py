@@ -21,6 +21,7 @@ from notify.config import NotifySettings
 from notify.contracts import ContractsClient
 from notify.deliveries.router import router as deliveries_router
 from notify.deliveries.worker import DeliveryWorker
+from notify.digest.router import router as digest_router
 from notify.jobs import ScheduledJobs
 from notify.mail.devbox import router as mailbox_router
 from notify.mail.devbox import start_dev_mailbox
@@ -118,6 +119,7 @@ def create_app(
             announcements_router,
             maintenance_router,
             preferences_router,
+            digest_router,
             mailbox_router,
         ],
         lifespan=lifespan,
