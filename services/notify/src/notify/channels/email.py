@@ -63,7 +63,9 @@ CONTEXT_KEYS = (
     "items",
     "held_since",
     # webhook endpoints
+    "endpoint_id",
     "endpoint_url",
+    "disabled_at",
     "disabled_reason",
     "customer_name",
 )

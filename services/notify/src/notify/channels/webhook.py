@@ -9,13 +9,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from careplane_shared.events import CloudEvent
 from notify.channels.base import Channel, DeliveryJob, Outcome
 from notify.channels.http import post
 from notify.models import WebhookEndpoint
+from notify.routing import route_event
 from notify.webhooks.signing import webhook_headers
+
+log = structlog.get_logger(__name__)
 
 
 def webhook_body(job: DeliveryJob) -> bytes:
@@ -86,7 +91,7 @@ class WebhookChannel(Channel):
                 .values(failing_since=func.now())
             )
             cutoff = datetime.now(UTC) - timedelta(days=self.settings.webhook_auto_disable_days)
-            await session.execute(
+            disabled = await session.execute(
                 update(t)
                 .where(t.id.in_(failed), t.disabled_at.is_(None), t.failing_since < cutoff)
                 .values(
@@ -96,10 +101,37 @@ class WebhookChannel(Channel):
                         f"{self.settings.webhook_auto_disable_days:g} days."
                     ),
                 )
+                .returning(t.id, t.customer_id, t.url, t.disabled_at, t.disabled_reason)
             )
+            for row in disabled.all():
+                await self._tell_the_owner(session, row)
         for endpoint_id, outcome in gone.items():
             await session.execute(
                 update(t)
                 .where(t.id == endpoint_id, t.disabled_at.is_(None))
                 .values(disabled_at=func.now(), disabled_reason=outcome.extra["disable_reason"])
             )
+
+    async def _tell_the_owner(self, session: AsyncSession, endpoint: Any) -> None:
+        """Once per auto-disable (the event id names the moment it was disabled): the
+        customer's administrators for its own endpoint, staff for a global one."""
+        disabled_at: datetime = endpoint.disabled_at
+        event = CloudEvent(
+            id=f"webhook_endpoint.disabled:{endpoint.id}:{disabled_at.isoformat()}",
+            source="notify",
+            type="webhook_endpoint.disabled",
+            time=disabled_at,
+            data={
+                "endpoint_id": str(endpoint.id),
+                "customer_id": str(endpoint.customer_id) if endpoint.customer_id else None,
+                "endpoint_url": endpoint.url,
+                "disabled_at": disabled_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "disabled_reason": endpoint.disabled_reason,
+            },
+        )
+        await route_event(session, event, self.settings)
+        log.warning(
+            "webhook_endpoint_auto_disabled",
+            endpoint_id=str(endpoint.id),
+            customer_id=str(endpoint.customer_id) if endpoint.customer_id else None,
+        )
