@@ -177,7 +177,12 @@ async def _wanted_mail(
 ) -> list[MailRoute]:
     """The event's mail routes less what contacts opted out of; non-urgent staff mail is
     held for the digest when quiet hours or a digest interval say so."""
-    routes = mail_routes(event.type, data, settings, await _watchers(session, event.type, data))
+    routes = mail_routes(event.type, data, settings)
+    if any(r.category is Category.TICKET_UPDATES for r in routes):
+        # Only a case update reads its watchers: most events cost no query here.
+        watchers = await _watchers(session, event.type, data)
+        if watchers:
+            routes = mail_routes(event.type, data, settings, watchers)
     if not routes:
         return []
     opted_out = await _opted_out(session, routes)
