@@ -216,7 +216,7 @@ def smtp_server() -> Iterator[tuple[SmtpInbox, int]]:
 
 # -- the real contracts service in-process, for recipients ------------------------------------
 
-CONTRACTS_DIR = SERVICE_DIR.parent / "contracts"
+CONTRACTS_DIR = SERVICE_DIR.parent / "contracts"  # its migrations
 
 
 @pytest.fixture(scope="session")
@@ -236,29 +236,11 @@ async def contracts_app(
     contracts_db_url: str, contracts_engine: AsyncEngine, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FastAPI]:
     """Contracts with the demo data, inside a transaction rolled back after the test."""
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from contracts.config import ContractsSettings
-    from contracts.main import create_app as create_contracts_app
-    from contracts.seed import seed_demo
+    from contracts.testing import demo_contracts, settings_for_tests
 
     keys = tmp_path_factory.getbasetemp() / "contracts-keys"
-    settings = ContractsSettings(
-        env="test",
-        database_url=contracts_db_url,
-        run_workers=False,
-        log_json=False,
-        jwt_private_key_file=keys / "jwt.pem",
-        license_private_key_file=keys / "license.pem",
-    )
-    async with rolled_back_connection(contracts_engine) as connection:
-        async with AsyncSession(
-            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-        ) as session:
-            await seed_demo(session)
-            await session.commit()
-        async with running_app(create_contracts_app(settings), connection) as app:
-            yield app
+    async with demo_contracts(contracts_engine, settings_for_tests(contracts_db_url, keys)) as app:
+        yield app
 
 
 @pytest.fixture
