@@ -24,15 +24,23 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 import contracts
+import notify
 import tickets
 from careplane_shared.auth import StaticKeySource, TokenVerifier
-from careplane_shared.testing import asgi_client, rolled_back_connection, running_app
+from careplane_shared.testing import (
+    asgi_client,
+    rolled_back_connection,
+    running_app,
+    serve_on_loopback,
+)
 from careplane_shared.testing.plugin import ProvisionDatabase
 from contracts.config import ContractsSettings
 from contracts.identity.secrets import hash_password
 from contracts.main import create_app as create_contracts_app
 from contracts.models import Contact, Customer, Plan, Product, StaffUser
 from contracts.seed import DEMO_PASSWORD, STAFF, seed_demo
+from notify.config import NotifySettings
+from notify.main import create_app as create_notify_app
 from tickets.config import TicketsSettings
 from tickets.main import create_app as create_tickets_app
 
@@ -358,3 +366,161 @@ async def gateway_tickets_client(
     """The gateway over the in-process tickets and contracts."""
     async with start_tickets_gateway(OneAtATime(httpx.ASGITransport(app=tickets_app))) as client:
         yield client
+
+
+# -- the notify service in-process, wired to the in-process contracts -----------------------------
+
+NOTIFY_DIR = Path(notify.__file__).resolve().parents[2]
+# Only the in-process transport answers here; the name never reaches a network.
+NOTIFY_URL = "http://notify.internal"
+
+NotifyFactory = Callable[..., AbstractAsyncContextManager[FastAPI]]
+NotifyGatewayFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture(scope="session")
+async def gateway_notify_db_url(provision_database: ProvisionDatabase) -> str:
+    return await provision_database("notify", NOTIFY_DIR)
+
+
+@pytest.fixture(scope="session")
+async def gateway_notify_engine(gateway_notify_db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(gateway_notify_db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def notify_connection(gateway_notify_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with rolled_back_connection(gateway_notify_engine) as connection:
+        yield connection
+
+
+@pytest.fixture
+def start_notify(
+    gateway_notify_db_url: str,
+    notify_connection: AsyncConnection,
+    contracts_app: FastAPI,
+    contracts_serial_transport: OneAtATime,
+) -> NotifyFactory:
+    """``async with start_notify(**settings) as app``: the real notify app on the test's notify
+    connection, trusting contracts' tokens, asking the in-process contracts for recipients
+    (through the gateway's ``OneAtATime`` lock), posting to loopback targets unless
+    ``allow_private_targets=False``. Its delivery worker is ``app.state.delivery_worker``."""
+
+    @asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[FastAPI]:
+        values: dict[str, Any] = {
+            "env": "test",
+            "database_url": gateway_notify_db_url,
+            "run_workers": False,
+            "log_json": False,
+            "http_retries": 0,
+            "allow_private_targets": True,
+            "delivery_jitter": 0.0,
+            "contracts_url": CONTRACTS_URL,
+            "token_url": f"{CONTRACTS_URL}/auth/token",
+            **overrides,
+        }
+        app = create_notify_app(
+            NotifySettings(**values), contracts_transport=contracts_serial_transport
+        )
+        app.state.token_verifier = TokenVerifier(
+            StaticKeySource(contracts_app.state.signing_key.jwks),
+            issuer="careplane",
+            audience="careplane",
+        )
+        async with running_app(app, notify_connection) as running:
+            yield running
+
+    return start
+
+
+@pytest.fixture
+def start_notify_gateway(
+    gateway_settings: GatewaySettings, contracts_serial_transport: OneAtATime
+) -> NotifyGatewayFactory:
+    """``async with start_notify_gateway(notify_transport) as client``: a gateway over an
+    in-process notify (wrap it in ``OneAtATime``: its requests share one test connection) and
+    the in-process contracts."""
+    from gateway.main import create_app
+
+    @asynccontextmanager
+    async def start(notify_transport: httpx.AsyncBaseTransport) -> AsyncIterator[httpx.AsyncClient]:
+        settings = gateway_settings.model_copy(update={"notify_url": NOTIFY_URL})
+        transports = {"contracts": contracts_serial_transport, "notify": notify_transport}
+        app = create_app(settings, transports=transports)
+        async with running_app(app), asgi_client(app) as client:
+            yield client
+
+    return start
+
+
+# -- tickets and the gateway served on loopback, for subscriptions over real sockets -------------
+
+LiveGatewayFactory = Callable[..., AbstractAsyncContextManager[str]]
+
+
+@pytest.fixture(scope="session")
+async def gateway_live_tickets_db_url(provision_database: ProvisionDatabase) -> str:
+    """Tickets' own database for live events: committed for real, since NOTIFY is delivered
+    on commit (kept for the session; each test opens cases of its own)."""
+    return await provision_database("tickets_live", TICKETS_DIR)
+
+
+@pytest.fixture
+async def live_tickets_url(
+    gateway_live_tickets_db_url: str,
+    contracts_app: FastAPI,
+    contracts_serial_transport: OneAtATime,
+    tmp_path: Path,
+) -> AsyncIterator[str]:
+    """The real tickets app served by uvicorn on 127.0.0.1 (its base URL), on its committed
+    database, asking the in-process contracts for entitlement."""
+    settings = TicketsSettings(
+        env="test",
+        database_url=gateway_live_tickets_db_url,
+        run_workers=False,
+        log_json=False,
+        http_retries=0,
+        outbox_targets={},
+        contracts_url=CONTRACTS_URL,
+        token_url=f"{CONTRACTS_URL}/auth/token",
+        attachments_dir=tmp_path / "attachments",
+    )
+    app = create_tickets_app(settings, contracts_transport=contracts_serial_transport)
+    app.state.token_verifier = TokenVerifier(
+        StaticKeySource(contracts_app.state.signing_key.jwks),
+        issuer="careplane",
+        audience="careplane",
+    )
+    async with running_app(app), serve_on_loopback(app) as url:
+        yield url
+
+
+@pytest.fixture
+def serve_live_gateway(
+    gateway_settings: GatewaySettings,
+    live_tickets_url: str,
+    contracts_serial_transport: OneAtATime,
+) -> LiveGatewayFactory:
+    """``async with serve_live_gateway(**settings) as base_url``: the gateway served by uvicorn
+    on 127.0.0.1, over the served tickets (a real network hop) and the in-process contracts."""
+    from gateway.main import create_app
+
+    @asynccontextmanager
+    async def serve(**overrides: Any) -> AsyncIterator[str]:
+        settings = gateway_settings.model_copy(
+            update={"tickets_url": live_tickets_url, **overrides}
+        )
+        app = create_app(settings, transports={"contracts": contracts_serial_transport})
+        async with running_app(app), serve_on_loopback(app) as url:
+            yield url
+
+    return serve
+
+
+@pytest.fixture
+async def live_gateway_url(serve_live_gateway: LiveGatewayFactory) -> AsyncIterator[str]:
+    async with serve_live_gateway() as url:
+        yield url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 import httpx
@@ -9,6 +11,7 @@ import structlog
 
 from gateway.graphql.errors import error_from_response, error_from_transport, gateway_error
 from gateway.services import ServiceClients, ServiceName
+from gateway.sse import ServerSentEvent, read_events
 from gateway.upstream import BAD_GATEWAY, UPSTREAM_ERRORS
 
 log = structlog.get_logger(__name__)
@@ -32,6 +35,13 @@ class ServiceCaller:
     ) -> ServiceCaller:
         return cls(service, clients[service], authorization)
 
+    def _headers(self, accept: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"accept": accept}
+        if self.authorization:
+            headers["authorization"] = self.authorization
+        headers.update(extra or {})
+        return headers
+
     async def send(
         self,
         method: str,
@@ -42,13 +52,13 @@ class ServiceCaller:
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """The service's successful answer as it came (its status, a body that is not JSON)."""
-        request_headers = {"accept": "application/json"}
-        if self.authorization:
-            request_headers["authorization"] = self.authorization
-        request_headers.update(headers or {})
         try:
             response = await self.client.request(
-                method, path, params=params, json=json, headers=request_headers
+                method,
+                path,
+                params=params,
+                json=json,
+                headers=self._headers("application/json", headers),
             )
         except UPSTREAM_ERRORS as exc:
             log.warning("service_call_failed", service=self.service.value, error=repr(exc))
@@ -87,3 +97,42 @@ class ServiceCaller:
     async def post(self, path: str, *, json: Any = None, idempotency_key: str | None = None) -> Any:
         headers = {"idempotency-key": idempotency_key} if idempotency_key else None
         return await self.request("POST", path, json=json, headers=headers)
+
+    async def events(
+        self, path: str, *, params: dict[str, Any] | None = None, idle_timeout: float
+    ) -> AsyncGenerator[ServerSentEvent, None]:
+        """A Server-Sent Events stream, message by message, for as long as the service keeps
+        it open. ``idle_timeout`` bounds the silence between two reads (the service's
+        keep-alive comments count), so a stream that died without closing is noticed. The
+        stream is closed however the iteration ends: close this generator (``aclosing``) or
+        cancel its task. A refusal, an unreachable service or a broken stream is raised as
+        for any other call."""
+        defaults = self.client.timeout
+        timeout = httpx.Timeout(
+            connect=defaults.connect, read=idle_timeout, write=defaults.write, pool=defaults.pool
+        )
+        request = self.client.build_request(
+            "GET",
+            path,
+            params=params,
+            headers=self._headers("text/event-stream", {"cache-control": "no-cache"}),
+            timeout=timeout,
+        )
+        try:
+            response = await self.client.send(request, stream=True)
+        except UPSTREAM_ERRORS as exc:
+            log.warning("service_stream_failed", service=self.service.value, error=repr(exc))
+            raise error_from_transport(self.service.value, exc) from exc
+        try:
+            if not response.is_success:
+                await response.aread()
+                raise error_from_response(self.service.value, response)
+            try:
+                async with aclosing(read_events(response.aiter_lines())) as events:
+                    async for event in events:
+                        yield event
+            except UPSTREAM_ERRORS as exc:
+                log.warning("service_stream_broken", service=self.service.value, error=repr(exc))
+                raise error_from_transport(self.service.value, exc) from exc
+        finally:
+            await response.aclose()

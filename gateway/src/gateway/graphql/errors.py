@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import structlog
 from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from gateway.upstream import BAD_GATEWAY, transport_failure
 
@@ -99,6 +100,22 @@ def coded(error: GraphQLError) -> GraphQLError:
     if isinstance(error, GraphQLSyntaxError):
         return _with_code(error, GRAPHQL_PARSE_FAILED)
     return _with_code(error, GRAPHQL_VALIDATION_FAILED)
+
+
+def coded_in_stream(error: GraphQLError, *, before_execution: bool) -> GraphQLError:
+    """``coded`` for what a websocket carries. Before execution, a syntax error and a
+    document without its operation stay as they are: graphql-transport-ws answers those by
+    closing the socket with the message as the reason. During execution, an unexpected error
+    is masked even without a path: a subscription's event source raised it."""
+    if before_execution:
+        if isinstance(error, GraphQLSyntaxError) or isinstance(
+            error.original_error, CannotGetOperationTypeError
+        ):
+            return error
+        return coded(error)
+    if _is_unexpected(error) and not _has_code(error):
+        return _with_code(error, INTERNAL_ERROR, "Something went wrong on our side.")
+    return coded(error)
 
 
 def log_errors(errors: list[GraphQLError]) -> None:

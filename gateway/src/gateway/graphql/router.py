@@ -1,5 +1,10 @@
+"""``/graphql``: queries and mutations over HTTP, and every operation (subscriptions above all)
+over a websocket speaking graphql-transport-ws or the older graphql-ws."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
@@ -7,13 +12,30 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
-from strawberry.types.unset import UNSET
+from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.config import GatewaySettings
 from gateway.graphql.context import GatewayContext, get_context
 from gateway.graphql.errors import coded
 from gateway.graphql.schema import build_schema
+
+
+def connection_authorization(params: object) -> str | None:
+    """The Authorization a websocket client sent in ``connection_init``'s payload:
+    ``{"Authorization": "Bearer ..."}`` (any spelling of the key). A bare token is taken
+    for a bearer token."""
+    if not isinstance(params, Mapping):
+        return None
+    value = next(
+        (v for k, v in params.items() if isinstance(k, str) and k.lower() == "authorization"),
+        None,
+    )
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    return value if " " in value else f"Bearer {value}"
 
 
 class GatewayGraphQLRouter(GraphQLRouter[GatewayContext, None]):
@@ -36,9 +58,18 @@ class GatewayGraphQLRouter(GraphQLRouter[GatewayContext, None]):
             result.errors = [coded(error) for error in result.errors]
         return await super().process_result(request, result)
 
+    async def on_ws_connect(self, context: GatewayContext) -> UnsetType | dict[str, object] | None:
+        # The handshake's own Authorization header (a non-browser client) stands unless
+        # connection_init brings one: browsers cannot set headers on a websocket.
+        authorization = connection_authorization(context.connection_params)
+        if authorization is not None:
+            context.authenticate(authorization)
+        return UNSET
+
 
 def graphql_router(settings: GatewaySettings) -> GraphQLRouter[GatewayContext, None]:
-    """``POST /graphql``; GraphiQL on ``GET /graphql`` when ``settings.graphiql``."""
+    """``POST /graphql``; GraphiQL on ``GET /graphql`` when ``settings.graphiql``; websockets
+    at ``/graphql`` too."""
     return GatewayGraphQLRouter(
         build_schema(settings),
         path="/graphql",
@@ -46,4 +77,11 @@ def graphql_router(settings: GatewaySettings) -> GraphQLRouter[GatewayContext, N
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
         tags=["graphql"],
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        connection_init_wait_timeout=timedelta(seconds=settings.graphql_ws_init_timeout_seconds),
+        max_subscriptions_per_connection=settings.graphql_ws_max_subscriptions,
+        allowed_origins=settings.graphql_ws_allowed_origins,
+        # graphql-ws's "ka" messages; graphql-transport-ws clients ping instead.
+        keep_alive=True,
+        keep_alive_interval=15,
     )

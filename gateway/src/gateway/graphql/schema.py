@@ -1,8 +1,12 @@
-"""The schema: each domain's root fields merged into one Query and one Mutation, with the
-query limits and the parser and validation caches (PERFORMANCE.md: the caches alone were 5.5x)."""
+"""The schema: each domain's root fields merged into one Query, one Mutation and one
+Subscription, with the query limits and the parser and validation caches (PERFORMANCE.md: the
+caches alone were 5.5x). The limits and caches are schema extensions, so they apply to every
+transport alike: ``POST /graphql`` and operations over a websocket."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Iterable
+from contextlib import aclosing
 from typing import Any
 
 import strawberry
@@ -15,18 +19,35 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from gateway.config import GatewaySettings
 from gateway.graphql.contracts.mutations import ContractsMutation
 from gateway.graphql.contracts.queries import ContractsQuery
-from gateway.graphql.errors import log_errors
+from gateway.graphql.errors import coded_in_stream, log_errors
 from gateway.graphql.identity.queries import IdentityQuery
+from gateway.graphql.notify.mutations import NotifyMutation
+from gateway.graphql.notify.queries import NotifyQuery
 from gateway.graphql.tickets.mutations import TicketsMutation
 from gateway.graphql.tickets.queries import TicketsQuery
+from gateway.graphql.tickets.subscriptions import TicketsSubscription
 
-Query = merge_types("Query", (IdentityQuery, TicketsQuery, ContractsQuery))
-Mutation = merge_types("Mutation", (TicketsMutation, ContractsMutation))
+Query = merge_types("Query", (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery))
+Mutation = merge_types("Mutation", (TicketsMutation, ContractsMutation, NotifyMutation))
+Subscription = merge_types("Subscription", (TicketsSubscription,))
+
+
+async def _coded_results(results: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
+    async with aclosing(results):
+        async for result in results:
+            if isinstance(result, ExecutionResult) and result.errors:
+                before = isinstance(result, PreExecutionError)
+                result.errors = [
+                    coded_in_stream(error, before_execution=before) for error in result.errors
+                ]
+            yield result
 
 
 class GatewaySchema(strawberry.Schema):
@@ -34,6 +55,38 @@ class GatewaySchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         log_errors(errors)
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """One answer, for a request that wants one (``POST /graphql``): a subscription has
+        none to give, so it is refused there (400); it runs over a websocket (``stream``)."""
+        allowed = (
+            {OperationType.QUERY, OperationType.MUTATION}
+            if allowed_operation_types is None
+            else set(allowed_operation_types)
+        )
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed - {OperationType.SUBSCRIPTION},
+            operation_extensions,
+        )
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        """What websockets carry (subscriptions, and queries and mutations sent over a socket):
+        every error with a code, as the HTTP answers have them (``GatewayGraphQLRouter``)."""
+        return _coded_results(await super().stream(*args, **kwargs))
 
 
 def build_schema(settings: GatewaySettings) -> strawberry.Schema:
@@ -48,4 +101,6 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
         lambda: ParserCache(maxsize=cache_size),
         lambda: ValidationCache(maxsize=cache_size),
     ]
-    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions)
+    return GatewaySchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -33,12 +34,14 @@ from gateway.graphql.sla_policy import SlaMetric
 from gateway.graphql.tickets.enums import (
     ActorKind,
     EntitlementStatus,
+    EscalationKind,
     TicketChannel,
     TicketStatus,
     TicketType,
 )
 
 Row = Mapping[str, Any]
+EnumT = TypeVar("EnumT", bound=Enum)
 
 TICKET_NOT_FOUND = "TICKET_NOT_FOUND"
 # ``Ticket.priority`` is non-null (API.md) while a case accepted without its entitlement check
@@ -545,4 +548,94 @@ class SlaReport:
             tickets=int(row["tickets"]),
             metrics=SlaAttainment.list_from_rest(row["metrics"]),
             plans=[SlaPlanAttainment.from_rest(plan) for plan in row["plans"]],
+        )
+
+
+# -- live case events -----------------------------------------------------------------------------
+
+
+def _known(enum: type[EnumT], value: object | None) -> EnumT | None:
+    """An optional field of a live event in one of our enums; null for a value this gateway
+    does not know yet (a newer tickets service), rather than a broken stream."""
+    if value is None:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        return None
+
+
+@strawberry.type(
+    description=(
+        "Something that just happened to a case, as the tickets service committed it: the "
+        "event's summary, and the whole case through `ticket` (as it is when the event is "
+        "resolved). The optional fields are there when the event type has them."
+    )
+)
+class TicketEvent:
+    id: strawberry.ID = strawberry.field(
+        description="The event's id: also the `webhook-id` of the webhooks it becomes."
+    )
+    type: str = strawberry.field(
+        description=(
+            "Dotted, past tense: ticket.opened, ticket.status_changed, ticket.replied, "
+            "ticket.escalated, ticket.assigned, ticket.priority_changed, ticket.closed, "
+            "ticket.reopened, sla.warning, sla.breached, ..."
+        )
+    )
+    time: datetime
+    ticket_id: strawberry.ID
+    number: str
+    status: TicketStatus = strawberry.field(description="The case's status after the event.")
+    customer_id: strawberry.ID | None = strawberry.field(
+        description="Null only while a case opened by staff waits for its entitlement check."
+    )
+    contact_id: strawberry.ID | None = strawberry.field(description="The requester.")
+    priority: str | None
+    previous_status: TicketStatus | None = strawberry.field(
+        description="ticket.status_changed, ticket.escalated: the status before."
+    )
+    metric: SlaMetric | None = strawberry.field(description="sla.*: the clock it is about.")
+    due_at: datetime | None = strawberry.field(description="sla.*: when that clock is due.")
+    escalation_kind: EscalationKind | None = strawberry.field(description="ticket.escalated.")
+    author_kind: ActorKind | None = strawberry.field(description="ticket.replied: who wrote.")
+    message_id: strawberry.ID | None = strawberry.field(
+        description="ticket.replied: the message (see `message`)."
+    )
+
+    @classmethod
+    def from_live(cls, event: Row) -> TicketEvent:
+        """From the tickets service's event stream: ``{"id", "type", "time", "data"}``."""
+        data: Row = event["data"]
+        return cls(
+            id=_id(event["id"]),
+            type=str(event["type"]),
+            time=datetime.fromisoformat(event["time"]),
+            ticket_id=_id(data["ticket_id"]),
+            number=str(data["number"]),
+            status=TicketStatus(data["status"]),
+            customer_id=_optional_id(data.get("customer_id")),
+            contact_id=_optional_id(data.get("contact_id")),
+            priority=data.get("priority"),
+            previous_status=_known(TicketStatus, data.get("previous_status")),
+            metric=_known(SlaMetric, data.get("metric")),
+            due_at=_datetime(data.get("due_at")),
+            escalation_kind=_known(EscalationKind, data.get("kind")),
+            author_kind=_known(ActorKind, data.get("author_kind")),
+            message_id=_optional_id(data.get("message_id")),
+        )
+
+    @strawberry.field(description="The case as it is now, with its clocks.")
+    async def ticket(self, info: Info) -> Ticket:
+        return await load_ticket(info, self.ticket_id)
+
+    @strawberry.field(
+        description="ticket.replied: the message; null for one the subscriber may not read."
+    )
+    async def message(self, info: Info) -> Message | None:
+        if self.message_id is None:
+            return None
+        rows = await info.context.loaders.tickets_batches.messages.load(str(self.ticket_id))
+        return next(
+            (Message.from_rest(row) for row in rows if row["id"] == str(self.message_id)), None
         )

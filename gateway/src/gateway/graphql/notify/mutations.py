@@ -1,0 +1,156 @@
+"""The notify domain's mutations. A refusal comes back as a GraphQL error whose
+``extensions.code`` is notify's own: PRIVATE_TARGET, UNSUPPORTED_SCHEME, INVALID_URL (a URL
+notify will not post to), WEBHOOK_ENDPOINT_NOT_FOUND, DELIVERY_NOT_FOUND,
+CHAT_CHANNEL_NOT_FOUND, ROLE_FORBIDDEN, VALIDATION_ERROR."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from gateway.graphql.arguments import optional_uuid_arg, uuid_arg
+from gateway.graphql.context import Info
+from gateway.graphql.notify.enums import DeliveryChannel
+from gateway.graphql.notify.inputs import ChatChannelInput, WebhookEndpointUpdateInput
+from gateway.graphql.notify.types import (
+    ChatChannel,
+    Delivery,
+    RecoveredDeliveries,
+    WebhookEndpoint,
+    delivery_path,
+    endpoint_path,
+)
+
+EndpointId = Annotated[strawberry.ID, strawberry.argument(description="The endpoint's `id`.")]
+DeliveryId = Annotated[strawberry.ID, strawberry.argument(description="The delivery's `id`.")]
+
+
+@strawberry.type
+class NotifyMutation:
+    @strawberry.mutation(
+        description=(
+            "Registers a receiver of signed webhooks (Standard Webhooks v1) for the given "
+            'event types ("*" for every type). The answer carries the endpoint\'s whsec_ '
+            "secret: the only time it is shown. Notify refuses a URL it will not post to: "
+            "PRIVATE_TARGET (private, loopback, link-local or multicast), "
+            "UNSUPPORTED_SCHEME (not http or https), INVALID_URL."
+        )
+    )
+    async def register_webhook(
+        self,
+        info: Info,
+        url: str,
+        event_types: list[str],
+        description: str | None = None,
+        customer_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description=(
+                    "Staff: only this customer's events (none: every customer's). A "
+                    "customer's administrators and keys always register for their own."
+                )
+            ),
+        ] = None,
+    ) -> WebhookEndpoint:
+        body = {
+            "url": url,
+            "event_types": event_types,
+            "description": description,
+            "customer_id": optional_uuid_arg(customer_id, "customerId"),
+        }
+        row = await info.context.notify.post("/v1/webhook-endpoints", json=body)
+        return WebhookEndpoint.from_rest(row)
+
+    @strawberry.mutation(
+        description=(
+            "Changes a webhook endpoint's URL, event types or description; `enabled: true` "
+            "re-enables one notify disabled."
+        )
+    )
+    async def update_webhook_endpoint(
+        self, info: Info, id: EndpointId, input: WebhookEndpointUpdateInput
+    ) -> WebhookEndpoint:
+        row = await info.context.notify.request(
+            "PATCH", endpoint_path(uuid_arg(id, "id")), json=input.to_rest()
+        )
+        return WebhookEndpoint.from_rest(row)
+
+    @strawberry.mutation(
+        description=(
+            "Issues a new secret, shown only in this answer. Until `previousSecretExpiresAt` "
+            "every delivery carries two signatures, one per secret, so the receiver can "
+            "switch over without losing a delivery."
+        )
+    )
+    async def rotate_webhook_secret(self, info: Info, id: EndpointId) -> WebhookEndpoint:
+        row = await info.context.notify.post(f"{endpoint_path(uuid_arg(id, 'id'))}/rotate-secret")
+        return WebhookEndpoint.from_rest(row)
+
+    @strawberry.mutation(
+        description=(
+            "Deletes a webhook endpoint and answers its id. Its deliveries stay on record; "
+            "those not yet delivered are marked FAILED."
+        )
+    )
+    async def delete_webhook_endpoint(self, info: Info, id: EndpointId) -> strawberry.ID:
+        key = uuid_arg(id, "id")
+        await info.context.notify.request("DELETE", endpoint_path(key))
+        return strawberry.ID(key)
+
+    @strawberry.mutation(
+        description=(
+            "Queues a delivery again at once, whatever its state, with a fresh retry schedule. "
+            "A webhook keeps its webhook-id, so a receiver that already has it can drop it."
+        )
+    )
+    async def resend_delivery(self, info: Info, id: DeliveryId) -> Delivery:
+        row = await info.context.notify.post(f"{delivery_path(uuid_arg(id, 'id'))}/resend")
+        return Delivery.from_rest(row)
+
+    @strawberry.mutation(
+        description=(
+            "Queues again every FAILED or DEAD delivery created since `since` (and before "
+            "`until`, to one endpoint, on one channel, when given), due at once with a fresh "
+            "retry schedule: for a receiver that was down longer than the retries last."
+        )
+    )
+    async def recover_deliveries(
+        self,
+        info: Info,
+        since: datetime,
+        until: datetime | None = None,
+        endpoint_id: strawberry.ID | None = None,
+        channel: DeliveryChannel | None = None,
+    ) -> RecoveredDeliveries:
+        body = {
+            "since": since.isoformat(),
+            "until": until.isoformat() if until else None,
+            "endpoint_id": optional_uuid_arg(endpoint_id, "endpointId"),
+            "channel": channel.value if channel else None,
+        }
+        row = await info.context.notify.post("/v1/deliveries/recover", json=body)
+        return RecoveredDeliveries(requeued=int(row["requeued"]))
+
+    @strawberry.mutation(
+        description=(
+            "Staff connect a chat tool's incoming webhook (Slack, Teams Workflows, Mattermost, "
+            "Discord, Google Chat) to event types. The URL is refused as `registerWebhook`'s is."
+        )
+    )
+    async def create_chat_channel(self, info: Info, input: ChatChannelInput) -> ChatChannel:
+        row = await info.context.notify.post("/v1/chat-channels", json=input.to_rest())
+        return ChatChannel.from_rest(row)
+
+    @strawberry.mutation(
+        description="Staff disconnect a chat channel and get its id; its deliveries stay."
+    )
+    async def delete_chat_channel(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The channel's `id`.")],
+    ) -> strawberry.ID:
+        key = uuid_arg(id, "id")
+        await info.context.notify.request("DELETE", f"/v1/chat-channels/{key}")
+        return strawberry.ID(key)

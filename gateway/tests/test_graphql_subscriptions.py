@@ -1,0 +1,388 @@
+"""``ticketEvents`` over real sockets: tickets and the gateway each served by uvicorn on
+127.0.0.1, tickets on its own committed database (NOTIFY is delivered on commit), contracts
+in-process with the demo data; subscribers speak graphql-transport-ws (or the older
+graphql-ws) through the ``websockets`` package, with real tokens from contracts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import httpx
+import jwt
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from careplane_shared.testing import bearer, password_token
+
+from .conftest import ContractsDemo, LiveGatewayFactory
+
+ANA = "ana@acme-water.example"  # customer administrator, Acme Water
+CORA = "cora@cobalt.example"  # customer administrator, Cobalt Logistics
+AGENT = "agent@example.com"
+
+# Every wait in these tests is bounded by this.
+WAIT = 10.0
+
+EVENTS = """
+subscription Events($ticketId: ID) {
+  ticketEvents(ticketId: $ticketId) {
+    id type time ticketId number status customerId contactId priority
+    authorKind messageId message { body internal }
+    ticket { id number subject status customer { name } }
+  }
+}
+"""
+
+OPEN = """
+mutation Open($input: OpenTicketInput!) { openTicket(input: $input) { id number } }
+"""
+
+REPLY = """
+mutation Reply($ticketId: ID!, $body: String!) {
+  replyToTicket(ticketId: $ticketId, body: $body) { id }
+}
+"""
+
+
+class Socket:
+    """One websocket to the gateway's ``/graphql``, speaking one subscription protocol."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+
+    async def send(self, message: Mapping[str, Any]) -> None:
+        await self.connection.send(json.dumps(message))
+
+    async def receive(self) -> dict[str, Any]:
+        """The next protocol message, pings answered on the way."""
+        while True:
+            message: dict[str, Any] = json.loads(
+                await asyncio.wait_for(self.connection.recv(), WAIT)
+            )
+            if message["type"] == "ping":
+                await self.send({"type": "pong"})
+            elif message["type"] not in ("pong", "ka"):
+                return message
+
+    async def subscribe(
+        self, operation_id: str, query: str, variables: Mapping[str, Any] | None = None
+    ) -> None:
+        start = "subscribe" if self.connection.subprotocol == "graphql-transport-ws" else "start"
+        await self.send(
+            {
+                "id": operation_id,
+                "type": start,
+                "payload": {"query": query, "variables": dict(variables or {})},
+            }
+        )
+
+    async def next_event(self, operation_id: str) -> dict[str, Any]:
+        """The next event of one subscription (a ``next``, or graphql-ws's ``data``)."""
+        message = await self.receive()
+        assert message["type"] in ("next", "data"), message
+        assert message["id"] == operation_id
+        assert "errors" not in message["payload"], message["payload"]
+        event: dict[str, Any] = message["payload"]["data"]["ticketEvents"]
+        return event
+
+
+@asynccontextmanager
+async def websocket(
+    base_url: str,
+    init: Mapping[str, Any] | None = None,
+    *,
+    protocol: str = "graphql-transport-ws",
+    headers: Mapping[str, str] | None = None,
+) -> AsyncIterator[Socket]:
+    """A socket past ``connection_init`` (with ``init`` as its payload) and its ack."""
+    url = base_url.replace("http://", "ws://", 1) + "/graphql"
+    async with connect(
+        url,
+        subprotocols=[Subprotocol(protocol)],
+        additional_headers=dict(headers or {}),
+        proxy=None,
+        open_timeout=WAIT,
+        close_timeout=WAIT,
+    ) as connection:
+        assert connection.subprotocol == protocol
+        socket = Socket(connection)
+        await socket.send({"type": "connection_init", "payload": dict(init or {})})
+        assert (await socket.receive())["type"] == "connection_ack"
+        yield socket
+
+
+class Listeners:
+    """How many event streams the served tickets holds open: each is one PostgreSQL
+    connection LISTENing for case events, so this is what a subscription costs upstream."""
+
+    def __init__(self, database_url: str) -> None:
+        self.dsn = make_url(database_url).set(drivername="postgresql")
+
+    async def count(self) -> int:
+        connection = await asyncpg.connect(self.dsn.render_as_string(hide_password=False))
+        try:
+            count: int = await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND query LIKE 'LISTEN %'"
+            )
+        finally:
+            await connection.close()
+        return count
+
+    async def reach(self, expected: int) -> None:
+        async def poll() -> None:
+            # PostgreSQL tells no one when a backend starts listening: ask until it has.
+            while await self.count() != expected:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(poll(), WAIT)
+
+
+@pytest.fixture
+async def listeners(live_tickets_url: str, gateway_live_tickets_db_url: str) -> Listeners:
+    counter = Listeners(gateway_live_tickets_db_url)
+    # Streams of an earlier test close as its servers stop; start from none.
+    await counter.reach(0)
+    return counter
+
+
+@pytest.fixture
+async def http(live_gateway_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=live_gateway_url, timeout=WAIT) as client:
+        yield client
+
+
+@pytest.fixture
+async def tokens(http: httpx.AsyncClient, contracts_demo: ContractsDemo) -> dict[str, str]:
+    """Tokens from the served gateway's own ``/auth/token``."""
+    return {email: await password_token(http, email) for email in (ANA, CORA, AGENT)}
+
+
+async def open_case(
+    http: httpx.AsyncClient, token: str, demo: ContractsDemo, subject: str
+) -> dict[str, Any]:
+    variables = {
+        "input": {
+            "productId": demo.product_id,
+            "version": "3.1",
+            "subject": subject,
+            "description": "Heard live through the gateway.",
+        }
+    }
+    response = await http.post(
+        "/graphql", json={"query": OPEN, "variables": variables}, headers=bearer(token)
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    case: dict[str, Any] = body["data"]["openTicket"]
+    return case
+
+
+async def test_subscribers_hear_of_their_own_customers_cases_only(
+    live_gateway_url: str,
+    http: httpx.AsyncClient,
+    tokens: dict[str, str],
+    contracts_demo: ContractsDemo,
+    listeners: Listeners,
+) -> None:
+    async with (
+        websocket(live_gateway_url, {"Authorization": f"Bearer {tokens[ANA]}"}) as ana,
+        websocket(live_gateway_url, {"authorization": f"Bearer {tokens[CORA]}"}) as cora,
+    ):
+        await ana.subscribe("a", EVENTS)
+        await cora.subscribe("c", EVENTS)
+        await listeners.reach(2)
+
+        mine = await open_case(http, tokens[ANA], contracts_demo, "Pump telemetry stopped")
+        # Cora's case commits after Ana's: had Ana's reached Cora, it would come first.
+        theirs = await open_case(http, tokens[CORA], contracts_demo, "Route planner is slow")
+
+        heard_by_ana = await ana.next_event("a")
+        heard_by_cora = await cora.next_event("c")
+
+        assert heard_by_ana["type"] == "ticket.opened"
+        assert heard_by_ana["number"] == mine["number"]
+        assert heard_by_ana["ticketId"] == mine["id"]
+        assert heard_by_ana["status"] == "OPEN"
+        assert heard_by_ana["customerId"] == contracts_demo.customers["Acme Water"]
+        assert heard_by_ana["contactId"] == contracts_demo.contacts[ANA]
+        assert heard_by_ana["priority"]
+        assert heard_by_ana["message"] is None
+        # The whole case, through the tickets loader with Ana's own token.
+        assert heard_by_ana["ticket"] == {
+            "id": mine["id"],
+            "number": mine["number"],
+            "subject": "Pump telemetry stopped",
+            "status": "OPEN",
+            "customer": {"name": "Acme Water"},
+        }
+        assert (heard_by_cora["type"], heard_by_cora["number"]) == (
+            "ticket.opened",
+            theirs["number"],
+        )
+
+        # Completing a subscription closes its stream at tickets; the other one stays.
+        await ana.send({"id": "a", "type": "complete"})
+        await listeners.reach(1)
+    # Closing the socket closes the rest.
+    await listeners.reach(0)
+
+
+async def test_one_case_over_graphql_ws_with_the_token_in_the_handshake(
+    live_gateway_url: str,
+    http: httpx.AsyncClient,
+    tokens: dict[str, str],
+    contracts_demo: ContractsDemo,
+    listeners: Listeners,
+) -> None:
+    followed = await open_case(http, tokens[ANA], contracts_demo, "Followed by the agent")
+    other = await open_case(http, tokens[ANA], contracts_demo, "Not followed")
+
+    async with websocket(
+        live_gateway_url, protocol="graphql-ws", headers=bearer(tokens[AGENT])
+    ) as agent:
+        await agent.subscribe("f", EVENTS, {"ticketId": followed["id"]})
+        await listeners.reach(1)
+        for case in (other, followed):
+            response = await http.post(
+                "/graphql",
+                json={"query": REPLY, "variables": {"ticketId": case["id"], "body": "On it."}},
+                headers=bearer(tokens[AGENT]),
+            )
+            assert "errors" not in response.json(), response.json()
+
+        event = await agent.next_event("f")
+
+        assert event["type"] == "ticket.replied"
+        assert event["number"] == followed["number"]
+        assert event["authorKind"] == "STAFF"
+        assert event["message"] == {"body": "On it.", "internal": False}
+        await agent.send({"id": "f", "type": "stop"})
+        await listeners.reach(0)
+
+
+async def test_a_subscription_without_a_token_is_unauthenticated(
+    live_gateway_url: str, listeners: Listeners
+) -> None:
+    async with websocket(live_gateway_url) as anonymous:
+        await anonymous.subscribe("1", EVENTS)
+
+        failed = await anonymous.receive()
+        completed = await anonymous.receive()
+
+    assert failed["type"] == "next" and failed["id"] == "1"
+    [error] = failed["payload"]["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert error["extensions"]["service"] == "tickets"
+    assert completed == {"id": "1", "type": "complete"}
+    assert await listeners.count() == 0
+
+
+async def test_a_socket_carries_queries_with_the_token_of_its_connection_init(
+    live_gateway_url: str, tokens: dict[str, str]
+) -> None:
+    async with websocket(live_gateway_url, {"Authorization": tokens[ANA]}) as ana:
+        await ana.subscribe("me", "{ me { email role } }")
+        answer = await ana.receive()
+        assert await ana.receive() == {"id": "me", "type": "complete"}
+        await ana.subscribe("bad", EVENTS, {"ticketId": "../v1/triage"})
+        refused = await ana.receive()
+
+    assert answer == {
+        "id": "me",
+        "type": "next",
+        "payload": {"data": {"me": {"email": ANA, "role": "CUSTOMER_ADMIN"}}},
+    }
+    assert refused["type"] == "next" and refused["id"] == "bad"
+    assert refused["payload"]["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR"
+
+
+async def test_the_query_limits_apply_over_a_socket(
+    serve_live_gateway: LiveGatewayFactory, tokens: dict[str, str], listeners: Listeners
+) -> None:
+    deep = "subscription { ticketEvents { ticket { product { name } } } }"
+    async with (
+        serve_live_gateway(graphql_max_depth=2) as base_url,
+        websocket(base_url, {"Authorization": f"Bearer {tokens[AGENT]}"}) as agent,
+    ):
+        await agent.subscribe("deep", deep)
+        refused = await agent.receive()
+
+    assert refused["type"] == "error" and refused["id"] == "deep"
+    [error] = refused["payload"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "exceeds maximum operation depth" in error["message"]
+    assert await listeners.count() == 0
+
+
+async def test_a_silent_event_stream_ends_the_subscription_and_is_closed(
+    serve_live_gateway: LiveGatewayFactory, tokens: dict[str, str], listeners: Listeners
+) -> None:
+    # Tickets writes a keep-alive every 15 s; a gateway that waits only half a second for one
+    # takes the stream for dead.
+    async with (
+        serve_live_gateway(ticket_events_idle_timeout_seconds=0.5) as base_url,
+        websocket(base_url, {"Authorization": f"Bearer {tokens[AGENT]}"}) as agent,
+    ):
+        await agent.subscribe("quiet", EVENTS)
+        ended = await agent.receive()
+        completed = await agent.receive()
+
+        assert ended["type"] == "next" and ended["id"] == "quiet"
+        [error] = ended["payload"]["errors"]
+        assert error["extensions"]["code"] == "SERVICE_TIMEOUT"
+        assert completed == {"id": "quiet", "type": "complete"}
+        await listeners.reach(0)
+
+
+async def test_a_subscription_sent_as_a_plain_post_is_refused(
+    gateway_client: httpx.AsyncClient,
+) -> None:
+    response = await gateway_client.post(
+        "/graphql", json={"query": "subscription { ticketEvents { id } }"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "BAD_REQUEST",
+        "message": "subscriptions are not allowed when using POST",
+        "request_id": response.headers["x-request-id"],
+    }
+
+
+async def test_no_event_goes_out_on_an_expired_token(
+    live_gateway_url: str,
+    http: httpx.AsyncClient,
+    tokens: dict[str, str],
+    contracts_demo: ContractsDemo,
+    contracts_app: FastAPI,
+    listeners: Listeners,
+) -> None:
+    # Ana's own token, signed by contracts again to expire in a moment.
+    claims = jwt.decode(tokens[ANA], options={"verify_signature": False})
+    expiry = int(time.time()) + 2
+    short_lived = contracts_app.state.signing_key.sign({**claims, "exp": expiry})
+
+    async with websocket(live_gateway_url, {"Authorization": f"Bearer {short_lived}"}) as ana:
+        await ana.subscribe("a", EVENTS)
+        await listeners.reach(1)
+        await asyncio.sleep(expiry - time.time() + 0.1)
+        await open_case(http, tokens[ANA], contracts_demo, "Opened after the token expired")
+
+        ended = await ana.receive()
+        completed = await ana.receive()
+
+        assert ended["type"] == "next"
+        [error] = ended["payload"]["errors"]
+        assert error["extensions"]["code"] == "TOKEN_EXPIRED"
+        assert completed == {"id": "a", "type": "complete"}
+        await listeners.reach(0)
