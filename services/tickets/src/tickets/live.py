@@ -1,9 +1,14 @@
 """Live case events for subscribers (the gateway's ``ticketEvents`` subscription).
 
-Every ``ticket.*`` and ``sla.*`` event is also announced with PostgreSQL NOTIFY in the
-transaction that writes it, so listeners hear of it exactly when it commits, and never of
-a change that was rolled back. ``GET /v1/tickets/events/stream`` relays them as
-Server-Sent Events, filtered to what the caller may see.
+Every ``ticket.*`` and ``sla.*`` event is announced with PostgreSQL NOTIFY once the
+transaction that wrote it has committed, so listeners never hear of a change that was
+rolled back. The NOTIFY is not issued inside that transaction: PostgreSQL serializes the
+commits of all transactions that notify (a database-wide lock held through the commit's
+WAL flush), which capped case openings at one per commit flush. Instead the committed
+events of a process are batched into one short notifying transaction. The live feed is
+best effort (a process that dies between the commit and the batch drops those
+notifications); the outbox stays the reliable channel. ``GET /v1/tickets/events/stream``
+relays the notifications as Server-Sent Events, filtered to what the caller may see.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ import asyncpg
 import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import func, select
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 
 from careplane_shared.auth import CurrentPrincipal, Principal, Role
 from careplane_shared.events import CloudEvent, Outbox
@@ -49,8 +55,61 @@ _SUMMARY_FIELDS = (
 )
 
 
+_PENDING = "live_events"
+_NOTIFY_ALL = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p")
+_PUBLISHER = "live_publisher"
+
+
+class LivePublisher:
+    """Collects committed live events and NOTIFYs them in batches, off the request path."""
+
+    def __init__(self, engine: AsyncEngine, batch: int = 200) -> None:
+        self.engine = engine
+        self.batch = batch
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=10_000)
+
+    def publish(self, payloads: list[str]) -> None:
+        for payload in payloads:
+            with contextlib.suppress(asyncio.QueueFull):
+                self.queue.put_nowait(payload)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                first = await asyncio.wait_for(self.queue.get(), timeout=0.5)
+            except TimeoutError:
+                continue
+            payloads = [first]
+            while len(payloads) < self.batch and not self.queue.empty():
+                payloads.append(self.queue.get_nowait())
+            try:
+                async with self.engine.begin() as connection:
+                    await connection.execute(
+                        _NOTIFY_ALL,
+                        {"channel": CHANNEL, "payloads": payloads},
+                    )
+            except Exception:
+                log.exception("live_publish_failed", dropped=len(payloads))
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_committed(session: Session) -> None:
+    payloads = session.info.pop(_PENDING, None)
+    publisher = session.info.get(_PUBLISHER)
+    if payloads and publisher is not None:
+        publisher.publish(payloads)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
 class LiveOutbox(Outbox):
-    """The outbox, plus a NOTIFY for events that subscribers follow."""
+    """The outbox, plus a live notification of the events subscribers follow, sent once
+    the writing transaction has committed."""
+
+    publisher: LivePublisher | None = None
 
     async def emit(
         self,
@@ -61,7 +120,7 @@ class LiveOutbox(Outbox):
         subject: str | None = None,
     ) -> CloudEvent:
         event = await super().emit(session, type, data, subject=subject)
-        if type.startswith(LIVE_PREFIXES):
+        if type.startswith(LIVE_PREFIXES) and self.publisher is not None:
             summary = {key: data[key] for key in _SUMMARY_FIELDS if data.get(key) is not None}
             payload = json.dumps(
                 {
@@ -72,7 +131,8 @@ class LiveOutbox(Outbox):
                 },
                 separators=(",", ":"),
             )
-            await session.execute(select(func.pg_notify(CHANNEL, payload)))
+            session.info.setdefault(_PENDING, []).append(payload)
+            session.info[_PUBLISHER] = self.publisher
         return event
 
 

@@ -20,7 +20,7 @@ from tickets.attachments.s3 import s3_storage
 from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
-from tickets.live import LiveOutbox
+from tickets.live import LiveOutbox, LivePublisher
 from tickets.live import router as live_router
 from tickets.models import idempotency_keys, inbox_events, outbox_events
 from tickets.report.router import router as report_router
@@ -50,6 +50,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Live case events for subscribers, notified in batches after their commits.
+        outbox.publisher = LivePublisher(app.state.database.engine)
+        app.state.workers.start("live-publisher", outbox.publisher.run)
         async with contextlib.AsyncExitStack() as stack:
             if settings.attachment_storage == "s3":
                 # One S3 client for the app's lifetime, closed at shutdown.
