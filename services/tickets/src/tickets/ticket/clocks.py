@@ -139,12 +139,14 @@ async def reschedule(
     clocks: Sequence[SlaClock],
     *,
     warning_fraction: float,
+    fresh: bool = False,
 ) -> None:
     """Replaces the case's unfired timers with the instants its running clocks warn and
     breach at, and keeps ``next_due_at`` (the triage order) in step."""
-    await session.execute(
-        delete(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.fired_at.is_(None))
-    )
+    if not fresh:  # a case just opened has no timers to replace
+        await session.execute(
+            delete(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.fired_at.is_(None))
+        )
     policy = policy_of(ticket)
     rows: list[dict[str, Any]] = []
     due_times = []
