@@ -74,10 +74,7 @@ class DatabaseSettings(BaseServiceSettings):
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/careplane",
         description="SQLAlchemy URL of this service's own database (asyncpg driver).",
     )
-    # Keep enough connections open for the expected concurrency: overflow connections are
-    # opened and closed per checkout (a TCP+auth handshake each), which showed as the
-    # bottleneck of concurrent case openings.
-    database_pool_size: int = 20
+    database_pool_size: int = 10
     database_max_overflow: int = 10
     database_echo: bool = False
     # A round trip per checkout; worth it only where connections die behind our back.
