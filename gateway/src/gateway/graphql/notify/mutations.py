@@ -13,6 +13,7 @@ import strawberry
 from gateway.graphql.arguments import optional_uuid_arg, uuid_arg
 from gateway.graphql.context import Info
 from gateway.graphql.notify.enums import DeliveryChannel
+from gateway.graphql.notify.extra_mutations import NotifyExtraMutation
 from gateway.graphql.notify.inputs import ChatChannelInput, WebhookEndpointUpdateInput
 from gateway.graphql.notify.types import (
     ChatChannel,
@@ -28,7 +29,7 @@ DeliveryId = Annotated[strawberry.ID, strawberry.argument(description="The deliv
 
 
 @strawberry.type
-class NotifyMutation:
+class NotifyMutation(NotifyExtraMutation):
     @strawberry.mutation(
         description=(
             "Registers a receiver of signed webhooks (Standard Webhooks v1) for the given "

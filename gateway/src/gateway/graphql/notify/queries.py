@@ -8,6 +8,7 @@ import strawberry
 
 from gateway.graphql.arguments import uuid_arg
 from gateway.graphql.context import Info
+from gateway.graphql.notify.extra_queries import NotifyExtraQuery
 from gateway.graphql.notify.inputs import DeliveryFilter
 from gateway.graphql.notify.types import (
     ChatChannel,
@@ -20,7 +21,7 @@ from gateway.graphql.pagination import After, Connection, First, PageRequest, co
 
 
 @strawberry.type
-class NotifyQuery:
+class NotifyQuery(NotifyExtraQuery):
     @strawberry.field(
         description=(
             "Webhook endpoints, oldest first, never with their secrets. Staff see every "
