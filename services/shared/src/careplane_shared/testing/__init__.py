@@ -45,16 +45,22 @@ async def running_app(
     becomes a savepoint inside the test's own transaction, so the test sees the data
     and nothing outlives it."""
     async with app.router.lifespan_context(app):
-        if connection is not None:
-            app.state.database = Database(
-                connection.engine,
-                async_sessionmaker(
-                    bind=connection,
-                    expire_on_commit=False,
-                    join_transaction_mode="create_savepoint",
-                ),
-            )
-        yield app
+        if connection is None:
+            yield app
+            return
+        own = app.state.database
+        app.state.database = Database(
+            connection.engine,
+            async_sessionmaker(
+                bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            ),
+        )
+        try:
+            yield app
+        finally:
+            # The lifespan's shutdown disposes the app's own engine: without this, every test
+            # left its pool's connections open (and disposed the shared test engine instead).
+            app.state.database = own
 
 
 @asynccontextmanager
