@@ -47,6 +47,7 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
     app = create_service_app(
         settings,
         title="Careplane contracts",
+        scope_domain="contracts",
         description=(
             "Who is entitled to what: customers and contacts, support centers, products and "
             "their lifecycles, plans, agreements and ticket quotas, license keys, the "

@@ -106,6 +106,7 @@ def create_app(
     app = create_service_app(
         settings,
         title="Careplane notify",
+        scope_domain="notify",
         description=(
             "Event intake and routing; every delivery (email, signed webhooks, chat tools) "
             "recorded with its attempts, retried on the Standard Webhooks schedule, and "

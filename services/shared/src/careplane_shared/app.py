@@ -55,9 +55,12 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     lifespan: ServiceLifespan | None = None,
     version: str = "0.1.0",
+    scope_domain: str | None = None,
 ) -> FastAPI:
     """Builds a piece's app. ``lifespan`` runs inside the shared one, after the engine,
-    the JWKS client and the token verifier exist (it may replace the verifier)."""
+    the JWKS client and the token verifier exist (it may replace the verifier).
+    ``scope_domain`` names the API key scopes this piece checks (``tickets`` →
+    ``tickets:read`` / ``tickets:write``)."""
 
     @asynccontextmanager
     async def shared_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,6 +100,7 @@ def create_service_app(
         docs_url="/docs",
         redoc_url=None,
     )
+    app.state.scope_domain = scope_domain
     install_error_handlers(app)
     app.add_exception_handler(IdempotentReplay, replay_handler)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -38,6 +39,39 @@ CUSTOMER_ROLES = frozenset({Role.CUSTOMER_ADMIN, Role.CONTACT})
 ALGORITHMS = ["EdDSA"]
 
 
+class PrincipalKind(StrEnum):
+    """What kind of caller a token stands for; every access rule starts from this.
+
+    - ``STAFF``: the vendor's support staff (ADMIN, MANAGER, AGENT).
+    - ``CUSTOMER``: a person of a customer (CUSTOMER_ADMIN or CONTACT), inside its tenant.
+    - ``CUSTOMER_INTEGRATION``: an API key bound to one customer (minted by its
+      administrator, or by staff for it). It acts with at most that customer's
+      administrator rights, inside that tenant, and never as staff or as the vendor.
+    - ``VENDOR_INTEGRATION``: the vendor's own integration key, bound to no customer
+      (CRM sync, phone and mail intake): sees every customer, may set intake facts.
+    - ``SERVICE``: Careplane's own pieces calling one another.
+    """
+
+    STAFF = "STAFF"
+    CUSTOMER = "CUSTOMER"
+    CUSTOMER_INTEGRATION = "CUSTOMER_INTEGRATION"
+    VENDOR_INTEGRATION = "VENDOR_INTEGRATION"
+    SERVICE = "SERVICE"
+
+
+class Scope(StrEnum):
+    """What an integration key may do, per service: ``write`` includes ``read``.
+    An integration key without scopes may only read; service accounts are not scope-checked."""
+
+    TICKETS_READ = "tickets:read"
+    TICKETS_WRITE = "tickets:write"
+    CONTRACTS_READ = "contracts:read"
+    CONTRACTS_WRITE = "contracts:write"
+    NOTIFY_READ = "notify:read"
+    NOTIFY_WRITE = "notify:write"
+    INBOUND_WRITE = "inbound:write"
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling: the verified claims of the bearer token."""
@@ -48,6 +82,27 @@ class Principal:
     email: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
     token: str = field(default="", repr=False)
+    expires_at: datetime | None = None
+
+    @property
+    def kind(self) -> PrincipalKind:
+        if self.role in STAFF_ROLES:
+            return PrincipalKind.STAFF
+        if self.role in CUSTOMER_ROLES:
+            return PrincipalKind.CUSTOMER
+        if self.role is Role.INTEGRATION:
+            if self.customer_id is not None:
+                return PrincipalKind.CUSTOMER_INTEGRATION
+            return PrincipalKind.VENDOR_INTEGRATION
+        return PrincipalKind.SERVICE
+
+    @property
+    def effective_role(self) -> Role:
+        """The role access rules see: a customer-bound integration is its customer's
+        administrator at most (scopes may narrow it further), never an integration."""
+        if self.kind is PrincipalKind.CUSTOMER_INTEGRATION:
+            return Role.CUSTOMER_ADMIN
+        return self.role
 
     @property
     def is_staff(self) -> bool:
@@ -55,17 +110,36 @@ class Principal:
 
     @property
     def is_customer(self) -> bool:
-        return self.role in CUSTOMER_ROLES
+        """Inside one customer's tenant: its people and the integration keys bound to it."""
+        return self.kind in (PrincipalKind.CUSTOMER, PrincipalKind.CUSTOMER_INTEGRATION)
+
+    @property
+    def is_customer_admin(self) -> bool:
+        return self.effective_role is Role.CUSTOMER_ADMIN
+
+    @property
+    def is_vendor_integration(self) -> bool:
+        return self.kind is PrincipalKind.VENDOR_INTEGRATION
+
+    @property
+    def is_vendor_side(self) -> bool:
+        """Staff, the vendor's own integrations and services: may see every customer and
+        set intake facts (when a call or mail arrived, by which channel)."""
+        return not self.is_customer
+
+    @property
+    def is_human(self) -> bool:
+        return self.kind in (PrincipalKind.STAFF, PrincipalKind.CUSTOMER)
 
     @property
     def is_service(self) -> bool:
         return self.role is Role.SERVICE
 
     def can_access_customer(self, customer_id: uuid.UUID | None) -> bool:
-        """Staff, services and unscoped integrations see every customer; others only their own."""
-        if self.customer_id is None:
-            return not self.is_customer
-        return customer_id == self.customer_id
+        """The vendor's side sees every customer; a customer's principals only their own."""
+        if not self.is_customer:
+            return True
+        return customer_id is not None and customer_id == self.customer_id
 
     def ensure_customer_access(self, customer_id: uuid.UUID | None) -> None:
         if not self.can_access_customer(customer_id):
@@ -192,27 +266,95 @@ def principal_from_claims(
     if role in CUSTOMER_ROLES and customer_id is None:
         raise Unauthenticated("A customer token must name its customer.", code="TOKEN_INVALID")
     scope = claims.get("scope") or ""
+    expires = claims.get("exp")
     return Principal(
         subject=str(claims["sub"]),
         role=role,
         customer_id=customer_id,
         email=claims.get("email"),
-        scopes=frozenset(scope.split()),
+        scopes=frozenset(str(scope).split()),
         token=token,
+        expires_at=datetime.fromtimestamp(expires, UTC) if isinstance(expires, int) else None,
     )
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token.")
 
 
-async def current_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+# A route that only reads although it is a POST (a validation, a simulation) says so with
+# ``openapi_extra=READS_ONLY``: integration keys with a read scope may call it.
+# ``ANY_SCOPE`` marks the few routes any signed-in caller may use whatever its scopes
+# (who am I).
+READS_ONLY: dict[str, Any] = {"x-careplane-access": "read"}
+ANY_SCOPE: dict[str, Any] = {"x-careplane-access": "any"}
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _route_access(request: Request) -> str | None:
+    route = request.scope.get("route")
+    extra = getattr(route, "openapi_extra", None) or {}
+    access = extra.get("x-careplane-access")
+    return access if isinstance(access, str) else None
+
+
+def route_reads_only(request: Request) -> bool:
+    return request.method in _READ_METHODS or _route_access(request) == "read"
+
+
+def ensure_scope(principal: Principal, domain: str | None, *, reads_only: bool) -> None:
+    """Integration keys act only within their scopes: ``{domain}:write`` for changes,
+    ``{domain}:read`` or ``:write`` for reads; a key without scopes may only read."""
+    if principal.kind not in (PrincipalKind.CUSTOMER_INTEGRATION, PrincipalKind.VENDOR_INTEGRATION):
+        return
+    if domain is None:
+        return
+    write = f"{domain}:write"
+    if reads_only:
+        if (
+            not principal.scopes
+            or write in principal.scopes
+            or f"{domain}:read" in principal.scopes
+        ):
+            return
+        needed = f"{domain}:read"
+    else:
+        if write in principal.scopes:
+            return
+        needed = write
+    raise Forbidden(
+        "This API key's scopes do not allow this.",
+        code="SCOPE_FORBIDDEN",
+        details={"required": needed, "scopes": sorted(principal.scopes)},
+    )
+
+
+async def authenticate(request: Request) -> Principal:
+    """The verified caller of this request, verified once and kept on the request."""
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated()
     verifier: TokenVerifier = request.app.state.token_verifier
-    return await verifier.verify(credentials.credentials)
+    principal = await verifier.verify(token.strip())
+    request.state.principal = principal
+    return principal
+
+
+async def current_principal(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    principal = await authenticate(request)
+    if _route_access(request) != "any":
+        ensure_scope(
+            principal,
+            getattr(request.app.state, "scope_domain", None),
+            reads_only=route_reads_only(request),
+        )
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -228,7 +370,7 @@ def require_roles(*roles: Role | Iterable[Role]) -> Callable[..., Any]:
             allowed.update(role)
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
-        if principal.role not in allowed:
+        if principal.effective_role not in allowed:
             raise Forbidden(
                 "Your role may not do this.",
                 code="ROLE_FORBIDDEN",

@@ -28,7 +28,9 @@ class BaseServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAREPLANE_", extra="ignore")
 
     service_name: str = "careplane"
-    env: Environment = Environment.DEV
+    # No ENV means production: a deployment that forgets it refuses the published dev
+    # secrets instead of running on them. ``make run`` and the tests set dev/test.
+    env: Environment = Environment.PRODUCTION
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -98,6 +98,7 @@ def create_app(
     app = create_service_app(
         settings,
         title="Careplane tickets",
+        scope_domain="tickets",
         description=(
             "Cases and their conversation, the status model, SLA clocks computed from each "
             "case's history, SLA warnings and breaches, and the triage queue."

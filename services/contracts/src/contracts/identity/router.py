@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 
-from careplane_shared.auth import CurrentPrincipal, Principal, Role, StaffPrincipal, require_roles
+from careplane_shared.auth import (
+    ANY_SCOPE,
+    CurrentPrincipal,
+    Principal,
+    Role,
+    StaffPrincipal,
+    require_roles,
+)
 from careplane_shared.db import DbSession
 from careplane_shared.pagination import Page, PageParamsDep
 from contracts.config import ContractsSettings
@@ -97,7 +104,13 @@ async def jwks(request: Request, response: Response) -> dict[str, Any]:
     return _signing_key(request).jwks
 
 
-@router.get("/v1/me", response_model=Viewer, tags=["auth"], summary="The signed-in caller.")
+@router.get(
+    "/v1/me",
+    response_model=Viewer,
+    tags=["auth"],
+    summary="The signed-in caller.",
+    openapi_extra=ANY_SCOPE,
+)
 async def me(session: DbSession, principal: CurrentPrincipal) -> Viewer:
     """Staff user, customer contact, integration or service account behind the token."""
     return await service.viewer(session, principal)

@@ -27,7 +27,14 @@ def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
+# Settings default to production; every piece built by a test without an explicit env
+# runs in the test profile (dev secrets accepted, nothing leaves the machine).
+_PIECE_PREFIXES = ("CAREPLANE_", "TICKETS_", "CONTRACTS_", "NOTIFY_", "GATEWAY_")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    for prefix in _PIECE_PREFIXES:
+        os.environ.setdefault(f"{prefix}ENV", "test")
     if _is_worker(config) or os.environ.get(ENV_URL):
         return
     from careplane_shared.embedded_pg import EmbeddedPostgres
