@@ -20,6 +20,7 @@ from careplane_shared.http import ClientCredentialsAuth, create_http_client
 from careplane_shared.idempotency import IdempotentReplay, replay_handler
 from careplane_shared.logging import configure_logging
 from careplane_shared.observability import RequestContextMiddleware, metrics_endpoint
+from careplane_shared.request_guard import RequestGuardMiddleware
 from careplane_shared.settings import BaseServiceSettings, DatabaseSettings
 
 log = structlog.get_logger(__name__)
@@ -103,6 +104,12 @@ def create_service_app(
     app.state.scope_domain = scope_domain
     install_error_handlers(app)
     app.add_exception_handler(IdempotentReplay, replay_handler)
+    app.add_middleware(
+        RequestGuardMiddleware,
+        routes_of=app,
+        max_body_bytes=settings.max_body_bytes,
+        max_stream_bytes=settings.max_stream_bytes,
+    )
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process is up.")

@@ -10,6 +10,10 @@ from pydantic import BaseModel
 
 T = TypeVar("T")
 
+# Deep offsets cost the database a scan of every skipped row; past this, narrow the list
+# with its filters instead.
+MAX_OFFSET = 10_000
+
 
 class PageParams(BaseModel):
     limit: int
@@ -22,7 +26,9 @@ class PageParams(BaseModel):
 
 def _page_params(
     limit: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description=f"Items to skip (at most {MAX_OFFSET}).")
+    ] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -45,6 +45,11 @@ class BaseServiceSettings(BaseSettings):
     client_secret: str = ""
     token_url: str = "http://127.0.0.1:8002/auth/token"
 
+    # Request bodies: JSON and forms parsed by the framework, and raw streams (uploads),
+    # which the route limits further itself.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_stream_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+
     http_timeout_seconds: float = 5.0
     http_connect_timeout_seconds: float = 2.0
     http_retries: int = 2

@@ -1,0 +1,146 @@
+"""What a request must pass before its body is read: the caller's token, then a size limit.
+
+FastAPI reads and parses a body before any dependency runs, so without this an
+anonymous caller could make a service parse megabytes of JSON (and learn from a 422
+that a route exists) before being told 401. This pure ASGI middleware finds the route
+itself, verifies the bearer token of routes that need one (the verified principal is
+kept on the request for ``current_principal``), and bounds the body:
+
+- routes whose body FastAPI parses (JSON, forms): ``max_body_bytes``;
+- routes that stream the raw body themselves (attachment uploads): ``max_stream_bytes``,
+  and the route applies its own, tighter limit while streaming.
+
+A body over the limit is refused with 413 ``PAYLOAD_TOO_LARGE``: at once when its
+Content-Length says so, or as soon as the streamed bytes pass the limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from careplane_shared.auth import authenticate, current_principal
+from careplane_shared.errors import CareplaneError, error_response
+
+_BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class RouteGuard:
+    needs_token: bool
+    streams_body: bool
+
+
+def _dependants(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for child in dependant.dependencies:
+        yield from _dependants(child)
+
+
+def guard_of(route: APIRoute) -> RouteGuard:
+    calls = {d.call for d in _dependants(route.dependant)}
+    return RouteGuard(
+        needs_token=current_principal in calls,
+        streams_body=not route.dependant.body_params,
+    )
+
+
+class PayloadTooLarge(CareplaneError):
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+    message = "The request body is too large."
+
+
+class RequestGuardMiddleware:
+    def __init__(
+        self, app: ASGIApp, *, routes_of: FastAPI, max_body_bytes: int, max_stream_bytes: int
+    ) -> None:
+        self.app = app
+        self.routes_of = routes_of
+        self.max_body_bytes = max_body_bytes
+        self.max_stream_bytes = max_stream_bytes
+        self._guards: dict[int, RouteGuard] = {}
+
+    def _guard(self, scope: Scope) -> RouteGuard | None:
+        for route in self.routes_of.router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                guard = self._guards.get(id(route))
+                if guard is None:
+                    guard = self._guards[id(route)] = guard_of(route)
+                return guard
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in _BODYLESS:
+            await self.app(scope, receive, send)
+            return
+        guard = self._guard(scope)
+        if guard is None:
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_stream_bytes if guard.streams_body else self.max_body_bytes
+        try:
+            if guard.needs_token:
+                await authenticate(Request(scope))
+            _check_declared_length(scope, limit)
+        except CareplaneError as exc:
+            await _refuse(exc, scope, receive, send)
+            return
+        await self._bounded(scope, receive, send, limit)
+
+    async def _bounded(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        received = 0
+        refused = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit and not refused:
+                    refused = True
+                    await _refuse(_too_large(limit), scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            # The app saw the connection end mid-body; the caller already has its 413.
+            if not refused:
+                raise
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(details={"max_bytes": limit})
+
+
+def _check_declared_length(scope: Scope, limit: int) -> None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                return  # the server rejects a malformed length itself
+            if declared > limit:
+                raise _too_large(limit)
+            return
+
+
+async def _refuse(exc: CareplaneError, scope: Scope, receive: Receive, send: Send) -> None:
+    response = error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+    await response(scope, receive, send)
