@@ -5,6 +5,7 @@ REST shape (API.md): ``{"error": {"code", "message", "request_id", "details"?}}`
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import structlog
@@ -74,6 +75,29 @@ class ValidationFailed(CareplaneError):
     status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
     code = "VALIDATION_ERROR"
     message = "The request is not valid."
+
+
+class TooManyRequests(CareplaneError):
+    """A limit was reached: 429 with ``Retry-After`` (whole seconds, at least 1)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "TOO_MANY_REQUESTS"
+    message = "Too many requests; try again later."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        retry_after: float,
+        code: str | None = None,
+        details: Any = None,
+    ) -> None:
+        super().__init__(
+            message,
+            code=code,
+            details=details,
+            headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
+        )
 
 
 class ServiceUnavailable(CareplaneError):
