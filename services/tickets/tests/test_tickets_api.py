@@ -121,7 +121,7 @@ async def test_bad_input_is_refused_clearly(live, login, demo_ids):
             ana,
             _case(demo_ids, received_at=datetime.now(UTC).isoformat()),
             403,
-            "RECEIVED_AT_FORBIDDEN",
+            "FIELD_FORBIDDEN",
         ),
         (agent, _case(demo_ids), 422, "CONTACT_REQUIRED"),
         (ana, _case(demo_ids, priority="URGENT"), 422, "PRIORITY_UNKNOWN"),

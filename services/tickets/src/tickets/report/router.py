@@ -11,9 +11,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from careplane_shared.auth import CurrentPrincipal, Role
+from careplane_shared.auth import CurrentPrincipal
 from careplane_shared.db import DbSession
 from careplane_shared.errors import Forbidden, ValidationFailed
+from tickets import access
 from tickets.models import Ticket, TicketEvent
 from tickets.report.attainment import MetricAttainment, attainment
 from tickets.sla import BusinessCalendar, SlaClock
@@ -80,15 +81,11 @@ async def report(
     """Cases received in [from, to), their clocks as of now: per metric the share met
     within target (of those decided) and the average time taken against the average
     commitment, overall and per plan. Staff see any customer; a customer administrator
-    its own customer."""
-    if principal.is_customer:
-        if principal.role is not Role.CUSTOMER_ADMIN:
-            raise Forbidden(
-                "Reports are for staff and customer administrators.", code="ROLE_FORBIDDEN"
-            )
-        customer_id = principal.customer_id
-    elif not principal.is_staff:
+    its own customer (an API key bound to a customer too)."""
+    if not access.may_read_reports(principal):
         raise Forbidden("Reports are for staff and customer administrators.", code="ROLE_FORBIDDEN")
+    if access.tenant_of(principal) is not None:
+        customer_id = access.tenant_of(principal)
     if period_from.tzinfo is None or period_to.tzinfo is None:
         raise ValidationFailed("from and to need a time zone.", code="PERIOD_INVALID")
     if period_to <= period_from:

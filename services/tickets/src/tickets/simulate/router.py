@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from careplane_shared.auth import StaffPrincipal
+from careplane_shared.auth import READS_ONLY, StaffPrincipal
 from careplane_shared.errors import ServiceUnavailable, ValidationFailed
 from careplane_shared.sla_policy import SlaPolicy
 from tickets.clients.contracts import ContractsUnavailable
@@ -54,7 +54,10 @@ class Simulation(BaseModel):
 
 
 @router.post(
-    "/simulate", response_model=list[SlaClockRead], summary="What-if: clocks under a plan."
+    "/simulate",
+    response_model=list[SlaClockRead],
+    summary="What-if: clocks under a plan.",
+    openapi_extra=READS_ONLY,
 )
 async def simulate(
     body: Simulation, _: StaffPrincipal, contracts: ContractsDep

@@ -11,6 +11,7 @@ from careplane_shared.auth import CurrentPrincipal, StaffPrincipal
 from careplane_shared.db import DbSession
 from careplane_shared.idempotency import IdempotencyDep
 from careplane_shared.pagination import Page, PageParamsDep
+from tickets import access
 from tickets.deps import ContractsDep, OutboxDep, RulesDep
 from tickets.models import Ticket, TicketEvent
 from tickets.ticket import clocks, service
@@ -193,7 +194,7 @@ async def history(
 ) -> list[HistoryEntry]:
     ticket = await service.get_ticket(session, principal, ticket_id)
     entries = await clocks.history_of(session, ticket.id)
-    if principal.is_customer:
+    if not access.sees_internal(principal):
         entries = [e for e in entries if not e.internal]
     return [HistoryEntry.model_validate(e) for e in entries]
 
@@ -297,12 +298,13 @@ async def change_priority(
     session: DbSession,
     outbox: OutboxDep,
     rules: RulesDep,
-    principal: StaffPrincipal,
+    principal: CurrentPrincipal,
     ticket_id: uuid.UUID,
     body: PriorityChange,
 ) -> TicketRead:
     """Due times are recomputed from each clock's original start; a breach that already
-    happened stands."""
+    happened stands. A customer's caller gets 403 `CHANGE_REQUEST_REQUIRED`: the priority
+    it chose at opening stays, and it asks for another through a change request."""
     ticket = await service.change_priority(
         session, outbox, principal, ticket_id, body.priority, body.reason, rules
     )

@@ -16,15 +16,18 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplane_shared.auth import Principal, Role
+from careplane_shared.auth import Principal, PrincipalKind
 from careplane_shared.errors import CareplaneError, Conflict, Forbidden, NotFound, ValidationFailed
 from careplane_shared.events import Outbox
 from careplane_shared.sla_policy import SlaPolicy
+from tickets import access
+from tickets.clients.contacts import contact as contact_of
 from tickets.clients.contracts import ContractsClient, ContractsUnavailable
 from tickets.models import Message, Ticket, TicketEvent, ticket_number_seq
 from tickets.sla import SlaClock
 from tickets.ticket import clocks
 from tickets.ticket.rules import (
+    Channel,
     EscalationKind,
     Status,
     TransitionError,
@@ -39,6 +42,13 @@ log = structlog.get_logger(__name__)
 class TicketNotFound(NotFound):
     code = "TICKET_NOT_FOUND"
     message = "No such ticket."
+
+
+class ContactNotFound(NotFound):
+    """The same answer for a contact that does not exist and one of another customer."""
+
+    code = "CONTACT_NOT_FOUND"
+    message = "No such contact."
 
 
 class NotEntitled(CareplaneError):
@@ -181,6 +191,31 @@ def _refusal(answer: dict[str, Any]) -> NotEntitled:
     )
 
 
+def _sla_inputs_given(data: TicketOpen) -> dict[str, object]:
+    """The SLA inputs the caller set to something other than what everyone gets."""
+    given: dict[str, object] = {}
+    if data.received_at is not None:
+        given["received_at"] = data.received_at
+    if "channel" in data.model_fields_set and data.channel is not Channel.API:
+        given["channel"] = data.channel
+    if data.scheduled_visit:
+        given["scheduled_visit"] = True
+    return given
+
+
+async def _ensure_own_contact(
+    contracts: ContractsClient, principal: Principal, contact_id: uuid.UUID
+) -> None:
+    """A customer's caller names one of its own customer's contacts; any other id answers
+    exactly as an unknown one, before anything is said about entitlement."""
+    try:
+        contact = await contact_of(contracts, contact_id)
+    except ContractsUnavailable:
+        return  # accepted as pending; the background check refuses a stranger's contact
+    if contact is None or contact.get("customer_id") != str(access.tenant_of(principal)):
+        raise ContactNotFound()
+
+
 async def open_ticket(
     session: AsyncSession,
     outbox: Outbox,
@@ -190,24 +225,23 @@ async def open_ticket(
     rules: TicketPolicy,
 ) -> Ticket:
     now = datetime.now(UTC)
-    if principal.is_customer:
-        if data.received_at is not None:
-            raise Forbidden(
-                "Only staff and integrations set receivedAt.", code="RECEIVED_AT_FORBIDDEN"
-            )
-        opens_for_other = data.contact_id is not None and str(data.contact_id) != principal.subject
-        if opens_for_other and principal.role is not Role.CUSTOMER_ADMIN:
-            raise Forbidden("Contacts open cases for themselves.", code="CONTACT_FORBIDDEN")
-        contact_id = data.contact_id or uuid.UUID(principal.subject)
-    else:
-        if data.contact_id is None:
-            raise ValidationFailed("contact_id names the requester.", code="CONTACT_REQUIRED")
+    access.ensure_sla_inputs(principal, _sla_inputs_given(data))
+    if not access.may_open_for(principal, data.contact_id):
+        raise Forbidden("Contacts open cases for themselves.", code="CONTACT_FORBIDDEN")
+    if data.contact_id is not None:
         contact_id = data.contact_id
+    elif principal.kind is PrincipalKind.CUSTOMER:
+        contact_id = uuid.UUID(principal.subject)
+    else:
+        raise ValidationFailed("contact_id names the requester.", code="CONTACT_REQUIRED")
     received_at = data.received_at or now
     if received_at.tzinfo is None:
         raise ValidationFailed("received_at needs a time zone.", code="RECEIVED_AT_INVALID")
     if received_at > now:
         raise ValidationFailed("received_at cannot be in the future.", code="RECEIVED_AT_IN_FUTURE")
+    tenant = access.tenant_of(principal)
+    if tenant is not None and str(contact_id) != principal.subject:
+        await _ensure_own_contact(contracts, principal, contact_id)
 
     try:
         answer: dict[str, Any] | None = await contracts.check_entitlement(
@@ -216,14 +250,15 @@ async def open_ticket(
     except ContractsUnavailable as exc:
         log.warning("entitlement_pending", error=str(exc))
         answer = None
+    except CareplaneError as exc:
+        if exc.code == ContactNotFound.code:
+            raise ContactNotFound() from exc
+        raise
+    if answer is not None and tenant is not None and answer.get("customer_id") != str(tenant):
+        # Checked before the entitlement's reasons: they are another customer's business.
+        raise ContactNotFound()
     if answer is not None and not answer["entitled"]:
         raise _refusal(answer)
-    if (
-        answer is not None
-        and principal.customer_id
-        and answer["customer_id"] != str(principal.customer_id)
-    ):
-        raise NotFound("No such contact.", code="CONTACT_NOT_FOUND")
 
     number = await session.scalar(select(ticket_number_seq.next_value()))
     ticket = Ticket(
@@ -363,16 +398,6 @@ async def recheck_pending(
     return settled
 
 
-def _visible(principal: Principal, ticket: Ticket) -> bool:
-    if principal.is_customer:
-        if ticket.customer_id is None or ticket.customer_id != principal.customer_id:
-            return False
-        # Where the plan says so, a plain contact sees only the cases it asked itself.
-        own_only = principal.role is Role.CONTACT and ticket.case_visibility == "own"
-        return not own_only or str(ticket.contact_id) == principal.subject
-    return principal.can_access_customer(ticket.customer_id) or principal.customer_id is None
-
-
 async def get_ticket(
     session: AsyncSession, principal: Principal, ticket_id: uuid.UUID, *, lock: bool = False
 ) -> Ticket:
@@ -380,7 +405,7 @@ async def get_ticket(
     if lock:
         query = query.with_for_update()
     ticket = await session.scalar(query)
-    if ticket is None or not _visible(principal, ticket):
+    if ticket is None or not access.may_see_ticket(principal, ticket):
         raise TicketNotFound()
     return ticket
 
@@ -388,13 +413,15 @@ async def get_ticket(
 async def visible_tickets(
     session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> list[Ticket]:
-    rows = await session.scalars(select(Ticket).where(Ticket.id.in_(ids)))
-    return [t for t in rows if _visible(principal, t)]
+    rows = await session.scalars(
+        select(Ticket).where(Ticket.id.in_(ids), access.visible_clause(principal))
+    )
+    return list(rows)
 
 
 async def get_by_number(session: AsyncSession, principal: Principal, number: str) -> Ticket:
     ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
-    if ticket is None or not _visible(principal, ticket):
+    if ticket is None or not access.may_see_ticket(principal, ticket):
         raise TicketNotFound()
     return ticket
 
@@ -413,14 +440,7 @@ class TicketFilter:
 
 
 def _filtered(query: Any, principal: Principal, f: TicketFilter) -> Any:
-    if principal.is_customer or principal.customer_id is not None:
-        query = query.where(Ticket.customer_id == principal.customer_id)
-    if principal.role is Role.CONTACT:
-        # Where the plan says so, a plain contact sees only the cases it asked itself.
-        query = query.where(
-            (Ticket.case_visibility == "customer")
-            | (Ticket.contact_id == uuid.UUID(principal.subject))
-        )
+    query = query.where(access.visible_clause(principal))
     if f.status:
         query = query.where(Ticket.status.in_([s.value for s in f.status]))
     if f.open_only:
@@ -486,8 +506,7 @@ async def change_status(
     *,
     resolution: str | None = None,
 ) -> Ticket:
-    if not principal.is_staff and not principal.is_service:
-        raise Forbidden("Only staff change a case's status.", code="ROLE_FORBIDDEN")
+    access.ensure_may_move_status(principal)
     ticket = await get_ticket(session, principal, ticket_id, lock=True)
     current = Status(ticket.status)
     try:
@@ -575,9 +594,9 @@ async def reply(
 ) -> Message:
     """A staff reply answers the customer (stops response clocks); a customer reply to a
     Pending case puts it back to Open; internal notes are staff-only and move no clock."""
+    if internal:
+        access.ensure_may_write_internal(principal)
     ticket = await get_ticket(session, principal, ticket_id, lock=True)
-    if principal.is_customer and internal:
-        raise Forbidden("Customers cannot write internal notes.", code="INTERNAL_NOTE_FORBIDDEN")
     if ticket.status == Status.CLOSED.value:
         raise Conflict("The case is closed; reopen it to continue.", code="TICKET_CLOSED")
     now = datetime.now(UTC)
@@ -646,10 +665,10 @@ async def change_priority(
     reason: str,
     rules: TicketPolicy,
 ) -> Ticket:
-    """Staff reclassify a case; its clocks are recomputed from their original starts."""
-    if not principal.is_staff:
-        raise Forbidden("Only staff change a case's priority.", code="ROLE_FORBIDDEN")
+    """Staff reclassify a case; its clocks are recomputed from their original starts. A
+    customer's caller is refused (its change request is how it asks)."""
     ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    access.ensure_may_reclassify(principal)
     policy = clocks.policy_of(ticket)
     if policy is not None and priority not in policy.priorities:
         raise ValidationFailed(
@@ -691,8 +710,7 @@ async def assign(
     ticket_id: uuid.UUID,
     assignee_id: uuid.UUID | None,
 ) -> Ticket:
-    if not principal.is_staff:
-        raise Forbidden("Only staff assign cases.", code="ROLE_FORBIDDEN")
+    access.ensure_staff(principal, "assign cases")
     ticket = await get_ticket(session, principal, ticket_id, lock=True)
     previous = ticket.assignee_id
     ticket.assignee_id = assignee_id
@@ -724,7 +742,7 @@ async def messages(
         .where(Message.ticket_id == ticket.id)
         .order_by(Message.created_at, Message.id)
     )
-    if principal.is_customer:
+    if not access.sees_internal(principal):
         query = query.where(Message.internal.is_(False))
     return (await session.scalars(query)).all()
 
@@ -741,8 +759,8 @@ async def escalate(
     """CUSTOMER: the customer is not satisfied and asks for the region's Client Services
     Manager. INTERNAL: staff hand the case to another team. Either way the case becomes
     ESCALATED and everyone who must act is told (``ticket.escalated``)."""
-    if kind is EscalationKind.INTERNAL and not principal.is_staff:
-        raise Forbidden("Only staff escalate internally.", code="ROLE_FORBIDDEN")
+    if kind is EscalationKind.INTERNAL and not access.may_escalate_internally(principal):
+        raise access.RoleForbidden("Only staff escalate internally.")
     ticket = await get_ticket(session, principal, ticket_id, lock=True)
     if ticket.status == Status.CLOSED.value:
         raise Conflict("The case is closed; reopen it first.", code="TICKET_CLOSED")
@@ -750,7 +768,20 @@ async def escalate(
         raise Conflict("The case waits for its entitlement check.", code="ENTITLEMENT_PENDING")
     now = datetime.now(UTC)
     previous = ticket.status
-    session.add(_history(ticket, "ESCALATED", now, principal, to_value=kind.value, reason=reason))
+    # An internal hand-over is staff business: its entry and reason stay off the
+    # customer's history; the customer sees only that the case is ESCALATED.
+    internal = kind is EscalationKind.INTERNAL
+    session.add(
+        _history(
+            ticket,
+            "ESCALATED",
+            now,
+            principal,
+            to_value=kind.value,
+            reason=reason,
+            internal=internal,
+        )
+    )
     if previous != Status.ESCALATED.value:
         ticket.status = Status.ESCALATED.value
         session.add(
@@ -761,7 +792,7 @@ async def escalate(
                 principal,
                 from_value=previous,
                 to_value=Status.ESCALATED.value,
-                reason=reason,
+                reason=None if internal else reason,
             )
         )
     await _refresh_clocks(session, ticket, rules, now)
