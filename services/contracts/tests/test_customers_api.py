@@ -109,7 +109,9 @@ async def test_upsert_by_external_id_creates_then_updates_one_customer(
     admin = await sign_in(staff["ADMIN"])
     key = (
         await client.post(
-            "/v1/api-keys", json={"name": "CRM", "role": "INTEGRATION"}, headers=admin
+            "/v1/api-keys",
+            json={"name": "CRM", "role": "INTEGRATION", "scopes": ["contracts:write"]},
+            headers=admin,
         )
     ).json()
     token = (

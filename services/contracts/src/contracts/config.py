@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from careplane_shared.settings import DatabaseSettings, dev_secret
@@ -41,12 +42,35 @@ class ContractsSettings(DatabaseSettings):
     token_url: str = "http://127.0.0.1:8002/auth/token"
     jwks_url: str = "http://127.0.0.1:8002/.well-known/jwks.json"
 
+    # A contact a customer invites has this long to accept.
+    invitation_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+
+    # Sign-in abuse limits (POST /auth/token), kept in the database for every replica.
+    # Per account (email or client id): after `login_account_max_failures` failures within
+    # `login_window_seconds`, it is locked for `login_lockout_base_seconds`, doubled with
+    # each further lockout up to `login_lockout_max_seconds`; a success clears it.
+    login_window_seconds: int = Field(default=900, ge=1)
+    login_account_max_failures: int = Field(default=5, ge=1)
+    # Per caller address: more, since offices share one address behind NAT.
+    login_address_max_failures: int = Field(default=50, ge=1)
+    login_lockout_base_seconds: int = Field(default=60, ge=1)
+    login_lockout_max_seconds: int = Field(default=900, ge=1)
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed, e.g. the gateway's address.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
     outbox_targets: dict[str, str] = Field(
         default_factory=lambda: {
             "tickets": "http://127.0.0.1:8001/v1/events",
             "notify": "http://127.0.0.1:8003/v1/events",
         }
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            ipaddress.ip_network(proxy.strip(), strict=False)  # ValueError: refused at start
+        return value
 
     def secret_fields(self) -> dict[str, str]:
         fields = super().secret_fields()

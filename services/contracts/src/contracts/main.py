@@ -69,6 +69,12 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
     app.state.signing_key = signing_key
     app.state.license_signing_key = load_license_signing_key(settings)
     app.state.outbox = outbox
+    # Invitation tokens travel to notify (which mails them) and to no other piece.
+    app.state.invitation_outbox = Outbox(
+        outbox_events,
+        source=SOURCE,
+        destinations={k: v for k, v in settings.outbox_targets.items() if k == "notify"},
+    )
     app.state.idempotency_table = idempotency_keys
     # Contracts verifies the tokens it signs with the key it holds: no HTTP call to itself.
     app.state.token_verifier = TokenVerifier(

@@ -71,7 +71,23 @@ class Customer(TimestampMixin, Base):
 
 class Contact(TimestampMixin, Base):
     __tablename__ = "contacts"
-    __table_args__ = (Index("uq_contacts_email_lower", func.lower(text("email")), unique=True),)
+    __table_args__ = (
+        # Sign-in is by email: unique among accounts that are not pending invitations (an
+        # invitation to an address taken elsewhere is accepted or refused by its person).
+        Index(
+            "uq_contacts_email_lower_accepted",
+            func.lower(text("email")),
+            unique=True,
+            postgresql_where=text("NOT pending"),
+        ),
+        # One row per address within a customer, invitations included.
+        Index(
+            "uq_contacts_customer_id_email_lower",
+            "customer_id",
+            func.lower(text("email")),
+            unique=True,
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     customer_id: Mapped[uuid.UUID] = mapped_column(
@@ -83,6 +99,11 @@ class Contact(TimestampMixin, Base):
     registered: Mapped[bool] = mapped_column(Boolean, server_default="true")
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Added by a customer: an invitation its person accepts (POST
+    # /v1/contacts/invitations/{token}/accept); until then it cannot sign in.
+    pending: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    invitation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invitation_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     customer: Mapped[Customer] = relationship(back_populates="contacts", lazy="raise")
 
@@ -310,7 +331,8 @@ class BillableItem(Base):
             "'other_support', 'upgrade')",
             name="known_kind",
         ),
-        UniqueConstraint("idempotency_key"),
+        # Idempotency keys are each caller's own: replaying another's key records anew.
+        UniqueConstraint("recorded_by", "idempotency_key"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -328,6 +350,22 @@ class BillableItem(Base):
     description: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    recorded_by: Mapped[str] = mapped_column(String(320), server_default="")
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+
+
+class LoginAttempt(Base):
+    """Failed sign-ins per account or per address (``key``), shared by every replica:
+    after too many in a window the key is locked for a while that grows with each lockout
+    up to a cap; a success clears the account's row."""
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lockouts: Mapped[int] = mapped_column(Integer, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -57,8 +57,9 @@ async def record(
     body: BillableRecord,
     response: Response,
 ) -> BillableItemRead:
-    """Other-support sessions are billed per started 30 minutes. A repeated
-    `idempotency_key` answers 200 with the item recorded the first time."""
+    """Staff, the vendor's own integrations and services only. Other-support sessions are
+    billed per started 30 minutes. A repeated `idempotency_key` from the same caller
+    answers 200 with the item recorded the first time (keys are each caller's own)."""
     item, created = await service.record(session, outbox, principal, body)
     if not created:
         response.status_code = status.HTTP_200_OK

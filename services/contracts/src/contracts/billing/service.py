@@ -39,11 +39,16 @@ def billed_hours(minutes: int) -> Decimal:
 async def record(
     session: AsyncSession, outbox: Outbox, principal: Principal, data: BillableRecord
 ) -> tuple[BillableItem, bool]:
-    """Records one item; the same idempotency key twice records it once (False)."""
+    """Records one item; the same idempotency key twice from the same caller records it
+    once (False). Keys are each caller's own: another caller's key records anew and never
+    answers with the other's item."""
     await get_customer(session, principal, data.customer_id)
     if data.idempotency_key:
         existing = await session.scalar(
-            select(BillableItem).where(BillableItem.idempotency_key == data.idempotency_key)
+            select(BillableItem).where(
+                BillableItem.recorded_by == principal.subject,
+                BillableItem.idempotency_key == data.idempotency_key,
+            )
         )
         if existing is not None:
             return existing, False
@@ -74,6 +79,7 @@ async def record(
         description=data.description,
         occurred_at=data.occurred_at,
         idempotency_key=data.idempotency_key,
+        recorded_by=principal.subject,
     )
     session.add(item)
     await session.flush()

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from careplane_shared.auth import CurrentPrincipal
 from careplane_shared.db import DbSession
 from careplane_shared.pagination import Page, PageParamsDep
+from contracts.config import ContractsSettings
 from contracts.customers import service
 from contracts.customers.schemas import (
     ContactCreate,
@@ -17,6 +19,7 @@ from contracts.customers.schemas import (
     CustomerRead,
     CustomerUpdate,
     CustomerUpsert,
+    InvitationAccept,
     Standing,
     SupportCenterCreate,
     SupportCenterRead,
@@ -31,6 +34,8 @@ from contracts.deps import (
 )
 
 router = APIRouter(prefix="/v1", tags=["customers"])
+
+InvitationToken = Annotated[str, Path(min_length=16, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 @router.get("/customers", response_model=Page[CustomerRead], summary="List customers.")
@@ -71,10 +76,13 @@ async def list_customers(
     summary="Create a customer.",
 )
 async def create_customer(
-    session: DbSession, outbox: OutboxDep, _: StaffOrIntegration, body: CustomerCreate
+    session: DbSession, outbox: OutboxDep, principal: StaffOrIntegration, body: CustomerCreate
 ) -> CustomerRead:
-    """A duplicate `external_id` is a 409 `EXTERNAL_ID_TAKEN`; use the upsert to sync."""
-    return CustomerRead.model_validate(await service.create_customer(session, outbox, body))
+    """Staff, the vendor's own integrations and services. A duplicate `external_id` is a
+    409 `EXTERNAL_ID_TAKEN` (naming the customer that holds it to staff only); use the
+    upsert to sync."""
+    customer = await service.create_customer(session, outbox, principal, body)
+    return CustomerRead.model_validate(customer)
 
 
 @router.put(
@@ -90,8 +98,9 @@ async def upsert_customer(
     body: CustomerUpsert,
     response: Response,
 ) -> CustomerRead:
-    """201 when the customer was created, 200 when it was updated; the same call twice
-    leaves one customer."""
+    """The vendor's side only (staff, its own integration keys, services): a key bound to
+    a customer is refused (403). 201 when the customer was created, 200 when it was
+    updated; the same call twice leaves one customer."""
     customer, created = await service.upsert_by_external_id(session, outbox, external_id, body)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return CustomerRead.model_validate(customer)
@@ -112,7 +121,9 @@ async def update_customer(
     customer_id: uuid.UUID,
     body: CustomerUpdate,
 ) -> CustomerRead:
-    """Setting `standing` to `suspended` stops support for the customer (seed 001)."""
+    """The vendor's side only: a customer's people and keys change nothing here (its
+    standing above all). Setting `standing` to `suspended` stops support for the
+    customer (seed 001)."""
     customer = await service.update_customer(session, outbox, principal, customer_id, body)
     return CustomerRead.model_validate(customer)
 
@@ -138,15 +149,46 @@ async def list_contacts(
     summary="Register a support contact.",
 )
 async def create_contact(
+    request: Request,
     session: DbSession,
     outbox: OutboxDep,
     principal: CurrentPrincipal,
     customer_id: uuid.UUID,
     body: ContactCreate,
 ) -> ContactRead:
-    """Staff and integrations register contacts for any customer; a customer administrator
-    for its own customer."""
-    contact = await service.create_contact(session, outbox, principal, customer_id, body)
+    """Staff, the vendor's integrations and services register contacts for any customer
+    at once (`password` lets them sign in; an address already signing in anywhere is a
+    409 `CONTACT_EMAIL_TAKEN`). A customer administrator (or a key bound to its customer)
+    invites: the contact is `pending` and cannot sign in until its person accepts the
+    invitation mailed to it (`POST /v1/contacts/invitations/{token}/accept`); the answer
+    is the same whether or not the address is known elsewhere. Only an address already
+    among the customer's own contacts is a 409."""
+    settings: ContractsSettings = request.app.state.settings
+    contact = await service.create_contact(
+        session,
+        outbox,
+        request.app.state.invitation_outbox,
+        principal,
+        customer_id,
+        body,
+        invitation_ttl=timedelta(hours=settings.invitation_ttl_hours),
+    )
+    return ContactRead.model_validate(contact)
+
+
+@router.post(
+    "/contacts/invitations/{token}/accept",
+    response_model=ContactRead,
+    summary="Accept an invitation: the invited person chooses its password.",
+)
+async def accept_invitation(
+    session: DbSession, outbox: OutboxDep, token: InvitationToken, body: InvitationAccept
+) -> ContactRead:
+    """No bearer token: the invitation's token (from the mail) is the credential. 404
+    `INVITATION_NOT_FOUND` for an unknown, used or expired one; 409
+    `EMAIL_ALREADY_REGISTERED` when the address already signs in to another account.
+    Afterwards the contact signs in with its email and this password."""
+    contact = await service.accept_invitation(session, outbox, token, body.password)
     return ContactRead.model_validate(contact)
 
 

@@ -92,8 +92,20 @@ class ContactCreate(BaseModel):
     is_admin: bool = Field(default=False, description="A licensed administrator of the customer.")
     registered: bool = Field(default=True, description="A registered support contact.")
     password: str | None = Field(
-        default=None, min_length=8, max_length=200, description="Lets the contact sign in."
+        default=None,
+        min_length=8,
+        max_length=200,
+        description=(
+            "Lets the contact sign in (staff and the vendor's integrations only: a contact "
+            "a customer invites chooses its own when it accepts)."
+        ),
     )
+
+
+class InvitationAccept(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=8, max_length=200, description="The password to sign in.")
 
 
 class ContactUpdate(BaseModel):
@@ -116,6 +128,9 @@ class ContactRead(BaseModel):
     is_admin: bool
     registered: bool
     active: bool
+    pending: bool = Field(
+        description="Invited and not yet accepted by its person: cannot sign in yet."
+    )
     created_at: datetime
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import secrets
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, literal_column, select
@@ -24,7 +28,7 @@ from contracts.customers.schemas import (
     SupportCenterCreate,
 )
 from contracts.identity.secrets import hash_password
-from contracts.models import Contact, Customer, SupportCenter
+from contracts.models import Contact, Customer, StaffUser, SupportCenter
 
 
 class CustomerNotFound(NotFound):
@@ -91,17 +95,20 @@ async def _check_center(session: AsyncSession, center_id: uuid.UUID | None) -> N
         raise SupportCenterNotFound()
 
 
-async def create_customer(session: AsyncSession, outbox: Outbox, data: CustomerCreate) -> Customer:
+async def create_customer(
+    session: AsyncSession, outbox: Outbox, principal: Principal, data: CustomerCreate
+) -> Customer:
     await _check_center(session, data.support_center_id)
     if data.external_id is not None:
         taken = await session.scalar(
             select(Customer.id).where(Customer.external_id == data.external_id)
         )
         if taken is not None:
+            # Which customer holds it is told to staff only.
             raise Conflict(
                 "A customer with this external id exists.",
                 code="EXTERNAL_ID_TAKEN",
-                details={"customer_id": str(taken)},
+                details={"customer_id": str(taken)} if principal.is_staff else None,
             )
     customer = Customer(id=uuid.uuid4(), **data.model_dump())
     session.add(customer)
@@ -237,25 +244,63 @@ class _ContactsForbidden(Forbidden):
 
 def _may_manage_contacts(principal: Principal, customer_id: uuid.UUID) -> bool:
     if principal.is_customer:
-        return principal.role.value == "CUSTOMER_ADMIN" and principal.customer_id == customer_id
+        # Its administrators, and the keys bound to it (which act as one at most).
+        return principal.is_customer_admin and principal.customer_id == customer_id
     return True
+
+
+class ContactEmailTaken(Conflict):
+    code = "CONTACT_EMAIL_TAKEN"
+    message = "A contact with this email exists."
+
+
+class InvitationNotFound(NotFound):
+    code = "INVITATION_NOT_FOUND"
+    message = "No such invitation, or it has expired or been used."
+
+
+class EmailAlreadyRegistered(Conflict):
+    code = "EMAIL_ALREADY_REGISTERED"
+    message = (
+        "This email address already belongs to an account. Sign in with that account, or "
+        "ask the administrator who invited you to invite another address."
+    )
+
+
+def _invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def create_contact(
     session: AsyncSession,
     outbox: Outbox,
+    invitations: Outbox,
     principal: Principal,
     customer_id: uuid.UUID,
     data: ContactCreate,
+    *,
+    invitation_ttl: timedelta,
 ) -> Contact:
+    """The vendor's side registers a contact at once (an address taken anywhere is a 409:
+    it sees every customer anyway). A customer's own callers invite: the contact is
+    pending (cannot sign in) until its person accepts, and the answer is the same whether
+    or not the address is known elsewhere; only an address already among this customer's
+    own contacts is a 409."""
     await get_customer(session, principal, customer_id)
     if not _may_manage_contacts(principal, customer_id):
         raise _ContactsForbidden()
+    if principal.is_customer:
+        return await _invite_contact(
+            session, outbox, invitations, customer_id, data, invitation_ttl=invitation_ttl
+        )
     taken = await session.scalar(
-        select(Contact.id).where(func.lower(Contact.email) == data.email.lower())
+        select(Contact.id).where(
+            func.lower(Contact.email) == data.email.lower(),
+            (Contact.customer_id == customer_id) | Contact.pending.is_(False),
+        )
     )
     if taken is not None:
-        raise Conflict("A contact with this email exists.", code="CONTACT_EMAIL_TAKEN")
+        raise ContactEmailTaken()
     contact = Contact(
         id=uuid.uuid4(),
         customer_id=customer_id,
@@ -264,19 +309,149 @@ async def create_contact(
         is_admin=data.is_admin,
         registered=data.registered,
         active=True,
+        pending=False,
         password_hash=hash_password(data.password) if data.password else None,
     )
     session.add(contact)
     try:
-        await session.flush()
+        async with session.begin_nested():
+            await session.flush()
     except IntegrityError as exc:
-        raise Conflict("A contact with this email exists.", code="CONTACT_EMAIL_TAKEN") from exc
+        raise ContactEmailTaken() from exc
     await session.refresh(contact)
+    await _contact_added(session, outbox, contact)
+    return contact
+
+
+async def _contact_added(session: AsyncSession, outbox: Outbox, contact: Contact) -> None:
     await outbox.emit(
         session,
         "customer.contact_added",
-        {"customer_id": str(customer_id), "contact_id": str(contact.id), "email": contact.email},
+        {
+            "customer_id": str(contact.customer_id),
+            "contact_id": str(contact.id),
+            "email": contact.email,
+        },
+        subject=str(contact.customer_id),
+    )
+
+
+async def _invite_contact(
+    session: AsyncSession,
+    outbox: Outbox,
+    invitations: Outbox,
+    customer_id: uuid.UUID,
+    data: ContactCreate,
+    *,
+    invitation_ttl: timedelta,
+) -> Contact:
+    # Only the customer's own contacts are looked at: whether the address is known in
+    # another tenant must change nothing in this answer (status, code, message, body).
+    own = await session.scalar(
+        select(Contact.id).where(
+            Contact.customer_id == customer_id,
+            func.lower(Contact.email) == data.email.lower(),
+        )
+    )
+    if own is not None:
+        raise ContactEmailTaken()
+    if data.password is not None:
+        raise ValidationFailed(
+            "An invited contact chooses its own password when it accepts the invitation.",
+            code="PASSWORD_NOT_ALLOWED",
+        )
+    token = secrets.token_urlsafe(32)
+    expires_at = datetime.now(UTC) + invitation_ttl
+    contact = Contact(
+        id=uuid.uuid4(),
+        customer_id=customer_id,
+        email=data.email,
+        name=data.name,
+        is_admin=data.is_admin,
+        registered=data.registered,
+        active=True,
+        pending=True,
+        password_hash=None,
+        invitation_token_hash=_invitation_token_hash(token),
+        invitation_expires_at=expires_at,
+    )
+    session.add(contact)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # the same address added twice at once to this customer
+        raise ContactEmailTaken() from exc
+    await session.refresh(contact)
+    await _contact_added(session, outbox, contact)
+    customer = await session.get(Customer, customer_id)
+    assert customer is not None
+    # The invitation mail (notify's to send): the token goes to notify only.
+    await invitations.emit(
+        session,
+        "contact.invited",
+        {
+            "customer_id": str(customer_id),
+            "customer_name": customer.name,
+            "contact_id": str(contact.id),
+            "email": contact.email,
+            "name": contact.name,
+            "language": customer.language,
+            "token": token,
+            "accept_path": f"/v1/contacts/invitations/{token}/accept",
+            "expires_at": expires_at.isoformat(),
+        },
         subject=str(customer_id),
+    )
+    return contact
+
+
+async def accept_invitation(
+    session: AsyncSession, outbox: Outbox, token: str, password: str
+) -> Contact:
+    """The invited person confirms with the password it chooses. An address that already
+    signs in elsewhere (another contact or a staff user) is refused, to that person only."""
+    contact = await session.scalar(
+        select(Contact)
+        .where(Contact.invitation_token_hash == _invitation_token_hash(token))
+        .with_for_update()
+    )
+    now = datetime.now(UTC)
+    if (
+        contact is None
+        or not contact.pending
+        or contact.invitation_expires_at is None
+        or contact.invitation_expires_at <= now
+    ):
+        raise InvitationNotFound()
+    email = contact.email.lower()
+    taken = await session.scalar(
+        select(Contact.id).where(
+            func.lower(Contact.email) == email,
+            Contact.pending.is_(False),
+        )
+    )
+    staff = await session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == email))
+    if taken is not None or staff is not None:
+        raise EmailAlreadyRegistered()
+    contact.password_hash = await asyncio.to_thread(hash_password, password)
+    contact.pending = False
+    contact.invitation_token_hash = None
+    contact.invitation_expires_at = None
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # accepted elsewhere at the same moment
+        raise EmailAlreadyRegistered() from exc
+    await session.refresh(contact)
+    await outbox.emit(
+        session,
+        "customer.contact_updated",
+        {
+            "customer_id": str(contact.customer_id),
+            "contact_id": str(contact.id),
+            "changed": ["pending"],
+        },
+        subject=str(contact.customer_id),
     )
     return contact
 

@@ -14,6 +14,13 @@ class EntitlementCheck(BaseModel):
     product_id: uuid.UUID
     version: str = Field(min_length=1, max_length=50, examples=["3.1"])
     at: datetime | date | None = Field(default=None, description="Default: now.")
+    customer_id: uuid.UUID | None = Field(
+        default=None,
+        description=(
+            "For a service asking on behalf of a customer's caller: the contact must be this "
+            "customer's, or the answer is 404 CONTACT_NOT_FOUND exactly as for no contact."
+        ),
+    )
 
 
 class EntitlementResult(BaseModel):

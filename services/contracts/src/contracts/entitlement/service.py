@@ -3,13 +3,14 @@ to the pure rules."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplane_shared.auth import Principal, Role
+from careplane_shared.auth import Principal
 from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
 from contracts.agreements import quota
 from contracts.customers.service import ContactNotFound, support_center_for
@@ -57,12 +58,16 @@ def _plan_facts(plan: Plan) -> PlanFacts:
     )
 
 
-def _visible(principal: Principal, contact: Contact) -> bool:
+def _visible(principal: Principal, contact: Contact, on_behalf_of: uuid.UUID | None) -> bool:
+    """Whether the caller may ask about this contact at all; when not, the answer is the
+    one for a contact that does not exist, given before anything about it is computed."""
+    if on_behalf_of is not None and contact.customer_id != on_behalf_of:
+        return False
     if not principal.is_customer:
         return principal.can_access_customer(contact.customer_id)
     if principal.customer_id != contact.customer_id:
         return False
-    return principal.role is Role.CUSTOMER_ADMIN or principal.subject == str(contact.id)
+    return principal.is_customer_admin or principal.subject == str(contact.id)
 
 
 async def check(
@@ -76,7 +81,7 @@ async def check(
             .where(Contact.id == data.contact_id)
         )
     ).first()
-    if row is None or not _visible(principal, row[0]):
+    if row is None or not _visible(principal, row[0], data.customer_id):
         raise ContactNotFound()
     contact, customer = row
 
@@ -139,7 +144,8 @@ async def check(
             id=contact.id,
             customer_id=customer.id,
             registered=contact.registered,
-            active=contact.active,
+            # An invitation not yet accepted is no active contact.
+            active=contact.active and not contact.pending,
             is_admin=contact.is_admin,
         ),
         customer_standing=customer.standing,

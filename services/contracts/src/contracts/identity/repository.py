@@ -21,7 +21,7 @@ async def contact_by_email(session: AsyncSession, email: str) -> tuple[Contact, 
         await session.execute(
             select(Contact, Customer)
             .join(Customer, Customer.id == Contact.customer_id)
-            .where(func.lower(Contact.email) == email.lower())
+            .where(func.lower(Contact.email) == email.lower(), Contact.pending.is_(False))
         )
     ).first()
     return (row[0], row[1]) if row else None
@@ -48,11 +48,18 @@ async def touch_api_key(session: AsyncSession, key_id: uuid.UUID) -> None:
 
 
 async def list_api_keys(
-    session: AsyncSession, *, customer_id: uuid.UUID | None, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID | None,
+    include_service: bool,
+    limit: int,
+    offset: int,
 ) -> tuple[Sequence[ApiKey], int]:
     query = select(ApiKey)
     if customer_id is not None:
         query = query.where(ApiKey.customer_id == customer_id)
+    if not include_service:
+        query = query.where(ApiKey.role != "SERVICE")
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = (
         await session.scalars(

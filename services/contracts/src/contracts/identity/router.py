@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from careplane_shared.auth import (
     ANY_SCOPE,
@@ -16,9 +17,11 @@ from careplane_shared.auth import (
     require_roles,
 )
 from careplane_shared.db import DbSession
+from careplane_shared.errors import Forbidden, error_response
 from careplane_shared.pagination import Page, PageParamsDep
+from contracts.client_address import client_address
 from contracts.config import ContractsSettings
-from contracts.identity import repository, service
+from contracts.identity import limits, repository, service
 from contracts.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -32,9 +35,37 @@ from contracts.identity.signing import SigningKey
 
 router = APIRouter()
 
-KeyManager = Annotated[
-    Principal, Depends(require_roles(Role.ADMIN, Role.MANAGER, Role.CUSTOMER_ADMIN))
-]
+_key_roles = require_roles(Role.ADMIN, Role.MANAGER, Role.CUSTOMER_ADMIN)
+
+
+async def _key_manager(principal: Annotated[Principal, Depends(_key_roles)]) -> Principal:
+    """API keys are managed by people: a key cannot mint, list or revoke keys (a
+    customer-bound key counts as its customer's administrator everywhere else)."""
+    if not principal.is_human:
+        raise Forbidden(
+            "API keys are managed by people signed in, not by API keys.",
+            code="HUMAN_REQUIRED",
+        )
+    return principal
+
+
+KeyManager = Annotated[Principal, Depends(_key_manager)]
+
+SCOPES_DOC = """
+**Scopes** (`scopes`, checked by every service on every call of the key's tokens):
+`tickets:read`, `tickets:write`, `contracts:read`, `contracts:write`, `notify:read`,
+`notify:write`, `inbound:write`. `write` includes `read` of the same service; a key with
+no scopes may only read (GET routes and the few POST routes that only read); any other
+scope is a 422 `API_KEY_SCOPE_UNKNOWN`. Service keys take no scopes (services are not
+scope-checked).
+
+**Kinds of key**: a key created by a customer administrator is always bound to that
+customer; staff may bind a key to a customer with `customer_id`. Either way it is that
+customer's integration: it acts with at most its administrator's rights, inside that
+customer, and never as staff or as the vendor. A key bound to no customer is the vendor's
+own integration (CRM sync, intake) and sees every customer. Only administrators create,
+see and revoke SERVICE keys.
+"""
 
 
 def _settings(request: Request) -> ContractsSettings:
@@ -74,28 +105,53 @@ async def token(
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
     scope: Annotated[str | None, Form()] = None,
-) -> TokenResponse:
+) -> TokenResponse | JSONResponse:
     """Form-encoded, as OAuth2 clients send it. `password`: `username` is the email of a
     staff user or a customer contact. `client_credentials`: `client_id` and `client_secret`
     of an API key, in the form or as HTTP Basic. Tokens are EdDSA-signed JWTs, short-lived;
-    verify them against `/.well-known/jwks.json`."""
+    verify them against `/.well-known/jwks.json`.
+
+    Failed attempts are limited per account and per caller address (shared by every
+    replica): past the limit, 429 `TOO_MANY_ATTEMPTS` with `Retry-After` until a lockout
+    ends (it grows with repeated lockouts, up to a cap); a success clears the account's
+    count. The caller's address is `X-Forwarded-For`'s only behind a trusted proxy."""
     settings, key = _settings(request), _signing_key(request)
     if grant_type == GrantType.PASSWORD:
         if not username or not password:
             raise service.InvalidGrant("username and password are required.")
-        return await service.password_grant(
-            session, settings, key, username=username, password=password
-        )
-    if grant_type == GrantType.CLIENT_CREDENTIALS:
+        account = username
+    elif grant_type == GrantType.CLIENT_CREDENTIALS:
         if not client_id or client_secret is None:
             basic = _basic_credentials(request)
             if basic is None:
                 raise service.InvalidClient("client_id and client_secret are required.")
             client_id, client_secret = basic
-        return await service.client_credentials_grant(
-            session, settings, key, client_id=client_id, client_secret=client_secret
-        )
-    raise service.UnsupportedGrantType()
+        account = f"client:{client_id}"
+    else:
+        raise service.UnsupportedGrantType()
+
+    attempt = limits.limits_for(
+        settings, account=account, address=client_address(request, settings.trusted_proxies)
+    )
+    # Before any hashing: a locked account or address costs no argon2 work.
+    await limits.ensure_not_locked(session, attempt)
+    try:
+        if grant_type == GrantType.PASSWORD:
+            assert username is not None and password is not None
+            answer = await service.password_grant(
+                session, settings, key, username=username, password=password
+            )
+        else:
+            assert client_id is not None and client_secret is not None
+            answer = await service.client_credentials_grant(
+                session, settings, key, client_id=client_id, client_secret=client_secret
+            )
+    except (service.InvalidGrant, service.InvalidClient) as exc:
+        # Answered rather than raised, so the failure's count is committed with it.
+        await limits.record_failure(session, settings, attempt)
+        return error_response(exc.status_code, exc.code, exc.message, headers=exc.headers)
+    await limits.record_success(session, attempt)
+    return answer
 
 
 @router.get("/.well-known/jwks.json", tags=["auth"], summary="Public keys that verify our tokens.")
@@ -122,23 +178,33 @@ async def me(session: DbSession, principal: CurrentPrincipal) -> Viewer:
     status_code=status.HTTP_201_CREATED,
     tags=["api keys"],
     summary="Create an API key; its secret is shown only in this answer.",
+    description=(
+        "Administrators and managers create integration keys (administrators also service "
+        "keys); a customer administrator creates integration keys bound to its own customer. "
+        "Only a person signed in may create keys (403 `HUMAN_REQUIRED` for an API key's "
+        "token).\n" + SCOPES_DOC
+    ),
 )
 async def create_api_key(
     session: DbSession, principal: KeyManager, body: ApiKeyCreate
 ) -> ApiKeyCreated:
-    """Administrators and managers create integration keys (administrators also service keys);
-    a customer administrator creates integration keys limited to its own customer."""
     api_key, secret = await service.create_api_key(session, principal, body)
     return ApiKeyCreated(**ApiKeyRead.model_validate(api_key).model_dump(), client_secret=secret)
 
 
 @router.get(
-    "/v1/api-keys", response_model=Page[ApiKeyRead], tags=["api keys"], summary="List API keys."
+    "/v1/api-keys",
+    response_model=Page[ApiKeyRead],
+    tags=["api keys"],
+    summary="List API keys.",
+    description=(
+        "Newest first. A customer administrator sees its own customer's keys only, a manager "
+        "every integration key, an administrator also the service accounts' keys.\n" + SCOPES_DOC
+    ),
 )
 async def list_api_keys(
     session: DbSession, principal: KeyManager, page: PageParamsDep
 ) -> Page[ApiKeyRead]:
-    """Newest first. A customer administrator sees its own customer's keys only."""
     items, total = await service.list_api_keys(
         session, principal, limit=page.limit, offset=page.offset
     )
@@ -150,9 +216,13 @@ async def list_api_keys(
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["api keys"],
     summary="Revoke an API key.",
+    description=(
+        "Tokens already issued for the key stay valid until they expire (minutes), but "
+        "`GET /v1/me` answers 401 `ACCOUNT_INACTIVE` for them at once. A key the caller may "
+        "not see (another customer's, or a service key for a manager) is a 404.\n" + SCOPES_DOC
+    ),
 )
 async def revoke_api_key(session: DbSession, principal: KeyManager, key_id: uuid.UUID) -> Response:
-    """Tokens already issued for the key stay valid until they expire (minutes)."""
     await service.revoke_api_key(session, principal, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

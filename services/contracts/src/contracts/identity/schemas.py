@@ -36,10 +36,21 @@ class ApiKeyCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     role: ApiKeyRole = ApiKeyRole.INTEGRATION
-    scopes: list[str] = Field(default_factory=list, max_length=50)
+    scopes: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description=(
+            "tickets:read|write, contracts:read|write, notify:read|write, inbound:write; "
+            "write includes read; none: the key may only read."
+        ),
+    )
     customer_id: uuid.UUID | None = Field(
         default=None,
-        description="Limit the key to one customer's data (integrations of a customer).",
+        description=(
+            "Bind the key to one customer (staff only; a customer administrator's keys are "
+            "always bound to its customer): it then acts as that customer's administrator "
+            "at most."
+        ),
     )
 
 

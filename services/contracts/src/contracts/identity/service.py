@@ -8,9 +8,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplane_shared.auth import Principal, Role
-from careplane_shared.errors import CareplaneError, Forbidden, NotFound, ValidationFailed
+from careplane_shared.auth import Principal, Role, Scope
+from careplane_shared.errors import (
+    CareplaneError,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
 from contracts.config import ContractsSettings
+from contracts.customers.service import get_customer
 from contracts.identity import repository
 from contracts.identity.schemas import ApiKeyCreate, ApiKeyRole, TokenResponse, Viewer
 from contracts.identity.secrets import (
@@ -133,41 +140,80 @@ async def client_credentials_grant(
     )
 
 
+class AccountInactive(Unauthenticated):
+    code = "ACCOUNT_INACTIVE"
+    message = "The signed-in account is deactivated, or the API key revoked."
+
+
 async def viewer(session: AsyncSession, principal: Principal) -> Viewer:
-    """The caller as the gateway's ``me`` shows it."""
+    """The caller as the gateway's ``me`` shows it. A deactivated staff user or contact,
+    a revoked API key or an account that no longer exists answers 401 ACCOUNT_INACTIVE
+    (live streams re-check this to end)."""
     if principal.role in (Role.INTEGRATION, Role.SERVICE):
         api_key = await repository.api_key_by_client_id(session, principal.subject)
+        if api_key is None or api_key.revoked_at is not None:
+            raise AccountInactive()
         return Viewer(
-            id=str(api_key.id) if api_key else principal.subject,
+            id=str(api_key.id),
             email=principal.email or principal.subject,
-            name=api_key.name if api_key else None,
+            name=api_key.name,
             role=principal.role.value,
             customer_id=principal.customer_id,
         )
     try:
         subject = uuid.UUID(principal.subject)
     except ValueError as exc:
-        raise NotFound("The signed-in account no longer exists.", code="ACCOUNT_NOT_FOUND") from exc
+        raise AccountInactive() from exc
     if principal.is_staff:
         staff = await repository.staff_by_id(session, subject)
-        if staff is not None:
-            return Viewer(id=str(staff.id), email=staff.email, name=staff.name, role=staff.role)
-    else:
-        contact = await repository.contact_by_id(session, subject)
-        if contact is not None:
-            return Viewer(
-                id=str(contact.id),
-                email=contact.email,
-                name=contact.name,
-                role=principal.role.value,
-                customer_id=contact.customer_id,
-            )
-    raise NotFound("The signed-in account no longer exists.", code="ACCOUNT_NOT_FOUND")
+        if staff is None or not staff.active:
+            raise AccountInactive()
+        return Viewer(id=str(staff.id), email=staff.email, name=staff.name, role=staff.role)
+    contact = await repository.contact_by_id(session, subject)
+    if (
+        contact is None
+        or not contact.active
+        or contact.pending
+        or contact.customer_id != principal.customer_id
+    ):
+        raise AccountInactive()
+    return Viewer(
+        id=str(contact.id),
+        email=contact.email,
+        name=contact.name,
+        role=principal.role.value,
+        customer_id=contact.customer_id,
+    )
+
+
+KNOWN_SCOPES = frozenset(s.value for s in Scope)
+
+
+def _check_scopes(scopes: Sequence[str]) -> list[str]:
+    unknown = sorted(set(scopes) - KNOWN_SCOPES)
+    if unknown:
+        raise ValidationFailed(
+            "Unknown API key scopes.",
+            code="API_KEY_SCOPE_UNKNOWN",
+            details={"unknown": unknown, "known": sorted(KNOWN_SCOPES)},
+        )
+    return sorted(set(scopes))
+
+
+def _sees_key(principal: Principal, api_key: ApiKey) -> bool:
+    """Customer administrators see their own customer's keys; managers every integration
+    key; only administrators the service accounts' keys."""
+    if not principal.can_access_customer(api_key.customer_id):
+        return False
+    if api_key.role == ApiKeyRole.SERVICE.value:
+        return principal.role is Role.ADMIN
+    return True
 
 
 async def create_api_key(
     session: AsyncSession, principal: Principal, data: ApiKeyCreate
 ) -> tuple[ApiKey, str]:
+    scopes = _check_scopes(data.scopes)
     customer_id = data.customer_id
     if principal.is_customer:
         # A customer administrator creates integration keys for its own customer only.
@@ -184,13 +230,21 @@ async def create_api_key(
         raise ValidationFailed(
             "A service key cannot be limited to a customer.", code="API_KEY_INVALID"
         )
+    if data.role is ApiKeyRole.SERVICE and scopes:
+        raise ValidationFailed(
+            "Service keys are not scope-checked: give them no scopes.", code="API_KEY_INVALID"
+        )
+    if customer_id is not None:
+        # Staff binding a key to a customer: it must exist (it becomes that customer's
+        # integration, acting as its administrator at most).
+        await get_customer(session, principal, customer_id)
     secret = new_client_secret()
     api_key = ApiKey(
         id=uuid.uuid4(),
         client_id=new_client_id(),
         name=data.name,
         role=data.role.value,
-        scopes=sorted(set(data.scopes)),
+        scopes=scopes,
         customer_id=customer_id,
         secret_hash=hash_secret(secret),
         created_by=principal.email or principal.subject,
@@ -206,13 +260,17 @@ async def list_api_keys(
 ) -> tuple[Sequence[ApiKey], int]:
     customer_id = principal.customer_id if principal.is_customer else None
     return await repository.list_api_keys(
-        session, customer_id=customer_id, limit=limit, offset=offset
+        session,
+        customer_id=customer_id,
+        include_service=principal.role is Role.ADMIN,
+        limit=limit,
+        offset=offset,
     )
 
 
 async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: uuid.UUID) -> None:
     api_key = await repository.api_key_by_id(session, key_id)
-    if api_key is None or not principal.can_access_customer(api_key.customer_id):
+    if api_key is None or not _sees_key(principal, api_key):
         raise ApiKeyNotFound()
     if api_key.revoked_at is None:
         api_key.revoked_at = datetime.now(UTC)

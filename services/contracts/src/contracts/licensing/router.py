@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Request, status
 from fastapi.responses import PlainTextResponse
 
-from careplane_shared.auth import CurrentPrincipal
+from careplane_shared.auth import READS_ONLY, CurrentPrincipal
 from careplane_shared.db import DbSession
 from careplane_shared.pagination import Page, PageParamsDep
 from contracts.deps import CustomerIds, OutboxDep, Staff
@@ -42,6 +42,7 @@ async def public_key(request: Request, _: CurrentPrincipal) -> str:
 @router.post(
     "/validate",
     response_model=ValidateResponse,
+    openapi_extra=READS_ONLY,
     summary="Check a license key for a product version.",
 )
 async def validate(
