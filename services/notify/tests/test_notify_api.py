@@ -44,7 +44,9 @@ async def test_who_may_manage_webhooks(notify_client, notify_minter):
         await notify_client.post("/v1/webhook-endpoints", json=body, headers=contact)
     ).status_code == 403
     assert (await notify_client.post("/v1/webhook-endpoints", json=body)).status_code == 401
-    key = notify_minter.headers(Role.INTEGRATION, customer_id=(customer := uuid.uuid4()))
+    key = notify_minter.headers(
+        Role.INTEGRATION, customer_id=(customer := uuid.uuid4()), scope="notify:write"
+    )
     made = await notify_client.post("/v1/webhook-endpoints", json=body, headers=key)
     assert made.status_code == 201 and made.json()["customer_id"] == str(customer)
     endpoint = made.json()

@@ -2,11 +2,17 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from careplane_shared.settings import DatabaseSettings, dev_secret
+from careplane_shared.settings import DEV_SECRET_PREFIX, DatabaseSettings, dev_secret
+
+if TYPE_CHECKING:
+    from notify.encryption import SecretBox
+
+DEV_ENCRYPTION_KEY = dev_secret("notify-encryption")
 
 
 class NotifySettings(DatabaseSettings):
@@ -30,11 +36,27 @@ class NotifySettings(DatabaseSettings):
     delivery_poll_seconds: float = Field(default=0.5, gt=0)
     delivery_timeout_seconds: float = Field(default=10.0, gt=0)
     delivery_max_connections: int = Field(default=100, ge=1)
+    # One attempt as a whole (connect, send, read; SMTP and look-ups for mail): a target that
+    # answers one byte at a time is cut off here (the per-step timeout above never fires
+    # for it). Kept below the lease, so a live attempt is never taken over.
+    delivery_deadline_seconds: float = Field(default=15.0, gt=0)
+    # Deliveries in flight to one target (a webhook endpoint, a chat channel, a recipient)
+    # across the workers; a claim takes no more of one target than its free slots.
+    delivery_target_concurrency: int = Field(default=8, ge=1)
+    # The start of an answer read and kept (the rest is never read, and a compressed answer
+    # is inflated only up to this much).
+    delivery_response_max_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
     # Fraction of each retry delay added or removed at random so retries do not stampede.
     delivery_jitter: float = Field(default=0.1, ge=0, le=0.5)
     # Longest Retry-After a target may ask for; longer answers are capped.
     max_retry_after_seconds: int = 24 * 3600
     response_excerpt_chars: int = 1000
+
+    # Secrets at rest (webhook secrets, chat webhook URLs): Fernet keys, newest first. New
+    # values are sealed with the first, stored ones open with any; a key may be dropped once
+    # `python -m notify.rotate_keys` (or a start with workers) resealed everything with the
+    # first. The dev and test profiles derive a key from a dev-insecure-… placeholder.
+    encryption_keys: list[str] = Field(default_factory=lambda: [DEV_ENCRYPTION_KEY], min_length=1)
 
     # Webhook endpoints.
     secret_rotation_overlap_hours: float = Field(default=24, ge=0)
@@ -72,3 +94,43 @@ class NotifySettings(DatabaseSettings):
     staff_quiet_start: time | None = None
     staff_quiet_end: time | None = None
     staff_digest_minutes: int = Field(default=0, ge=0, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _deadline_within_lease(self) -> NotifySettings:
+        if self.delivery_deadline_seconds >= self.delivery_lease_seconds:
+            raise ValueError(
+                "delivery_deadline_seconds must be shorter than delivery_lease_seconds "
+                "(an attempt still running when its lease ends could be taken over)"
+            )
+        return self
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, keys: list[str]) -> list[str]:
+        from notify.encryption import fernet_key
+
+        cleaned = [k.strip() for k in keys if k.strip()]
+        if not cleaned:
+            raise ValueError("at least one encryption key is needed")
+        for key in cleaned:
+            try:
+                fernet_key(key)
+            except ValueError as exc:
+                raise ValueError(
+                    "each encryption key is a Fernet key: 32 url-safe base64-encoded bytes "
+                    "(python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())')"
+                ) from exc
+        return cleaned
+
+    def secret_fields(self) -> dict[str, str]:
+        fields = super().secret_fields()
+        placeholders = [k for k in self.encryption_keys if k.startswith(DEV_SECRET_PREFIX)]
+        fields["encryption_keys"] = placeholders[0] if placeholders else self.encryption_keys[0]
+        return fields
+
+    def secret_box(self) -> SecretBox:
+        """Seals and opens the secrets stored in the database with ``encryption_keys``."""
+        from notify.encryption import secret_box
+
+        return secret_box(self.encryption_keys)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import httpx
 from fastapi import FastAPI
@@ -22,6 +23,7 @@ from notify.contracts import ContractsClient
 from notify.deliveries.router import router as deliveries_router
 from notify.deliveries.worker import DeliveryWorker
 from notify.digest.router import router as digest_router
+from notify.encryption import reseal_in_background
 from notify.jobs import ScheduledJobs
 from notify.mail.devbox import router as mailbox_router
 from notify.mail.devbox import start_dev_mailbox
@@ -93,6 +95,12 @@ def create_app(
                 start_outbox_relay(app, settings, outbox_events)
             app.state.workers.start("deliveries", app.state.delivery_worker.run_forever)
             app.state.workers.start("scheduled-jobs", app.state.jobs.run_forever)
+            app.state.workers.start(
+                "reseal-secrets",
+                partial(
+                    reseal_in_background, app.state.database.sessionmaker, settings.secret_box()
+                ),
+            )
         try:
             yield
         finally:

@@ -65,9 +65,10 @@ class WebhookEndpoint(Base):
     description: Mapped[str | None] = mapped_column(String(500))
     # "*" subscribes to every type.
     event_types: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
-    # The HMAC key must be usable to sign, so it is stored as issued (whsec_<base64>).
-    secret: Mapped[str] = mapped_column(String(200))
-    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    # The HMAC key must be usable to sign, so it is stored encrypted (never hashed):
+    # ``fernet:<token>`` of the whsec_<base64> as issued, see notify.encryption.
+    secret: Mapped[str] = mapped_column(Text)
+    previous_secret: Mapped[str | None] = mapped_column(Text)
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
@@ -89,7 +90,9 @@ class ChatChannel(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
-    webhook_url: Mapped[str] = mapped_column(String(2000))
+    # A credential of its own (anyone holding it posts into the channel): stored encrypted,
+    # ``fernet:<token>``, see notify.encryption.
+    webhook_url: Mapped[str] = mapped_column(Text)
     event_types: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
     customer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

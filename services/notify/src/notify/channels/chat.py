@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notify.channels.base import Channel, DeliveryJob, Outcome
 from notify.channels.http import post
 from notify.chat import message as render
+from notify.encryption import SecretUnreadable
 from notify.models import ChatChannel
 
 
@@ -32,8 +33,8 @@ class ChatToolChannel(Channel):
         rows = await session.scalars(select(ChatChannel).where(ChatChannel.id.in_(ids)))
         self._channels = {row.id: row for row in rows}
 
-    def url_for(self, channel: ChatChannel, message: render.ChatMessage) -> str:
-        return channel.webhook_url
+    def url_for(self, url: str, message: render.ChatMessage) -> str:
+        return url
 
     def payload(self, message: render.ChatMessage) -> dict[str, Any]:
         raise NotImplementedError
@@ -49,13 +50,18 @@ class ChatToolChannel(Channel):
             return Outcome.failure(
                 f"The chat channel is disabled: {channel.disabled_reason}", permanent=True
             )
+        try:
+            # Stored sealed: the URL is a credential of its own.
+            url = self.settings.secret_box().open(channel.webhook_url)
+        except SecretUnreadable as exc:
+            return Outcome.failure(str(exc))
         message = render.message_for(
             job.event_type, job.payload.get("data", {}), self.settings.portal_url
         )
         body = json.dumps(self.payload(message), ensure_ascii=False).encode()
         outcome, response = await post(
             self.services.http,
-            self.url_for(channel, message),
+            self.url_for(url, message),
             body,
             {"content-type": "application/json"},
             self.settings,
@@ -103,9 +109,9 @@ class DiscordChannel(ChatToolChannel):
     def payload(self, message: render.ChatMessage) -> dict[str, Any]:
         return render.discord(message)
 
-    def url_for(self, channel: ChatChannel, message: render.ChatMessage) -> str:
+    def url_for(self, url: str, message: render.ChatMessage) -> str:
         # wait=true: Discord answers 200 with the message once it is stored, not 204 at once.
-        return _with_query(channel.webhook_url, wait="true")
+        return _with_query(url, wait="true")
 
     def read_answer(self, outcome: Outcome, body: str) -> Outcome:
         if outcome.status_code == 429 and outcome.retry_after is None:
@@ -123,12 +129,10 @@ class GoogleChatChannel(ChatToolChannel):
     def payload(self, message: render.ChatMessage) -> dict[str, Any]:
         return render.google_chat(message)
 
-    def url_for(self, channel: ChatChannel, message: render.ChatMessage) -> str:
+    def url_for(self, url: str, message: render.ChatMessage) -> str:
         if message.thread_key is None:
-            return channel.webhook_url
-        return _with_query(
-            channel.webhook_url, messageReplyOption="REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
-        )
+            return url
+        return _with_query(url, messageReplyOption="REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD")
 
 
 def _with_query(url: str, **params: str) -> str:

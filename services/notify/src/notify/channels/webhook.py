@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from careplane_shared.events import CloudEvent
 from notify.channels.base import Channel, DeliveryJob, Outcome
 from notify.channels.http import post
+from notify.encryption import SecretBox, SecretUnreadable
 from notify.models import WebhookEndpoint
 from notify.routing import route_event
 from notify.webhooks.signing import webhook_headers
@@ -33,12 +34,13 @@ def webhook_body(job: DeliveryJob) -> bytes:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def valid_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
-    """The current secret, and the previous one while the rotation overlap lasts."""
-    secrets = [endpoint.secret]
+def valid_secrets(endpoint: WebhookEndpoint, now: datetime, box: SecretBox) -> list[str]:
+    """The current secret, and the previous one while the rotation overlap lasts (both
+    stored sealed: opened here, only for signing)."""
+    secrets = [box.open(endpoint.secret)]
     expires = endpoint.previous_secret_expires_at
     if endpoint.previous_secret and expires is not None and expires > now:
-        secrets.append(endpoint.previous_secret)
+        secrets.append(box.open(endpoint.previous_secret))
     return secrets
 
 
@@ -63,11 +65,15 @@ class WebhookChannel(Channel):
                 f"The webhook endpoint is disabled: {endpoint.disabled_reason}", permanent=True
             )
         body = webhook_body(job)
+        try:
+            secrets = valid_secrets(endpoint, datetime.now(UTC), self.settings.secret_box())
+        except SecretUnreadable as exc:
+            # A key was dropped before its rows were resealed: retrying after the operator
+            # restores it delivers; nothing unsigned ever leaves.
+            return Outcome.failure(str(exc))
         # webhook-id is the event id: stable across retries and resends, and the same for
         # every endpoint, so a receiver can dedupe and correlate with our API.
-        headers = webhook_headers(
-            valid_secrets(endpoint, datetime.now(UTC)), job.event_id, int(time.time()), body
-        )
+        headers = webhook_headers(secrets, job.event_id, int(time.time()), body)
         outcome, _ = await post(self.services.http, endpoint.url, body, headers, self.settings)
         return outcome
 

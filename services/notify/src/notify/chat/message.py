@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Severity = Literal["info", "warning", "danger"]
@@ -78,11 +81,71 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
+# -- mentions ---------------------------------------------------------------------------------
+#
+# Customer text (a case's subject, a reply's body) must never ping anyone: each tool's
+# mention syntax is broken with a zero-width space, which reads the same but is no longer
+# the syntax; Slack's and Google Chat's card markup is escaped as their formats want.
+
+ZW = "\u200b"
+# "@name" where a mention can start (not inside an address such as ana@acme.example).
+_AT_WORD = re.compile(r"(?<![\w.+-])@(?=[\w.-])")
+_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone|all|group)\b)", re.IGNORECASE)
+_DISCORD_TAG = re.compile(r"<(?=[@#])")
+_TEAMS_AT = re.compile(r"<(?=\s*/?\s*at\b)", re.IGNORECASE)
+_GOOGLE_USER = re.compile(r"<(?=\s*users/)", re.IGNORECASE)
+
+
+def escape_slack(text: str) -> str:
+    """Slack: ``&``, ``<``, ``>`` as entities (so ``<!channel>``, ``<@U123>``,
+    ``<!subteam^…>`` and ``<url|label>`` are plain text) and ``@here``-style words broken."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _AT_WORD.sub("@" + ZW, escaped)
+
+
+def escape_mattermost(text: str) -> str:
+    """Mattermost: ``@channel``, ``@all``, ``@here`` and ``@user`` broken; Slack-style
+    ``<!channel>`` (which Mattermost expands in webhooks) too."""
+    return _AT_WORD.sub("@" + ZW, text.replace("<!", "<" + ZW + "!").replace("<@", "<" + ZW + "@"))
+
+
+def escape_discord(text: str) -> str:
+    """Discord: ``@everyone``, ``@here``, ``<@id>``, ``<@!id>``, ``<@&role>``, ``<#channel>``
+    broken (``allowed_mentions`` is empty as well, so nothing pings even if one slipped)."""
+    return _BROADCAST.sub("@" + ZW, _DISCORD_TAG.sub("<" + ZW, text))
+
+
+def escape_teams(text: str) -> str:
+    """Teams: ``<at>…</at>`` broken (we send no mention entities either)."""
+    return _BROADCAST.sub("@" + ZW, _TEAMS_AT.sub("<" + ZW, text))
+
+
+def escape_google_chat_text(text: str) -> str:
+    """Google Chat message text: ``<users/all>`` and ``<users/123>`` broken."""
+    return _BROADCAST.sub("@" + ZW, _GOOGLE_USER.sub("<" + ZW, text))
+
+
+def escape_google_chat_card(text: str) -> str:
+    """Google Chat card text is HTML-formatted: escaped, so no tag or mention is live."""
+    return _BROADCAST.sub("@" + ZW, html.escape(text, quote=False))
+
+
+def escaped(message: ChatMessage, escape: Callable[[str], str]) -> ChatMessage:
+    """The message with every text a customer may have written escaped (links are ours)."""
+    return replace(
+        message,
+        title=escape(message.title),
+        text=escape(message.text),
+        facts=[(escape(name), escape(value)) for name, value in message.facts],
+    )
+
+
 # -- per tool ---------------------------------------------------------------------------------
 
 
 def slack(message: ChatMessage) -> dict[str, Any]:
     """Block Kit: header text ≤ 150, section text ≤ 3000, ≤ 10 fields of ≤ 2000, ≤ 50 blocks."""
+    message = escaped(message, escape_slack)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": clip(message.title, 150)}}
     ]
@@ -118,6 +181,7 @@ def slack(message: ChatMessage) -> dict[str, Any]:
 
 def mattermost(message: ChatMessage) -> dict[str, Any]:
     """Slack-compatible attachments; a post is at most 16383 characters."""
+    message = escaped(message, escape_mattermost)
     attachment: dict[str, Any] = {
         "fallback": clip(message.fallback, 3000),
         "color": COLORS[message.severity],
@@ -135,7 +199,8 @@ def mattermost(message: ChatMessage) -> dict[str, Any]:
 
 def discord(message: ChatMessage) -> dict[str, Any]:
     """Embeds: title ≤ 256, description ≤ 4096, ≤ 25 fields (name ≤ 256, value ≤ 1024),
-    6000 characters in all."""
+    6000 characters in all. ``allowed_mentions`` empty: the message pings nobody."""
+    message = escaped(message, escape_discord)
     embed: dict[str, Any] = {
         "title": clip(message.title, 256),
         "color": int(COLORS[message.severity][1:], 16),
@@ -157,6 +222,7 @@ def discord(message: ChatMessage) -> dict[str, Any]:
 
 def teams(message: ChatMessage) -> dict[str, Any]:
     """An Adaptive Card (1.4) for a Teams Workflows webhook."""
+    message = escaped(message, escape_teams)
     body: list[dict[str, Any]] = [
         {
             "type": "TextBlock",
@@ -199,13 +265,16 @@ def teams(message: ChatMessage) -> dict[str, Any]:
 
 
 def google_chat(message: ChatMessage) -> dict[str, Any]:
-    """Cards v2, one thread per case (``thread.threadKey``; the URL asks to reply in it)."""
+    """Cards v2, one thread per case (``thread.threadKey``; the URL asks to reply in it).
+    Paragraphs and values are HTML-formatted (escaped as HTML); titles and labels plain."""
+    plain = escaped(message, escape_google_chat_text)
+    message = escaped(message, escape_google_chat_card)
     widgets: list[dict[str, Any]] = []
     if message.text:
         widgets.append({"textParagraph": {"text": clip(message.text, 4000)}})
     widgets.extend(
-        {"decoratedText": {"topLabel": clip(n, 100), "text": clip(v, 1000)}}
-        for n, v in message.facts[:20]
+        {"decoratedText": {"topLabel": clip(label, 100), "text": clip(v, 1000)}}
+        for (label, _), (_, v) in zip(plain.facts[:20], message.facts[:20], strict=True)
     )
     if message.url:
         widgets.append(
@@ -216,12 +285,12 @@ def google_chat(message: ChatMessage) -> dict[str, Any]:
             }
         )
     payload: dict[str, Any] = {
-        "text": clip(message.fallback, 4000),
+        "text": clip(plain.fallback, 4000),
         "cardsV2": [
             {
                 "cardId": "careplane",
                 "card": {
-                    "header": {"title": clip(message.title, 200)},
+                    "header": {"title": clip(plain.title, 200)},
                     "sections": [{"widgets": widgets}] if widgets else [],
                 },
             }

@@ -8,16 +8,13 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
 
 from careplane_shared.auth import StaffPrincipal
 from careplane_shared.db import DbSession
-from careplane_shared.errors import NotFound
 from careplane_shared.pagination import Page, PageParamsDep
+from notify.chat import service
 from notify.deps import SettingsDep
-from notify.models import ChatChannel
 from notify.webhooks.schemas import EventType
-from notify.webhooks.service import _checked_url
 
 router = APIRouter(prefix="/v1/chat-channels", tags=["chat"])
 
@@ -49,11 +46,6 @@ class ChatChannelRead(BaseModel):
     created_at: datetime
 
 
-class ChatChannelNotFound(NotFound):
-    code = "CHAT_CHANNEL_NOT_FOUND"
-    message = "No such chat channel."
-
-
 @router.post(
     "", response_model=ChatChannelRead, status_code=status.HTTP_201_CREATED, summary="Connect."
 )
@@ -61,18 +53,17 @@ async def create_channel(
     body: ChatChannelCreate, session: DbSession, _: StaffPrincipal, settings: SettingsDep
 ) -> ChatChannelRead:
     """Connects a chat tool's incoming webhook (Slack, Teams Workflows, Mattermost, Discord,
-    Google Chat). The URL is a secret of its own and is never shown again."""
-    channel = ChatChannel(
-        id=uuid.uuid4(),
+    Google Chat). The URL is a secret of its own: stored encrypted and never shown again."""
+    channel = await service.create(
+        session,
         kind=body.kind,
         name=body.name,
-        webhook_url=_checked_url(body.webhook_url, settings.allow_private_targets),
-        event_types=sorted(set(body.event_types)),
+        webhook_url=body.webhook_url,
+        event_types=list(body.event_types),
         customer_id=body.customer_id,
+        allow_private=settings.allow_private_targets,
+        box=settings.secret_box(),
     )
-    session.add(channel)
-    await session.flush()
-    await session.refresh(channel)
     return ChatChannelRead.model_validate(channel)
 
 
@@ -80,17 +71,9 @@ async def create_channel(
 async def list_channels(
     session: DbSession, _: StaffPrincipal, page: PageParamsDep
 ) -> Page[ChatChannelRead]:
-    """Every connected chat channel."""
-    total = await session.scalar(select(func.count()).select_from(ChatChannel))
-    rows = await session.scalars(
-        select(ChatChannel).order_by(ChatChannel.created_at).limit(page.limit).offset(page.offset)
-    )
-    return Page(
-        items=[ChatChannelRead.model_validate(r) for r in rows],
-        total=total or 0,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    """Every connected chat channel (without its URL)."""
+    rows, total = await service.list_channels(session, limit=page.limit, offset=page.offset)
+    return page.of([ChatChannelRead.model_validate(r) for r in rows], total)
 
 
 @router.delete(
@@ -98,7 +81,4 @@ async def list_channels(
 )
 async def delete_channel(channel_id: uuid.UUID, session: DbSession, _: StaffPrincipal) -> None:
     """Its deliveries stay on record."""
-    channel = await session.get(ChatChannel, channel_id)
-    if channel is None:
-        raise ChatChannelNotFound()
-    await session.delete(channel)
+    await service.delete(session, channel_id)

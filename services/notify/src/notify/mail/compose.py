@@ -2,7 +2,9 @@
 threaded per case.
 
 Each template pair is ``templates/<lang>/<name>.txt.j2`` (first line: the subject; then a
-blank line; then the body) and ``templates/<lang>/<name>.html.j2`` (autoescaped).
+blank line; then the body; the two are split before rendering, so no value can move text
+from one to the other, and the subject is always one line) and
+``templates/<lang>/<name>.html.j2`` (autoescaped).
 
 Threading: every case has a stable root Message-ID, ``<case.<number>@<domain>>``, which the
 case-number mail itself carries; every later mail about the case names the root in
@@ -28,6 +30,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateNotFound,
     select_autoescape,
 )
@@ -130,23 +133,46 @@ def language_of(requested: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+# Longest subject we send (and store); RFC 5322 allows 998 characters on a header line.
+MAX_SUBJECT_CHARS = 400
+
+
+def one_line(text: str, limit: int = MAX_SUBJECT_CHARS) -> str:
+    """Every run of whitespace (CR, LF, tabs, Unicode line separators) as one space."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+@cache
+def _text_parts(path: str) -> tuple[Template, Template]:
+    """A text template split where its source says: the first line is the subject's
+    template, what follows the blank line the body's. Split before rendering, so whatever
+    a value contains (a blank line in a case's subject) stays inside its own slot."""
+    env = environment()
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, path)
+    subject, blank, body = source.partition("\n\n")
+    if not blank:
+        raise ValueError(f"{path}: the subject line must be followed by a blank line")
+    text = env.overlay(autoescape=False)  # plain text: nothing to escape
+    return text.from_string(subject), text.from_string(body)
+
+
 def render(name: str, language: str | None, context: dict[str, Any]) -> RenderedMail:
     """Renders one event's mail; a language without this template falls back to English."""
     env = environment()
     lang = language_of(language)
     try:
-        text_template = env.get_template(f"{lang}/{name}.txt.j2")
+        subject_template, body_template = _text_parts(f"{lang}/{name}.txt.j2")
         html_template = env.get_template(f"{lang}/{name}.html.j2")
     except TemplateNotFound:
         if lang == DEFAULT_LANGUAGE:
             raise
         return render(name, DEFAULT_LANGUAGE, context)
     context = {**context, "lang": lang}
-    text = text_template.render(context)
-    subject, _, body = text.partition("\n\n")
     return RenderedMail(
-        subject=" ".join(subject.split()),
-        text=body.strip() + "\n",
+        subject=one_line(subject_template.render(context)),
+        text=body_template.render(context).strip() + "\n",
         html=html_template.render(context),
         language=lang,
     )
@@ -199,7 +225,7 @@ def build_message(
     message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = ", ".join(to)
-    message["Subject"] = rendered.subject
+    message["Subject"] = one_line(rendered.subject)
     message["Date"] = format_datetime(date or datetime.now(UTC))
     message["Message-ID"] = threading.message_id
     if threading.in_reply_to:
@@ -210,7 +236,7 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
     for name, value in (extra_headers or {}).items():
-        message[name] = value
+        message[name] = one_line(value, 998)
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     if calendar is not None:

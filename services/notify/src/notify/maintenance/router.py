@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from careplane_shared.auth import StaffPrincipal
 from careplane_shared.db import DbSession
 from careplane_shared.pagination import Page, PageParamsDep
-from notify.access import Scope
+from notify.access import EVERYONE
 from notify.deps import ContractsDep, ReaderScopeDep, SettingsDep
 from notify.maintenance import service
 from notify.maintenance.schemas import (
@@ -45,7 +45,7 @@ async def create_window(
     window = await service.create_window(
         session, principal, body, contracts=contracts, settings=settings
     )
-    return await service.get_window(session, _everyone(), window.id)
+    return await service.get_window(session, EVERYONE, window.id)
 
 
 @router.get("", response_model=Page[MaintenanceWindowRead], summary="Maintenance windows.")
@@ -99,10 +99,6 @@ async def cancel_window(
     same UID, SEQUENCE + 1), so calendars that imported the window drop it. A window
     cancelled before is a 409 `ALREADY_CANCELLED`."""
     await service.cancel_window(
-        session, principal, _everyone(), window_id, reason=body.reason, settings=settings
+        session, principal, EVERYONE, window_id, reason=body.reason, settings=settings
     )
-    return await service.get_window(session, _everyone(), window_id)
-
-
-def _everyone() -> Scope:
-    return Scope(everyone=True, customer_id=None)
+    return await service.get_window(session, EVERYONE, window_id)

@@ -69,7 +69,10 @@ class MaintenanceWindowRead(BaseModel):
     starts_at: datetime
     ends_at: datetime
     product_id: uuid.UUID | None
-    customer_ids: list[uuid.UUID] | None
+    customer_ids: list[uuid.UUID] | None = Field(
+        description="The customers asked for (none: every customer with an active agreement); "
+        "a customer sees only itself here."
+    )
     created_by: str
     created_at: datetime
     cancelled_at: datetime | None

@@ -314,9 +314,16 @@ async def list_windows(
     rows = await session.execute(
         query.order_by(w.starts_at.desc(), w.id).limit(limit).offset(offset)
     )
-    return [
-        read_as(MaintenanceWindowRead, window, customers=customers) for window, customers in rows
-    ], total
+    return [_as_seen(window, scope, customers) for window, customers in rows], total
+
+
+def _as_seen(window: MaintenanceWindow, scope: Scope, customers: int) -> MaintenanceWindowRead:
+    """A customer sees itself alone among those told: which other customers a window was
+    for is none of its business (nor how many they were)."""
+    if scope.everyone:
+        return read_as(MaintenanceWindowRead, window, customers=customers)
+    asked = None if window.customer_ids is None else [scope.customer_id]
+    return read_as(MaintenanceWindowRead, window, customers=customers, customer_ids=asked)
 
 
 async def get_window(
@@ -356,5 +363,5 @@ async def get_window(
     ]
     if not scope.everyone and not recipients:
         raise MaintenanceWindowNotFound()
-    read = read_as(MaintenanceWindowRead, window, customers=len(recipients))
+    read = _as_seen(window, scope, len(recipients))
     return MaintenanceWindowDetail(**read.model_dump(), recipients=recipients)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplane_shared.auth import Principal, Role
+from careplane_shared.auth import Principal
 from careplane_shared.errors import (
     Conflict,
     Forbidden,
@@ -22,6 +22,7 @@ from careplane_shared.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from notify.access import may_manage_contact
 from notify.contracts import ContractsClient, ContractsUnavailable
 from notify.models import ContactPreference, TicketWatcher
 from notify.preferences.categories import DESCRIPTIONS, ESSENTIAL, Category
@@ -31,7 +32,7 @@ from notify.preferences.schemas import (
     PreferencesRead,
     WatcherCreate,
 )
-from notify.tickets import TicketsClient
+from notify.tickets import TicketNotFound, TicketsClient
 
 
 class ContactNotFound(NotFound):
@@ -72,7 +73,7 @@ async def authorized_contact(
     contact = await _contact(contracts, contact_id)
     if str(contact["customer_id"]) != str(principal.customer_id):
         raise ContactNotFound()
-    if principal.subject != str(contact_id) and principal.role is not Role.CUSTOMER_ADMIN:
+    if not may_manage_contact(principal, contact_id):
         raise Forbidden(
             "Only the contact itself or its administrators manage its preferences.",
             code="ROLE_FORBIDDEN",
@@ -157,10 +158,15 @@ async def set_preferences(
 async def _visible_ticket(
     principal: Principal, tickets: TicketsClient, ticket_id: uuid.UUID
 ) -> dict[str, Any]:
-    """The case, if tickets lets the caller see it; only people and staff follow cases."""
+    """The case, if tickets lets the caller see it (and, for a customer's people and keys,
+    if it is their own customer's: anything else is not found); only people, a customer's
+    keys and staff manage watchers."""
     if not (principal.is_staff or principal.is_customer):
         raise Forbidden("Only people and staff manage a case's watchers.", code="ROLE_FORBIDDEN")
-    return await tickets.ticket(ticket_id)
+    ticket = await tickets.ticket(ticket_id)
+    if principal.is_customer and str(ticket.get("customer_id")) != str(principal.customer_id):
+        raise TicketNotFound()
+    return ticket
 
 
 async def list_watchers(

@@ -27,8 +27,8 @@ def _read(endpoint: WebhookEndpoint) -> WebhookEndpointRead:
     )
 
 
-def _with_secret(endpoint: WebhookEndpoint) -> WebhookEndpointWithSecret:
-    return WebhookEndpointWithSecret(**_read(endpoint).model_dump(), secret=endpoint.secret)
+def _with_secret(endpoint: WebhookEndpoint, secret: str) -> WebhookEndpointWithSecret:
+    return WebhookEndpointWithSecret(**_read(endpoint).model_dump(), secret=secret)
 
 
 @router.post(
@@ -47,10 +47,15 @@ async def register_endpoint(
     """Registers a receiver for the given event types, signed with Standard Webhooks v1.
     The answer carries the endpoint's `whsec_` secret: the only time it is shown.
     Private, loopback, link-local and multicast targets are refused."""
-    endpoint = await service.register(
-        session, principal, scope, body, allow_private=settings.allow_private_targets
+    endpoint, secret = await service.register(
+        session,
+        principal,
+        scope,
+        body,
+        allow_private=settings.allow_private_targets,
+        box=settings.secret_box(),
     )
-    return _with_secret(endpoint)
+    return _with_secret(endpoint, secret)
 
 
 @router.get("", response_model=Page[WebhookEndpointRead], summary="List webhook endpoints.")
@@ -98,13 +103,14 @@ async def rotate_secret(
 ) -> WebhookEndpointWithSecret:
     """Issues a new secret (shown only here). Until `previous_secret_expires_at`, every
     delivery carries two signatures, one per secret, so the receiver can switch over."""
-    endpoint = await service.rotate_secret(
+    endpoint, secret = await service.rotate_secret(
         session,
         scope,
         endpoint_id,
         overlap=timedelta(hours=settings.secret_rotation_overlap_hours),
+        box=settings.secret_box(),
     )
-    return _with_secret(endpoint)
+    return _with_secret(endpoint, secret)
 
 
 @router.delete(

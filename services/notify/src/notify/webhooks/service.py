@@ -9,26 +9,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import NotFound, ValidationFailed
+from careplane_shared.errors import NotFound
 from notify.access import Scope
+from notify.encryption import SecretBox
 from notify.models import Delivery, WebhookEndpoint
 from notify.webhooks.schemas import WebhookEndpointCreate, WebhookEndpointUpdate
 from notify.webhooks.signing import new_secret
-from notify.webhooks.ssrf import UnsafeTarget, check_url
+from notify.webhooks.ssrf import registered_url
 
 
 class WebhookEndpointNotFound(NotFound):
     code = "WEBHOOK_ENDPOINT_NOT_FOUND"
     message = "No such webhook endpoint."
-
-
-def _checked_url(url: str, allow_private: bool) -> str:
-    try:
-        return check_url(url, allow_private=allow_private)
-    except UnsafeTarget as exc:
-        raise ValidationFailed(
-            str(exc), code=exc.code, details=[{"loc": ["body", "url"], "msg": str(exc)}]
-        ) from exc
 
 
 def _unique(types: list[str]) -> list[str]:
@@ -42,21 +34,24 @@ async def register(
     body: WebhookEndpointCreate,
     *,
     allow_private: bool,
-) -> WebhookEndpoint:
+    box: SecretBox,
+) -> tuple[WebhookEndpoint, str]:
+    """The new endpoint and its secret (stored sealed, shown once)."""
     customer_id = body.customer_id if scope.everyone else scope.customer_id
+    secret = new_secret()
     endpoint = WebhookEndpoint(
         id=uuid.uuid4(),
         customer_id=customer_id,
-        url=_checked_url(body.url, allow_private),
+        url=registered_url(body.url, allow_private=allow_private),
         description=body.description,
         event_types=_unique(body.event_types),
-        secret=new_secret(),
+        secret=box.seal(secret),
         created_by=principal.email or principal.subject,
     )
     session.add(endpoint)
     await session.flush()
     await session.refresh(endpoint)
-    return endpoint
+    return endpoint, secret
 
 
 async def get(session: AsyncSession, scope: Scope, endpoint_id: uuid.UUID) -> WebhookEndpoint:
@@ -90,7 +85,7 @@ async def update_endpoint(
 ) -> WebhookEndpoint:
     endpoint = await get(session, scope, endpoint_id)
     if body.url is not None:
-        endpoint.url = _checked_url(body.url, allow_private)
+        endpoint.url = registered_url(body.url, allow_private=allow_private)
     if body.event_types is not None:
         endpoint.event_types = _unique(body.event_types)
     if "description" in body.model_fields_set:
@@ -108,17 +103,24 @@ async def update_endpoint(
 
 
 async def rotate_secret(
-    session: AsyncSession, scope: Scope, endpoint_id: uuid.UUID, *, overlap: timedelta
-) -> WebhookEndpoint:
+    session: AsyncSession,
+    scope: Scope,
+    endpoint_id: uuid.UUID,
+    *,
+    overlap: timedelta,
+    box: SecretBox,
+) -> tuple[WebhookEndpoint, str]:
     """A new secret; the old one keeps signing too (a second signature) until the overlap
-    ends, so receivers can switch without losing a delivery."""
+    ends, so receivers can switch without losing a delivery. Both are stored sealed with
+    the current key."""
     endpoint = await get(session, scope, endpoint_id)
-    endpoint.previous_secret = endpoint.secret
+    secret = new_secret()
+    endpoint.previous_secret = box.reseal(endpoint.secret)
     endpoint.previous_secret_expires_at = datetime.now(UTC) + overlap
-    endpoint.secret = new_secret()
+    endpoint.secret = box.seal(secret)
     await session.flush()
     await session.refresh(endpoint)
-    return endpoint
+    return endpoint, secret
 
 
 async def delete(session: AsyncSession, scope: Scope, endpoint_id: uuid.UUID) -> None:

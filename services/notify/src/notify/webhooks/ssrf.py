@@ -28,6 +28,18 @@ class UnsafeTarget(ValueError):
         self.code = code
 
 
+def registered_url(url: str, *, allow_private: bool) -> str:
+    """``check_url`` for a URL given in a request: a refusal is a 422 with the reason."""
+    from careplane_shared.errors import ValidationFailed
+
+    try:
+        return check_url(url, allow_private=allow_private)
+    except UnsafeTarget as exc:
+        raise ValidationFailed(
+            str(exc), code=exc.code, details=[{"loc": ["body", "url"], "msg": str(exc)}]
+        ) from exc
+
+
 def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return is_public_address(address.ipv4_mapped)
