@@ -15,6 +15,7 @@ from sqlalchemy import select
 from careplane_shared.auth import CurrentPrincipal
 from careplane_shared.db import DbSession
 from careplane_shared.errors import CareplaneError, NotFound, ValidationFailed
+from tickets.attachments.content import download_headers, media_type
 from tickets.attachments.storage import AttachmentStorage, TooLarge
 from tickets.models import Attachment
 from tickets.ticket.service import get_ticket
@@ -101,7 +102,7 @@ async def upload(
         id=uuid.uuid4(),
         ticket_id=ticket.id,
         filename=filename,
-        content_type=content_type[:200],
+        content_type=media_type(content_type),
         size=stored.size,
         sha256=stored.sha256,
         storage_key=stored.key,
@@ -131,7 +132,7 @@ async def add_link(
         id=uuid.uuid4(),
         ticket_id=ticket.id,
         filename=body.filename,
-        content_type=body.content_type,
+        content_type=media_type(body.content_type),
         link_url=str(body.url),
         uploaded_by=principal.email or principal.subject,
     )
@@ -159,16 +160,17 @@ async def download(
     ticket_id: uuid.UUID,
     attachment_id: uuid.UUID,
 ) -> StreamingResponse:
+    """PNG, JPEG, GIF and WebP images, PDF and plain text are served inline under their
+    own type; anything else as `application/octet-stream` to download, never under the
+    type its uploader claimed. Always `X-Content-Type-Options: nosniff`; any file name
+    travels as RFC 6266 `filename*` (UTF-8) with an ASCII `filename` fallback."""
     ticket = await get_ticket(session, principal, ticket_id)
     attachment = await session.get(Attachment, attachment_id)
     if attachment is None or attachment.ticket_id != ticket.id or attachment.storage_key is None:
         raise AttachmentNotFound()
-    quoted = attachment.filename.replace('"', "")
+    served, headers = download_headers(attachment.filename, attachment.content_type)
     return StreamingResponse(
         _storage(request).open(attachment.storage_key),
-        media_type=attachment.content_type,
-        headers={
-            "content-disposition": f'attachment; filename="{quoted}"',
-            "x-content-sha256": attachment.sha256 or "",
-        },
+        media_type=served,
+        headers={**headers, "x-content-sha256": attachment.sha256 or ""},
     )
