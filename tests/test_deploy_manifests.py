@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
@@ -177,6 +178,7 @@ def replaced_secrets() -> dict[str, str]:
         {f"svc-{p}": values[f"{prefix(p)}CLIENT_SECRET"] for p in PIECES}
     )
     values["CONTRACTS_JWT_PRIVATE_KEY"] = _pem()
+    values["NOTIFY_ENCRYPTION_KEYS"] = json.dumps([Fernet.generate_key().decode()])
     values["CONTRACTS_LICENSE_PRIVATE_KEY"] = _pem()
     for service in SERVICES:
         values[f"{prefix(service)}DATABASE_URL"] = (
