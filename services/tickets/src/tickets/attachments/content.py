@@ -68,8 +68,11 @@ def ascii_fallback(filename: str) -> str:
 def content_disposition(filename: str, *, inline: bool = False) -> str:
     """``attachment; filename="..."; filename*=UTF-8''...`` (RFC 6266, RFC 5987)."""
     disposition = "inline" if inline else "attachment"
+    header = f'{disposition}; filename="{ascii_fallback(filename)}"'
+    if not filename:
+        return header
     encoded = quote(filename, safe=_ATTR_CHAR_EXTRA, encoding="utf-8", errors="replace")
-    return f"{disposition}; filename=\"{ascii_fallback(filename)}\"; filename*=UTF-8''{encoded}"
+    return f"{header}; filename*=UTF-8''{encoded}"
 
 
 def download_headers(filename: str, stored_type: str | None) -> tuple[str, dict[str, str]]:
