@@ -115,16 +115,39 @@ _SEALED_COLUMNS: tuple[tuple[type[Any], tuple[str, ...]], ...] = (
 )
 
 
+async def _unreadable(sessionmaker: async_sessionmaker[AsyncSession], box: SecretBox) -> int:
+    """How many stored values no configured key opens (each logged)."""
+    count = 0
+    async with sessionmaker() as session:
+        for model, columns in _SEALED_COLUMNS:
+            table = model.__table__
+            rows = await session.stream(select(table.c.id, *(table.c[c] for c in columns)))
+            async for row in rows:
+                for value in row[1:]:
+                    if value is None:
+                        continue
+                    try:
+                        box.open(value)
+                    except SecretUnreadable:
+                        count += 1
+                        log.error("stored_secret_unreadable", table=table.name, id=str(row.id))
+    return count
+
+
 async def reseal_stored_secrets(
     sessionmaker: async_sessionmaker[AsyncSession], box: SecretBox, *, batch_size: int = 200
 ) -> ResealResult:
     """Rewrites every stored secret not sealed with the first key yet: in batches by id,
     one short transaction each, the batch's rows locked (in id order, so two processes doing
     this at once wait for each other instead of deadlocking; the second finds nothing left).
-    Rows no configured key opens are counted, logged and left as they are. Nothing else of a
-    row changes (not even its ``updated_at``)."""
+    Nothing else of a row changes (not even its ``updated_at``).
+
+    If any stored value opens with none of the keys, nothing is written at all: the keys
+    are wrong or incomplete, and sealing plaintext rows with them would only spread that."""
+    unreadable = await _unreadable(sessionmaker, box)
+    if unreadable:
+        return ResealResult(webhook_endpoints=0, chat_channels=0, unreadable=unreadable)
     counts: dict[str, int] = {}
-    unreadable = 0
     for model, columns in _SEALED_COLUMNS:
         table = model.__table__
         changed = 0
@@ -144,7 +167,7 @@ async def reseal_stored_secrets(
                             if value is not None and not box.is_current(value)
                         }
                     except SecretUnreadable:
-                        unreadable += 1
+                        # Written since the check by a process with other keys: left alone.
                         log.error("stored_secret_unreadable", table=table.name, id=str(row.id))
                         continue
                     if updates:
@@ -161,7 +184,7 @@ async def reseal_stored_secrets(
     return ResealResult(
         webhook_endpoints=counts["webhook_endpoints"],
         chat_channels=counts["chat_channels"],
-        unreadable=unreadable,
+        unreadable=0,
     )
 
 
