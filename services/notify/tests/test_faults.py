@@ -137,7 +137,11 @@ async def test_a_late_worker_cannot_overwrite_the_outcome_of_the_one_that_took_o
 
 async def test_workers_claim_disjoint_rows(live_notify, receiver, notify_minter, notify_engine):
     _, url = receiver
-    async with live_notify(delivery_batch_size=25) as app, asgi_client(app) as client:
+    # One target here: allowed to have all of its deliveries in flight at once.
+    async with (
+        live_notify(delivery_batch_size=25, delivery_target_concurrency=100) as app,
+        asgi_client(app) as client,
+    ):
         await register(client, notify_minter, f"{url}/hooks")
         for _ in range(60):
             await post_event(client, notify_minter, ticket_event("ticket.escalated"))

@@ -14,22 +14,48 @@ polls every ``delivery_poll_seconds``, and a busy one claims again at once.
 
 Settling a row is guarded by ``locked_by``: a worker whose lease ran out (and whose row
 another worker claimed) still logs its attempt but no longer decides the row's state.
+
+One tenant's target must not stall the others, so:
+
+- every attempt has a total deadline (``delivery_deadline_seconds``: connect, send and read
+  together), and answers are read capped and streamed (:mod:`notify.channels.http`);
+- attempts settle one by one: a worker records each outcome as it comes (a few at once when
+  they come together) and claims more as soon as it has room, never waiting for a whole
+  batch; ``run_forever`` keeps up to ``delivery_batch_size`` attempts in flight;
+- a target (webhook endpoint, chat channel, mail recipient) has at most
+  ``delivery_target_concurrency`` deliveries in flight: the claim ranks the due rows per
+  target (a window function) and takes no more of one target than it has free slots, counting
+  what every worker holds under a live lease, and each worker holds a semaphore per target.
+  A flood for one target leaves the rest of the batch to the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import socket
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, bindparam, case, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notify.channels.base import Channel, DeliveryJob, Outcome, excerpt
@@ -43,6 +69,47 @@ ACTIVE = ("pending", "delivering")
 # A row whose workers keep dying (lease after lease) without recording an outcome is a
 # poison message: after this many claims it is dead rather than claimed forever.
 MAX_CLAIMS = 2 * MAX_ATTEMPTS
+# Once one attempt has settled, how long to wait for others to record them together.
+RECORD_LINGER_SECONDS = 0.01
+INTERRUPTED = "The worker stopped during the attempt; it is tried again at once."
+
+Result = tuple[DeliveryJob, Outcome, dict[str, Any]]
+
+
+def target_key(job: DeliveryJob) -> str:
+    """The target a delivery counts against: its endpoint or chat channel, else its
+    recipient. The claim query computes the same (``_target_key``)."""
+    return str(job.endpoint_id) if job.endpoint_id is not None else job.target
+
+
+def _target_key() -> Any:
+    d = deliveries_table
+    return func.coalesce(cast(d.c.endpoint_id, Text), d.c.target)
+
+
+class TargetLimits:
+    """A semaphore per target, made on first use and dropped when nobody holds or awaits it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._held: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        semaphore, users = self._held.get(key, (asyncio.Semaphore(self.size), 0))
+        self._held[key] = (semaphore, users + 1)
+        try:
+            async with semaphore:
+                yield
+        finally:
+            semaphore, users = self._held[key]
+            if users <= 1:
+                del self._held[key]
+            else:
+                self._held[key] = (semaphore, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._held)
 
 
 class DeliveryWorker:
@@ -59,24 +126,55 @@ class DeliveryWorker:
         self.settings = settings
         self.batch_size = settings.delivery_batch_size
         self.lease = timedelta(seconds=settings.delivery_lease_seconds)
+        self.deadline = settings.delivery_deadline_seconds
+        self.per_target = settings.delivery_target_concurrency
+        self.limits = TargetLimits(self.per_target)
         self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
 
     async def claim(self, limit: int | None = None) -> list[DeliveryJob]:
         """Takes up to ``limit`` due rows: pending ones, and delivering ones whose lease ran
-        out (their worker died); marks them delivering under our lease."""
+        out (their worker died); marks them delivering under our lease.
+
+        Fair: per target, the due rows are ranked by when they came due, and a row is taken
+        only while its rank plus what is in flight to its target (live leases, any worker)
+        stays within ``delivery_target_concurrency``; the oldest of those rows go first."""
         d = deliveries_table
         now = func.now()
+        key = _target_key()
+        due_now = and_(
+            d.c.status.in_(ACTIVE),
+            d.c.next_attempt_at <= now,
+            or_(d.c.locked_until.is_(None), d.c.locked_until < now),
+        )
+        busy = (
+            select(key.label("key"), func.count().label("n"))
+            .where(d.c.status == "delivering", d.c.locked_until >= now)
+            .group_by(key)
+            .cte("busy")
+        )
+        ranked = (
+            select(
+                d.c.id,
+                (
+                    func.row_number().over(partition_by=key, order_by=(d.c.next_attempt_at, d.c.id))
+                    + func.coalesce(busy.c.n, 0)
+                ).label("slot"),
+            )
+            .select_from(d.outerjoin(busy, busy.c.key == key))
+            .where(due_now)
+            .subquery("ranked")
+        )
+        size = limit or self.batch_size
+        # Not limited itself: rows another worker is locking right now are skipped below and
+        # the next fair ones taken instead.
+        fair = select(ranked.c.id).where(ranked.c.slot <= self.per_target)
         async with self.sessionmaker() as session, session.begin():
             due = (
                 select(d.c.id)
-                .where(
-                    d.c.status.in_(ACTIVE),
-                    d.c.next_attempt_at <= now,
-                    or_(d.c.locked_until.is_(None), d.c.locked_until < now),
-                )
+                .where(d.c.id.in_(fair), due_now)
                 .order_by(d.c.next_attempt_at)
-                .limit(limit or self.batch_size)
-                .with_for_update(skip_locked=True)
+                .limit(size)
+                .with_for_update(of=d, skip_locked=True)
                 .cte("due")
             )
             rows = await session.execute(
@@ -107,37 +205,62 @@ class DeliveryWorker:
             )
             return [DeliveryJob(**row._mapping) for row in rows]
 
-    async def deliver(
-        self, jobs: Sequence[DeliveryJob]
-    ) -> list[tuple[DeliveryJob, Outcome, dict[str, Any]]]:
-        """Attempts every claimed job; returns each with its outcome and timing."""
+    async def start(self, jobs: Sequence[DeliveryJob]) -> dict[asyncio.Task[Result], DeliveryJob]:
+        """Prepares the claimed jobs (one query per kind) and starts an attempt for each.
+
+        Each batch is prepared on its own copy of the channel: a channel keeps what
+        ``prepare`` loaded for the attempts that follow, and batches overlap."""
         by_kind: dict[str, list[DeliveryJob]] = defaultdict(list)
         for job in jobs:
             by_kind[job.channel].append(job)
-        async with self.sessionmaker() as session:
-            for kind, group in by_kind.items():
-                channel = self.channels.get(kind)
-                if channel is not None:
-                    await channel.prepare(session, group)
-        return list(await asyncio.gather(*(self._attempt(job) for job in jobs)))
+        prepared: dict[str, Channel] = {}
+        if jobs:
+            async with self.sessionmaker() as session:
+                for kind, group in by_kind.items():
+                    channel = self.channels.get(kind)
+                    if channel is not None:
+                        prepared[kind] = copy.copy(channel)
+                        await prepared[kind].prepare(session, group)
+        return {
+            asyncio.create_task(self._attempt(job, prepared.get(job.channel))): job for job in jobs
+        }
 
-    async def _attempt(self, job: DeliveryJob) -> tuple[DeliveryJob, Outcome, dict[str, Any]]:
-        started_at = datetime.now(UTC)
-        started = time.perf_counter()
-        channel = self.channels.get(job.channel)
-        if channel is None:
-            outcome = Outcome.failure(f"No channel plugin for {job.channel!r}.", permanent=True)
-        else:
-            try:
-                outcome = await channel.deliver(job)
-            except Exception as exc:
-                log.exception("delivery_crashed", delivery_id=str(job.id), channel=job.channel)
-                outcome = Outcome.failure(f"{type(exc).__name__}: {exc}")
+    async def deliver(self, jobs: Sequence[DeliveryJob]) -> list[Result]:
+        """Attempts every claimed job; returns each with its outcome and timing."""
+        return list(await asyncio.gather(*await self.start(jobs)))
+
+    async def _attempt(self, job: DeliveryJob, channel: Channel | None) -> Result:
+        async with self.limits.hold(target_key(job)):
+            started_at = datetime.now(UTC)
+            started = time.perf_counter()
+            if channel is None:
+                outcome = Outcome.failure(f"No channel plugin for {job.channel!r}.", permanent=True)
+            else:
+                outcome = await self._within_deadline(channel, job)
         timing = {
             "started_at": started_at,
             "duration_ms": int((time.perf_counter() - started) * 1000),
         }
         return job, outcome, timing
+
+    async def _within_deadline(self, channel: Channel, job: DeliveryJob) -> Outcome:
+        deadline = asyncio.timeout(self.deadline)
+        try:
+            async with deadline:
+                return await channel.deliver(job)
+        except TimeoutError as exc:
+            if deadline.expired():
+                return Outcome.failure(
+                    f"Deadline: no complete answer within {self.deadline:g} s "
+                    "(connect, send and read together); tried again later."
+                )
+            return self._crashed(job, exc)
+        except Exception as exc:
+            return self._crashed(job, exc)
+
+    def _crashed(self, job: DeliveryJob, exc: Exception) -> Outcome:
+        log.exception("delivery_crashed", delivery_id=str(job.id), channel=job.channel)
+        return Outcome.failure(f"{type(exc).__name__}: {exc}")
 
     def _settle(self, job: DeliveryJob, outcome: Outcome) -> dict[str, Any]:
         """The row's new state after this attempt."""
@@ -225,12 +348,30 @@ class DeliveryWorker:
                 )
 
     async def run_once(self) -> int:
-        """One claim-deliver-record round; returns how many deliveries it handled."""
+        """One claim; each attempt is recorded as it settles (a slow one delays only
+        itself). Returns how many deliveries it handled once every attempt settled."""
         jobs = await self.claim()
         if not jobs:
             return 0
-        await self.record(await self.deliver(jobs))
+        pending = set(await self.start(jobs))
+        try:
+            while pending:
+                settled, pending = await self._settled(pending)
+                await self.record([task.result() for task in settled])
+        finally:
+            for task in pending:  # cancelled (a worker killed): the leases stay
+                task.cancel()
         return len(jobs)
+
+    async def _settled(
+        self, pending: Iterable[asyncio.Task[Result]]
+    ) -> tuple[set[asyncio.Task[Result]], set[asyncio.Task[Result]]]:
+        """Waits for an attempt to settle, then briefly for any others settling with it."""
+        settled, rest = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if settled and rest:
+            more, rest = await asyncio.wait(rest, timeout=RECORD_LINGER_SECONDS)
+            settled |= more
+        return settled, rest
 
     async def reap(self) -> int:
         """Gives rows whose worker died (lease over, no outcome) back to the queue, with an
@@ -286,17 +427,91 @@ class DeliveryWorker:
             log.warning("delivery_leases_reaped", count=len(rows))
         return len(rows)
 
+    async def release(self, interrupted: Sequence[DeliveryJob]) -> None:
+        """Gives rows whose attempt was cut short by a stopping worker back to the queue at
+        once (their place in the retry schedule kept), with an attempt saying so."""
+        if not interrupted:
+            return
+        d = deliveries_table
+        now = datetime.now(UTC)
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                insert(delivery_attempts_table),
+                [
+                    {
+                        "delivery_id": job.id,
+                        "attempt": job.attempts,
+                        "worker": self.worker_id,
+                        "started_at": now,
+                        "duration_ms": 0,
+                        "outcome": "retry",
+                        "error": INTERRUPTED,
+                        "retry_at": now,
+                    }
+                    for job in interrupted
+                ],
+            )
+            await session.execute(
+                update(d)
+                .where(
+                    d.c.id.in_([job.id for job in interrupted]),
+                    d.c.locked_by == self.worker_id,
+                )
+                .values(
+                    status="pending",
+                    next_attempt_at=func.now(),
+                    last_error=INTERRUPTED,
+                    locked_until=None,
+                    locked_by=None,
+                    updated_at=func.now(),
+                )
+            )
+
     async def run_forever(self, stop: asyncio.Event) -> None:
+        """Keeps up to ``delivery_batch_size`` attempts in flight: claims whenever there is
+        room, records each attempt as it settles, polls every ``delivery_poll_seconds``
+        for newly due rows. On stop, attempts still running are cut short and given back."""
+        in_flight: dict[asyncio.Task[Result], DeliveryJob] = {}
+        stopping = asyncio.create_task(stop.wait())
         last_reap = 0.0
-        while not stop.is_set():
-            handled = 0
-            try:
-                if time.monotonic() - last_reap > self.lease.total_seconds() / 2:
-                    await self.reap()
-                    last_reap = time.monotonic()
-                handled = await self.run_once()
-            except Exception:
-                log.exception("delivery_worker_error")
-            if handled < self.batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.settings.delivery_poll_seconds)
+        try:
+            while not stop.is_set():
+                try:
+                    if time.monotonic() - last_reap > self.lease.total_seconds() / 2:
+                        await self.reap()
+                        last_reap = time.monotonic()
+                    room = self.batch_size - len(in_flight)
+                    if room > 0:
+                        in_flight.update(await self.start(await self.claim(room)))
+                except Exception:
+                    log.exception("delivery_worker_error")
+                await asyncio.wait(
+                    [*in_flight, stopping],
+                    timeout=self.settings.delivery_poll_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if stop.is_set() or not any(task.done() for task in in_flight):
+                    continue
+                settled, _ = await self._settled(in_flight)
+                results = [task.result() for task in settled]
+                for task in settled:
+                    del in_flight[task]
+                try:
+                    await self.record(results)
+                except Exception:  # the rows stay leased: reaped and tried again
+                    log.exception("delivery_worker_error")
+        finally:
+            stopping.cancel()
+            await self._wind_down(in_flight)
+
+    async def _wind_down(self, in_flight: dict[asyncio.Task[Result], DeliveryJob]) -> None:
+        for task in in_flight:
+            task.cancel()
+        await asyncio.gather(*in_flight, return_exceptions=True)
+        finished = [t.result() for t in in_flight if not t.cancelled() and t.exception() is None]
+        cut_short = [job for t, job in in_flight.items() if t.cancelled() or t.exception()]
+        try:
+            await self.record(finished)
+            await self.release(cut_short)
+        except Exception:
+            log.exception("delivery_worker_error")
