@@ -17,11 +17,13 @@ import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from careplane_shared.testing import bearer, password_token
+from tickets.live_hub import APPLICATION_NAME
 
 from .conftest import ContractsDemo, LiveGatewayFactory
 
@@ -120,36 +122,47 @@ async def websocket(
         yield socket
 
 
-class Listeners:
-    """How many event streams the served tickets holds open: each is one PostgreSQL
-    connection LISTENing for case events, so this is what a subscription costs upstream."""
+class Streams:
+    """How many event streams the served tickets holds open (its ``careplane_live_streams``
+    gauge): what a subscription costs upstream. They all share one PostgreSQL connection."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, tickets_url: str, database_url: str) -> None:
+        self.tickets_url = tickets_url
         self.dsn = make_url(database_url).set(drivername="postgresql")
 
     async def count(self) -> int:
-        connection = await asyncpg.connect(self.dsn.render_as_string(hide_password=False))
-        try:
-            count: int = await connection.fetchval(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND query LIKE 'LISTEN %'"
-            )
-        finally:
-            await connection.close()
-        return count
+        async with httpx.AsyncClient(timeout=WAIT) as client:
+            response = await client.get(f"{self.tickets_url}/metrics")
+        for family in text_string_to_metric_families(response.text):
+            if family.name == "careplane_live_streams":
+                return int(family.samples[0].value)
+        raise AssertionError("tickets reports no careplane_live_streams")
 
     async def reach(self, expected: int) -> None:
         async def poll() -> None:
-            # PostgreSQL tells no one when a backend starts listening: ask until it has.
+            # Nothing announces a stream closing at tickets: ask until it has.
             while await self.count() != expected:  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
 
         await asyncio.wait_for(poll(), WAIT)
 
+    async def database_connections(self) -> int:
+        """Backends of tickets' database that LISTEN for case events."""
+        connection = await asyncpg.connect(self.dsn.render_as_string(hide_password=False))
+        try:
+            count: int = await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = $1",
+                APPLICATION_NAME,
+            )
+        finally:
+            await connection.close()
+        return count
+
 
 @pytest.fixture
-async def listeners(live_tickets_url: str, gateway_live_tickets_db_url: str) -> Listeners:
-    counter = Listeners(gateway_live_tickets_db_url)
+async def streams(live_tickets_url: str, gateway_live_tickets_db_url: str) -> Streams:
+    counter = Streams(live_tickets_url, gateway_live_tickets_db_url)
     # Streams of an earlier test close as its servers stop; start from none.
     await counter.reach(0)
     return counter
@@ -192,7 +205,7 @@ async def test_subscribers_hear_of_their_own_customers_cases_only(
     http: httpx.AsyncClient,
     tokens: dict[str, str],
     contracts_demo: ContractsDemo,
-    listeners: Listeners,
+    streams: Streams,
 ) -> None:
     async with (
         websocket(live_gateway_url, {"Authorization": f"Bearer {tokens[ANA]}"}) as ana,
@@ -200,7 +213,9 @@ async def test_subscribers_hear_of_their_own_customers_cases_only(
     ):
         await ana.subscribe("a", EVENTS)
         await cora.subscribe("c", EVENTS)
-        await listeners.reach(2)
+        await streams.reach(2)
+        # Two streams at tickets, one database connection behind them.
+        assert await streams.database_connections() == 1
 
         mine = await open_case(http, tokens[ANA], contracts_demo, "Pump telemetry stopped")
         # Cora's case commits after Ana's: had Ana's reached Cora, it would come first.
@@ -232,9 +247,9 @@ async def test_subscribers_hear_of_their_own_customers_cases_only(
 
         # Completing a subscription closes its stream at tickets; the other one stays.
         await ana.send({"id": "a", "type": "complete"})
-        await listeners.reach(1)
+        await streams.reach(1)
     # Closing the socket closes the rest.
-    await listeners.reach(0)
+    await streams.reach(0)
 
 
 async def test_one_case_over_graphql_ws_with_the_token_in_the_handshake(
@@ -242,7 +257,7 @@ async def test_one_case_over_graphql_ws_with_the_token_in_the_handshake(
     http: httpx.AsyncClient,
     tokens: dict[str, str],
     contracts_demo: ContractsDemo,
-    listeners: Listeners,
+    streams: Streams,
 ) -> None:
     followed = await open_case(http, tokens[ANA], contracts_demo, "Followed by the agent")
     other = await open_case(http, tokens[ANA], contracts_demo, "Not followed")
@@ -251,7 +266,7 @@ async def test_one_case_over_graphql_ws_with_the_token_in_the_handshake(
         live_gateway_url, protocol="graphql-ws", headers=bearer(tokens[AGENT])
     ) as agent:
         await agent.subscribe("f", EVENTS, {"ticketId": followed["id"]})
-        await listeners.reach(1)
+        await streams.reach(1)
         for case in (other, followed):
             response = await http.post(
                 "/graphql",
@@ -267,11 +282,11 @@ async def test_one_case_over_graphql_ws_with_the_token_in_the_handshake(
         assert event["authorKind"] == "STAFF"
         assert event["message"] == {"body": "On it.", "internal": False}
         await agent.send({"id": "f", "type": "stop"})
-        await listeners.reach(0)
+        await streams.reach(0)
 
 
 async def test_a_subscription_without_a_token_is_unauthenticated(
-    live_gateway_url: str, listeners: Listeners
+    live_gateway_url: str, streams: Streams
 ) -> None:
     async with websocket(live_gateway_url) as anonymous:
         await anonymous.subscribe("1", EVENTS)
@@ -284,7 +299,7 @@ async def test_a_subscription_without_a_token_is_unauthenticated(
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
     assert error["extensions"]["service"] == "tickets"
     assert completed == {"id": "1", "type": "complete"}
-    assert await listeners.count() == 0
+    assert await streams.count() == 0
 
 
 async def test_a_socket_carries_queries_with_the_token_of_its_connection_init(
@@ -307,7 +322,7 @@ async def test_a_socket_carries_queries_with_the_token_of_its_connection_init(
 
 
 async def test_the_query_limits_apply_over_a_socket(
-    serve_live_gateway: LiveGatewayFactory, tokens: dict[str, str], listeners: Listeners
+    serve_live_gateway: LiveGatewayFactory, tokens: dict[str, str], streams: Streams
 ) -> None:
     deep = "subscription { ticketEvents { ticket { product { name } } } }"
     async with (
@@ -321,11 +336,11 @@ async def test_the_query_limits_apply_over_a_socket(
     [error] = refused["payload"]
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "exceeds maximum operation depth" in error["message"]
-    assert await listeners.count() == 0
+    assert await streams.count() == 0
 
 
 async def test_a_silent_event_stream_ends_the_subscription_and_is_closed(
-    serve_live_gateway: LiveGatewayFactory, tokens: dict[str, str], listeners: Listeners
+    serve_live_gateway: LiveGatewayFactory, tokens: dict[str, str], streams: Streams
 ) -> None:
     # Tickets writes a keep-alive every 15 s; a gateway that waits only half a second for one
     # takes the stream for dead.
@@ -341,7 +356,7 @@ async def test_a_silent_event_stream_ends_the_subscription_and_is_closed(
         [error] = ended["payload"]["errors"]
         assert error["extensions"]["code"] == "SERVICE_TIMEOUT"
         assert completed == {"id": "quiet", "type": "complete"}
-        await listeners.reach(0)
+        await streams.reach(0)
 
 
 async def test_a_subscription_sent_as_a_plain_post_is_refused(
@@ -359,25 +374,21 @@ async def test_a_subscription_sent_as_a_plain_post_is_refused(
     }
 
 
-async def test_no_event_goes_out_on_an_expired_token(
+async def test_a_subscription_ends_by_itself_when_its_token_expires(
     live_gateway_url: str,
-    http: httpx.AsyncClient,
     tokens: dict[str, str],
-    contracts_demo: ContractsDemo,
     contracts_app: FastAPI,
-    listeners: Listeners,
+    streams: Streams,
 ) -> None:
     # Ana's own token, signed by contracts again to expire in a moment.
     claims = jwt.decode(tokens[ANA], options={"verify_signature": False})
-    expiry = int(time.time()) + 2
-    short_lived = contracts_app.state.signing_key.sign({**claims, "exp": expiry})
+    short_lived = contracts_app.state.signing_key.sign({**claims, "exp": int(time.time()) + 2})
 
     async with websocket(live_gateway_url, {"Authorization": f"Bearer {short_lived}"}) as ana:
         await ana.subscribe("a", EVENTS)
-        await listeners.reach(1)
-        await asyncio.sleep(expiry - time.time() + 0.1)
-        await open_case(http, tokens[ANA], contracts_demo, "Opened after the token expired")
+        await streams.reach(1)
 
+        # No event comes: the subscription ends on its own.
         ended = await ana.receive()
         completed = await ana.receive()
 
@@ -385,4 +396,70 @@ async def test_no_event_goes_out_on_an_expired_token(
         [error] = ended["payload"]["errors"]
         assert error["extensions"]["code"] == "TOKEN_EXPIRED"
         assert completed == {"id": "a", "type": "complete"}
-        await listeners.reach(0)
+        await streams.reach(0)
+
+
+@pytest.fixture
+def quick_account_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tickets checks the accounts behind its streams every 0.2 s (before it starts)."""
+    monkeypatch.setenv("TICKETS_LIVE_RECHECK_SECONDS", "0.2")
+
+
+async def test_a_subscription_ends_once_the_contact_is_deactivated(
+    quick_account_checks: None,
+    live_gateway_url: str,
+    http: httpx.AsyncClient,
+    tokens: dict[str, str],
+    contracts_demo: ContractsDemo,
+    streams: Streams,
+) -> None:
+    admin = await password_token(http, "admin@example.com")
+    async with (
+        websocket(live_gateway_url, {"Authorization": f"Bearer {tokens[ANA]}"}) as ana,
+        websocket(live_gateway_url, {"Authorization": f"Bearer {tokens[CORA]}"}) as cora,
+    ):
+        await ana.subscribe("a", EVENTS)
+        await cora.subscribe("c", EVENTS)
+        await streams.reach(2)
+        response = await http.patch(
+            f"/api/contracts/v1/contacts/{contracts_demo.contacts[ANA]}",
+            json={"active": False},
+            headers=bearer(admin),
+        )
+        assert response.status_code == 200, response.text
+
+        ended = await ana.receive()
+        completed = await ana.receive()
+        await streams.reach(1)
+        # Cora's subscription goes on.
+        case = await open_case(http, tokens[CORA], contracts_demo, "Still heard by Cora")
+        heard = await cora.next_event("c")
+
+    assert ended["type"] == "next" and ended["id"] == "a"
+    [error] = ended["payload"]["errors"]
+    assert error["extensions"]["code"] == "ACCOUNT_INACTIVE"
+    assert error["extensions"]["service"] == "tickets"
+    assert completed == {"id": "a", "type": "complete"}
+    assert heard["number"] == case["number"]
+
+
+async def test_a_caller_holds_a_few_subscriptions_at_most(
+    live_gateway_url: str, tokens: dict[str, str], streams: Streams
+) -> None:
+    async with websocket(live_gateway_url, {"Authorization": f"Bearer {tokens[ANA]}"}) as ana:
+        for n in range(5):
+            await ana.subscribe(str(n), EVENTS)
+        await streams.reach(5)
+        await ana.subscribe("one too many", EVENTS)
+
+        refused = await ana.receive()
+        completed = await ana.receive()
+        # The five others are still open.
+        assert await streams.count() == 5
+
+    assert refused["type"] == "next" and refused["id"] == "one too many"
+    [error] = refused["payload"]["errors"]
+    assert error["extensions"]["code"] == "TOO_MANY_STREAMS"
+    assert error["extensions"]["status"] == 429
+    assert completed == {"id": "one too many", "type": "complete"}
+    await streams.reach(0)

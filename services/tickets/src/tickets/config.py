@@ -33,6 +33,13 @@ class TicketsSettings(DatabaseSettings):
     sla_warning_fraction: float = Field(default=0.75, gt=0, lt=1)
     sla_timer_poll_seconds: float = 1.0
     entitlement_recheck_seconds: float = 15.0
+    # Live event streams (GET /v1/tickets/events/stream): one LISTEN connection per process
+    # fans out to every stream; these bound what one caller, and the process, may hold open.
+    live_streams_per_principal: int = Field(default=5, ge=1)
+    live_streams_per_process: int = Field(default=1000, ge=1)
+    live_recheck_seconds: float = Field(default=60.0, gt=0)
+    live_queue_size: int = Field(default=256, ge=1)
+    live_replay_events: int = Field(default=1000, ge=0)
     outbox_targets: dict[str, str] = Field(
         default_factory=lambda: {
             "contracts": "http://127.0.0.1:8002/v1/events",

@@ -9,6 +9,11 @@ events of a process are batched into one short notifying transaction. The live f
 best effort (a process that dies between the commit and the batch drops those
 notifications); the outbox stays the reliable channel. ``GET /v1/tickets/events/stream``
 relays the notifications as Server-Sent Events, filtered to what the caller may see.
+
+The streams share one LISTEN connection per process (``tickets.live_hub``): a stream costs
+the database nothing of its own. Each caller may hold a few, each ends when its token
+expires or contracts no longer accepts the account behind it (checked periodically with the
+caller's own token).
 """
 
 from __future__ import annotations
@@ -16,25 +21,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
+import random
 import uuid
 from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import asyncpg
 import structlog
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
+from starlette.types import Receive, Scope, Send
 
 from careplane_shared.auth import CurrentPrincipal, Principal, Role
+from careplane_shared.errors import Unauthenticated
 from careplane_shared.events import CloudEvent, Outbox
+from tickets.clients.contracts import AccountRefused, ContractsClient, ContractsUnavailable
+from tickets.config import TicketsSettings
+from tickets.live_hub import (
+    CHANNEL,
+    INTERRUPTED,
+    LiveEvent,
+    LiveHub,
+    StreamEnd,
+    Subscription,
+)
 
 log = structlog.get_logger(__name__)
 
-CHANNEL = "careplane_ticket_events"
 LIVE_PREFIXES = ("ticket.", "sla.")
 HEARTBEAT_SECONDS = 15.0
 # NOTIFY payloads are limited to 8000 bytes: listeners get the summary, not the body.
@@ -150,56 +168,185 @@ def visible(principal: Principal, data: Mapping[str, Any]) -> bool:
 
 router = APIRouter(prefix="/v1/tickets/events", tags=["tickets"])
 
+TOKEN_EXPIRED = StreamEnd(
+    "TOKEN_EXPIRED", "The bearer token has expired; reconnect with a fresh one."
+)
+REPLAY_UNAVAILABLE = StreamEnd(
+    "REPLAY_UNAVAILABLE",
+    "The event after which to resume is no longer among the recent events; each case's "
+    "history has what happened meanwhile.",
+)
+
+
+def create_live_hub(settings: TicketsSettings) -> LiveHub:
+    """The process's hub: one LISTEN connection on the service's own database."""
+    dsn = make_url(settings.database_url).set(drivername="postgresql")
+    return LiveHub(
+        dsn.render_as_string(hide_password=False),
+        channel=CHANNEL,
+        per_principal=settings.live_streams_per_principal,
+        per_process=settings.live_streams_per_process,
+        queue_size=settings.live_queue_size,
+        replay_events=settings.live_replay_events,
+        # A place held by a client that vanished is freed at the next keep-alive at most.
+        retry_after_seconds=HEARTBEAT_SECONDS,
+    )
+
+
+async def account_refusal(contracts: ContractsClient, principal: Principal) -> StreamEnd | None:
+    """Why the caller's account may no longer follow events (deactivated, deleted, key
+    revoked: contracts refuses its token), or None. A contracts outage is no reason."""
+    try:
+        await contracts.me(principal.token)
+    except AccountRefused as exc:
+        return StreamEnd(
+            exc.code, "The account behind this token may no longer sign in; the stream ended."
+        )
+    except ContractsUnavailable as exc:
+        log.warning("live_account_check_unavailable", error=str(exc))
+    return None
+
+
+class _StreamResponse(StreamingResponse):
+    """Frees the stream's place however the response ends, even if it never started."""
+
+    def __init__(self, content: AsyncIterator[bytes], subscription: Subscription) -> None:
+        super().__init__(
+            content,
+            media_type="text/event-stream",
+            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+        )
+        self.subscription = subscription
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.subscription.close()
+
 
 @router.get(
     "/stream",
     summary="Live case events as Server-Sent Events.",
     response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        429: {"description": "Too many open streams (TOO_MANY_STREAMS); see Retry-After."},
+    },
 )
 async def stream(
     request: Request,
     principal: CurrentPrincipal,
     ticket_id: Annotated[uuid.UUID | None, Query(description="Only this case's events.")] = None,
+    last_event_id: Annotated[
+        str | None,
+        Header(max_length=200, description="Resume after this event (sent by EventSource)."),
+    ] = None,
+    after: Annotated[
+        str | None,
+        Query(max_length=200, description="Resume after this event (as Last-Event-ID)."),
+    ] = None,
 ) -> StreamingResponse:
-    """`ticket.*` and `sla.*` events as they commit, each as an SSE message whose `event` is
-    the type and whose `data` is the event summary (JSON). Customers receive their own
-    customer's events only. A comment line every 15 s keeps idle connections open."""
-    dsn = make_url(request.app.state.settings.database_url).set(drivername="postgresql")
-    queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1000)
+    """`ticket.*` and `sla.*` events as they commit, each as an SSE message whose `id` is the
+    event's id, whose `event` is the type and whose `data` is the event summary (JSON).
+    Customers receive their own customer's events only. A comment line every 15 s keeps idle
+    connections open.
 
-    def on_notify(_: object, __: int, ___: str, payload: str) -> None:
-        with contextlib.suppress(asyncio.QueueFull):
-            queue.put_nowait(payload)
+    A caller may hold a few streams at once (`TICKETS_LIVE_STREAMS_PER_PRINCIPAL`, and the
+    process `TICKETS_LIVE_STREAMS_PER_PROCESS`); one more answers 429 `TOO_MANY_STREAMS` with
+    `Retry-After`. A stream ends with an `event: stream.end` message whose data says why
+    (`{"code", "message"}`): `TOKEN_EXPIRED` when the token expires, the code contracts gives
+    (e.g. `ACCOUNT_INACTIVE`) once the account is deactivated or the API key revoked (checked
+    every `TICKETS_LIVE_RECHECK_SECONDS`), `STREAM_LAGGING` when the reader fell too far
+    behind, `STREAM_INTERRUPTED` when the feed itself broke, `SHUTTING_DOWN`.
 
-    connection = await asyncpg.connect(dsn.render_as_string(hide_password=False))
-    await connection.add_listener(CHANNEL, on_notify)
+    `Last-Event-ID` (or `after`) resumes after that event: the recent events
+    (`TICKETS_LIVE_REPLAY_EVENTS`) that came after it are sent first. When it is not among
+    them, the stream starts with `event: stream.gap` (code `REPLAY_UNAVAILABLE`) instead."""
+    settings: TicketsSettings = request.app.state.settings
+    hub: LiveHub = request.app.state.live_hub
+    resume_after = last_event_id or after
+    if principal.expires_at is not None and principal.expires_at <= datetime.now(UTC):
+        raise Unauthenticated("The bearer token has expired.", code="TOKEN_EXPIRED")
+    case = str(ticket_id) if ticket_id is not None else None
 
-    async def events() -> AsyncIterator[bytes]:
-        try:
-            yield b": connected\n\n"
-            while True:
-                try:
-                    payload = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    if await request.is_disconnected():
-                        return
-                    yield b": keep-alive\n\n"
-                    continue
-                event = json.loads(payload)
-                data = event.get("data", {})
-                if ticket_id is not None and data.get("ticket_id") != str(ticket_id):
-                    continue
-                if not visible(principal, data):
-                    continue
-                yield (
-                    f"id: {event['id']}\nevent: {event['type']}\ndata: {json.dumps(event)}\n\n"
-                ).encode()
-        finally:
-            with contextlib.suppress(Exception):
-                await connection.close()
+    def wants(data: Mapping[str, Any]) -> bool:
+        if case is not None and data.get("ticket_id") != case:
+            return False
+        return visible(principal, data)
 
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    subscription, replay = hub.subscribe(principal.subject, wants, last_event_id=resume_after)
+    try:
+        refusal = await account_refusal(request.app.state.contracts, principal)
+        if refusal is not None:
+            raise Unauthenticated(refusal.message, code=refusal.code)
+        await hub.ready()
+    except BaseException:
+        subscription.close()
+        raise
+    return _StreamResponse(
+        _relay(
+            subscription,
+            principal,
+            request.app.state.contracts,
+            recheck_seconds=settings.live_recheck_seconds,
+            replay=replay,
+            replay_asked=resume_after is not None,
+        ),
+        subscription,
     )
+
+
+async def _relay(
+    subscription: Subscription,
+    principal: Principal,
+    contracts: ContractsClient,
+    *,
+    recheck_seconds: float,
+    replay: list[LiveEvent] | None,
+    replay_asked: bool,
+) -> AsyncIterator[bytes]:
+    """The stream's messages until it ends: at the token's expiry, when contracts refuses
+    the account, or when the hub ends the subscription."""
+    loop = asyncio.get_running_loop()
+    expires = math.inf
+    if principal.expires_at is not None:
+        expires = loop.time() + (principal.expires_at - datetime.now(UTC)).total_seconds()
+    # Spread the checks of streams opened together.
+    next_check = loop.time() + recheck_seconds * (0.8 + 0.2 * random.random())
+    next_beat = loop.time() + HEARTBEAT_SECONDS
+    try:
+        yield b": connected\n\n"
+        if replay_asked and replay is None:
+            yield REPLAY_UNAVAILABLE.frame("stream.gap")
+        for replayed in replay or ():
+            yield replayed.frame
+        while True:
+            try:
+                async with asyncio.timeout_at(min(expires, next_check, next_beat)):
+                    event = await subscription.get()
+            except TimeoutError:
+                now = loop.time()
+                if now >= expires:
+                    yield TOKEN_EXPIRED.frame()
+                    return
+                if now >= next_check:
+                    refusal = await account_refusal(contracts, principal)
+                    if refusal is not None:
+                        yield refusal.frame()
+                        return
+                    next_check = loop.time() + recheck_seconds
+                if now >= next_beat:
+                    yield b": keep-alive\n\n"
+                    next_beat = loop.time() + HEARTBEAT_SECONDS
+                continue
+            if event is None:
+                yield (subscription.ended or INTERRUPTED).frame()
+                return
+            if loop.time() >= expires:
+                yield TOKEN_EXPIRED.frame()
+                return
+            yield event.frame
+            next_beat = loop.time() + HEARTBEAT_SECONDS
+    finally:
+        subscription.close()

@@ -20,7 +20,7 @@ from tickets.attachments.s3 import s3_storage
 from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
-from tickets.live import LiveOutbox, LivePublisher
+from tickets.live import LiveOutbox, LivePublisher, create_live_hub
 from tickets.live import router as live_router
 from tickets.models import idempotency_keys, inbox_events, outbox_events
 from tickets.report.router import router as report_router
@@ -54,6 +54,9 @@ def create_app(
         outbox.publisher = LivePublisher(app.state.database.engine)
         app.state.workers.start("live-publisher", outbox.publisher.run)
         async with contextlib.AsyncExitStack() as stack:
+            # Every live stream shares one LISTEN connection, opened by the first stream.
+            app.state.live_hub = create_live_hub(settings)
+            stack.push_async_callback(app.state.live_hub.close)
             if settings.attachment_storage == "s3":
                 # One S3 client for the app's lifetime, closed at shutdown.
                 app.state.attachment_storage = await stack.enter_async_context(s3_storage(settings))

@@ -2,14 +2,18 @@
 
 Each subscription holds one Server-Sent Events stream open at tickets
 (``GET /v1/tickets/events/stream``) with the subscriber's own token, so tickets decides what
-the subscriber may see, exactly as for a REST call. The stream is closed as soon as the
-subscription ends: the client completes it, the socket closes, the stream breaks, or the
-token expires (tickets checked it once, when the stream opened; no event goes out on a token
-past its ``exp``).
+the subscriber may see and how many streams it may hold, exactly as for a REST call. The
+subscription ends when that stream ends: tickets says why in a last ``stream.end`` message
+(the token expired, the account was deactivated or its key revoked, the subscriber fell
+behind), and that code is the subscription's error. It also ends by itself at the token's
+``exp``, whether or not an event comes. The stream is closed as soon as the subscription
+ends: the client completes it, the socket closes, the stream breaks or ends, or the token
+expires.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncGenerator
@@ -30,6 +34,10 @@ log = structlog.get_logger(__name__)
 
 EVENTS_PATH = "/v1/tickets/events/stream"
 TOKEN_EXPIRED = "TOKEN_EXPIRED"
+# Tickets' own messages about the stream itself, not case events: ``stream.end`` (why it
+# ends, ``{"code", "message"}``) and others a subscription has no use for.
+STREAM_MESSAGES = "stream."
+STREAM_END = "stream.end"
 
 
 def token_expiry(authorization: str | None) -> float | None:
@@ -56,6 +64,22 @@ def _event_of(data: str) -> TicketEvent | None:
         return None
 
 
+def _ended(data: str) -> Exception:
+    """The error that ends a subscription whose stream tickets ended, with tickets' code."""
+    try:
+        reason = json.loads(data)
+        code, message = str(reason["code"]), str(reason["message"])
+    except (ValueError, KeyError, TypeError):
+        code, message = SERVICE_UNAVAILABLE, "The tickets service ended the event stream."
+    return gateway_error(code, message, service="tickets")
+
+
+def _token_expired() -> Exception:
+    return gateway_error(
+        TOKEN_EXPIRED, "The bearer token has expired; subscribe again with a fresh one."
+    )
+
+
 @strawberry.type
 class TicketsSubscription:
     @strawberry.subscription(
@@ -64,9 +88,12 @@ class TicketsSubscription:
             "completed. A customer's callers receive their own customer's cases only; "
             "`ticketId` narrows it to one case. Events are not replayed: one that happens "
             "while no subscription is open is not sent later (read the case's `history`). "
-            "If the event stream to the tickets service breaks, the subscription ends with "
-            "SERVICE_UNAVAILABLE or SERVICE_TIMEOUT; once the token expires, with "
-            "TOKEN_EXPIRED instead of the next event: subscribe again (with a fresh token)."
+            "A caller holds a few subscriptions at most (TOO_MANY_STREAMS beyond). The "
+            "subscription ends with an error saying why: TOKEN_EXPIRED once the token "
+            "expires, ACCOUNT_INACTIVE once the account is deactivated or the API key "
+            "revoked, STREAM_LAGGING when events were not read fast enough, "
+            "SERVICE_UNAVAILABLE or SERVICE_TIMEOUT when the event stream to the tickets "
+            "service breaks: subscribe again (with a fresh token)."
         )
     )
     async def ticket_events(
@@ -80,16 +107,27 @@ class TicketsSubscription:
         params: dict[str, Any] | None = {"ticket_id": case} if case else None
         context = info.context
         expiry = token_expiry(context.authorization)
+        loop = asyncio.get_running_loop()
+        # The token's exp on the loop's clock: the subscription ends then, event or not.
+        deadline = None if expiry is None else loop.time() + (expiry - time.time())
         stream = context.tickets.events(
             EVENTS_PATH, params=params, idle_timeout=context.events_idle_timeout
         )
         async with aclosing(stream) as messages:
-            async for message in messages:
+            while True:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        message = await anext(messages)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    raise _token_expired() from None
                 if expiry is not None and time.time() >= expiry:
-                    raise gateway_error(
-                        TOKEN_EXPIRED,
-                        "The bearer token has expired; subscribe again with a fresh one.",
-                    )
+                    raise _token_expired()
+                if message.event == STREAM_END:
+                    raise _ended(message.data)
+                if message.event.startswith(STREAM_MESSAGES):
+                    continue
                 event = _event_of(message.data)
                 if event is None:
                     continue

@@ -1,4 +1,4 @@
-"""Tickets' typed client for the contracts service (entitlement checks)."""
+"""Tickets' typed client for the contracts service (entitlement checks, who a caller is)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,27 @@ from careplane_shared.errors import CareplaneError
 
 class ContractsUnavailable(Exception):
     """Contracts did not answer in time: the case is accepted and checked again later."""
+
+
+class AccountRefused(Exception):
+    """Contracts refused the caller's own token (401, 403 or 404): the account was
+    deactivated or deleted, the API key revoked, or the token is no longer valid."""
+
+    def __init__(self, status_code: int, code: str) -> None:
+        super().__init__(f"contracts answered {status_code} {code}")
+        self.status_code = status_code
+        self.code = code
+
+
+class _CallerToken(httpx.Auth):
+    """The caller's own bearer token instead of this service's credentials."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+        request.headers["authorization"] = f"Bearer {self.token}"
+        yield request
 
 
 class ContractsClient:
@@ -67,4 +88,27 @@ class ContractsClient:
                 code=error.get("code", "PLAN_NOT_FOUND"),
                 status_code=response.status_code if response.status_code < 500 else 503,
             )
+        return body
+
+    async def me(self, token: str) -> dict[str, Any]:
+        """Who ``token`` stands for, asked with that token itself (``GET /v1/me``), not with
+        ours: contracts answers for the account as it is now. AccountRefused when contracts
+        refuses it (401/403/404); ContractsUnavailable when it cannot tell (unreachable,
+        5xx, rate limited)."""
+        try:
+            response = await self.http.get("/v1/me", auth=_CallerToken(token))
+        except httpx.HTTPError as exc:
+            raise ContractsUnavailable(str(exc)) from exc
+        if response.status_code in (401, 403, 404):
+            try:
+                code = str(response.json()["error"]["code"])
+            except (ValueError, KeyError, TypeError):
+                code = "UNAUTHENTICATED"
+            raise AccountRefused(response.status_code, code)
+        if not response.is_success:
+            raise ContractsUnavailable(f"contracts answered {response.status_code}")
+        try:
+            body: dict[str, Any] = response.json()
+        except ValueError as exc:
+            raise ContractsUnavailable("contracts gave no valid answer") from exc
         return body
