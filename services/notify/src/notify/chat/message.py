@@ -89,7 +89,7 @@ def clip(text: str, limit: int) -> str:
 
 ZW = "\u200b"
 # "@name" where a mention can start (not inside an address such as ana@acme.example).
-_AT_WORD = re.compile(r"(?<![\w.+-])@(?=[\w.-])")
+_AT_WORD = re.compile(r"(?<!\w)@(?=[\w.-])")
 _BROADCAST = re.compile(r"@(?=(?:channel|here|everyone|all|group)\b)", re.IGNORECASE)
 _DISCORD_TAG = re.compile(r"<(?=[@#])")
 _TEAMS_AT = re.compile(r"<(?=\s*/?\s*at\b)", re.IGNORECASE)
