@@ -802,7 +802,9 @@ async def escalate(
         event_data(
             ticket,
             kind=kind.value,
-            reason=reason,
+            # The event reaches the customer's own webhooks: an internal hand-over's
+            # reason stays in tickets (staff read it in the case's history).
+            reason=None if internal else reason,
             previous_status=previous,
             support_center=ticket.support_center,
         ),
