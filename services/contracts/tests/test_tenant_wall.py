@@ -507,3 +507,42 @@ async def test_me_answers_account_inactive_once_deactivated_or_revoked(
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "ACCOUNT_INACTIVE"
     assert (await client.get("/v1/me", headers=callers.vendor_write)).status_code == 200
+
+
+async def test_one_callers_key_recorded_at_once_records_one_item(committed_app, contracts_settings):
+    """Concurrent requests with one caller's key: one item, every answer naming it."""
+    import asyncio
+
+    from careplane_shared.testing import asgi_client
+
+    client_id, secret = next(iter(contracts_settings.service_clients.items()))
+    async with asgi_client(committed_app) as client:
+        token = (
+            await client.post(
+                "/auth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": client_id,
+                    "client_secret": secret,
+                },
+            )
+        ).json()["access_token"]
+        service = bearer(token)
+        customer = (
+            await client.post(
+                "/v1/customers",
+                json={**NEW_CUSTOMER, "name": f"Race {uuid.uuid4().hex[:8]}"},
+                headers=service,
+            )
+        ).json()
+        body = {
+            "customer_id": customer["id"],
+            "kind": "service_request",
+            "occurred_at": "2026-04-01T10:00:00Z",
+            "idempotency_key": f"race-{uuid.uuid4().hex}",
+        }
+        answers = await asyncio.gather(
+            *[client.post("/v1/billable-items", json=body, headers=service) for _ in range(4)]
+        )
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
+    assert len({a.json()["id"] for a in answers}) == 1

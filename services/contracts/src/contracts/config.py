@@ -56,7 +56,8 @@ class ContractsSettings(DatabaseSettings):
     login_lockout_base_seconds: int = Field(default=60, ge=1)
     login_lockout_max_seconds: int = Field(default=900, ge=1)
     # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed, e.g. the gateway's address.
-    trusted_proxies: list[str] = Field(default_factory=list)
+    # Loopback by default: a gateway on the same host (as `make run` starts it).
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
 
     outbox_targets: dict[str, str] = Field(
         default_factory=lambda: {

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
@@ -81,8 +82,21 @@ async def record(
         idempotency_key=data.idempotency_key,
         recorded_by=principal.subject,
     )
-    session.add(item)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(item)
+            await session.flush()
+    except IntegrityError:
+        # The same caller's same key, recorded a moment ago by a concurrent request.
+        existing = await session.scalar(
+            select(BillableItem).where(
+                BillableItem.recorded_by == principal.subject,
+                BillableItem.idempotency_key == data.idempotency_key,
+            )
+        )
+        if existing is None:
+            raise
+        return existing, False
     # Answer what was stored (quantity to the cent, time in UTC), as a repeat of the
     # same idempotency key will.
     await session.refresh(item)

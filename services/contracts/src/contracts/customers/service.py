@@ -312,9 +312,9 @@ async def create_contact(
         pending=False,
         password_hash=hash_password(data.password) if data.password else None,
     )
-    session.add(contact)
     try:
         async with session.begin_nested():
+            session.add(contact)
             await session.flush()
     except IntegrityError as exc:
         raise ContactEmailTaken() from exc
@@ -375,9 +375,9 @@ async def _invite_contact(
         invitation_token_hash=_invitation_token_hash(token),
         invitation_expires_at=expires_at,
     )
-    session.add(contact)
     try:
         async with session.begin_nested():
+            session.add(contact)
             await session.flush()
     except IntegrityError as exc:  # the same address added twice at once to this customer
         raise ContactEmailTaken() from exc
@@ -433,12 +433,13 @@ async def accept_invitation(
     staff = await session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == email))
     if taken is not None or staff is not None:
         raise EmailAlreadyRegistered()
-    contact.password_hash = await asyncio.to_thread(hash_password, password)
-    contact.pending = False
-    contact.invitation_token_hash = None
-    contact.invitation_expires_at = None
+    password_hash = await asyncio.to_thread(hash_password, password)
     try:
         async with session.begin_nested():
+            contact.password_hash = password_hash
+            contact.pending = False
+            contact.invitation_token_hash = None
+            contact.invitation_expires_at = None
             await session.flush()
     except IntegrityError as exc:  # accepted elsewhere at the same moment
         raise EmailAlreadyRegistered() from exc
