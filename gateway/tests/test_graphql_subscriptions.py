@@ -360,10 +360,12 @@ async def test_a_silent_event_stream_ends_the_subscription_and_is_closed(
 
 
 async def test_a_subscription_sent_as_a_plain_post_is_refused(
-    gateway_client: httpx.AsyncClient,
+    gateway_client: httpx.AsyncClient, admin_token: str
 ) -> None:
     response = await gateway_client.post(
-        "/graphql", json={"query": "subscription { ticketEvents { id } }"}
+        "/graphql",
+        json={"query": "subscription { ticketEvents { id } }"},
+        headers=bearer(admin_token),
     )
 
     assert response.status_code == 400
