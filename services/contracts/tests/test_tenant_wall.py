@@ -546,3 +546,52 @@ async def test_one_callers_key_recorded_at_once_records_one_item(committed_app, 
         )
     assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
     assert len({a.json()["id"] for a in answers}) == 1
+
+
+async def test_an_invitation_sent_again_replaces_the_old_token(client, callers, demo_ids, session):
+    delta = demo_ids.customers["Delta Secure"]
+    created = await client.post(
+        f"/v1/customers/{delta}/contacts",
+        json={"email": "slow@delta.example", "name": "Slow"},
+        headers=callers.dan,
+    )
+    contact = created.json()["id"]
+    old, _ = await _invited_token(session, "slow@delta.example")
+    other = await client.post(
+        f"/v1/contacts/{contact}/invitation", headers=callers.ben
+    )  # another customer's caller: the contact does not exist for it
+    assert other.status_code == 404
+    response = await client.post(f"/v1/contacts/{contact}/invitation", headers=callers.dan_key)
+    assert response.status_code == 200 and response.json()["pending"] is True
+    new, _ = await _invited_token(session, "slow@delta.example")
+    assert new != old
+    response = await client.post(
+        f"/v1/contacts/invitations/{old}/accept", json={"password": "my-own-secret"}
+    )
+    assert response.status_code == 404
+    response = await client.post(
+        f"/v1/contacts/invitations/{new}/accept", json={"password": "my-own-secret"}
+    )
+    assert response.status_code == 200
+    response = await client.post(f"/v1/contacts/{contact}/invitation", headers=callers.dan)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "CONTACT_NOT_PENDING"
+
+
+async def test_keys_set_no_passwords(client, callers, demo_ids):
+    """A key setting a person's password could sign in as that person."""
+    dan = demo_ids.contacts["dan@delta.example"]
+    for headers in (callers.dan_key, callers.staff_bound, callers.vendor_write):
+        response = await client.patch(
+            f"/v1/contacts/{dan}", json={"password": "taken-over-now"}, headers=headers
+        )
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "HUMAN_REQUIRED"
+    response = await client.patch(
+        f"/v1/contacts/{dan}", json={"name": "Dan D."}, headers=callers.dan_key
+    )
+    assert response.status_code == 200
+    response = await client.patch(
+        f"/v1/contacts/{dan}", json={"password": "a-new-password"}, headers=callers.dan
+    )
+    assert response.status_code == 200

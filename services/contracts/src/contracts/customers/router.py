@@ -177,6 +177,27 @@ async def create_contact(
 
 
 @router.post(
+    "/contacts/{contact_id}/invitation",
+    response_model=ContactRead,
+    summary="Send a pending contact's invitation again (a new token; the old one stops).",
+)
+async def resend_invitation(
+    request: Request, session: DbSession, principal: CurrentPrincipal, contact_id: uuid.UUID
+) -> ContactRead:
+    """By whoever may manage the customer's contacts; 409 `CONTACT_NOT_PENDING` once the
+    invitation has been accepted."""
+    settings: ContractsSettings = request.app.state.settings
+    contact = await service.resend_invitation(
+        session,
+        request.app.state.invitation_outbox,
+        principal,
+        contact_id,
+        invitation_ttl=timedelta(hours=settings.invitation_ttl_hours),
+    )
+    return ContactRead.model_validate(contact)
+
+
+@router.post(
     "/contacts/invitations/{token}/accept",
     response_model=ContactRead,
     summary="Accept an invitation: the invited person chooses its password.",

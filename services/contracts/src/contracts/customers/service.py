@@ -360,8 +360,6 @@ async def _invite_contact(
             "An invited contact chooses its own password when it accepts the invitation.",
             code="PASSWORD_NOT_ALLOWED",
         )
-    token = secrets.token_urlsafe(32)
-    expires_at = datetime.now(UTC) + invitation_ttl
     contact = Contact(
         id=uuid.uuid4(),
         customer_id=customer_id,
@@ -372,8 +370,6 @@ async def _invite_contact(
         active=True,
         pending=True,
         password_hash=None,
-        invitation_token_hash=_invitation_token_hash(token),
-        invitation_expires_at=expires_at,
     )
     try:
         async with session.begin_nested():
@@ -381,16 +377,47 @@ async def _invite_contact(
             await session.flush()
     except IntegrityError as exc:  # the same address added twice at once to this customer
         raise ContactEmailTaken() from exc
+    await _send_invitation(session, invitations, contact, invitation_ttl=invitation_ttl)
     await session.refresh(contact)
     await _contact_added(session, outbox, contact)
-    customer = await session.get(Customer, customer_id)
+    return contact
+
+
+async def resend_invitation(
+    session: AsyncSession,
+    invitations: Outbox,
+    principal: Principal,
+    contact_id: uuid.UUID,
+    *,
+    invitation_ttl: timedelta,
+) -> Contact:
+    """A new token and expiry for a pending contact (the old token stops working)."""
+    contact = await get_contact(session, principal, contact_id)
+    if not _may_manage_contacts(principal, contact.customer_id):
+        raise _ContactsForbidden()
+    if not contact.pending:
+        raise Conflict("The contact has accepted its invitation.", code="CONTACT_NOT_PENDING")
+    await _send_invitation(session, invitations, contact, invitation_ttl=invitation_ttl)
+    await session.refresh(contact)
+    return contact
+
+
+async def _send_invitation(
+    session: AsyncSession, invitations: Outbox, contact: Contact, *, invitation_ttl: timedelta
+) -> None:
+    token = secrets.token_urlsafe(32)
+    expires_at = datetime.now(UTC) + invitation_ttl
+    contact.invitation_token_hash = _invitation_token_hash(token)
+    contact.invitation_expires_at = expires_at
+    await session.flush()
+    customer = await session.get(Customer, contact.customer_id)
     assert customer is not None
     # The invitation mail (notify's to send): the token goes to notify only.
     await invitations.emit(
         session,
         "contact.invited",
         {
-            "customer_id": str(customer_id),
+            "customer_id": str(customer.id),
             "customer_name": customer.name,
             "contact_id": str(contact.id),
             "email": contact.email,
@@ -400,9 +427,8 @@ async def _invite_contact(
             "accept_path": f"/v1/contacts/invitations/{token}/accept",
             "expires_at": expires_at.isoformat(),
         },
-        subject=str(customer_id),
+        subject=str(customer.id),
     )
-    return contact
 
 
 async def accept_invitation(
@@ -478,6 +504,10 @@ async def update_contact(
         raise _ContactsForbidden()
     changes = data.model_dump(exclude_unset=True)
     password = changes.pop("password", None)
+    if password is not None and not principal.is_human:
+        # A key setting a person's password could sign in as that person (and so reach
+        # what only people may do, such as managing API keys).
+        raise Forbidden("Only people signed in set passwords.", code="HUMAN_REQUIRED")
     if password:
         contact.password_hash = hash_password(password)
     for name, value in changes.items():
