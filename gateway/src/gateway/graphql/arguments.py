@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import date, datetime, time
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from strawberry.types.unset import UNSET
 
@@ -38,6 +39,23 @@ def optional_uuid_arg(value: object | None, argument: str) -> str | None:
     return None if value is None or value is UNSET else uuid_arg(value, argument)
 
 
+def iso(value: date | datetime | time | None) -> str | None:
+    """A date, an instant or a time of day in ISO 8601; null stays null."""
+    return None if value is None else value.isoformat()
+
+
 def given(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The fields the caller gave, an explicit ``null`` included: a PATCH changes only those."""
     return {name: value for name, value in fields.items() if value is not UNSET}
+
+
+def present(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Query parameters without the ones left null: a filter not given filters nothing."""
+    return {name: value for name, value in params.items() if value is not None}
+
+
+def with_query(path: str, **params: object | None) -> str:
+    """A path with its query string (null parameters left out): the key of a GET that the
+    per-request loaders answer once, however many fields ask for it."""
+    query = {name: str(value) for name, value in params.items() if value is not None}
+    return f"{path}?{urlencode(query)}" if query else path

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
+from gateway.graphql.arguments import VALIDATION_ERROR
 from gateway.graphql.errors import gateway_error
 
 NodeT = TypeVar("NodeT")
@@ -25,7 +26,6 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 INVALID_CURSOR = "INVALID_CURSOR"
-VALIDATION_ERROR = "VALIDATION_ERROR"
 _CURSOR_PREFIX = "offset:"
 
 

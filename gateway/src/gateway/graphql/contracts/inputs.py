@@ -10,12 +10,8 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.unset import UNSET
 
-from gateway.graphql.arguments import given, optional_uuid_arg, uuid_arg
+from gateway.graphql.arguments import given, iso, optional_uuid_arg, uuid_arg
 from gateway.graphql.contracts.enums import BillableKind, CustomerStanding, Language
-
-
-def _iso(value: date | datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 @strawberry.input(description="A customer as your CRM knows it: the whole record, every time.")
@@ -142,9 +138,9 @@ class MajorVersionInput:
         return {
             "major": self.major,
             "ga": self.ga.isoformat(),
-            "eos": _iso(self.eos),
-            "eoms_override": _iso(self.eoms_override),
-            "eol_override": _iso(self.eol_override),
+            "eos": iso(self.eos),
+            "eoms_override": iso(self.eoms_override),
+            "eol_override": iso(self.eol_override),
             "override_reason": self.override_reason,
             "release_state": self.release_state,
             "force_reason": self.force_reason,
@@ -253,7 +249,7 @@ class ReleaseInput:
         return {
             "version": self.version,
             "release_state": self.release_state,
-            "released_on": _iso(self.released_on),
+            "released_on": iso(self.released_on),
         }
 
 

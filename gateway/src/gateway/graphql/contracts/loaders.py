@@ -1,22 +1,32 @@
-"""Batching loaders over contracts' list endpoints: however many customers a query reaches,
-their contacts (or agreements, or license keys) come from one request per batch of up to
-100 customers (``?customer_id=a&customer_id=b``), never one request per customer."""
+"""The contracts service as one GraphQL request reads it.
+
+However many customers a query reaches, their contacts (or agreements, or license keys) come
+from one request per batch of up to 100 customers (``?customer_id=a&customer_id=b``), never
+one request per customer. Plans and products come from their lists, once per request, and
+anything else by path, once per path (``by_path``).
+
+The lookups answer rows as contracts sent them; the types build themselves from a row
+(``Customer.load``, ``Plan.load``, ...).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from gateway.graphql.batching import by_path
 from gateway.graphql.calls import ServiceCaller
+from gateway.graphql.convert import Row
+from gateway.graphql.errors import gateway_error
 from gateway.graphql.pagination import MAX_PAGE_SIZE
 
 # Contracts takes at most this many ids in one filter.
 IDS_PER_CALL = 100
 
-Row = Mapping[str, Any]
+PLANS_PATH = "/v1/plans"
+PRODUCTS_PATH = "/v1/products"
 
 
 async def fetch_all(caller: ServiceCaller, path: str, params: dict[str, Any]) -> list[Row]:
@@ -57,8 +67,9 @@ def rows_of_customer(caller: ServiceCaller, path: str) -> DataLoader[str, list[R
 
 @dataclass(frozen=True, slots=True)
 class ContractsLoaders:
-    """Keys are ids in the services' spelling (``str(uuid.UUID(...))``)."""
+    """Keys are ids in the services' spelling (``str(uuid.UUID(...))``), or paths."""
 
+    by_path: DataLoader[str, Any]
     customer: DataLoader[str, Row | None]
     contacts_of_customer: DataLoader[str, list[Row]]
     agreements_of_customer: DataLoader[str, list[Row]]
@@ -67,8 +78,38 @@ class ContractsLoaders:
     @classmethod
     def for_request(cls, contracts: ServiceCaller) -> ContractsLoaders:
         return cls(
+            by_path=by_path(contracts),
             customer=rows_by_id(contracts, "/v1/customers", "id"),
             contacts_of_customer=rows_of_customer(contracts, "/v1/contacts"),
             agreements_of_customer=rows_of_customer(contracts, "/v1/agreements"),
             license_keys_of_customer=rows_of_customer(contracts, "/v1/license-keys"),
         )
+
+    async def customer_row(self, customer_id: object) -> Row:
+        """CUSTOMER_NOT_FOUND for one the caller may not see, as for one that does not exist."""
+        row = await self.customer.load(str(customer_id))
+        if row is None:
+            raise gateway_error("CUSTOMER_NOT_FOUND", "No such customer.", service="contracts")
+        return row
+
+    async def plan_rows(self) -> dict[str, Row]:
+        """Every plan by id, from the list ``plans`` answers too."""
+        rows: list[Row] = await self.by_path.load(PLANS_PATH)
+        return {row["id"]: row for row in rows}
+
+    async def plan_row(self, plan_id: object) -> Row:
+        row = (await self.plan_rows()).get(str(plan_id))
+        if row is None:
+            raise gateway_error("PLAN_NOT_FOUND", "No such plan.", service="contracts")
+        return row
+
+    async def product_rows(self) -> dict[str, Row]:
+        """Every product by id, from the list ``products`` answers too."""
+        rows: list[Row] = await self.by_path.load(PRODUCTS_PATH)
+        return {row["id"]: row for row in rows}
+
+    async def product_row(self, product_id: object) -> Row:
+        row = (await self.product_rows()).get(str(product_id))
+        if row is None:
+            raise gateway_error("PRODUCT_NOT_FOUND", "No such product.", service="contracts")
+        return row

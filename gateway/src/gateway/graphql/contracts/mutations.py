@@ -12,6 +12,7 @@ import strawberry
 
 from gateway.graphql.arguments import optional_uuid_arg, path_segment, uuid_arg
 from gateway.graphql.context import Info
+from gateway.graphql.contracts.billing import BillableItem
 from gateway.graphql.contracts.enums import AgreementStatus
 from gateway.graphql.contracts.inputs import (
     ContactInput,
@@ -28,20 +29,10 @@ from gateway.graphql.contracts.inputs import (
     ReleaseInput,
     SupportCenterInput,
 )
-from gateway.graphql.contracts.types import (
-    Agreement,
-    BillableItem,
-    Contact,
-    Customer,
-    CustomerUpsert,
-    LicenseKey,
-    MajorVersion,
-    Plan,
-    Product,
-    QuotaEntry,
-    Release,
-    SupportCenter,
-)
+from gateway.graphql.contracts.plans import Plan, SupportCenter
+from gateway.graphql.contracts.products import MajorVersion, Product, Release
+from gateway.graphql.contracts.quota import QuotaEntry
+from gateway.graphql.contracts.types import Agreement, Contact, Customer, CustomerUpsert, LicenseKey
 
 Reason = Annotated[str, strawberry.argument(description="Kept with the key, sent with its event.")]
 

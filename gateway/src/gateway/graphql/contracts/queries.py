@@ -8,35 +8,33 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gateway.graphql.arguments import optional_uuid_arg, uuid_arg
+from gateway.graphql.arguments import optional_uuid_arg, present, uuid_arg
 from gateway.graphql.context import Info
+from gateway.graphql.contracts.billing import BillableItem
+from gateway.graphql.contracts.entitlement import Entitlement
 from gateway.graphql.contracts.enums import (
     AgreementStatus,
     BillableKind,
     CustomerStanding,
     LicenseKeyStatus,
 )
-from gateway.graphql.contracts.types import (
-    Agreement,
-    BillableItem,
-    Contact,
-    Customer,
-    Entitlement,
-    LicenseKey,
-    LicenseKeyValidation,
+from gateway.graphql.contracts.loaders import PLANS_PATH, PRODUCTS_PATH
+from gateway.graphql.contracts.plans import Plan, SupportCenter
+from gateway.graphql.contracts.products import (
     MajorVersion,
-    Plan,
     Product,
-    SupportCenter,
     SupportedVersion,
     lifecycle_path,
     supported_versions_path,
 )
+from gateway.graphql.contracts.types import (
+    Agreement,
+    Contact,
+    Customer,
+    LicenseKey,
+    LicenseKeyValidation,
+)
 from gateway.graphql.pagination import After, Connection, First, PageRequest, connection
-
-
-def _filters(**params: Any) -> dict[str, Any]:
-    return {name: value for name, value in params.items() if value is not None}
 
 
 @strawberry.type
@@ -78,7 +76,8 @@ class ContractsQuery:
     ) -> list[MajorVersion]:
         path = lifecycle_path(uuid_arg(product_id, "productId"), at)
         return [
-            MajorVersion.from_rest(row) for row in await info.context.loaders.contracts.load(path)
+            MajorVersion.from_rest(row)
+            for row in await info.context.loaders.contracts.by_path.load(path)
         ]
 
     @strawberry.field(description="Releases in mainstream or extended support at `at`.")
@@ -89,33 +88,34 @@ class ContractsQuery:
         at: Annotated[date | None, strawberry.argument(description="Default: today.")] = None,
     ) -> list[SupportedVersion]:
         path = supported_versions_path(uuid_arg(product_id, "productId"), at)
-        rows = await info.context.loaders.contracts.load(path)
+        rows = await info.context.loaders.contracts.by_path.load(path)
         return [SupportedVersion.from_rest(row) for row in rows]
 
     @strawberry.field(description="Support plans on offer (and retired ones: see `active`).")
     async def plans(self, info: Info) -> list[Plan]:
         return [
-            Plan.from_rest(row) for row in await info.context.loaders.contracts.load("/v1/plans")
+            Plan.from_rest(row)
+            for row in await info.context.loaders.contracts.by_path.load(PLANS_PATH)
         ]
 
     @strawberry.field
     async def plan(self, info: Info, id: strawberry.ID) -> Plan | None:
         path = f"/v1/plans/{uuid_arg(id, 'id')}"
-        return Plan.from_rest(await info.context.loaders.contracts.load(path))
+        return Plan.from_rest(await info.context.loaders.contracts.by_path.load(path))
 
     @strawberry.field
     async def products(self, info: Info) -> list[Product]:
-        rows = await info.context.loaders.contracts.load("/v1/products")
+        rows = await info.context.loaders.contracts.by_path.load(PRODUCTS_PATH)
         return [Product.from_rest(row) for row in rows]
 
     @strawberry.field
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:
         path = f"/v1/products/{uuid_arg(id, 'id')}"
-        return Product.from_rest(await info.context.loaders.contracts.load(path))
+        return Product.from_rest(await info.context.loaders.contracts.by_path.load(path))
 
     @strawberry.field(description="Support centers and their business calendars (staff).")
     async def support_centers(self, info: Info) -> list[SupportCenter]:
-        rows = await info.context.loaders.contracts.load("/v1/support-centers")
+        rows = await info.context.loaders.contracts.by_path.load("/v1/support-centers")
         return [SupportCenter.from_rest(row) for row in rows]
 
     @strawberry.field(
@@ -131,29 +131,31 @@ class ContractsQuery:
         after: After = None,
     ) -> Connection[Customer]:
         page = PageRequest.of(first, after)
-        params = _filters(
-            search=search,
-            standing=standing.value if standing else None,
-            region=region,
-            **page.params(),
+        params = present(
+            {
+                "search": search,
+                "standing": standing.value if standing else None,
+                "region": region,
+                **page.params(),
+            }
         )
         body = await info.context.contracts.get("/v1/customers", params=params)
         # Nested fields that lead back to these customers need no further call.
         for row in body["items"]:
-            info.context.loaders.contracts_batches.customer.prime(row["id"], row)
+            info.context.loaders.contracts.customer.prime(row["id"], row)
         return connection(body, page, Customer.from_rest)
 
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         path = f"/v1/customers/{uuid_arg(id, 'id')}"
-        row = await info.context.loaders.contracts.load(path)
-        info.context.loaders.contracts_batches.customer.prime(row["id"], row)
+        row = await info.context.loaders.contracts.by_path.load(path)
+        info.context.loaders.contracts.customer.prime(row["id"], row)
         return Customer.from_rest(row)
 
     @strawberry.field
     async def contact(self, info: Info, id: strawberry.ID) -> Contact | None:
         path = f"/v1/contacts/{uuid_arg(id, 'id')}"
-        return Contact.from_rest(await info.context.loaders.contracts.load(path))
+        return Contact.from_rest(await info.context.loaders.contracts.by_path.load(path))
 
     @strawberry.field(description="Agreement years, latest first.")
     async def agreements(
@@ -166,11 +168,13 @@ class ContractsQuery:
         after: After = None,
     ) -> Connection[Agreement]:
         page = PageRequest.of(first, after)
-        params = _filters(
-            customer_id=optional_uuid_arg(customer_id, "customerId"),
-            plan_id=optional_uuid_arg(plan_id, "planId"),
-            status=status.value if status else None,
-            **page.params(),
+        params = present(
+            {
+                "customer_id": optional_uuid_arg(customer_id, "customerId"),
+                "plan_id": optional_uuid_arg(plan_id, "planId"),
+                "status": status.value if status else None,
+                **page.params(),
+            }
         )
         body = await info.context.contracts.get("/v1/agreements", params=params)
         return connection(body, page, Agreement.from_rest)
@@ -178,7 +182,7 @@ class ContractsQuery:
     @strawberry.field
     async def agreement(self, info: Info, id: strawberry.ID) -> Agreement | None:
         path = f"/v1/agreements/{uuid_arg(id, 'id')}"
-        return Agreement.from_rest(await info.context.loaders.contracts.load(path))
+        return Agreement.from_rest(await info.context.loaders.contracts.by_path.load(path))
 
     @strawberry.field(description="License keys, latest first.")
     async def license_keys(
@@ -191,11 +195,13 @@ class ContractsQuery:
         after: After = None,
     ) -> Connection[LicenseKey]:
         page = PageRequest.of(first, after)
-        params = _filters(
-            customer_id=optional_uuid_arg(customer_id, "customerId"),
-            product_id=optional_uuid_arg(product_id, "productId"),
-            status=status.value if status else None,
-            **page.params(),
+        params = present(
+            {
+                "customer_id": optional_uuid_arg(customer_id, "customerId"),
+                "product_id": optional_uuid_arg(product_id, "productId"),
+                "status": status.value if status else None,
+                **page.params(),
+            }
         )
         body = await info.context.contracts.get("/v1/license-keys", params=params)
         return connection(body, page, LicenseKey.from_rest)
@@ -203,7 +209,7 @@ class ContractsQuery:
     @strawberry.field
     async def license_key(self, info: Info, id: strawberry.ID) -> LicenseKey | None:
         path = f"/v1/license-keys/{uuid_arg(id, 'id')}"
-        return LicenseKey.from_rest(await info.context.loaders.contracts.load(path))
+        return LicenseKey.from_rest(await info.context.loaders.contracts.by_path.load(path))
 
     @strawberry.field(
         description="The Ed25519 public key (PEM) that verifies license keys offline."
@@ -240,12 +246,14 @@ class ContractsQuery:
         after: After = None,
     ) -> Connection[BillableItem]:
         page = PageRequest.of(first, after)
-        params = _filters(
-            customer_id=optional_uuid_arg(customer_id, "customerId"),
-            kind=kind.value if kind else None,
-            since=since.isoformat() if since else None,
-            until=until.isoformat() if until else None,
-            **page.params(),
+        params = present(
+            {
+                "customer_id": optional_uuid_arg(customer_id, "customerId"),
+                "kind": kind.value if kind else None,
+                "since": since.isoformat() if since else None,
+                "until": until.isoformat() if until else None,
+                **page.params(),
+            }
         )
         body = await info.context.contracts.get("/v1/billable-items", params=params)
         return connection(body, page, BillableItem.from_rest)

@@ -10,4 +10,4 @@ from gateway.graphql.identity.types import Viewer
 class IdentityQuery:
     @strawberry.field(description="Who the bearer token belongs to (UNAUTHENTICATED without one).")
     async def me(self, info: Info) -> Viewer:
-        return Viewer.from_rest(await info.context.loaders.contracts.load("/v1/me"))
+        return Viewer.from_rest(await info.context.loaders.contracts.by_path.load("/v1/me"))

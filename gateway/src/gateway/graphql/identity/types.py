@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import strawberry
+
+from gateway.graphql.convert import Row, optional_id, to_id
 
 
 @strawberry.type(description="The signed-in caller.")
@@ -20,11 +19,11 @@ class Viewer:
     )
 
     @classmethod
-    def from_rest(cls, body: Mapping[str, Any]) -> Viewer:
-        customer_id = body.get("customer_id")
+    def from_rest(cls, row: Row) -> Viewer:
         return cls(
-            id=strawberry.ID(str(body["id"])),
-            email=body["email"],
-            role=body["role"],
-            customer_id=strawberry.ID(str(customer_id)) if customer_id else None,
+            id=to_id(row["id"]),
+            email=row["email"],
+            role=row["role"],
+            # Falsy, not only null: an empty id is none.
+            customer_id=optional_id(row.get("customer_id") or None),
         )

@@ -40,3 +40,36 @@ class ChatTool(Enum):
     MATTERMOST = "mattermost"
     DISCORD = "discord"
     GOOGLE_CHAT = "google_chat"
+
+
+@strawberry.enum(
+    description=(
+        "SCHEDULED: waiting for its announce time. SENDING. SENT: queued to every customer. "
+        "SUPERSEDED: the date moved and a new announcement replaced it. CANCELLED."
+    )
+)
+class AnnouncementStatus(Enum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
+
+
+@strawberry.enum(description="End of Sales, End of Mainstream Support, End of Life.")
+class Milestone(Enum):
+    EOS = "EOS"
+    EOMS = "EOMS"
+    EOL = "EOL"
+
+
+@strawberry.enum(description="Whether a maintenance window was planned or not.")
+class MaintenanceKind(Enum):
+    SCHEDULED = "scheduled"
+    UNSCHEDULED = "unscheduled"
+
+
+@strawberry.enum(description="A maintenance window stands (SCHEDULED) or was CANCELLED.")
+class MaintenanceStatus(Enum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import strawberry
 from strawberry.types.unset import UNSET
 
-from gateway.graphql.arguments import given, optional_uuid_arg
-from gateway.graphql.notify.enums import ChatTool, DeliveryChannel, DeliveryStatus
+from gateway.graphql.arguments import given, iso, optional_uuid_arg, present, uuid_arg
+from gateway.graphql.notify.enums import ChatTool, DeliveryChannel, DeliveryStatus, MaintenanceKind
 
 
 @strawberry.input(description="Narrows the delivery record; every field is optional.")
@@ -26,17 +26,18 @@ class DeliveryFilter:
     until: datetime | None = strawberry.field(default=None, description="Created before.")
 
     def to_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "status": self.status.value if self.status else None,
-            "channel": self.channel.value if self.channel else None,
-            "event_type": self.event_type,
-            "event_id": self.event_id,
-            "endpoint_id": optional_uuid_arg(self.endpoint_id, "filter.endpointId"),
-            "customer_id": optional_uuid_arg(self.customer_id, "filter.customerId"),
-            "since": self.since.isoformat() if self.since else None,
-            "until": self.until.isoformat() if self.until else None,
-        }
-        return {name: value for name, value in params.items() if value is not None}
+        return present(
+            {
+                "status": self.status.value if self.status else None,
+                "channel": self.channel.value if self.channel else None,
+                "event_type": self.event_type,
+                "event_id": self.event_id,
+                "endpoint_id": optional_uuid_arg(self.endpoint_id, "filter.endpointId"),
+                "customer_id": optional_uuid_arg(self.customer_id, "filter.customerId"),
+                "since": iso(self.since),
+                "until": iso(self.until),
+            }
+        )
 
 
 @strawberry.input(description="What to change on a webhook endpoint; the rest stays as it is.")
@@ -79,4 +80,76 @@ class ChatChannelInput:
             "webhook_url": self.webhook_url,
             "event_types": self.event_types,
             "customer_id": optional_uuid_arg(self.customer_id, "input.customerId"),
+        }
+
+
+@strawberry.input(description="A maintenance window to announce.")
+class MaintenanceWindowInput:
+    title: str
+    description: str
+    starts_at: datetime = strawberry.field(description="With a timezone offset.")
+    ends_at: datetime = strawberry.field(description="After `startsAt`.")
+    kind: MaintenanceKind = MaintenanceKind.SCHEDULED
+    product_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The product affected; its customers are told."
+    )
+    customer_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description=(
+            "Exactly these customers; without it every customer with an active agreement "
+            "(on `productId`, when given)."
+        ),
+    )
+
+    def to_rest(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "title": self.title,
+            "description": self.description,
+            "starts_at": self.starts_at.isoformat(),
+            "ends_at": self.ends_at.isoformat(),
+            "kind": self.kind.value,
+        }
+        if self.product_id is not None:
+            body["product_id"] = optional_uuid_arg(self.product_id, "input.productId")
+        if self.customer_ids is not None:
+            body["customer_ids"] = [
+                uuid_arg(value, "input.customerIds") for value in self.customer_ids
+            ]
+        return body
+
+
+@strawberry.input(description="A contact's mail preferences: what it receives no mail for.")
+class ContactPreferencesInput:
+    opted_out: list[str] = strawberry.field(
+        description=(
+            "The categories to receive no mail for; the rest are received. Essential notices "
+            "cannot be listed (CATEGORY_ESSENTIAL)."
+        )
+    )
+
+    def to_rest(self) -> dict[str, Any]:
+        return {"opted_out": list(self.opted_out)}
+
+
+@strawberry.input(description="Quiet hours and the digest interval for non-urgent staff mail.")
+class StaffDigestSettingsInput:
+    timezone: str = strawberry.field(description='An IANA timezone, e.g. "Europe/Amsterdam".')
+    quiet_start: time | None = strawberry.field(
+        default=None, description="Give both quiet times, or neither."
+    )
+    quiet_end: time | None = None
+    digest_minutes: int = strawberry.field(
+        default=0,
+        description=(
+            "Collect non-urgent staff mail and send it every this many minutes (counted from "
+            "local midnight); 0 sends it at once outside quiet hours."
+        ),
+    )
+
+    def to_rest(self) -> dict[str, Any]:
+        return {
+            "timezone": self.timezone,
+            "quiet_start": iso(self.quiet_start),
+            "quiet_end": iso(self.quiet_end),
+            "digest_minutes": self.digest_minutes,
         }

@@ -1,7 +1,8 @@
 """The notify domain's mutations. A refusal comes back as a GraphQL error whose
 ``extensions.code`` is notify's own: PRIVATE_TARGET, UNSUPPORTED_SCHEME, INVALID_URL (a URL
-notify will not post to), WEBHOOK_ENDPOINT_NOT_FOUND, DELIVERY_NOT_FOUND,
-CHAT_CHANNEL_NOT_FOUND, ROLE_FORBIDDEN, VALIDATION_ERROR."""
+notify will not post to), CATEGORY_ESSENTIAL, UNKNOWN_CATEGORY, ALREADY_CANCELLED,
+CONTRACTS_UNAVAILABLE, WEBHOOK_ENDPOINT_NOT_FOUND, DELIVERY_NOT_FOUND, CHAT_CHANNEL_NOT_FOUND
+(and each other resource's own not-found code), ROLE_FORBIDDEN, VALIDATION_ERROR."""
 
 from __future__ import annotations
 
@@ -10,26 +11,126 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.graphql.arguments import optional_uuid_arg, uuid_arg
+from gateway.graphql.arguments import VALIDATION_ERROR, optional_uuid_arg, uuid_arg
 from gateway.graphql.context import Info
+from gateway.graphql.errors import gateway_error
+from gateway.graphql.notify.announcements import MaintenanceWindow
 from gateway.graphql.notify.enums import DeliveryChannel
-from gateway.graphql.notify.extra_mutations import NotifyExtraMutation
-from gateway.graphql.notify.inputs import ChatChannelInput, WebhookEndpointUpdateInput
-from gateway.graphql.notify.types import (
-    ChatChannel,
-    Delivery,
-    RecoveredDeliveries,
-    WebhookEndpoint,
+from gateway.graphql.notify.inputs import (
+    ChatChannelInput,
+    ContactPreferencesInput,
+    MaintenanceWindowInput,
+    StaffDigestSettingsInput,
+    WebhookEndpointUpdateInput,
+)
+from gateway.graphql.notify.mail import ContactPreferences, StaffDigestSettings, TicketWatcher
+from gateway.graphql.notify.paths import (
+    STAFF_DIGEST_PATH,
+    chat_channel_path,
     delivery_path,
     endpoint_path,
+    maintenance_path,
+    preferences_path,
+    watchers_path,
 )
+from gateway.graphql.notify.types import ChatChannel, Delivery, RecoveredDeliveries, WebhookEndpoint
 
+WindowId = Annotated[strawberry.ID, strawberry.argument(description="The window's `id`.")]
 EndpointId = Annotated[strawberry.ID, strawberry.argument(description="The endpoint's `id`.")]
 DeliveryId = Annotated[strawberry.ID, strawberry.argument(description="The delivery's `id`.")]
 
 
 @strawberry.type
-class NotifyMutation(NotifyExtraMutation):
+class NotifyMutation:
+    @strawberry.mutation(
+        description=(
+            "Staff announce a maintenance window: every affected customer's contacts get one "
+            "mail with an `.ics` file. CONTRACTS_UNAVAILABLE when the customers cannot be "
+            "read: then nothing was recorded or sent."
+        )
+    )
+    async def create_maintenance_window(
+        self, info: Info, input: MaintenanceWindowInput
+    ) -> MaintenanceWindow:
+        row = await info.context.notify.post("/v1/maintenance-windows", json=input.to_rest())
+        return MaintenanceWindow.from_rest(row)
+
+    @strawberry.mutation(
+        description=(
+            "Staff cancel a maintenance window: everyone told gets a METHOD:CANCEL `.ics`. "
+            "ALREADY_CANCELLED for one cancelled before."
+        )
+    )
+    async def cancel_maintenance_window(
+        self, info: Info, id: WindowId, reason: str | None = None
+    ) -> MaintenanceWindow:
+        row = await info.context.notify.post(
+            f"{maintenance_path(uuid_arg(id, 'id'))}/cancel", json={"reason": reason}
+        )
+        return MaintenanceWindow.from_rest(row)
+
+    @strawberry.mutation(
+        description=(
+            "Replaces the categories a contact opted out of. Essential notices are refused "
+            "with CATEGORY_ESSENTIAL, unknown ones with UNKNOWN_CATEGORY."
+        )
+    )
+    async def set_contact_preferences(
+        self, info: Info, contact_id: strawberry.ID, input: ContactPreferencesInput
+    ) -> ContactPreferences:
+        row = await info.context.notify.request(
+            "PUT", preferences_path(uuid_arg(contact_id, "contactId")), json=input.to_rest()
+        )
+        return ContactPreferences.from_rest(row)
+
+    @strawberry.mutation(
+        description=(
+            "Adds a contact of the case's customer, by `contactId` or `email` (exactly one), "
+            "to the case's replies and status mail; answers the watcher it follows already."
+        )
+    )
+    async def add_ticket_watcher(
+        self,
+        info: Info,
+        ticket_id: strawberry.ID,
+        contact_id: strawberry.ID | None = None,
+        email: str | None = None,
+    ) -> TicketWatcher:
+        if (contact_id is None) == (email is None):
+            raise gateway_error(
+                VALIDATION_ERROR, "Give `contactId` or `email`.", argument="contactId"
+            )
+        body = (
+            {"contact_id": uuid_arg(contact_id, "contactId")}
+            if contact_id is not None
+            else {"email": email}
+        )
+        row = await info.context.notify.post(
+            watchers_path(uuid_arg(ticket_id, "ticketId")), json=body
+        )
+        return TicketWatcher.from_rest(row)
+
+    @strawberry.mutation(description="Stops a contact following a case; answers the contact's id.")
+    async def remove_ticket_watcher(
+        self, info: Info, ticket_id: strawberry.ID, contact_id: strawberry.ID
+    ) -> strawberry.ID:
+        ticket = uuid_arg(ticket_id, "ticketId")
+        contact = uuid_arg(contact_id, "contactId")
+        await info.context.notify.request("DELETE", f"{watchers_path(ticket)}/{contact}")
+        return strawberry.ID(contact)
+
+    @strawberry.mutation(
+        description=(
+            "Administrators and managers change quiet hours and the digest interval; it "
+            "applies to staff mail arriving from now on."
+        )
+    )
+    async def set_staff_digest_settings(
+        self, info: Info, input: StaffDigestSettingsInput
+    ) -> StaffDigestSettings:
+        row = await info.context.notify.request("PUT", STAFF_DIGEST_PATH, json=input.to_rest())
+        return StaffDigestSettings.from_rest(row)
+
     @strawberry.mutation(
         description=(
             "Registers a receiver of signed webhooks (Standard Webhooks v1) for the given "
@@ -153,5 +254,5 @@ class NotifyMutation(NotifyExtraMutation):
         id: Annotated[strawberry.ID, strawberry.argument(description="The channel's `id`.")],
     ) -> strawberry.ID:
         key = uuid_arg(id, "id")
-        await info.context.notify.request("DELETE", f"/v1/chat-channels/{key}")
+        await info.context.notify.request("DELETE", chat_channel_path(key))
         return strawberry.ID(key)

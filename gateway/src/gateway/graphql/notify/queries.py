@@ -1,27 +1,132 @@
-"""The notify domain's root query fields."""
+"""The notify domain's root query fields: announcements, maintenance windows, mail settings,
+then webhooks, deliveries and chat channels."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
 
-from gateway.graphql.arguments import uuid_arg
+from gateway.graphql.arguments import optional_uuid_arg, present, uuid_arg
 from gateway.graphql.context import Info
-from gateway.graphql.notify.extra_queries import NotifyExtraQuery
+from gateway.graphql.notify.announcements import Announcement, MaintenanceWindow
+from gateway.graphql.notify.enums import (
+    AnnouncementStatus,
+    MaintenanceKind,
+    MaintenanceStatus,
+    Milestone,
+)
 from gateway.graphql.notify.inputs import DeliveryFilter
-from gateway.graphql.notify.types import (
-    ChatChannel,
-    Delivery,
-    WebhookEndpoint,
+from gateway.graphql.notify.mail import ContactPreferences, StaffDigestSettings, TicketWatcher
+from gateway.graphql.notify.paths import (
+    STAFF_DIGEST_PATH,
+    announcement_path,
     delivery_path,
     endpoint_path,
+    maintenance_path,
+    preferences_path,
+    watchers_path,
 )
+from gateway.graphql.notify.types import ChatChannel, Delivery, WebhookEndpoint
 from gateway.graphql.pagination import After, Connection, First, PageRequest, connection
 
 
 @strawberry.type
-class NotifyQuery(NotifyExtraQuery):
+class NotifyQuery:
+    @strawberry.field(
+        description=(
+            "EOS, EOMS and EOL announcements, newest first. Staff see every one; a customer "
+            "those it was sent."
+        )
+    )
+    async def announcements(
+        self,
+        info: Info,
+        status: AnnouncementStatus | None = None,
+        product_id: strawberry.ID | None = None,
+        milestone: Milestone | None = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[Announcement]:
+        page = PageRequest.of(first, after)
+        params = present(
+            {
+                "status": status.value if status else None,
+                "product_id": optional_uuid_arg(product_id, "productId"),
+                "milestone": milestone.value if milestone else None,
+                **page.params(),
+            }
+        )
+        body = await info.context.notify.get("/v1/announcements", params=params)
+        return connection(body, page, Announcement.from_rest)
+
+    @strawberry.field(
+        description="One announcement with its proof of sending per customer (`recipients`)."
+    )
+    async def announcement(self, info: Info, id: strawberry.ID) -> Announcement | None:
+        row = await info.context.notify.get(announcement_path(uuid_arg(id, "id")))
+        return Announcement.from_rest(row)
+
+    @strawberry.field(
+        description=(
+            "Maintenance windows, latest start first. Staff see every window; a customer "
+            "those it was told of."
+        )
+    )
+    async def maintenance_windows(
+        self,
+        info: Info,
+        status: MaintenanceStatus | None = None,
+        kind: MaintenanceKind | None = None,
+        ending_after: datetime | None = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[MaintenanceWindow]:
+        page = PageRequest.of(first, after)
+        params = present(
+            {
+                "status": status.value if status else None,
+                "kind": kind.value if kind else None,
+                "ending_after": ending_after.isoformat() if ending_after else None,
+                **page.params(),
+            }
+        )
+        body = await info.context.notify.get("/v1/maintenance-windows", params=params)
+        return connection(body, page, MaintenanceWindow.from_rest)
+
+    @strawberry.field(description="One maintenance window with each customer told.")
+    async def maintenance_window(self, info: Info, id: strawberry.ID) -> MaintenanceWindow | None:
+        row = await info.context.notify.get(maintenance_path(uuid_arg(id, "id")))
+        return MaintenanceWindow.from_rest(row)
+
+    @strawberry.field(
+        description=(
+            "A contact's mail preferences. The contact itself, its customer's administrators "
+            "and staff may read them."
+        )
+    )
+    async def contact_preferences(
+        self, info: Info, contact_id: strawberry.ID
+    ) -> ContactPreferences:
+        row = await info.context.notify.get(preferences_path(uuid_arg(contact_id, "contactId")))
+        return ContactPreferences.from_rest(row)
+
+    @strawberry.field(
+        description=(
+            "Contacts of the case's customer who get its mail besides the requester; whoever "
+            "may see the case may see them."
+        )
+    )
+    async def ticket_watchers(self, info: Info, ticket_id: strawberry.ID) -> list[TicketWatcher]:
+        rows = await info.context.notify.get(watchers_path(uuid_arg(ticket_id, "ticketId")))
+        return [TicketWatcher.from_rest(row) for row in rows]
+
+    @strawberry.field(description="Staff: quiet hours and the digest for non-urgent staff mail.")
+    async def staff_digest_settings(self, info: Info) -> StaffDigestSettings:
+        row = await info.context.notify.get(STAFF_DIGEST_PATH)
+        return StaffDigestSettings.from_rest(row)
+
     @strawberry.field(
         description=(
             "Webhook endpoints, oldest first, never with their secrets. Staff see every "
@@ -42,7 +147,7 @@ class NotifyQuery(NotifyExtraQuery):
         )
     )
     async def webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpoint | None:
-        row = await info.context.loaders.notify.load(endpoint_path(uuid_arg(id, "id")))
+        row = await info.context.loaders.notify.by_path.load(endpoint_path(uuid_arg(id, "id")))
         return WebhookEndpoint.from_rest(row)
 
     @strawberry.field(
@@ -68,7 +173,7 @@ class NotifyQuery(NotifyExtraQuery):
         description="One delivery with its payload and every attempt (DELIVERY_NOT_FOUND)."
     )
     async def delivery(self, info: Info, id: strawberry.ID) -> Delivery | None:
-        row = await info.context.loaders.notify.load(delivery_path(uuid_arg(id, "id")))
+        row = await info.context.loaders.notify.by_path.load(delivery_path(uuid_arg(id, "id")))
         return Delivery.from_rest(row)
 
     @strawberry.field(description="Staff: the chat channels notify posts to, oldest first.")

@@ -1,46 +1,26 @@
-"""The notify domain's object types, each built from the REST answer it mirrors."""
+"""The notify domain's central types: webhook endpoints, the delivery record (every
+notification that went out or is on its way, with each attempt) and chat channels. Customer
+announcements are in ``announcements``, who gets which mail in ``mail``.
+
+Each type is built from the REST answer it mirrors. Notify judges every call itself: staff
+see everything, a customer's administrators and integration keys their own customer's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 
 from gateway.graphql.context import Info
-from gateway.graphql.contracts.types import Customer, load_customer
+from gateway.graphql.contracts.types import Customer
+from gateway.graphql.convert import Row, optional_datetime, optional_id, to_id
 from gateway.graphql.notify.enums import ChatTool, DeliveryChannel, DeliveryStatus
-
-Row = Mapping[str, Any]
+from gateway.graphql.notify.paths import delivery_path, endpoint_path
 
 WEBHOOK_ENDPOINT_NOT_FOUND = "WEBHOOK_ENDPOINT_NOT_FOUND"
-
-
-def _id(value: object) -> strawberry.ID:
-    return strawberry.ID(str(value))
-
-
-def _optional_id(value: object | None) -> strawberry.ID | None:
-    return None if value is None else strawberry.ID(str(value))
-
-
-def _datetime(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-async def _customer(info: Info, customer_id: strawberry.ID | None) -> Customer | None:
-    return None if customer_id is None else await load_customer(info, customer_id)
-
-
-def endpoint_path(endpoint_id: str) -> str:
-    return f"/v1/webhook-endpoints/{endpoint_id}"
-
-
-def delivery_path(delivery_id: str) -> str:
-    return f"/v1/deliveries/{delivery_id}"
 
 
 @strawberry.type(
@@ -82,17 +62,17 @@ class WebhookEndpoint:
     @classmethod
     def from_rest(cls, row: Row) -> WebhookEndpoint:
         return cls(
-            id=_id(row["id"]),
+            id=to_id(row["id"]),
             url=row["url"],
             event_types=list(row["event_types"]),
             secret=row.get("secret"),
-            customer_id=_optional_id(row.get("customer_id")),
+            customer_id=optional_id(row.get("customer_id")),
             description=row.get("description"),
             enabled=bool(row["enabled"]),
-            disabled_at=_datetime(row.get("disabled_at")),
+            disabled_at=optional_datetime(row.get("disabled_at")),
             disabled_reason=row.get("disabled_reason"),
-            failing_since=_datetime(row.get("failing_since")),
-            previous_secret_expires_at=_datetime(row.get("previous_secret_expires_at")),
+            failing_since=optional_datetime(row.get("failing_since")),
+            previous_secret_expires_at=optional_datetime(row.get("previous_secret_expires_at")),
             created_by=row["created_by"],
             created_at=datetime.fromisoformat(row["created_at"]),
             updated_at=datetime.fromisoformat(row["updated_at"]),
@@ -100,7 +80,7 @@ class WebhookEndpoint:
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
-        return await _customer(info, self.customer_id)
+        return await Customer.load_optional(info, self.customer_id)
 
 
 @strawberry.type(description="One try at a delivery.")
@@ -126,7 +106,7 @@ class DeliveryAttempt:
             status_code=row.get("status_code"),
             response_excerpt=row.get("response_excerpt"),
             error=row.get("error"),
-            retry_at=_datetime(row.get("retry_at")),
+            retry_at=optional_datetime(row.get("retry_at")),
         )
 
 
@@ -163,21 +143,21 @@ class Delivery:
     @classmethod
     def from_rest(cls, row: Row) -> Delivery:
         return cls(
-            id=_id(row["id"]),
+            id=to_id(row["id"]),
             channel=DeliveryChannel(row["channel"]),
             target=row["target"],
-            endpoint_id=_optional_id(row.get("endpoint_id")),
-            customer_id=_optional_id(row.get("customer_id")),
+            endpoint_id=optional_id(row.get("endpoint_id")),
+            customer_id=optional_id(row.get("customer_id")),
             event_id=row["event_id"],
             event_source=row["event_source"],
             event_type=row["event_type"],
             event_time=datetime.fromisoformat(row["event_time"]),
             status=DeliveryStatus(row["status"]),
             attempt_count=int(row["attempts"]),
-            next_attempt_at=_datetime(row.get("next_attempt_at")),
+            next_attempt_at=optional_datetime(row.get("next_attempt_at")),
             last_status_code=row.get("last_status_code"),
             last_error=row.get("last_error"),
-            delivered_at=_datetime(row.get("delivered_at")),
+            delivered_at=optional_datetime(row.get("delivered_at")),
             created_at=datetime.fromisoformat(row["created_at"]),
             updated_at=datetime.fromisoformat(row["updated_at"]),
             # Only the single delivery's answer carries the payload and the attempts.
@@ -187,7 +167,7 @@ class Delivery:
     async def _detail(self, info: Info) -> Row:
         if self.detail is not None:
             return self.detail
-        row: Row = await info.context.loaders.notify.load(delivery_path(str(self.id)))
+        row: Row = await info.context.loaders.notify.by_path.load(delivery_path(str(self.id)))
         return row
 
     @strawberry.field(description="Every try, oldest first.")
@@ -205,7 +185,9 @@ class Delivery:
         if self.endpoint_id is None:
             return None
         try:
-            row = await info.context.loaders.notify.load(endpoint_path(str(self.endpoint_id)))
+            row = await info.context.loaders.notify.by_path.load(
+                endpoint_path(str(self.endpoint_id))
+            )
         except GraphQLError as error:
             if (error.extensions or {}).get("code") == WEBHOOK_ENDPOINT_NOT_FOUND:
                 return None
@@ -214,7 +196,7 @@ class Delivery:
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
-        return await _customer(info, self.customer_id)
+        return await Customer.load_optional(info, self.customer_id)
 
 
 @strawberry.type(description="What `recoverDeliveries` queued again.")
@@ -244,17 +226,17 @@ class ChatChannel:
     @classmethod
     def from_rest(cls, row: Row) -> ChatChannel:
         return cls(
-            id=_id(row["id"]),
+            id=to_id(row["id"]),
             tool=ChatTool(row["kind"]),
             name=row["name"],
             event_types=list(row["event_types"]),
-            customer_id=_optional_id(row.get("customer_id")),
+            customer_id=optional_id(row.get("customer_id")),
             enabled=row.get("disabled_at") is None,
-            disabled_at=_datetime(row.get("disabled_at")),
+            disabled_at=optional_datetime(row.get("disabled_at")),
             disabled_reason=row.get("disabled_reason"),
             created_at=datetime.fromisoformat(row["created_at"]),
         )
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
-        return await _customer(info, self.customer_id)
+        return await Customer.load_optional(info, self.customer_id)

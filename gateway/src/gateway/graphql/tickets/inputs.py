@@ -7,14 +7,10 @@ from typing import Any
 
 import strawberry
 
-from gateway.graphql.arguments import VALIDATION_ERROR, optional_uuid_arg, uuid_arg
+from gateway.graphql.arguments import VALIDATION_ERROR, iso, optional_uuid_arg, present, uuid_arg
 from gateway.graphql.contracts.enums import Language
 from gateway.graphql.errors import gateway_error
 from gateway.graphql.tickets.enums import TicketChannel, TicketStatus
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 @strawberry.input(description="Which cases: every condition given must hold.")
@@ -35,17 +31,18 @@ class TicketFilter:
     )
 
     def to_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "status": [s.value for s in self.status] if self.status else None,
-            "customer_id": optional_uuid_arg(self.customer_id, "filter.customerId"),
-            "contact_id": optional_uuid_arg(self.contact_id, "filter.contactId"),
-            "product_id": optional_uuid_arg(self.product_id, "filter.productId"),
-            "assignee_id": optional_uuid_arg(self.assignee_id, "filter.assigneeId"),
-            "language": self.language.value if self.language else None,
-            "support_center": self.support_center,
-            "search": self.search,
-        }
-        return {name: value for name, value in params.items() if value is not None}
+        return present(
+            {
+                "status": [s.value for s in self.status] if self.status else None,
+                "customer_id": optional_uuid_arg(self.customer_id, "filter.customerId"),
+                "contact_id": optional_uuid_arg(self.contact_id, "filter.contactId"),
+                "product_id": optional_uuid_arg(self.product_id, "filter.productId"),
+                "assignee_id": optional_uuid_arg(self.assignee_id, "filter.assigneeId"),
+                "language": self.language.value if self.language else None,
+                "support_center": self.support_center,
+                "search": self.search,
+            }
+        )
 
 
 @strawberry.input(description="A reference to the case in another system, e.g. a CRM.")
@@ -108,7 +105,7 @@ class OpenTicketInput:
             "subject": self.subject,
             "description": self.description,
             "priority": self.priority,
-            "received_at": _iso(self.received_at),
+            "received_at": iso(self.received_at),
             "error_code": self.error_code,
             "error_message": self.error_message,
             "steps_to_reproduce": self.steps_to_reproduce,
@@ -193,6 +190,6 @@ class SlaSimulationInput:
             "received_at": self.received_at.isoformat(),
             "customer_id": optional_uuid_arg(self.customer_id, "input.customerId"),
             "events": [event.to_rest() for event in self.events or ()],
-            "as_of": _iso(self.as_of),
+            "as_of": iso(self.as_of),
             "scheduled_visit": self.scheduled_visit,
         }

@@ -1,33 +1,25 @@
-"""Per-request loaders over the tickets service, keyed by ticket id (the services' spelling).
+"""The tickets service as one GraphQL request reads it, keyed by ticket id (the services'
+spelling).
 
 However many fields of one query reach the same case (its description, its clocks, a
 license key's request ticket, a message's case), the service is asked once per case, and the
 cases of one batch are asked for concurrently. Tickets has no endpoint that answers several
-cases in full at once; once it has one, only ``_each`` changes here.
+cases in full at once; once it has one, only ``ticket`` changes here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
+from gateway.graphql.batching import each
 from gateway.graphql.calls import ServiceCaller
+from gateway.graphql.convert import Row
 
-Row = Mapping[str, Any]
-
-
-def _each(fetch: Callable[[str], Awaitable[Any]]) -> DataLoader[str, Any]:
-    async def load(ticket_ids: list[str]) -> list[Any]:
-        return list(
-            await asyncio.gather(*(fetch(key) for key in ticket_ids), return_exceptions=True)
-        )
-
-    return DataLoader(load_fn=load)
+TICKET_NOT_FOUND = "TICKET_NOT_FOUND"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +32,27 @@ class TicketsLoaders:
     @classmethod
     def for_request(cls, tickets: ServiceCaller) -> TicketsLoaders:
         return cls(
-            ticket=_each(lambda key: tickets.get(f"/v1/tickets/{key}")),
-            messages=_each(lambda key: tickets.get(f"/v1/tickets/{key}/messages")),
-            history=_each(lambda key: tickets.get(f"/v1/tickets/{key}/history")),
-            attachments=_each(lambda key: tickets.get(f"/v1/tickets/{key}/attachments")),
+            ticket=each(lambda key: tickets.get(f"/v1/tickets/{key}")),
+            messages=each(lambda key: tickets.get(f"/v1/tickets/{key}/messages")),
+            history=each(lambda key: tickets.get(f"/v1/tickets/{key}/history")),
+            attachments=each(lambda key: tickets.get(f"/v1/tickets/{key}/attachments")),
         )
+
+    async def ticket_row(self, ticket_id: object) -> Row:
+        """A case in full (TICKET_NOT_FOUND when the caller may not see it)."""
+        return await self.ticket.load(str(ticket_id))
+
+    async def linked_ticket_row(self, ticket_id: object | None) -> Row | None:
+        """A case another record points to: None when there is none or the caller may not
+        see it (a link is no reason to fail the whole record)."""
+        if ticket_id is None:
+            return None
+        try:
+            return await self.ticket_row(ticket_id)
+        except GraphQLError as error:
+            if (error.extensions or {}).get("code") == TICKET_NOT_FOUND:
+                return None
+            raise
 
     def forget(self, ticket_id: str) -> None:
         """After a change to the case: later fields of the same request load it again."""

@@ -13,7 +13,8 @@ from gateway.graphql.arguments import optional_uuid_arg, uuid_arg
 from gateway.graphql.context import Info
 from gateway.graphql.tickets.enums import EscalationKind, TicketStatus
 from gateway.graphql.tickets.inputs import OpenTicketInput
-from gateway.graphql.tickets.types import Attachment, Message, Ticket
+from gateway.graphql.tickets.parts import Attachment
+from gateway.graphql.tickets.types import Message, Ticket
 
 NOT_ENTITLED = "NOT_ENTITLED"
 
@@ -45,7 +46,7 @@ def _with_reasons(error: GraphQLError) -> GraphQLError:
 async def _ticket_action(info: Info, ticket_id: strawberry.ID, action: str, body: Any) -> Ticket:
     path = f"/v1/tickets/{uuid_arg(ticket_id, 'ticketId')}/{action}"
     row = await info.context.tickets.post(path, json=body)
-    info.context.loaders.tickets_batches.fresh(row)
+    info.context.loaders.tickets.fresh(row)
     return Ticket.from_rest(row)
 
 
@@ -67,7 +68,7 @@ class TicketsMutation:
             )
         except GraphQLError as error:
             raise _with_reasons(error) from error
-        info.context.loaders.tickets_batches.fresh(row)
+        info.context.loaders.tickets.fresh(row)
         return Ticket.from_rest(row)
 
     @strawberry.mutation(
@@ -82,14 +83,14 @@ class TicketsMutation:
         info: Info,
         ticket_id: TicketId,
         body: str,
-        # Nullable as API.md has it: null is a public reply, like false.
+        # Nullable, as the published schema has it: null is a public reply, like false.
         internal: bool | None = False,
     ) -> Message:
         key = uuid_arg(ticket_id, "ticketId")
         row = await info.context.tickets.post(
             f"/v1/tickets/{key}/messages", json={"body": body, "internal": bool(internal)}
         )
-        info.context.loaders.tickets_batches.forget(key)
+        info.context.loaders.tickets.forget(key)
         return Message.from_rest(row)
 
     @strawberry.mutation(
@@ -177,5 +178,5 @@ class TicketsMutation:
             f"/v1/tickets/{key}/attachments/links",
             json={"url": url, "filename": filename, "content_type": content_type},
         )
-        info.context.loaders.tickets_batches.forget(key)
+        info.context.loaders.tickets.forget(key)
         return Attachment.from_rest(row)

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gateway.graphql.arguments import optional_uuid_arg, path_segment, uuid_arg
+from gateway.graphql.arguments import optional_uuid_arg, path_segment, present, uuid_arg
 from gateway.graphql.context import Info
 from gateway.graphql.pagination import After, Connection, First, PageRequest, connection
 from gateway.graphql.tickets.inputs import SlaSimulationInput, TicketFilter
-from gateway.graphql.tickets.types import SlaClock, SlaReport, Ticket
+from gateway.graphql.tickets.sla import SlaClock, SlaReport
+from gateway.graphql.tickets.types import Ticket
 
 
 async def _page(
@@ -35,13 +36,12 @@ class TicketsQuery:
         row = await info.context.tickets.get(
             f"/v1/tickets/by-number/{path_segment(number, 'number')}"
         )
-        info.context.loaders.tickets_batches.fresh(row)
+        info.context.loaders.tickets.fresh(row)
         return Ticket.from_rest(row)
 
     @strawberry.field(description="A case by its id (TICKET_NOT_FOUND as for `ticket`).")
     async def ticket_by_id(self, info: Info, id: strawberry.ID) -> Ticket | None:
-        row = await info.context.loaders.tickets_batches.ticket.load(uuid_arg(id, "id"))
-        return Ticket.from_rest(row)
+        return await Ticket.load(info, uuid_arg(id, "id"))
 
     @strawberry.field(
         description=(
@@ -101,13 +101,13 @@ class TicketsQuery:
         plan_id: strawberry.ID | None = None,
         customer_id: strawberry.ID | None = None,
     ) -> SlaReport:
-        params = {
-            "from": from_.isoformat(),
-            "to": to.isoformat(),
-            "plan_id": optional_uuid_arg(plan_id, "planId"),
-            "customer_id": optional_uuid_arg(customer_id, "customerId"),
-        }
-        row = await info.context.tickets.get(
-            "/v1/sla/report", params={k: v for k, v in params.items() if v is not None}
+        params = present(
+            {
+                "from": from_.isoformat(),
+                "to": to.isoformat(),
+                "plan_id": optional_uuid_arg(plan_id, "planId"),
+                "customer_id": optional_uuid_arg(customer_id, "customerId"),
+            }
         )
+        row = await info.context.tickets.get("/v1/sla/report", params=params)
         return SlaReport.from_rest(row)

@@ -1,0 +1,53 @@
+"""Billable items: what a customer pays for beyond its agreement."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from gateway.graphql.context import Info
+from gateway.graphql.contracts.cases import LinkedTicket, linked_ticket
+from gateway.graphql.contracts.enums import BillableKind
+from gateway.graphql.contracts.types import Customer
+from gateway.graphql.convert import Row, optional_id, to_id
+
+
+@strawberry.type(description="Something a customer pays for beyond its agreement.")
+class BillableItem:
+    id: strawberry.ID
+    customer_id: strawberry.ID
+    agreement_id: strawberry.ID | None
+    kind: BillableKind
+    quantity: Decimal = strawberry.field(
+        description="In `unit`s; other support in hours, per started half hour."
+    )
+    unit: str = strawberry.field(description="ticket, request, call, visit, hour or upgrade.")
+    minutes_worked: int | None
+    ticket_id: strawberry.ID | None
+    description: str | None
+    occurred_at: datetime
+
+    @classmethod
+    def from_rest(cls, row: Row) -> BillableItem:
+        return cls(
+            id=to_id(row["id"]),
+            customer_id=to_id(row["customer_id"]),
+            agreement_id=optional_id(row.get("agreement_id")),
+            kind=BillableKind(row["kind"]),
+            quantity=Decimal(str(row["quantity"])),
+            unit=row["unit"],
+            minutes_worked=row.get("minutes_worked"),
+            ticket_id=optional_id(row.get("ticket_id")),
+            description=row.get("description"),
+            occurred_at=datetime.fromisoformat(row["occurred_at"]),
+        )
+
+    @strawberry.field(description="The case billed; null when none or the caller may not see it.")
+    async def ticket(self, info: Info) -> LinkedTicket | None:
+        return await linked_ticket(info, self.ticket_id)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer:
+        return await Customer.load(info, self.customer_id)

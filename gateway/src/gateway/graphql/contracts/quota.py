@@ -1,0 +1,65 @@
+"""An agreement year's ticket quota: the summary derived from the ledger, and the ledger's
+entries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gateway.graphql.context import Info
+from gateway.graphql.contracts.cases import LinkedTicket, linked_ticket
+from gateway.graphql.contracts.enums import QuotaEntryKind, WhenExhausted
+from gateway.graphql.convert import Row, optional_id, to_id
+
+
+@strawberry.type(description="An agreement year's ticket quota, derived from the ledger.")
+class QuotaSummary:
+    agreement_id: strawberry.ID
+    yearly: int | None
+    granted: int = strawberry.field(description="Grant, rollover in and purchases.")
+    consumed: int = strawberry.field(description="Consumed, net of reversals.")
+    remaining: int
+    when_exhausted: WhenExhausted
+    rollover: bool
+
+    @classmethod
+    def from_rest(cls, row: Row) -> QuotaSummary:
+        return cls(
+            agreement_id=to_id(row["agreement_id"]),
+            yearly=row.get("yearly"),
+            granted=int(row["granted"]),
+            consumed=int(row["consumed"]),
+            remaining=int(row["remaining"]),
+            when_exhausted=WhenExhausted(row["when_exhausted"]),
+            rollover=bool(row["rollover"]),
+        )
+
+
+@strawberry.type(description="One entry of the append-only quota ledger.")
+class QuotaEntry:
+    id: strawberry.ID
+    kind: QuotaEntryKind
+    amount: int = strawberry.field(description="Tickets added (positive) or taken (negative).")
+    ticket_id: strawberry.ID | None
+    note: str | None
+    created_by: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_rest(cls, row: Row) -> QuotaEntry:
+        return cls(
+            id=to_id(row["id"]),
+            kind=QuotaEntryKind(row["kind"]),
+            amount=int(row["amount"]),
+            ticket_id=optional_id(row.get("ticket_id")),
+            note=row.get("note"),
+            created_by=row.get("created_by"),
+            created_at=datetime.fromisoformat(row["created_at"]),
+        )
+
+    @strawberry.field(
+        description="The case this entry is for; null when none or the caller may not see it."
+    )
+    async def ticket(self, info: Info) -> LinkedTicket | None:
+        return await linked_ticket(info, self.ticket_id)
