@@ -41,3 +41,25 @@ async def test_a_message_without_data_or_its_blank_line_is_not_dispatched() -> N
     events = await _events("event: ping", "", "retry: 100", "", "id: 3", "data: cut off")
 
     assert events == []
+
+
+async def test_the_message_that_ends_a_stream_reads_as_one_without_an_id() -> None:
+    # Tickets ends a stream with the reason as its last message, after the last event.
+    events = await _events(
+        "id: 7",
+        "event: ticket.replied",
+        'data: {"id": "7"}',
+        "",
+        "event: stream.end",
+        'data: {"code":"TOKEN_EXPIRED","message":"The bearer token has expired."}',
+        "",
+    )
+
+    assert events == [
+        ServerSentEvent(event="ticket.replied", data='{"id": "7"}', id="7"),
+        ServerSentEvent(
+            event="stream.end",
+            data='{"code":"TOKEN_EXPIRED","message":"The bearer token has expired."}',
+            id=None,
+        ),
+    ]

@@ -199,9 +199,7 @@ async def account_refusal(contracts: ContractsClient, principal: Principal) -> S
     try:
         await contracts.me(principal.token)
     except AccountRefused as exc:
-        return StreamEnd(
-            exc.code, "The account behind this token may no longer sign in; the stream ended."
-        )
+        return StreamEnd(exc.code, "The account behind this token may no longer sign in.")
     except ContractsUnavailable as exc:
         log.warning("live_account_check_unavailable", error=str(exc))
     return None
@@ -257,8 +255,9 @@ async def stream(
     `Retry-After`. A stream ends with an `event: stream.end` message whose data says why
     (`{"code", "message"}`): `TOKEN_EXPIRED` when the token expires, the code contracts gives
     (e.g. `ACCOUNT_INACTIVE`) once the account is deactivated or the API key revoked (checked
-    every `TICKETS_LIVE_RECHECK_SECONDS`), `STREAM_LAGGING` when the reader fell too far
-    behind, `STREAM_INTERRUPTED` when the feed itself broke, `SHUTTING_DOWN`.
+    every `TICKETS_LIVE_RECHECK_SECONDS`; at opening, such an account gets 401 with that code),
+    `STREAM_LAGGING` when the reader fell too far behind, `STREAM_INTERRUPTED` when the feed
+    itself broke, `SHUTTING_DOWN`.
 
     `Last-Event-ID` (or `after`) resumes after that event: the recent events
     (`TICKETS_LIVE_REPLAY_EVENTS`) that came after it are sent first. When it is not among
