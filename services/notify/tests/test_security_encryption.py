@@ -252,3 +252,27 @@ def test_production_refuses_to_start_without_a_real_key():
         dev.open(sealed)
     # Plaintext from before encryption reads as it is.
     assert box.open("whsec_legacy") == "whsec_legacy"
+
+
+async def test_a_start_with_workers_seals_plaintext_rows(live_notify, notify_engine, notify_minter):
+    key = Fernet.generate_key().decode()
+    legacy_secret, legacy_id = new_secret(), uuid.uuid4()
+    async with notify_engine.begin() as c:
+        await c.execute(
+            text(
+                "INSERT INTO webhook_endpoints (id, url, event_types, secret, created_by) "
+                "VALUES (:id, 'https://crm.example.com/hook', ARRAY['*'], :secret, 'legacy')"
+            ),
+            {"id": legacy_id, "secret": legacy_secret},
+        )
+    stored = legacy_secret
+    async with live_notify(encryption_keys=[key], run_workers=True):
+        for _ in range(100):  # bounded: the background reseal takes milliseconds
+            async with notify_engine.connect() as c:
+                stored = await c.scalar(
+                    text("SELECT secret FROM webhook_endpoints WHERE id = :id"), {"id": legacy_id}
+                )
+            if stored != legacy_secret:
+                break
+            await asyncio.sleep(0.1)
+    assert fernet_open(key, stored) == legacy_secret
