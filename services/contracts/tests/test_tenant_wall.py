@@ -595,3 +595,98 @@ async def test_keys_set_no_passwords(client, callers, demo_ids):
         f"/v1/contacts/{dan}", json={"password": "a-new-password"}, headers=callers.dan
     )
     assert response.status_code == 200
+
+
+# -- every route that takes an id, for every customer-side caller -----------------------------
+
+# A body each write route accepts (the wall must hold with a valid request, not only with a
+# 422); routes of the global catalogue (products, plans) take no tenant's id.
+_BODIES: dict[tuple[str, str], Any] = {
+    ("PUT", "/v1/customers/by-external-id/{external_id}"): NEW_CUSTOMER,
+    ("PATCH", "/v1/customers/{customer_id}"): {"name": "Renamed"},
+    ("POST", "/v1/customers/{customer_id}/contacts"): {"email": "m@x.example", "name": "M"},
+    ("PATCH", "/v1/contacts/{contact_id}"): {"name": "Renamed"},
+    ("POST", "/v1/agreements/{agreement_id}/status"): {"status": "suspended", "reason": "x"},
+    ("POST", "/v1/agreements/{agreement_id}/quota/consume"): {"ticket_id": str(uuid.uuid4())},
+    ("POST", "/v1/agreements/{agreement_id}/quota/reversal"): {"ticket_id": str(uuid.uuid4())},
+    ("POST", "/v1/agreements/{agreement_id}/quota/purchases"): {"amount": 1},
+    ("POST", "/v1/agreements/{agreement_id}/quota/exchanges"): {"amount": 1, "service": "x"},
+    ("POST", "/v1/license-keys/{key_id}/suspend"): {"reason": "x"},
+    ("POST", "/v1/license-keys/{key_id}/resume"): {"reason": "x"},
+    ("POST", "/v1/license-keys/{key_id}/revoke"): {"reason": "x"},
+    ("POST", "/v1/license-keys/{key_id}/reissue"): {"reason": "x"},
+}
+_GLOBAL = ("/v1/products/", "/v1/plans/", "/v1/contacts/invitations/")
+
+
+def _fill(route_path: str, ids: dict[str, str]) -> str:
+    """The route's path with ids from ``ids`` (``key_id`` is a license key's or an API key's)."""
+    path = route_path
+    for part in route_path.split("/"):
+        if part.startswith("{"):
+            name = part.strip("{}")
+            if name == "key_id":
+                name = "api_key_id" if route_path.startswith("/v1/api-keys/") else "license_key_id"
+            path = path.replace(part, ids[name])
+    return path
+
+
+def _answer(response: httpx.Response) -> tuple[int, str, str]:
+    error = response.json()["error"]
+    return response.status_code, error["code"], error["message"]
+
+
+async def test_every_route_taking_an_id_keeps_other_tenants_out(
+    client, app, callers, demo_ids, session
+):
+    """Every route of the OpenAPI with an id in its path, for every customer-side caller:
+    Acme's ids answer 403/404 exactly as ids that exist nowhere."""
+    from careplane_shared.testing import password_token
+
+    acme = demo_ids.customers["Acme Water"]
+    await session.execute(update(Customer).where(Customer.id == acme).values(external_id="acme"))
+    await session.commit()
+    license_key = await client.post(
+        "/v1/license-keys",
+        json={"customer_id": str(acme), "product_id": str(demo_ids.product), "major_version": 3},
+        headers=callers.agent,
+    )
+    ana = bearer(await password_token(client, "ana@acme-water.example"))
+    acme_key, _ = await _key(client, ana)
+    acme_ids = {
+        "customer_id": str(acme),
+        "contact_id": str(demo_ids.contacts["ana@acme-water.example"]),
+        "agreement_id": str(
+            next(v for (name, _), v in demo_ids.agreements.items() if name == "Acme Water")
+        ),
+        "external_id": "acme",
+        "license_key_id": license_key.json()["id"],
+        "api_key_id": acme_key["id"],
+    }
+    nowhere = {k: str(uuid.uuid4()) for k in acme_ids} | {"external_id": "no-such"}
+    checked = 0
+    for route_path, operations in app.openapi()["paths"].items():
+        if "{" not in route_path or route_path.startswith(_GLOBAL):
+            continue
+        for method in (m.upper() for m in operations):
+            body = _BODIES.get((method, route_path))
+            for who, headers in _customer_side(callers).items():
+                other = await client.request(
+                    method, _fill(route_path, acme_ids), json=body, headers=headers
+                )
+                none = await client.request(
+                    method, _fill(route_path, nowhere), json=body, headers=headers
+                )
+                where = (who, method, route_path)
+                assert other.status_code in (403, 404), (where, other.text)
+                assert _answer(other) == _answer(none), where
+                checked += 1
+    # Lists filtered by another customer's id answer nothing of it.
+    for who, headers in _customer_side(callers).items():
+        for path in ("/v1/contacts", "/v1/agreements", "/v1/license-keys", "/v1/billable-items"):
+            response = await client.get(path, params={"customer_id": str(acme)}, headers=headers)
+            assert response.status_code == 200, (who, path)
+            assert all(i["customer_id"] != str(acme) for i in response.json()["items"]), (who, path)
+            checked += 1
+    print(f"contracts tenant wall: {checked} checks (route x caller)")
+    assert checked > 100
