@@ -268,6 +268,8 @@ async def test_customers_set_no_sla_inputs(live, callers, demo_ids, tickets_conn
     inputs = [
         ("received_at", "2026-01-05T09:00:00+00:00"),
         ("channel", "phone"),
+        ("channel", "email"),
+        ("channel", "chat"),
         ("scheduled_visit", True),
     ]
     for who, (field, value) in itertools.product(("ana", "acme_key"), inputs):
@@ -288,10 +290,12 @@ async def test_customers_keep_the_priority_they_choose_and_their_defaults(live, 
         scheduled_visit=False,
         channel="api",
     )
-    for who in ("ana", "acme_key"):
-        response = await live.post("/v1/tickets", json=body, headers=callers[who])
+    for who, channel in (("ana", "portal"), ("acme_key", "api")):
+        response = await live.post(
+            "/v1/tickets", json={**body, "channel": channel}, headers=callers[who]
+        )
         assert response.status_code == 201, response.text
-        assert (response.json()["priority"], response.json()["channel"]) == ("HIGH", "api")
+        assert (response.json()["priority"], response.json()["channel"]) == ("HIGH", channel)
 
 
 async def test_the_vendor_side_sets_sla_inputs(live, callers, demo_ids, tickets_connection):

@@ -30,9 +30,13 @@ from sqlalchemy import ColumnElement, and_, or_, true
 from careplane_shared.auth import Principal, Role
 from careplane_shared.errors import Forbidden
 from tickets.models import Ticket
+from tickets.ticket.rules import Channel
 
 # The intake facts a case's SLA clocks start from: the vendor's side sets them.
 SLA_INPUTS = ("received_at", "channel", "scheduled_visit")
+# The channels a customer's caller is really on when it opens a case itself; a call, a
+# mail or a chat is recorded by the vendor's side that took it.
+CUSTOMER_CHANNELS = frozenset({Channel.PORTAL, Channel.API})
 
 
 class FieldForbidden(Forbidden):

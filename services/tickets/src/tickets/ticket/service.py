@@ -27,7 +27,6 @@ from tickets.models import Message, Ticket, TicketEvent, ticket_number_seq
 from tickets.sla import SlaClock
 from tickets.ticket import clocks
 from tickets.ticket.rules import (
-    Channel,
     EscalationKind,
     Status,
     TransitionError,
@@ -192,11 +191,11 @@ def _refusal(answer: dict[str, Any]) -> NotEntitled:
 
 
 def _sla_inputs_given(data: TicketOpen) -> dict[str, object]:
-    """The SLA inputs the caller set to something other than what everyone gets."""
+    """The SLA inputs the caller set to something a customer cannot claim for itself."""
     given: dict[str, object] = {}
     if data.received_at is not None:
         given["received_at"] = data.received_at
-    if "channel" in data.model_fields_set and data.channel is not Channel.API:
+    if data.channel not in access.CUSTOMER_CHANNELS:
         given["channel"] = data.channel
     if data.scheduled_visit:
         given["scheduled_visit"] = True
