@@ -43,12 +43,19 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def limits_for(settings: ContractsSettings, *, account: str, address: str) -> list[Limit]:
-    """The keys one attempt counts against (stored as digests: no emails in this table)."""
-    return [
-        Limit(f"account:{_digest(account.strip().lower())}", settings.login_account_max_failures),
-        Limit(f"address:{_digest(address)}", settings.login_address_max_failures),
-    ]
+def limits_for(settings: ContractsSettings, *, account: str | None, address: str) -> list[Limit]:
+    """The keys one attempt counts against (stored as digests: no emails in this table).
+    ``account=None`` counts the address only: API key secrets are 256 random bits that no
+    one guesses, and locking a client id would let anyone stop a service's sign-in."""
+    limits = [Limit(f"address:{_digest(address)}", settings.login_address_max_failures)]
+    if account is not None:
+        limits.append(
+            Limit(
+                f"account:{_digest(account.strip().lower())}",
+                settings.login_account_max_failures,
+            )
+        )
+    return limits
 
 
 async def ensure_not_locked(

@@ -111,22 +111,23 @@ async def token(
     of an API key, in the form or as HTTP Basic. Tokens are EdDSA-signed JWTs, short-lived;
     verify them against `/.well-known/jwks.json`.
 
-    Failed attempts are limited per account and per caller address (shared by every
-    replica): past the limit, 429 `TOO_MANY_ATTEMPTS` with `Retry-After` until a lockout
-    ends (it grows with repeated lockouts, up to a cap); a success clears the account's
-    count. The caller's address is `X-Forwarded-For`'s only behind a trusted proxy."""
+    Failed attempts are limited per account (password grant) and per caller address (both
+    grants), shared by every replica: past the limit, 429 `TOO_MANY_ATTEMPTS` with
+    `Retry-After` until a lockout ends (it grows with repeated lockouts, up to a cap); a
+    success clears the account's count. The caller's address is `X-Forwarded-For`'s only
+    behind a trusted proxy."""
     settings, key = _settings(request), _signing_key(request)
     if grant_type == GrantType.PASSWORD:
         if not username or not password:
             raise service.InvalidGrant("username and password are required.")
-        account = username
+        account: str | None = username
     elif grant_type == GrantType.CLIENT_CREDENTIALS:
         if not client_id or client_secret is None:
             basic = _basic_credentials(request)
             if basic is None:
                 raise service.InvalidClient("client_id and client_secret are required.")
             client_id, client_secret = basic
-        account = f"client:{client_id}"
+        account = None  # per address only (see limits.limits_for)
     else:
         raise service.UnsupportedGrantType()
 
