@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 SVC ?=
 m ?=
 
-.PHONY: help install run test test-fast lint fmt typecheck migrate revision bench clean
+.PHONY: help install run test test-fast fuzz lint fmt typecheck migrate revision bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,11 @@ run: install ## start embedded PostgreSQL, migrate, load demo data, start all fo
 
 test: install ## run the whole suite (embedded PostgreSQL unless CAREPLANE_TEST_DATABASE_URL is set)
 	$(RUN) pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# Bounded: FUZZ_MAX_EXAMPLES examples per operation, derandomized, and a hard time limit.
+FUZZ_TIMEOUT ?= 1200
+fuzz: install ## schemathesis against every service's OpenAPI on 127.0.0.1: no 5xx (bounded, deterministic)
+	timeout --signal=INT --kill-after=30 $(FUZZ_TIMEOUT) $(RUN) pytest -q -p no:randomly -p no:cacheprovider tests/tenancy/fuzz_openapi.py $(PYTEST_ARGS)
 
 lint: install ## ruff and mypy
 	$(RUN) ruff check .
