@@ -166,12 +166,15 @@ class DeliveryWorker:
         )
         size = limit or self.batch_size
         # Not limited itself: rows another worker is locking right now are skipped below and
-        # the next fair ones taken instead.
-        fair = select(ranked.c.id).where(ranked.c.slot <= self.per_target)
+        # the next fair ones taken instead. Computed once (an array), then looked up by key:
+        # a plan that recomputed the ranking per row would be quadratic.
+        fair = func.array(
+            select(ranked.c.id).where(ranked.c.slot <= self.per_target).scalar_subquery()
+        )
         async with self.sessionmaker() as session, session.begin():
             due = (
                 select(d.c.id)
-                .where(d.c.id.in_(fair), due_now)
+                .where(d.c.id == func.any(fair), due_now)
                 .order_by(d.c.next_attempt_at)
                 .limit(size)
                 .with_for_update(of=d, skip_locked=True)
