@@ -690,3 +690,80 @@ async def test_every_route_taking_an_id_keeps_other_tenants_out(
             checked += 1
     print(f"contracts tenant wall: {checked} checks (route x caller)")
     assert checked > 100
+
+
+async def test_two_invitations_of_one_address_accepted_at_once_make_one_account(
+    committed_app, contracts_settings
+):
+    """Two customers invite the same address; both accepted at the same moment: the
+    partial unique index lets one through, the other is told the address is taken."""
+    import asyncio
+
+    from careplane_shared.testing import asgi_client, password_token
+
+    client_id, secret = next(iter(contracts_settings.service_clients.items()))
+    email = f"twice-{uuid.uuid4().hex[:8]}@example.com"
+    async with asgi_client(committed_app) as client:
+        service = bearer(
+            (
+                await client.post(
+                    "/auth/token",
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": client_id,
+                        "client_secret": secret,
+                    },
+                )
+            ).json()["access_token"]
+        )
+        admins = []
+        for name in ("one", "two"):
+            customer = (
+                await client.post(
+                    "/v1/customers",
+                    json={**NEW_CUSTOMER, "name": f"{name} {uuid.uuid4().hex[:6]}"},
+                    headers=service,
+                )
+            ).json()
+            admin_email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+            response = await client.post(
+                f"/v1/customers/{customer['id']}/contacts",
+                json={
+                    "email": admin_email,
+                    "name": "Admin",
+                    "is_admin": True,
+                    "password": "a-long-password",
+                },
+                headers=service,
+            )
+            assert response.status_code == 201, response.text
+            admin = bearer(await password_token(client, admin_email, "a-long-password"))
+            response = await client.post(
+                f"/v1/customers/{customer['id']}/contacts",
+                json={"email": email, "name": "Twice"},
+                headers=admin,
+            )
+            assert response.status_code == 201, response.text
+            admins.append(admin)
+        async with committed_app.state.database.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(outbox_events.c.envelope).where(
+                        outbox_events.c.type == "contact.invited"
+                    )
+                )
+            ).all()
+        tokens = [r.envelope["data"]["token"] for r in rows if r.envelope["data"]["email"] == email]
+        assert len(tokens) == 2
+        answers = await asyncio.gather(
+            *[
+                client.post(
+                    f"/v1/contacts/invitations/{token}/accept", json={"password": "mine-own-1"}
+                )
+                for token in tokens
+            ]
+        )
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} == {
+        "EMAIL_ALREADY_REGISTERED"
+    }
