@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
@@ -217,7 +218,10 @@ class LiveHub:
         if self._closing:
             raise ServiceUnavailable(SHUTTING_DOWN.message, code=SHUTTING_DOWN.code)
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="live-hub")
+            # A context of its own: the hub outlives the request that happened to start it.
+            self._task = asyncio.create_task(
+                self._run(), name="live-hub", context=contextvars.Context()
+            )
         if self._connected.is_set():
             return
         try:
