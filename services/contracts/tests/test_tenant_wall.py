@@ -767,3 +767,23 @@ async def test_two_invitations_of_one_address_accepted_at_once_make_one_account(
     assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} == {
         "EMAIL_ALREADY_REGISTERED"
     }
+
+
+async def test_contact_lists_tell_invitations_apart(client, callers, demo_ids):
+    """Whoever mails a customer's contacts (notify) asks for accepted ones only."""
+    delta = demo_ids.customers["Delta Secure"]
+    await client.post(
+        f"/v1/customers/{delta}/contacts",
+        json={"email": "ana@acme-water.example", "name": "Not Ana's inbox"},
+        headers=callers.dan,
+    )
+    for path, params in [
+        (f"/v1/customers/{delta}/contacts", {}),
+        ("/v1/contacts", {"customer_id": str(delta)}),
+    ]:
+        accepted = await client.get(
+            path, params={**params, "pending": "false"}, headers=callers.service
+        )
+        invited = await client.get(path, params={**params, "pending": "true"}, headers=callers.dan)
+        assert [c["email"] for c in accepted.json()["items"]] == ["dan@delta.example"]
+        assert [c["email"] for c in invited.json()["items"]] == ["ana@acme-water.example"]

@@ -35,6 +35,12 @@ from contracts.deps import (
 
 router = APIRouter(prefix="/v1", tags=["customers"])
 
+# Whoever mails a customer's contacts asks for `pending=false`: an invitation not yet
+# accepted may name an address its person has not confirmed (or that is someone else's).
+PendingFilter = Annotated[
+    bool | None,
+    Query(description="Only invitations not yet accepted (true), or only accepted (false)."),
+]
 InvitationToken = Annotated[str, Path(min_length=16, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
@@ -134,10 +140,14 @@ async def update_customer(
     summary="A customer's contacts.",
 )
 async def list_contacts(
-    session: DbSession, principal: CurrentPrincipal, customer_id: uuid.UUID, page: PageParamsDep
+    session: DbSession,
+    principal: CurrentPrincipal,
+    customer_id: uuid.UUID,
+    page: PageParamsDep,
+    pending: PendingFilter = None,
 ) -> Page[ContactRead]:
     items, total = await service.list_contacts(
-        session, principal, customer_id, limit=page.limit, offset=page.offset
+        session, principal, customer_id, limit=page.limit, offset=page.offset, pending=pending
     )
     return page.of([ContactRead.model_validate(c) for c in items], total)
 
@@ -223,12 +233,13 @@ async def list_contacts_of_customers(
     principal: CurrentPrincipal,
     page: PageParamsDep,
     customer_id: CustomerIds = None,
+    pending: PendingFilter = None,
 ) -> Page[ContactRead]:
     """``?customer_id=a&customer_id=b``: the contacts of several customers in one request,
     ordered by customer, then name. A customer's own callers see their own contacts only;
     without `customer_id`, every contact the caller may see."""
     items, total = await service.list_contacts_of(
-        session, principal, customer_id, limit=page.limit, offset=page.offset
+        session, principal, customer_id, limit=page.limit, offset=page.offset, pending=pending
     )
     return page.of([ContactRead.model_validate(c) for c in items], total)
 

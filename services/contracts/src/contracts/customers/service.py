@@ -199,10 +199,18 @@ async def support_center_for(session: AsyncSession, customer: Customer) -> Suppo
 
 
 async def list_contacts(
-    session: AsyncSession, principal: Principal, customer_id: uuid.UUID, *, limit: int, offset: int
+    session: AsyncSession,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    *,
+    limit: int,
+    offset: int,
+    pending: bool | None = None,
 ) -> tuple[Sequence[Contact], int]:
     await get_customer(session, principal, customer_id)
     query = select(Contact).where(Contact.customer_id == customer_id)
+    if pending is not None:
+        query = query.where(Contact.pending.is_(pending))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = (
         await session.scalars(query.order_by(Contact.name, Contact.id).limit(limit).offset(offset))
@@ -217,11 +225,14 @@ async def list_contacts_of(
     *,
     limit: int,
     offset: int,
+    pending: bool | None = None,
 ) -> tuple[Sequence[Contact], int]:
     """Contacts of the given customers (of every customer the caller may see without)."""
     query = select(Contact)
     if principal.customer_id is not None:
         query = query.where(Contact.customer_id == principal.customer_id)
+    if pending is not None:
+        query = query.where(Contact.pending.is_(pending))
     if customer_ids:
         query = query.where(Contact.customer_id.in_(customer_ids))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
