@@ -37,9 +37,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 from starlette.types import Receive, Scope, Send
 
-from careplane_shared.auth import CurrentPrincipal, Principal, Role
+from careplane_shared.auth import CurrentPrincipal, Principal
 from careplane_shared.errors import Unauthenticated
 from careplane_shared.events import CloudEvent, Outbox
+from tickets.access import visible
 from tickets.clients.contracts import AccountRefused, ContractsClient, ContractsUnavailable
 from tickets.config import TicketsSettings
 from tickets.live_hub import (
@@ -152,18 +153,6 @@ class LiveOutbox(Outbox):
             session.info.setdefault(_PENDING, []).append(payload)
             session.info[_PUBLISHER] = self.publisher
         return event
-
-
-def visible(principal: Principal, data: Mapping[str, Any]) -> bool:
-    customer = data.get("customer_id")
-    if principal.is_customer:
-        if customer is None or customer != str(principal.customer_id):
-            return False
-        own_only = principal.role is Role.CONTACT and data.get("case_visibility") == "own"
-        return not own_only or data.get("contact_id") == principal.subject
-    if principal.customer_id is not None:
-        return customer == str(principal.customer_id)
-    return True
 
 
 router = APIRouter(prefix="/v1/tickets/events", tags=["tickets"])
