@@ -2,8 +2,8 @@
 
 ``XConnection { totalCount, nodes, edges { cursor node }, pageInfo }`` with ``first`` and
 ``after``, as Relay and GitHub shape them (``tickets(filter, first, after): TicketConnection!``
-in API.md is one). The services page by offset; a cursor is the item's position in the list,
-opaque to callers, so ``after`` resumes right behind that item.
+in docs/api.md is one). The services page by offset; a cursor is the item's position in the
+list, opaque to callers, so ``after`` resumes right behind that item.
 """
 
 from __future__ import annotations

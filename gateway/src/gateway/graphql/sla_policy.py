@@ -1,6 +1,6 @@
 """The SLA policy as GraphQL types: what contracts stores per plan and hands out with an
 entitlement, and what tickets snapshots per case. One set of types for every domain, so
-``SlaMetric`` (an API.md fixed point) is defined once.
+``SlaMetric`` (a fixed point of the public schema, docs/api.md) is defined once.
 
 The shape follows the stored JSON field by field (``careplane_shared.sla_policy``), in
 camelCase; a service interval ``["09:00", "17:00"]`` becomes ``{start, end}``.

@@ -1,0 +1,1 @@
+"""Who is calling: the signed-in caller (``me``), as contracts knows it."""

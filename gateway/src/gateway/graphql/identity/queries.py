@@ -1,3 +1,5 @@
+"""The identity domain's root query fields."""
+
 from __future__ import annotations
 
 import strawberry

@@ -1,3 +1,5 @@
+"""The caller, as contracts (which issues the tokens) knows it."""
+
 from __future__ import annotations
 
 import strawberry
@@ -24,6 +26,5 @@ class Viewer:
             id=to_id(row["id"]),
             email=row["email"],
             role=row["role"],
-            # Falsy, not only null: an empty id is none.
             customer_id=optional_id(row.get("customer_id") or None),
         )

@@ -1,5 +1,5 @@
-"""Enums of the tickets domain. ``TicketStatus`` and ``EscalationKind`` are API.md fixed
-points; the others mirror the tickets service's own spellings."""
+"""Enums of the tickets domain. ``TicketStatus`` and ``EscalationKind`` are fixed points of the
+public schema (docs/api.md); the others mirror the tickets service's own spellings."""
 
 from __future__ import annotations
 
