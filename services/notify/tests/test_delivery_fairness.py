@@ -236,7 +236,8 @@ async def test_the_total_deadline_ends_a_drip_and_the_delivery_is_retried(
     whole attempt can end it: it fails with a clear error and is tried again later."""
     drip, drip_url = raw_target
     tenant = uuid.uuid4()
-    settings = {"delivery_deadline_seconds": 2, "delivery_timeout_seconds": 1}
+    # A byte every 0.2 s: a read never waits anywhere near the 2.5 s per-step timeout.
+    settings = {"delivery_deadline_seconds": 3, "delivery_timeout_seconds": 2.5}
     async with live_notify(**settings) as app, asgi_client(app) as client:
         await register(client, notify_minter, f"{drip_url}/hooks", tenant)
         await post_event(client, notify_minter, ticket_event(customer_id=tenant))
@@ -247,7 +248,7 @@ async def test_the_total_deadline_ends_a_drip_and_the_delivery_is_retried(
         assert row.status == "pending" and row.later  # retried later, on the schedule
         [attempt] = await attempts_of(notify_engine, tenant)
         assert attempt.outcome == "retry" and attempt.retry_at is not None
-        assert attempt.error.startswith("Deadline: no complete answer within 2 s")
+        assert attempt.error.startswith("Deadline: no complete answer within 3 s")
         assert attempt.status_code is None
         await drip.until_closed(1)
         assert drip.bytes_sent >= 1  # it was answering, a byte at a time
