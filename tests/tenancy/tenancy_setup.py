@@ -37,7 +37,8 @@ CONTRACTS_URL = "http://contracts.internal"
 TICKETS_URL = "http://tickets.internal"
 NOTIFY_URL = "http://notify.internal"
 # Small pools: three apps share the test server with the rest of the suite.
-POOL = {"database_pool_size": 4, "database_max_overflow": 4}
+# Small pools that keep few idle connections: the world lives as long as the test process.
+POOL = {"database_pool_size": 2, "database_max_overflow": 6}
 
 TENANT_A = "Borealis Health"
 TENANT_B = "Acme Water"
@@ -63,6 +64,8 @@ class Tenant:
     ids: dict[str, list[str]] = field(default_factory=dict)
     # Strings only this tenant's data contains (ids, emails, names, subjects).
     markers: set[str] = field(default_factory=set)
+    # What only staff may read of this tenant's data (internal notes).
+    staff_only: set[str] = field(default_factory=set)
 
     def add(self, kind: str, value: Any, *, marker: bool = True) -> str:
         text = str(value)
@@ -451,6 +454,8 @@ async def _populate(
                 )
                 tenant.add("message", message["id"])
                 tenant.markers.add(body)
+                if internal:
+                    tenant.staff_only.add(body)
             filename = f"{_unique(tag)}.txt"
             attachment = await _ok(
                 await tickets_client.post(

@@ -297,6 +297,8 @@ def _judge(world: World, principal: str, probe: Probe, answer: Any, results: Res
     leaked += sorted(m for m in markers - set(probe.ids) if m in said)
     if leaked:
         results.breaches.append(f"{where}: the answer holds B's {leaked[:5]}")
+    if any(m in data for m in world.a.staff_only):
+        results.breaches.append(f"{where}: the answer holds A's internal notes")
     if probe.variant == "B" and probe.subject_ids:
         value = (answer.get("data") or {}).get(probe.name)
         if value is not None and not probe.returns_list:

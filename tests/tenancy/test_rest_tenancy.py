@@ -122,6 +122,9 @@ def _judge(
     leaked = sorted(m for m in markers if m in text)
     if leaked:
         results.breaches.append(f"{where}: {status}, answer contains B's {leaked[:5]}")
+    internal = sorted(m for m in world.a.staff_only if m in text)
+    if internal:
+        results.breaches.append(f"{where}: {status}, answer contains A's internal notes")
     if call.variant == "B" and call.path_ids and status not in REFUSALS:
         results.breaches.append(f"{where}: answered {status} ({text[:160]})")
     if status == 422:
