@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,8 @@ class Served:
     urls: dict[str, str]
     headers: dict[str, dict[str, str]]
     server_errors: list[str]
+    # Answers by service, caller and status class: shows the calls got past authentication.
+    statuses: Counter[str] = field(default_factory=Counter)
 
 
 def _serve(ready: Future[Served], stop: threading.Event, tmp: Path) -> None:
@@ -132,6 +135,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     yield result
     stop.set()
     thread.join(60)
+    print("\nfuzz: answers by service, caller and status class:")
+    for key, count in sorted(result.statuses.items()):
+        print(f"  {key}: {count}")
     if result.server_errors:
         print(f"\nfuzz: {len(result.server_errors)} server errors:")
         for line in result.server_errors:
@@ -142,6 +148,7 @@ def _check(served: Served, service: str, case: Any) -> None:
     failures = []
     for caller in CALLERS:
         response = case.call(base_url=served.urls[service], headers=served.headers[caller])
+        served.statuses[f"{service} {caller} {response.status_code // 100}xx"] += 1
         if response.status_code >= 500:
             what = (
                 f"{service} {case.method} {case.formatted_path} as {caller}:"
@@ -194,6 +201,8 @@ def test_stateful(service: str, caller: str, served: Served) -> None:
             return {"base_url": served.urls[service], "headers": served.headers[caller]}
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            key = f"{service} {caller} {response.status_code // 100}xx (stateful)"
+            served.statuses[key] += 1
             if response.status_code >= 500:
                 what = (
                     f"{service} {case.method} {case.formatted_path} as {caller} (stateful):"
