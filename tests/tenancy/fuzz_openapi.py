@@ -5,7 +5,8 @@ default collection. The three services are served by uvicorn on 127.0.0.1 over t
 fresh, migrated databases, with the tenancy suite's two tenants and callers (see
 tenancy_setup.py), in a thread of their own; schemathesis calls them over loopback with a
 staff token and a customer token. Deterministic (derandomized examples) and bounded:
-``FUZZ_MAX_EXAMPLES`` examples per operation (default 12) and the make target's time limit.
+``FUZZ_MAX_EXAMPLES`` examples per operation (default 12), ``FUZZ_STATEFUL_EXAMPLES``
+sequences per service and caller (default 12) and the make target's time limit.
 A stateful run follows the links schemathesis infers between operations where it finds any.
 
 Every 5xx is collected with its route and input and reported at the end of the run.
@@ -181,7 +182,7 @@ def test_notify(case: Any, served: Served) -> None:
 # -- stateful: sequences along the links schemathesis infers (list → detail → action) ------
 
 STATEFUL_SETTINGS = settings(
-    max_examples=int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "6")),
+    max_examples=int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "12")),
     stateful_step_count=5,
     derandomize=True,
     deadline=None,
