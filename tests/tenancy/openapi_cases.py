@@ -182,6 +182,8 @@ class Call:
     kwargs: dict[str, Any]
     path_ids: list[str] = field(default_factory=list)  # tenant-specific ids in the path
     other_ids: list[str] = field(default_factory=list)  # in query or body
+    # The same call with ids that name nothing (for B's calls): must be answered alike.
+    ghost: Call | None = None
 
     def signature(self) -> str:
         body = {k: v for k, v in self.kwargs.items() if k != "headers"}

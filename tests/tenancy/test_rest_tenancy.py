@@ -3,14 +3,17 @@
 Every route, every principal kind, tenant A's own ids and tenant B's ids (and, for lists,
 no ids at all). A customer-side caller of A (its administrator, its contact, a key bound to
 A with every scope) must get 401/403/404/405/422 for a path naming B's records and must never
-see B's data in any answer (B's ids, emails, names, subjects, ...); no answer may be 5xx for
-anyone. Customer-side calls run first (B's ids before A's), vendor-side calls last, so that
-what staff may legitimately change does not hide a breach.
+see B's data in any answer (B's ids, emails, names, subjects, ...) nor A's internal notes;
+a call naming B's records must be answered exactly as the same call naming records that do
+not exist (status and error code: no oracle); no answer may be 5xx for anyone.
+Customer-side calls run first (B's ids before A's), vendor-side calls last, so that what
+staff may legitimately change does not hide a breach.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,11 +42,17 @@ class Results:
     routes: int = 0
     calls: int = 0
     breaches: list[str] = field(default_factory=list)
+    oracles: list[str] = field(default_factory=list)
+    compared: int = 0  # answers to B's ids compared with answers to ids of nothing
     server_errors: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
     not_generated: list[str] = field(default_factory=list)
     # Customer-side calls stopped by validation: they did not reach the access rule.
     validation_only: Counter[str] = field(default_factory=Counter)
+
+
+# Ids of records that do not exist, as the API spells each kind.
+GHOSTS = {"number": "CS-2099-999999", "external_id": "ext-nobody-0000"}
 
 
 def _picker(world: World, variant: str) -> Any:
@@ -52,6 +61,8 @@ def _picker(world: World, variant: str) -> Any:
     def pick(kind: str) -> str:
         if kind in world.shared:
             return world.shared[kind]
+        if variant == "ghost":
+            return GHOSTS.get(kind) or str(uuid.uuid5(uuid.NAMESPACE_URL, f"ghost/{kind}"))
         return tenant.first(kind)
 
     return pick
@@ -76,6 +87,8 @@ def build_calls(world: World, results: Results) -> list[Call]:
                     continue
                 if variant == "B" and not (call.path_ids or call.other_ids):
                     continue  # carries nothing of B's: the same as the other variants
+                if variant == "B":
+                    call.ghost = generator.call(op, "ghost", _picker(world, "ghost"))
                 if call.signature() in seen:
                     continue
                 seen.add(call.signature())
@@ -95,6 +108,33 @@ async def _send(world: World, principal: str, call: Call) -> httpx.Response | No
         except TimeoutError:
             return None
     return await request
+
+
+def _outcome(response: httpx.Response | None) -> str:
+    if response is None:
+        return "stream opened"
+    code = None
+    if response.headers.get("content-type", "").startswith("application/json"):
+        body = response.json()
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            code = body["error"].get("code")
+    return f"{response.status_code} {code}" if code else str(response.status_code)
+
+
+async def _probe(world: World, principal: str, call: Call, results: Results) -> None:
+    """Sends the call and judges the answer; a customer-side caller's call naming B's records
+    must be answered exactly as the same call naming nothing (no oracle)."""
+    response = await _send(world, principal, call)
+    _judge(world, principal, call, response, results)
+    if call.ghost is not None and principal in CUSTOMER_SIDE:
+        unknown = await _send(world, principal, call.ghost)
+        theirs, nobody = _outcome(response), _outcome(unknown)
+        results.compared += 1
+        if theirs != nobody:
+            results.oracles.append(
+                f"{call.operation.label} as {principal}: B's ids answer {theirs},"
+                f" ids of nothing answer {nobody} ({call.url} vs {call.ghost.url})"
+            )
 
 
 def _judge(
@@ -138,14 +178,13 @@ async def _run(
 ) -> None:
     if not concurrent:
         for principal, call in pairs:
-            _judge(world, principal, call, await _send(world, principal, call), results)
+            await _probe(world, principal, call, results)
         return
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(principal: str, call: Call) -> None:
         async with gate:
-            response = await _send(world, principal, call)
-        _judge(world, principal, call, response, results)
+            await _probe(world, principal, call, results)
 
     await asyncio.gather(*(one(p, c) for p, c in pairs))
 
@@ -171,7 +210,8 @@ async def rest_results(tenancy_world: World) -> Results:
     print(
         f"\ntenancy (REST): checked {results.checked} (route, principal, tenant) combinations:"
         f" {results.routes} routes of {', '.join(SERVICES)}, {results.calls} generated requests,"
-        f" {len(PRINCIPALS)} principal kinds"
+        f" {len(PRINCIPALS)} principal kinds; {results.compared} answers to B's ids compared"
+        " with the answers to ids of nothing"
     )
     if results.validation_only:
         print("customer-side calls that stopped at validation (422), not at the access rule:")
@@ -193,6 +233,12 @@ def test_every_route_parameter_is_mapped(rest_results: Results) -> None:
 def test_no_customer_reaches_another_tenant(rest_results: Results) -> None:
     assert rest_results.breaches == [], "\n".join(
         [f"{len(rest_results.breaches)} breaches:", *rest_results.breaches]
+    )
+
+
+def test_another_tenants_ids_answer_as_unknown_ones(rest_results: Results) -> None:
+    assert rest_results.oracles == [], "\n".join(
+        [f"{len(rest_results.oracles)} oracles:", *rest_results.oracles]
     )
 
 
