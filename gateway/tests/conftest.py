@@ -157,23 +157,40 @@ def gateway_settings(unreachable_url: str) -> GatewaySettings:
 @pytest.fixture
 def start_gateway(gateway_settings: GatewaySettings, contracts_app: FastAPI) -> GatewayFactory:
     """``async with start_gateway(**settings) as client``: a running gateway with its client.
-    ``contracts_transport`` replaces the in-process contracts (None: contracts is not running)."""
+    ``contracts_transport`` replaces the in-process contracts (None: contracts is not running);
+    ``token_verifier`` replaces the gateway's own (which asks contracts for its keys)."""
 
     from gateway.main import create_app
 
     @asynccontextmanager
     async def start(
-        *, contracts_transport: Any = ..., **overrides: Any
+        *,
+        contracts_transport: Any = ...,
+        token_verifier: TokenVerifier | None = None,
+        **overrides: Any,
     ) -> AsyncIterator[httpx.AsyncClient]:
         settings = gateway_settings.model_copy(update=overrides)
         if contracts_transport is ...:
             contracts_transport = httpx.ASGITransport(app=contracts_app)
         transports = {"contracts": contracts_transport} if contracts_transport else {}
         app = create_app(settings, transports=transports)
+        if token_verifier is not None:
+            app.state.token_verifier = token_verifier
         async with running_app(app), asgi_client(app) as client:
             yield client
 
     return start
+
+
+@pytest.fixture
+def contracts_keys(contracts_app: FastAPI) -> TokenVerifier:
+    """A verifier that knows contracts' keys without asking it (for a gateway that cannot
+    reach contracts but must still verify tokens)."""
+    return TokenVerifier(
+        StaticKeySource(contracts_app.state.signing_key.jwks),
+        issuer="careplane",
+        audience="careplane",
+    )
 
 
 @pytest.fixture
@@ -336,9 +353,10 @@ async def tickets_app(start_tickets: TicketsFactory) -> AsyncIterator[FastAPI]:
 def start_tickets_gateway(
     gateway_settings: GatewaySettings, contracts_serial_transport: OneAtATime
 ) -> TicketsGatewayFactory:
-    """``async with start_tickets_gateway(tickets_transport) as client``: a gateway over an
-    in-process tickets (wrap it in ``OneAtATime``: its requests share one test connection too)
-    and the in-process contracts (``contracts_transport`` must keep to the same lock)."""
+    """``async with start_tickets_gateway(tickets_transport, **settings) as client``: a gateway
+    over an in-process tickets (wrap it in ``OneAtATime``: its requests share one test
+    connection too) and the in-process contracts (``contracts_transport`` must keep to the
+    same lock)."""
     from gateway.main import create_app
 
     @asynccontextmanager
@@ -346,8 +364,9 @@ def start_tickets_gateway(
         tickets_transport: httpx.AsyncBaseTransport,
         *,
         contracts_transport: httpx.AsyncBaseTransport | None = None,
+        **overrides: Any,
     ) -> AsyncIterator[httpx.AsyncClient]:
-        settings = gateway_settings.model_copy(update={"tickets_url": TICKETS_URL})
+        settings = gateway_settings.model_copy(update={"tickets_url": TICKETS_URL, **overrides})
         transports = {
             "contracts": contracts_transport or contracts_serial_transport,
             "tickets": tickets_transport,

@@ -6,6 +6,7 @@ import uuid
 
 import httpx
 
+from careplane_shared.auth import TokenVerifier
 from careplane_shared.testing import bearer
 
 from .conftest import GatewayFactory
@@ -48,28 +49,39 @@ async def test_token_from_the_gateway_answers_me(
     }
 
 
-async def test_me_without_a_token_is_unauthenticated(gateway_client: httpx.AsyncClient) -> None:
-    body = await graphql(gateway_client, ME)
-
-    assert body["data"] is None
-    [error] = body["errors"]
-    assert error["extensions"]["code"] == "UNAUTHENTICATED"
-    assert error["path"] == ["me"]
-    assert error["message"] == "A valid bearer token is required."
-
-
-async def test_me_with_a_bad_token_carries_the_services_code(
+async def test_graphql_without_a_token_is_401_before_its_body_is_read(
     gateway_client: httpx.AsyncClient,
 ) -> None:
-    body = await graphql(gateway_client, ME, bearer("not-a-jwt"))
+    response = await gateway_client.post("/graphql", json={"query": ME})
+    not_json = await gateway_client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
 
-    assert body["errors"][0]["extensions"]["code"] == "TOKEN_INVALID"
+    for refused in (response, not_json):
+        assert refused.status_code == 401, refused.text
+        assert refused.json()["error"]["code"] == "UNAUTHENTICATED"
+        assert refused.json()["error"]["message"] == "A valid bearer token is required."
+        assert refused.headers["www-authenticate"] == "Bearer"
+
+
+async def test_graphql_with_a_bad_token_is_401_with_the_verifiers_code(
+    gateway_client: httpx.AsyncClient,
+) -> None:
+    response = await gateway_client.post("/graphql", json={"query": ME}, headers=bearer("x.y.z"))
+
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["code"] == "TOKEN_INVALID"
 
 
 async def test_me_when_contracts_is_down_is_service_unavailable(
-    start_gateway: GatewayFactory, unreachable_url: str, admin_token: str
+    start_gateway: GatewayFactory,
+    unreachable_url: str,
+    admin_token: str,
+    contracts_keys: TokenVerifier,
 ) -> None:
-    async with start_gateway(contracts_transport=None, contracts_url=unreachable_url) as client:
+    async with start_gateway(
+        contracts_transport=None, contracts_url=unreachable_url, token_verifier=contracts_keys
+    ) as client:
         body = await graphql(client, ME, bearer(admin_token))
 
     assert body["data"] is None
@@ -103,8 +115,9 @@ async def test_a_query_asks_contracts_once_per_request(
     expected = {"data": {"first": {"email": "admin@example.com"}, "second": {"role": "ADMIN"}}}
     assert first == expected
     assert second == expected
-    # Deduplicated within a request, never cached across requests.
-    assert transport.paths == ["/v1/me", "/v1/me"]
+    # Deduplicated within a request, never cached across requests; the keys that verify the
+    # token are fetched once, for both.
+    assert transport.paths == ["/.well-known/jwks.json", "/v1/me", "/v1/me"]
 
 
 async def test_a_query_deeper_than_the_limit_is_refused(
@@ -121,11 +134,13 @@ async def test_a_query_deeper_than_the_limit_is_refused(
         assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
-async def test_a_query_with_too_many_tokens_is_refused(gateway_client: httpx.AsyncClient) -> None:
+async def test_a_query_with_too_many_tokens_is_refused(
+    gateway_client: httpx.AsyncClient, admin_token: str
+) -> None:
     # Each alias is three tokens; the default limit is 5000.
     query = "{ " + " ".join(f"a{i}: __typename" for i in range(2000)) + " }"
 
-    body = await graphql(gateway_client, query)
+    body = await graphql(gateway_client, query, bearer(admin_token))
 
     assert body["data"] is None
     [error] = body["errors"]
@@ -133,8 +148,10 @@ async def test_a_query_with_too_many_tokens_is_refused(gateway_client: httpx.Asy
     assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
 
 
-async def test_an_unknown_field_is_a_validation_error(gateway_client: httpx.AsyncClient) -> None:
-    body = await graphql(gateway_client, "{ me { password } }")
+async def test_an_unknown_field_is_a_validation_error(
+    gateway_client: httpx.AsyncClient, admin_token: str
+) -> None:
+    body = await graphql(gateway_client, "{ me { password } }", bearer(admin_token))
 
     [error] = body["errors"]
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

@@ -7,12 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from careplane_shared.app import create_service_app
+from careplane_shared.auth import TokenVerifier
 from gateway.config import GatewaySettings
 from gateway.graphql.router import graphql_router
+from gateway.guard import GatewayGuard
+from gateway.limits import RequestLimiter
 from gateway.proxy import router as proxy_router
-from gateway.services import ServiceTransports, open_service_clients
+from gateway.services import ContractsJWKS, ServiceTransports, open_service_clients
 
 
 def create_app(
@@ -24,11 +28,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_service_clients(settings, transports) as clients:
-            app.state.service_clients = clients
-            yield
+        limiter = RequestLimiter.from_settings(settings)
+        app.state.request_limiter = limiter
+        try:
+            async with open_service_clients(settings, transports) as clients:
+                app.state.service_clients = clients
+                yield
+        finally:
+            await limiter.aclose()
 
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="Careplane gateway",
         description=(
@@ -38,3 +47,14 @@ def create_app(
         routers=[graphql_router(settings), proxy_router],
         lifespan=lifespan,
     )
+    # Tokens are verified here too, before a body is read (gateway.guard), with the keys
+    # contracts publishes, fetched through the gateway's contracts client.
+    app.state.token_verifier = TokenVerifier(
+        ContractsJWKS(app.state, settings.jwks_url, settings.jwks_cache_seconds),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+    # Innermost, inside the shared request-id and body middleware: its answers carry the
+    # request id (add_middleware would put it outside everything).
+    app.user_middleware.append(Middleware(GatewayGuard, settings=settings))
+    return app

@@ -2,7 +2,14 @@
 
 ``/api/{service}/{path}`` goes to ``{service}/{path}`` with the caller's headers (the token
 among them), the query string and the request id; ``POST /auth/token`` goes to contracts.
-The gateway judges nothing here: each service verifies the token and answers for itself.
+Each service verifies the token and answers for itself; the gateway has checked it already
+(``gateway.guard``: with the rate limits and the body limits) and keeps the services' own
+paths (``/docs``, ``/openapi.json``, ``/metrics``, ``/healthz``, ``/readyz``) to itself unless
+``expose_service_docs`` is set.
+
+``X-Forwarded-For`` tells the service who called: the hops the gateway believes (through its
+trusted proxies) and the peer it saw, never more of what a caller wrote itself; the services
+treat the gateway as a trusted proxy and so key their own limits (sign-in) on that address.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from fastapi import APIRouter, Request, Response
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from careplane_shared.client_address import connection_chain
 from careplane_shared.errors import CareplaneError, NotFound
+from gateway.config import GatewaySettings
 from gateway.services import ServiceClients, ServiceName
 from gateway.upstream import UPSTREAM_ERRORS, transport_failure
 
@@ -43,6 +52,8 @@ HOP_BY_HOP = frozenset(
 _REQUEST_OWN = frozenset({"host", "x-request-id"})
 _RESPONSE_OWN = frozenset({"x-request-id", "date", "server"})
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# What each service serves for its operators, not its callers (first path segment).
+INTERNAL_PATHS = frozenset({"metrics", "docs", "redoc", "openapi.json", "healthz", "readyz"})
 
 
 def _not_forwarded(connection_headers: list[str]) -> set[str]:
@@ -53,18 +64,29 @@ def _not_forwarded(connection_headers: list[str]) -> set[str]:
     return names
 
 
+def _settings(request: Request) -> GatewaySettings:
+    settings: GatewaySettings = request.app.state.settings
+    return settings
+
+
 def _request_headers(request: Request) -> list[tuple[str, str]]:
-    drop = _not_forwarded(request.headers.getlist("connection")) | _REQUEST_OWN
+    drop = (
+        _not_forwarded(request.headers.getlist("connection"))
+        | _REQUEST_OWN
+        | {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
+    )
     headers = [(name, value) for name, value in request.headers.items() if name not in drop]
-    if request.client is not None:
-        previous = request.headers.get("x-forwarded-for")
-        client = request.client.host
-        headers = [(name, value) for name, value in headers if name != "x-forwarded-for"]
-        headers.append(("x-forwarded-for", f"{previous}, {client}" if previous else client))
-    if "x-forwarded-proto" not in request.headers:
-        headers.append(("x-forwarded-proto", request.url.scheme))
-    if "x-forwarded-host" not in request.headers and "host" in request.headers:
-        headers.append(("x-forwarded-host", request.headers["host"]))
+    chain = connection_chain(request, _settings(request).trusted_proxy_networks)
+    if chain:
+        headers.append(("x-forwarded-for", ", ".join(chain)))
+    # What a trusted proxy in front of us said of the original request stands; a caller's
+    # own claims do not.
+    behind_proxy = len(chain) > 1
+    proto = request.headers.get("x-forwarded-proto") if behind_proxy else None
+    headers.append(("x-forwarded-proto", proto or request.url.scheme))
+    host = request.headers.get("x-forwarded-host") if behind_proxy else None
+    if host or "host" in request.headers:
+        headers.append(("x-forwarded-host", host or request.headers["host"]))
     return headers
 
 
@@ -83,6 +105,21 @@ def _upstream_path(request: Request, prefix: str, path: str) -> str:
         if unquote(rest) == path:
             return "/" + rest
     return "/" + quote(path)
+
+
+def is_internal_path(path: str) -> bool:
+    """Whether ``path`` (decoded) leads to one of ``INTERNAL_PATHS``, however it is spelled:
+    empty and dot segments are resolved as a server would."""
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    return bool(segments) and segments[0].lower() in INTERNAL_PATHS
 
 
 class ProxiedResponse(StreamingResponse):
@@ -195,4 +232,7 @@ async def service_api(request: Request, service: str, path: str) -> Response:
         known = ", ".join(name.value for name in ServiceName)
         raise NotFound(f"There is no service called {service!r} (there are {known}).")
     name, client = named
+    if not _settings(request).service_docs_exposed and is_internal_path(path):
+        # Answered as for a path the service does not have.
+        raise NotFound()
     return await forward(request, name, client, _upstream_path(request, f"/api/{service}/", path))

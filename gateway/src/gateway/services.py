@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import httpx
+from starlette.datastructures import State
 
+from careplane_shared.auth import KeySource, RemoteJWKS
 from careplane_shared.http import create_http_client
 from gateway.config import GatewaySettings
 
@@ -58,3 +61,23 @@ async def open_service_clients(
         yield ServiceClients(clients)
     finally:
         await asyncio.gather(*(client.aclose() for client in clients.values()))
+
+
+class ContractsJWKS(KeySource):
+    """The keys that verify tokens (``jwks_url``), fetched with the client the gateway keeps
+    for contracts, which serves them: its pool and timeouts, and in tests the in-process
+    contracts. Cached and refreshed as ``RemoteJWKS`` does."""
+
+    def __init__(self, state: State, url: str, cache_seconds: int) -> None:
+        self._state = state
+        self._url = url
+        self._cache_seconds = cache_seconds
+        self._remote: RemoteJWKS | None = None
+
+    async def key_for(self, kid: str | None) -> Any:
+        if self._remote is None:
+            clients: ServiceClients = self._state.service_clients
+            self._remote = RemoteJWKS(
+                self._url, clients[ServiceName.CONTRACTS], self._cache_seconds
+            )
+        return await self._remote.key_for(kid)

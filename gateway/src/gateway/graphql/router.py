@@ -68,13 +68,13 @@ class GatewayGraphQLRouter(GraphQLRouter[GatewayContext, None]):
 
 
 def graphql_router(settings: GatewaySettings) -> GraphQLRouter[GatewayContext, None]:
-    """``POST /graphql``; GraphiQL on ``GET /graphql`` when ``settings.graphiql``; websockets
-    at ``/graphql`` too."""
+    """``POST /graphql``; GraphiQL on ``GET /graphql`` when enabled (in dev and test unless
+    ``settings.graphiql`` says otherwise); websockets at ``/graphql`` too."""
     return GatewayGraphQLRouter(
         build_schema(settings),
         path="/graphql",
         context_getter=get_context,
-        graphql_ide="graphiql" if settings.graphiql else None,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
         allow_queries_via_get=False,
         tags=["graphql"],
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),

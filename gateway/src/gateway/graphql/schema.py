@@ -1,7 +1,10 @@
 """The schema: each domain's root fields merged into one Query, one Mutation and one
 Subscription, with the query limits and the parser and validation caches (PERFORMANCE.md: the
 caches alone were 5.5x). The limits and caches are schema extensions, so they apply to every
-transport alike: ``POST /graphql`` and operations over a websocket."""
+transport alike: ``POST /graphql`` and operations over a websocket.
+
+The limits: tokens (parsing), depth and, outside dev, no introspection (validation), then
+aliases, fields and cost (``operation_limits``, with the variables, before execution)."""
 
 from __future__ import annotations
 
@@ -10,12 +13,11 @@ from contextlib import aclosing
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.tools import merge_types
@@ -30,6 +32,7 @@ from gateway.graphql.errors import coded_in_stream, log_errors
 from gateway.graphql.identity.queries import IdentityQuery
 from gateway.graphql.notify.mutations import NotifyMutation
 from gateway.graphql.notify.queries import NotifyQuery
+from gateway.graphql.operation_limits import NoIntrospection, OperationLimits, depth_limit
 from gateway.graphql.tickets.mutations import TicketsMutation
 from gateway.graphql.tickets.queries import TicketsQuery
 from gateway.graphql.tickets.subscriptions import TicketsSubscription
@@ -90,16 +93,24 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema(settings: GatewaySettings) -> strawberry.Schema:
-    # Extensions are made per request. The depth rule is built once, though: the validation
-    # cache is keyed by the rules, and a QueryDepthLimiter per request would bring a new rule
-    # class every time, so the cache would never hit.
-    depth_rules = QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules
+    # Extensions are made per request. The validation rules are built once, though: the
+    # validation cache is keyed by the rules, and a depth rule per request would bring a new
+    # rule class every time, so the cache would never hit.
+    rules: list[type[ASTValidationRule]] = [depth_limit(settings.graphql_max_depth)]
+    if not settings.introspection_enabled:
+        rules.append(NoIntrospection)
     cache_size = settings.graphql_cache_size
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        lambda: AddValidationRules(depth_rules),
+        lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=cache_size),
         lambda: ValidationCache(maxsize=cache_size),
+        lambda: OperationLimits(
+            max_aliases=settings.graphql_max_aliases,
+            max_fields=settings.graphql_max_fields,
+            max_cost=settings.graphql_max_cost,
+            list_size=settings.graphql_list_size,
+        ),
     ]
     return GatewaySchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions

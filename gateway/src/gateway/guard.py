@@ -1,0 +1,179 @@
+"""What a request to the gateway passes before GraphQL or a service sees a byte of its body.
+
+For ``/graphql``, ``/auth/token`` and ``/api/{service}/...``, in this order:
+
+1. **Who calls.** A bearer token is verified here, with the same verifier (JWKS, issuer,
+   audience) as every service: required for ``POST /graphql``, and for any ``/api/...``
+   request that has a body (the service would otherwise parse it before saying 401);
+   checked whenever one is sent. ``/auth/token`` takes none.
+2. **How often.** The caller's request is counted (``gateway.limits``): per token subject
+   when the token is valid, per client address otherwise (from ``X-Forwarded-For`` only
+   through trusted proxies). Over the limit: 429 ``RATE_LIMITED`` with ``Retry-After``.
+3. **How much.** The body is bounded: an upload to tickets' attachments by
+   ``max_upload_bytes``, every other body by ``max_body_bytes``. Over it: 413
+   ``PAYLOAD_TOO_LARGE``, at once when the Content-Length says so, otherwise as soon as the
+   streamed bytes pass the limit (nothing more is read; the request upstream is cut off).
+
+Everything else (the gateway's own health, metrics, docs, websockets) passes untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from careplane_shared.auth import Principal, authenticate
+from careplane_shared.client_address import connection_address
+from careplane_shared.errors import CareplaneError, Unauthenticated, error_response
+from careplane_shared.request_guard import PayloadTooLarge
+from gateway.config import GatewaySettings
+from gateway.limits import CallerKind, RequestLimiter
+
+
+class TokenRule(Enum):
+    NONE = "none"  # not looked at (the token endpoint: its Authorization is client credentials)
+    IF_SENT = "if_sent"  # verified when there is one
+    REQUIRED = "required"
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    token: TokenRule
+    max_body_bytes: int
+
+
+_UPLOAD = re.compile(r"^/api/tickets/v1/tickets/[^/]+/attachments/?$")
+_TOKEN_PATHS = frozenset({"/auth/token", "/api/contracts/auth/token"})
+
+
+def admission(method: str, path: str, settings: GatewaySettings) -> Admission | None:
+    """What a request must pass, by its route; ``None`` for the gateway's own routes."""
+    if path in _TOKEN_PATHS:
+        return Admission(TokenRule.NONE, settings.max_body_bytes)
+    if path == "/graphql":
+        rule = TokenRule.REQUIRED if method == "POST" else TokenRule.IF_SENT
+        return Admission(rule, settings.max_body_bytes)
+    if path.startswith("/api/"):
+        if method == "POST" and _UPLOAD.match(path):
+            return Admission(TokenRule.IF_SENT, settings.max_upload_bytes)
+        return Admission(TokenRule.IF_SENT, settings.max_body_bytes)
+    return None
+
+
+def _has_body(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server refuses a malformed length itself
+    return None
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The request body is larger than {limit} bytes.", details={"max_bytes": limit}
+    )
+
+
+class GatewayGuard:
+    """Pure ASGI middleware: the checks above, before the route runs."""
+
+    def __init__(self, app: ASGIApp, *, settings: GatewaySettings) -> None:
+        self.app = app
+        self.settings = settings
+        self.trusted = settings.trusted_proxy_networks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rule = admission(scope["method"], scope["path"], self.settings)
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self._admit(scope, rule)
+        except CareplaneError as exc:
+            await _refuse(exc, scope, receive, send)
+            return
+        await _bounded(self.app, scope, receive, send, rule.max_body_bytes)
+
+    async def _admit(self, scope: Scope, rule: Admission) -> None:
+        request = Request(scope)
+        principal: Principal | None = None
+        refusal: CareplaneError | None = None
+        sent = "authorization" in request.headers
+        required = rule.token is TokenRule.REQUIRED or (
+            rule.token is TokenRule.IF_SENT and _has_body(scope)
+        )
+        if rule.token is not TokenRule.NONE and (sent or required):
+            try:
+                principal = await authenticate(request)
+            except Unauthenticated as exc:
+                refusal = exc
+        limiter: RequestLimiter | None = getattr(request.app.state, "request_limiter", None)
+        if limiter is not None:
+            if principal is not None:
+                await limiter.hit(CallerKind.PRINCIPAL, principal.subject)
+            else:
+                address = connection_address(request, self.trusted) or "unknown"
+                await limiter.hit(CallerKind.ADDRESS, address)
+        if refusal is not None:
+            raise refusal
+        declared = _declared_length(scope)
+        if declared is not None and declared > rule.max_body_bytes:
+            raise _too_large(rule.max_body_bytes)
+
+
+async def _refuse(exc: CareplaneError, scope: Scope, receive: Receive, send: Send) -> None:
+    response = error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+    await response(scope, receive, send)
+
+
+async def _bounded(app: ASGIApp, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    """Runs the app with at most ``limit`` body bytes. Past it the caller gets its 413 here (if
+    no answer has begun), the app is told the client went away and whatever it still says or
+    raises about that is dropped."""
+    received = 0
+    started = False
+    cut_off = False
+
+    async def bounded_receive() -> Message:
+        nonlocal received, cut_off
+        if cut_off:
+            return {"type": "http.disconnect"}
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                cut_off = True
+                if not started:
+                    await _refuse(_too_large(limit), scope, receive, send)
+                return {"type": "http.disconnect"}
+        return message
+
+    async def guarded_send(message: Message) -> None:
+        nonlocal started
+        if cut_off:
+            return
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
+
+    try:
+        await app(scope, bounded_receive, guarded_send)
+    except Exception:
+        if not cut_off:
+            raise
