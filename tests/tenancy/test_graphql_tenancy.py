@@ -4,7 +4,9 @@ Every query and mutation field that takes an id (an ``ID`` argument, an ``ID`` i
 input, or a case number or external id) is called by each customer-side caller of tenant A
 (its administrator, its contact, a key bound to A) with tenant B's ids, and with A's own:
 with B's ids the field answers an error or null (a list or connection may answer empty),
-and no answer ever holds B's data; no answer is an internal error. An argument the registry
+and no answer ever holds B's data (nor A's internal notes); B's ids are answered exactly
+as ids of records that do not exist (the same error codes, null alike: no oracle); no
+answer is an internal error. An argument the registry
 below does not know fails the test, so a new field gets covered before the suite passes.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -86,7 +89,7 @@ ARG_VALUES: dict[str, Any] = {
     "timezone": "UTC",
     "status": None,  # the enum's first value
 }
-STRING_KINDS = {"number", "externalId"}
+GHOSTS = {"number": "CS-2099-999999", "external_id": "ext-nobody-0000"}
 CONCURRENCY = 8
 # Answers that stop a document before any resolver (and so any access rule) runs.
 NOT_RUN = {"GRAPHQL_VALIDATION_FAILED", "QUERY_TOO_COMPLEX", "BAD_USER_INPUT"}
@@ -102,6 +105,8 @@ class Results:
     unmapped: list[str] = field(default_factory=list)
     codes: Counter[str] = field(default_factory=Counter)
     not_run: set[str] = field(default_factory=set)  # stopped before any access rule
+    oracles: list[str] = field(default_factory=list)
+    compared: int = 0
 
 
 @dataclass
@@ -114,6 +119,7 @@ class Probe:
     ids: list[str]  # tenant-specific ids in the variables
     subject_ids: list[str]  # those in required arguments: the records the field acts on
     returns_list: bool
+    ghost: dict[str, Any] | None = None  # B's call with ids of nothing instead
 
 
 def _schema() -> GraphQLSchema:
@@ -164,13 +170,17 @@ class Values:
     def __init__(self, world: World, variant: str, field_name: str) -> None:
         self.world = world
         self.tenant = world.b if variant == "B" else world.a
+        self.variant = variant
         self.field_name = field_name
         self.ids: list[str] = []
 
     def record(self, kind: str) -> str:
         if kind in self.world.shared:
             return self.world.shared[kind]
-        value = self.tenant.first(kind)
+        if self.variant == "ghost":  # a record that does not exist
+            value = GHOSTS.get(kind) or str(uuid.uuid5(uuid.NAMESPACE_URL, f"ghost/{kind}"))
+        else:
+            value = self.tenant.first(kind)
         self.ids.append(value)
         return value
 
@@ -251,6 +261,10 @@ def build_probes(world: World, results: Results) -> list[Probe]:
                 variables = {k: v for k, v in variables.items() if v is not None}
                 if variant == "B" and not values.ids:
                     continue  # names nothing of B's
+                ghost = None
+                if variant == "B":
+                    nothing = Values(world, "ghost", name)
+                    ghost = {a: nothing.of(f.args[a].type, a, top=True) for a in variables}
                 declared = ", ".join(f"${a}: {f.args[a].type}" for a in variables)
                 passed = ", ".join(f"{a}: ${a}" for a in variables)
                 call = f"{name}({passed})" if passed else name
@@ -270,6 +284,7 @@ def build_probes(world: World, results: Results) -> list[Probe]:
                         values.ids,
                         subject_ids,
                         isinstance(inner, GraphQLList) or connection,
+                        ghost,
                     )
                 )
     return probes
@@ -305,6 +320,13 @@ def _judge(world: World, principal: str, probe: Probe, answer: Any, results: Res
             results.breaches.append(f"{where}: answered {json.dumps(value)[:200]}")
 
 
+def _outcome(answer: dict[str, Any], probe: Probe) -> str:
+    codes = sorted((e.get("extensions") or {}).get("code", "?") for e in answer.get("errors") or [])
+    value = (answer.get("data") or {}).get(probe.name)
+    shape = "null" if value is None else ("empty" if value in ([], {}) else "data")
+    return f"{shape} {codes}"
+
+
 @pytest.fixture(scope="module")
 async def graphql_results(tenancy_world: World) -> Results:
     world = tenancy_world
@@ -313,22 +335,32 @@ async def graphql_results(tenancy_world: World) -> Results:
     probes = build_probes(world, results)
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def send(principal: str, probe: Probe) -> None:
+    async def ask(principal: str, probe: Probe, variables: dict[str, Any]) -> Any:
         async with gate:
             response = await client.post(
                 "/graphql",
-                json={"query": probe.document, "variables": probe.variables},
+                json={"query": probe.document, "variables": variables},
                 headers=world.headers[principal],
             )
-        where = f"{probe.operation} {probe.name} as {principal}"
         if response.status_code >= 500:
-            answer: Any = f"HTTP {response.status_code} {response.text[:200]}"
-        else:
-            try:
-                answer = response.json()
-            except ValueError:
-                answer = f"{where}: not JSON ({response.status_code})"
+            return f"HTTP {response.status_code} {response.text[:200]}"
+        try:
+            return response.json()
+        except ValueError:
+            return f"not JSON ({response.status_code})"
+
+    async def send(principal: str, probe: Probe) -> None:
+        answer = await ask(principal, probe, probe.variables)
         _judge(world, principal, probe, answer, results)
+        if probe.ghost is not None and isinstance(answer, dict):
+            # B's ids must be answered as ids of nothing: the same error codes, null alike.
+            unknown = await ask(principal, probe, probe.ghost)
+            results.compared += 1
+            if isinstance(unknown, dict) and _outcome(answer, probe) != _outcome(unknown, probe):
+                results.oracles.append(
+                    f"{probe.operation} {probe.name} as {principal}: B's ids answer"
+                    f" {_outcome(answer, probe)}, ids of nothing {_outcome(unknown, probe)}"
+                )
 
     for variant in ("B", "A"):
         pairs = [(p, x) for x in probes if x.variant == variant for p in CUSTOMER_SIDE]
@@ -339,7 +371,8 @@ async def graphql_results(tenancy_world: World) -> Results:
     print(
         f"\ntenancy (GraphQL): checked {results.checked} (field, principal, tenant)"
         f" combinations over {results.fields} fields that take an id,"
-        f" {len(CUSTOMER_SIDE)} customer-side principal kinds"
+        f" {len(CUSTOMER_SIDE)} customer-side principal kinds; {results.compared} answers to"
+        " B's ids compared with the answers to ids of nothing"
     )
     print("error codes by variant:", dict(sorted(results.codes.items())))
     for line in sorted(results.not_run):
@@ -355,6 +388,12 @@ def test_every_id_argument_is_mapped(graphql_results: Results) -> None:
 def test_no_customer_reaches_another_tenant_through_graphql(graphql_results: Results) -> None:
     assert graphql_results.breaches == [], "\n".join(
         [f"{len(graphql_results.breaches)} breaches:", *graphql_results.breaches]
+    )
+
+
+def test_another_tenants_ids_answer_as_unknown_ones_in_graphql(graphql_results: Results) -> None:
+    assert graphql_results.oracles == [], "\n".join(
+        [f"{len(graphql_results.oracles)} oracles:", *graphql_results.oracles]
     )
 
 
