@@ -6,8 +6,8 @@ input, or a case number or external id) is called by each customer-side caller o
 with B's ids the field answers an error or null (a list or connection may answer empty),
 and no answer ever holds B's data (nor A's internal notes); B's ids are answered exactly
 as ids of records that do not exist (the same error codes, null alike: no oracle); no
-answer is an internal error. An argument the registry
-below does not know fails the test, so a new field gets covered before the suite passes.
+answer is an internal error. An argument the registry below does not know fails the test,
+so a new field gets covered before the suite passes.
 """
 
 from __future__ import annotations
