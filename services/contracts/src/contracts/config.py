@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from careplane_shared.client_address import parse_networks
 from careplane_shared.settings import DatabaseSettings, dev_secret
 
 
@@ -69,8 +69,7 @@ class ContractsSettings(DatabaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_networks(cls, value: list[str]) -> list[str]:
-        for proxy in value:
-            ipaddress.ip_network(proxy.strip(), strict=False)  # ValueError: refused at start
+        parse_networks(value)  # a ValueError names the bad one: refused at start
         return value
 
     def secret_fields(self) -> dict[str, str]:
