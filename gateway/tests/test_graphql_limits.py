@@ -259,3 +259,20 @@ def test_the_defaults_by_profile() -> None:
         GatewaySettings(env="test", rate_limit_per_principal="lots")
     with pytest.raises(ValueError, match="not an IP address or network"):
         GatewaySettings(env="test", trusted_proxies=["10.0.0.0/33"])
+
+
+async def test_the_limits_hold_for_operations_over_a_websocket(
+    live_gateway_url: str, contracts_demo: ContractsDemo
+) -> None:
+    from .test_graphql_subscriptions import websocket
+
+    async with httpx.AsyncClient(base_url=live_gateway_url) as http:
+        token = await password_token(http, AGENT)
+    many = "{ " + " ".join(f"m{i}: me {{ email }}" for i in range(40)) + " }"
+    async with websocket(live_gateway_url, {"Authorization": token}) as socket:
+        await socket.subscribe("many", many)
+        refused = await socket.receive()
+
+    assert refused["type"] == "error" and refused["id"] == "many", refused
+    [error] = refused["payload"]
+    assert error["extensions"]["code"] == "TOO_MANY_ALIASES"
