@@ -182,3 +182,18 @@ def _stop_postmaster(pid_file: Path) -> None:
         postmaster.wait(30)
     except (OSError, ValueError, IndexError, psutil.Error):
         pass
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The tenancy suite's counts of what it checked (from every worker's reports)."""
+    lines = [
+        str(value)
+        for key in ("passed", "failed")
+        for report in terminalreporter.stats.get(key, [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "tenancy"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "tenancy")
+        for line in lines:
+            terminalreporter.write_line(line)

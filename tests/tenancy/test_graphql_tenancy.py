@@ -107,6 +107,7 @@ class Results:
     not_run: set[str] = field(default_factory=set)  # stopped before any access rule
     oracles: list[str] = field(default_factory=list)
     compared: int = 0
+    summary: str = ""
 
 
 @dataclass
@@ -368,19 +369,21 @@ async def graphql_results(tenancy_world: World) -> Results:
         for p, x in pairs:
             if x.operation == "mutation":
                 await send(p, x)
-    print(
-        f"\ntenancy (GraphQL): checked {results.checked} (field, principal, tenant)"
+    results.summary = (
+        f"tenancy (GraphQL): checked {results.checked} (field, principal, tenant)"
         f" combinations over {results.fields} fields that take an id,"
         f" {len(CUSTOMER_SIDE)} customer-side principal kinds; {results.compared} answers to"
         " B's ids compared with the answers to ids of nothing"
     )
+    print("\n" + results.summary)
     print("error codes by variant:", dict(sorted(results.codes.items())))
     for line in sorted(results.not_run):
         print(f"  not run: {line}")
     return results
 
 
-def test_every_id_argument_is_mapped(graphql_results: Results) -> None:
+def test_every_id_argument_is_mapped(graphql_results: Results, record_property: Any) -> None:
+    record_property("tenancy", graphql_results.summary)  # shown at the end of the run
     assert graphql_results.unmapped == []
     assert graphql_results.checked > 0
 

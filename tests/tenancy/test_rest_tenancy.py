@@ -44,6 +44,7 @@ class Results:
     breaches: list[str] = field(default_factory=list)
     oracles: list[str] = field(default_factory=list)
     compared: int = 0  # answers to B's ids compared with answers to ids of nothing
+    summary: str = ""
     server_errors: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
     not_generated: list[str] = field(default_factory=list)
@@ -207,12 +208,13 @@ async def rest_results(tenancy_world: World) -> Results:
             world, [x for x in phase if not x[1].operation.is_write], results, concurrent=True
         )
         await _run(world, [x for x in phase if x[1].operation.is_write], results, concurrent=False)
-    print(
-        f"\ntenancy (REST): checked {results.checked} (route, principal, tenant) combinations:"
+    results.summary = (
+        f"tenancy (REST): checked {results.checked} (route, principal, tenant) combinations:"
         f" {results.routes} routes of {', '.join(SERVICES)}, {results.calls} generated requests,"
         f" {len(PRINCIPALS)} principal kinds; {results.compared} answers to B's ids compared"
         " with the answers to ids of nothing"
     )
+    print("\n" + results.summary)
     if results.validation_only:
         print("customer-side calls that stopped at validation (422), not at the access rule:")
         for label, count in sorted(results.validation_only.items()):
@@ -224,7 +226,8 @@ def test_the_world_was_built(tenancy_world: World) -> None:
     assert tenancy_world.setup_failures == []
 
 
-def test_every_route_parameter_is_mapped(rest_results: Results) -> None:
+def test_every_route_parameter_is_mapped(rest_results: Results, record_property: Any) -> None:
+    record_property("tenancy", rest_results.summary)  # shown at the end of the run
     assert rest_results.unmapped == [], "map these parameters in openapi_cases.PATH_PARAMS"
     assert rest_results.not_generated == []
     assert rest_results.checked > 0
