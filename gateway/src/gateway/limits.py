@@ -5,7 +5,8 @@ Counted with the ``limits`` library's sliding window counter. The counts live in
 process's memory unless ``rate_limit_redis_url`` is set: then every replica shares them in
 Redis. Memory counts are per replica, so the limits a caller meets multiply with the number
 of replicas. When Redis cannot be reached the replica counts in its own memory meanwhile
-(logged), rather than refusing everyone or letting everyone through.
+(logged), rather than refusing everyone or letting everyone through, and tries Redis again
+after a few seconds (not on every request: each try may cost its timeout).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ RATE_LIMITED = "RATE_LIMITED"
 # Redis keys start with this (the library adds the limit and the caller after it).
 KEY_PREFIX = "careplane:gateway:ratelimit"
 _REDIS_TIMEOUT_SECONDS = 0.5
+_REDIS_RETRY_SECONDS = 5.0
 
 
 class CallerKind(StrEnum):
@@ -75,6 +77,7 @@ class RequestLimiter:
         self.limits = {CallerKind.PRINCIPAL: per_principal, CallerKind.ADDRESS: per_address}
         self._memory = _counter(MemoryStorage())
         self._shared: _Counter | None = None
+        self._shared_down_until = 0.0
         self._redis_pool = redis_pool
         if redis_pool is not None:
             storage = RedisStorage(
@@ -111,15 +114,21 @@ class RequestLimiter:
         """Counts one request of ``caller``; ``RateLimited`` (429 with Retry-After) when it
         is over one of its limits. A refused request counts too: hammering on does not help."""
         for item in self.limits[kind]:
-            counter = self._shared or self._memory
+            counter = self._counter()
             try:
                 allowed = await counter.limiter.hit(item, kind.value, caller)
             except StorageError as exc:
                 log.warning("rate_limit_storage_unavailable", error=repr(exc.storage_error))
+                self._shared_down_until = time.monotonic() + _REDIS_RETRY_SECONDS
                 counter = self._memory
                 allowed = await counter.limiter.hit(item, kind.value, caller)
             if not allowed:
                 raise RateLimited(await _retry_after(counter, item, kind, caller), item)
+
+    def _counter(self) -> _Counter:
+        if self._shared is not None and time.monotonic() >= self._shared_down_until:
+            return self._shared
+        return self._memory
 
     async def aclose(self) -> None:
         if self._redis_pool is not None:
