@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -96,11 +97,44 @@ async def contracts_client(contracts_app: FastAPI) -> AsyncIterator[httpx.AsyncC
         yield client
 
 
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """Passes every request on to the real app behind it and keeps what was asked and
+    answered (method, path, JSON body, status): how many calls tickets makes to contracts,
+    and with what."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.requests: list[tuple[str, str, Any, int]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        content = await request.aread()
+        is_json = request.headers.get("content-type") == "application/json"
+        body = json.loads(content) if content and is_json else None
+        response = await self.inner.handle_async_request(request)
+        self.requests.append((request.method, request.url.path, body, response.status_code))
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def api_calls(self) -> list[tuple[str, str, Any, int]]:
+        """The calls to contracts' API (method, path, JSON body, status), without the
+        fetches of tickets' own token."""
+        return [r for r in self.requests if r[1].startswith("/v1/")]
+
+
+@pytest.fixture
+def contracts_transport(contracts_app: FastAPI) -> RecordingTransport:
+    """The way tickets reaches the in-process contracts app, recording every call."""
+    return RecordingTransport(httpx.ASGITransport(app=contracts_app))
+
+
 @pytest.fixture
 async def live_app(
     tickets_db_url: str,
     tickets_connection: AsyncConnection,
     contracts_app: FastAPI,
+    contracts_transport: RecordingTransport,
     tmp_path: Path,
 ) -> AsyncIterator[FastAPI]:
     """Tickets wired to the real contracts app: entitlement checks, tokens and keys."""
@@ -115,7 +149,7 @@ async def live_app(
         attachments_dir=tmp_path / "attachments",
         attachment_max_bytes=64 * 1024,
     )
-    app = create_app(settings, contracts_transport=httpx.ASGITransport(app=contracts_app))
+    app = create_app(settings, contracts_transport=contracts_transport)
     app.state.token_verifier = TokenVerifier(
         StaticKeySource(contracts_app.state.signing_key.jwks),
         issuer="careplane",

@@ -383,6 +383,69 @@ async def _no_oracle(live, headers, demo_ids):
         assert _answer(answer) == expected, contact
 
 
+async def test_opening_for_a_colleague_costs_one_call_to_contracts(
+    live, mint, callers, demo_ids, contracts_transport
+):
+    """A customer's caller opening a case for another contact: one entitlement check on
+    the caller's customer's behalf, no lookup of the contact before it, whether the
+    contact is a colleague (entitled or refused) or another customer's."""
+    acme, borealis = demo_ids["Acme Water"], demo_ids["Borealis Health"]
+    ana, ben = demo_ids["ana@acme-water.example"], demo_ids["ben@borealis.example"]
+    another_acme_admin = mint(Role.CUSTOMER_ADMIN, customer_id=acme, email="al@acme.example")
+    bo = mint(
+        Role.CUSTOMER_ADMIN,
+        subject=demo_ids["bo@borealis.example"],
+        customer_id=borealis,
+        email="bo@borealis.example",
+    )
+    attempts = [
+        # caller, contact, its customer, tickets' answer, contracts' answer
+        (another_acme_admin, ana, acme, 201, 200),
+        (callers["acme_key"], ana, acme, 201, 200),
+        (bo, ben, borealis, 403, 200),  # Borealis' plan: administrators only
+        (callers["ana"], demo_ids["cora@cobalt.example"], acme, 404, 404),
+    ]
+    for headers, contact, customer, status, contracts_status in attempts:
+        contracts_transport.requests.clear()
+        response = await live.post(
+            "/v1/tickets", json=_case(demo_ids, contact_id=contact), headers=headers
+        )
+        assert response.status_code == status, response.text
+        assert _calls(contracts_transport) == [
+            (
+                "POST",
+                "/v1/entitlements/check",
+                {**_checked(demo_ids, contact), "customer_id": customer},
+                contracts_status,
+            )
+        ]
+    # The vendor's side asks for any customer's contact, on nobody's behalf.
+    contracts_transport.requests.clear()
+    response = await live.post(
+        "/v1/tickets", json=_case(demo_ids, contact_id=ana), headers=callers["agent"]
+    )
+    assert response.status_code == 201, response.text
+    assert _calls(contracts_transport) == [
+        ("POST", "/v1/entitlements/check", _checked(demo_ids, ana), 200)
+    ]
+
+
+def _checked(ids: dict[str, str], contact: str) -> dict[str, Any]:
+    return {"contact_id": contact, "product_id": ids["tideway"], "version": "3.1"}
+
+
+def _calls(transport: Any) -> list[tuple[str, str, Any, int]]:
+    """The calls to contracts' API, each body without its time (``at``: when the case
+    arrived, which must be there)."""
+    calls = []
+    for method, path, body, status in transport.api_calls():
+        if body is not None:
+            body = dict(body)
+            assert datetime.fromisoformat(body.pop("at")).tzinfo is not None
+        calls.append((method, path, body, status))
+    return calls
+
+
 async def test_a_plain_contact_opens_for_itself_only(live, callers, demo_ids):
     for contact in (demo_ids["bo@borealis.example"], demo_ids["ana@acme-water.example"]):
         answer = await live.post(

@@ -309,9 +309,9 @@ async def test_breaches_and_warnings_fire_once(live, login, demo_ids, tickets_co
     assert pending == []
 
 
-def _tickets_app(tickets_db_url, contracts_app, *, contracts_up):
-    """Tickets with contracts reachable in-process, or down for real (nothing listens on
-    the port it is given)."""
+def _tickets_app(tickets_db_url, contracts_app, *, contracts_up, transport=None):
+    """Tickets with contracts reachable in-process (through ``transport`` when given), or
+    down for real (nothing listens on the port it is given)."""
     if contracts_up:
         settings = TicketsSettings(
             env="test",
@@ -320,7 +320,9 @@ def _tickets_app(tickets_db_url, contracts_app, *, contracts_up):
             log_json=False,
             token_url="http://contracts/auth/token",
         )
-        app = create_app(settings, contracts_transport=httpx.ASGITransport(app=contracts_app))
+        app = create_app(
+            settings, contracts_transport=transport or httpx.ASGITransport(app=contracts_app)
+        )
     else:
         closed = f"http://127.0.0.1:{free_port()}"
         settings = TicketsSettings(
@@ -351,8 +353,8 @@ async def _open_while_contracts_is_down(
         return response.json()
 
 
-async def _recheck(tickets_db_url, tickets_connection, contracts_app, ticket_id):
-    app = _tickets_app(tickets_db_url, contracts_app, contracts_up=True)
+async def _recheck(tickets_db_url, tickets_connection, contracts_app, ticket_id, transport=None):
+    app = _tickets_app(tickets_db_url, contracts_app, contracts_up=True, transport=transport)
     async with running_app(app, tickets_connection) as app:
         async with app.state.database.sessionmaker() as session, session.begin():
             settled = await service.recheck_pending(
@@ -362,8 +364,17 @@ async def _recheck(tickets_db_url, tickets_connection, contracts_app, ticket_id)
             return settled, await session.get(Ticket, ticket_id)
 
 
+def _entitlement_checks(transport):
+    """(contact, on whose behalf, contracts' status) of each entitlement check tickets made."""
+    return [
+        (body["contact_id"], body.get("customer_id"), status)
+        for method, path, body, status in transport.api_calls()
+        if (method, path) == ("POST", "/v1/entitlements/check")
+    ]
+
+
 async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
-    tickets_db_url, tickets_connection, contracts_app, login, demo_ids
+    tickets_db_url, tickets_connection, contracts_app, login, demo_ids, contracts_transport
 ):
     ana = await login("ana@acme-water.example")
     ticket = await _open_while_contracts_is_down(
@@ -372,11 +383,15 @@ async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
     assert (ticket["status"], ticket["entitlement_status"], ticket["sla"]) == ("NEW", "pending", [])
     assert ticket["customer_id"] == demo_ids["Acme Water"]
 
-    # Contracts is back: the background check opens the case with its clocks.
+    # Contracts is back: the background check opens the case with its clocks, asking on
+    # behalf of the customer whose caller opened it.
     settled, stored = await _recheck(
-        tickets_db_url, tickets_connection, contracts_app, ticket["id"]
+        tickets_db_url, tickets_connection, contracts_app, ticket["id"], contracts_transport
     )
     assert settled == 1
+    assert _entitlement_checks(contracts_transport) == [
+        (demo_ids["ana@acme-water.example"], demo_ids["Acme Water"], 200)
+    ]
     assert (stored.status, stored.entitlement_status, stored.plan_code) == (
         "OPEN",
         "entitled",
@@ -385,19 +400,23 @@ async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
 
 
 async def test_a_pending_case_naming_another_customers_contact_is_refused_later(
-    tickets_db_url, tickets_connection, contracts_app, login, demo_ids
+    tickets_db_url, tickets_connection, contracts_app, login, demo_ids, contracts_transport
 ):
     """A customer administrator cannot slip a case into another customer's desk by naming
-    its contact while contracts is down: the later check refuses it and it stays theirs."""
+    its contact while contracts is down: the later check, on Acme's behalf, is answered as
+    for no contact at all; the case is refused and stays Acme's, with nothing of Cobalt's."""
     ana = await login("ana@acme-water.example")
-    body = _case(demo_ids, contact_id=demo_ids["cora@cobalt.example"])
+    cora = demo_ids["cora@cobalt.example"]
+    body = _case(demo_ids, contact_id=cora)
     ticket = await _open_while_contracts_is_down(
         tickets_db_url, tickets_connection, contracts_app, ana, body
     )
+    assert ticket["customer_id"] == demo_ids["Acme Water"]
     settled, stored = await _recheck(
-        tickets_db_url, tickets_connection, contracts_app, ticket["id"]
+        tickets_db_url, tickets_connection, contracts_app, ticket["id"], contracts_transport
     )
     assert settled == 1
+    assert _entitlement_checks(contracts_transport) == [(cora, demo_ids["Acme Water"], 404)]
     assert (stored.status, stored.entitlement_status) == ("CLOSED", "refused")
     assert stored.entitlement == {"reasons": ["CONTACT_NOT_FOUND"]}
     assert str(stored.customer_id) == demo_ids["Acme Water"]

@@ -41,20 +41,31 @@ class ContractsClient:
         self.http = http
 
     async def check_entitlement(
-        self, *, contact_id: uuid.UUID, product_id: uuid.UUID, version: str, at: datetime
+        self,
+        *,
+        contact_id: uuid.UUID,
+        product_id: uuid.UUID,
+        version: str,
+        at: datetime,
+        customer_id: uuid.UUID | None = None,
     ) -> dict[str, Any]:
         """The entitlement answer; contracts' 4xx (unknown contact or product) is re-raised
-        with its own code, anything else unreachable is ContractsUnavailable."""
+        with its own code, anything else unreachable is ContractsUnavailable.
+
+        ``customer_id``: the customer a customer's caller is confined to. Contracts then
+        answers a contact of any other customer exactly as one that does not exist (404
+        ``CONTACT_NOT_FOUND``, before anything else is looked at), so tickets needs no
+        lookup of its own to keep the tenant wall."""
+        payload = {
+            "contact_id": str(contact_id),
+            "product_id": str(product_id),
+            "version": version,
+            "at": at.isoformat(),
+        }
+        if customer_id is not None:
+            payload["customer_id"] = str(customer_id)
         try:
-            response = await self.http.post(
-                "/v1/entitlements/check",
-                json={
-                    "contact_id": str(contact_id),
-                    "product_id": str(product_id),
-                    "version": version,
-                    "at": at.isoformat(),
-                },
-            )
+            response = await self.http.post("/v1/entitlements/check", json=payload)
         except httpx.HTTPError as exc:
             raise ContractsUnavailable(str(exc)) from exc
         if response.status_code >= 500 or response.status_code == 401:

@@ -21,7 +21,6 @@ from careplane_shared.errors import CareplaneError, Conflict, Forbidden, NotFoun
 from careplane_shared.events import Outbox
 from careplane_shared.sla_policy import SlaPolicy
 from tickets import access
-from tickets.clients.contacts import contact as contact_of
 from tickets.clients.contracts import ContractsClient, ContractsUnavailable
 from tickets.models import Message, Ticket, TicketEvent, ticket_number_seq
 from tickets.sla import SlaClock
@@ -202,19 +201,6 @@ def _sla_inputs_given(data: TicketOpen) -> dict[str, object]:
     return given
 
 
-async def _ensure_own_contact(
-    contracts: ContractsClient, principal: Principal, contact_id: uuid.UUID
-) -> None:
-    """A customer's caller names one of its own customer's contacts; any other id answers
-    exactly as an unknown one, before anything is said about entitlement."""
-    try:
-        contact = await contact_of(contracts, contact_id)
-    except ContractsUnavailable:
-        return  # accepted as pending; the background check refuses a stranger's contact
-    if contact is None or contact.get("customer_id") != str(access.tenant_of(principal)):
-        raise ContactNotFound()
-
-
 async def open_ticket(
     session: AsyncSession,
     outbox: Outbox,
@@ -238,13 +224,18 @@ async def open_ticket(
         raise ValidationFailed("received_at needs a time zone.", code="RECEIVED_AT_INVALID")
     if received_at > now:
         raise ValidationFailed("received_at cannot be in the future.", code="RECEIVED_AT_IN_FUTURE")
+    # A customer's caller names one of its own customer's contacts: contracts, told whose
+    # caller asks, answers any other contact exactly as an unknown one (404
+    # CONTACT_NOT_FOUND) before anything is said about entitlement. When contracts cannot
+    # be reached the case waits as pending, and the recheck asks the same way.
     tenant = access.tenant_of(principal)
-    if tenant is not None and str(contact_id) != principal.subject:
-        await _ensure_own_contact(contracts, principal, contact_id)
-
     try:
         answer: dict[str, Any] | None = await contracts.check_entitlement(
-            contact_id=contact_id, product_id=data.product_id, version=data.version, at=received_at
+            contact_id=contact_id,
+            product_id=data.product_id,
+            version=data.version,
+            at=received_at,
+            customer_id=tenant,
         )
     except ContractsUnavailable as exc:
         log.warning("entitlement_pending", error=str(exc))
@@ -254,7 +245,8 @@ async def open_ticket(
             raise ContactNotFound() from exc
         raise
     if answer is not None and tenant is not None and answer.get("customer_id") != str(tenant):
-        # Checked before the entitlement's reasons: they are another customer's business.
+        # Contracts keeps this wall already; checked again here, before the entitlement's
+        # reasons, because they are another customer's business.
         raise ContactNotFound()
     if answer is not None and not answer["entitled"]:
         raise _refusal(answer)
@@ -315,7 +307,12 @@ async def recheck_pending(
     limit: int = 20,
 ) -> int:
     """Asks contracts again about cases accepted while it was unreachable. A case is never
-    lost: entitled cases open, refused ones are closed with the reasons on record."""
+    lost: entitled cases open, refused ones are closed with the reasons on record.
+
+    A case a customer's caller opened is asked for on that customer's behalf (its
+    ``customer_id`` is already the opener's): a contact of another customer comes back as
+    an unknown one and the case is closed as ``CONTACT_NOT_FOUND``, still the opener's,
+    with nothing of the other customer on record."""
     pending = (
         await session.scalars(
             select(Ticket)
@@ -334,6 +331,7 @@ async def recheck_pending(
                 product_id=ticket.product_id,
                 version=ticket.version,
                 at=ticket.received_at,
+                customer_id=ticket.customer_id,
             )
         except ContractsUnavailable:
             break
