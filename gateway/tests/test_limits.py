@@ -234,10 +234,23 @@ async def test_a_body_is_not_read_before_the_token_is_verified(
             ),
         ]
 
+    # Without a token the service itself answers 401 before it parses the body; a bad
+    # token, and GraphQL without one, never leave the gateway.
     error_of(answers[0], 401, "UNAUTHENTICATED")
     error_of(answers[1], 401, "UNAUTHENTICATED")
     error_of(answers[2], 401, "TOKEN_INVALID")
-    assert transport.requests == []
+    assert [(r.method, r.url.path) for r in transport.requests] == [("POST", "/v1/api-keys")]
+
+
+async def test_routes_a_service_keeps_open_take_a_body_without_a_token(
+    start_gateway: GatewayFactory, contracts_app: FastAPI
+) -> None:
+    async with start_gateway() as client:
+        response = await client.post(
+            "/api/contracts/v1/contacts/invitations/no-such-invitation/accept",
+            json={"password": "a long enough password"},
+        )
+    error_of(response, 404, "INVITATION_NOT_FOUND")
 
 
 async def test_a_body_over_its_limit_is_413_by_length_or_while_streaming(

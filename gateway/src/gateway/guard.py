@@ -3,9 +3,10 @@
 For ``/graphql``, ``/auth/token`` and ``/api/{service}/...``, in this order:
 
 1. **Who calls.** A bearer token is verified here, with the same verifier (JWKS, issuer,
-   audience) as every service: required for ``POST /graphql``, and for any ``/api/...``
-   request that has a body (the service would otherwise parse it before saying 401);
-   checked whenever one is sent. ``/auth/token`` takes none.
+   audience) as every service: required for ``POST /graphql``; checked whenever one is
+   sent to ``/api/...`` (which routes need one is the service's to say: each service
+   checks the token before it reads a body, and some routes, such as accepting an
+   invitation, are open). ``/auth/token`` takes none.
 2. **How often.** The caller's request is counted (``gateway.limits``): per token subject
    when the token is valid, per client address otherwise (from ``X-Forwarded-For`` only
    through trusted proxies). Over the limit: 429 ``RATE_LIMITED`` with ``Retry-After``.
@@ -64,13 +65,6 @@ def admission(method: str, path: str, settings: GatewaySettings) -> Admission | 
     return None
 
 
-def _has_body(scope: Scope) -> bool:
-    for name, value in scope["headers"]:
-        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
-            return True
-    return False
-
-
 def _declared_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
@@ -115,9 +109,7 @@ class GatewayGuard:
         principal: Principal | None = None
         refusal: CareplaneError | None = None
         sent = "authorization" in request.headers
-        required = rule.token is TokenRule.REQUIRED or (
-            rule.token is TokenRule.IF_SENT and _has_body(scope)
-        )
+        required = rule.token is TokenRule.REQUIRED
         if rule.token is not TokenRule.NONE and (sent or required):
             try:
                 principal = await authenticate(request)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 
 from careplane_shared.app import create_service_app
@@ -75,6 +75,14 @@ def build_app(minter: TokenMinter) -> FastAPI:
         async for chunk in request.stream():
             size += len(chunk)
         return {"size": size}
+
+    included = APIRouter(prefix="/v1/included")
+
+    @included.post("/notes")
+    async def included_note(principal: CurrentPrincipal, note: Note) -> dict[str, str]:
+        return {"text": note.text}
+
+    app.include_router(included)
 
     @app.post("/public/echo")
     async def public_echo(note: Note) -> dict[str, str]:
@@ -187,6 +195,13 @@ async def test_a_body_is_not_parsed_before_the_token_is_checked(client, minter):
         )
         assert response.status_code == 401
         assert response.json()["error"]["code"] in {"UNAUTHENTICATED", "TOKEN_INVALID"}
+        # The same for routes that come from an included router.
+        response = await client.post(
+            "/v1/included/notes",
+            content=b"{not json",
+            headers={"content-type": "application/json", **headers},
+        )
+        assert response.status_code == 401
     # A route open to everyone still parses (and refuses) the same body itself.
     response = await client.post(
         "/public/echo", content=b"{not json", headers={"content-type": "application/json"}

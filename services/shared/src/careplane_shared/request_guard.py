@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,11 +44,14 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
         yield from _dependants(child)
 
 
-def guard_of(route: APIRoute) -> RouteGuard:
-    calls = {d.call for d in _dependants(route.dependant)}
+def guard_of(route: APIRoute | RouteContext) -> RouteGuard:
+    """What a route needs, read off its dependencies (with those of the routers that
+    include it)."""
+    dependant: Dependant = route.dependant
+    calls = {d.call for d in _dependants(dependant)}
     return RouteGuard(
         needs_token=current_principal in calls,
-        streams_body=not route.dependant.body_params,
+        streams_body=not dependant.body_params,
     )
 
 
@@ -66,17 +69,19 @@ class RequestGuardMiddleware:
         self.routes_of = routes_of
         self.max_body_bytes = max_body_bytes
         self.max_stream_bytes = max_stream_bytes
-        self._guards: dict[int, RouteGuard] = {}
+        self._routes: list[tuple[RouteContext, RouteGuard]] | None = None
 
     def _guard(self, scope: Scope) -> RouteGuard | None:
-        for route in self.routes_of.router.routes:
-            if not isinstance(route, APIRoute):
-                continue
+        if self._routes is None:
+            # Routes are complete once the app serves; included routers are flattened once.
+            self._routes = [
+                (route, guard_of(route))
+                for route in iter_route_contexts(self.routes_of.routes)
+                if isinstance(route.original_route, APIRoute)
+            ]
+        for route, guard in self._routes:
             match, _ = route.matches(scope)
             if match is Match.FULL:
-                guard = self._guards.get(id(route))
-                if guard is None:
-                    guard = self._guards[id(route)] = guard_of(route)
                 return guard
         return None
 
