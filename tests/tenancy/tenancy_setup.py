@@ -349,18 +349,21 @@ async def _populate(
     tag = tenant.name.split()[0].lower()
     now = datetime.now(UTC)
 
-    with step(f"{tag}: a contact no test signs in as (writes on it hurt no caller)"):
-        email = f"{_unique(tag)}@{tag}.example"
-        contact = await _ok(
-            await contracts.post(
-                f"/v1/customers/{customer}/contacts",
-                json={"email": email, "name": _unique(f"{tag} person")},
-                headers=own_admin,
-            ),
-            201,
-        )
-        tenant.add("contact", contact["id"])
-        tenant.markers.update({email, contact["name"]})
+    # Contacts no test signs in as (writes on them hurt no caller): one registered by staff
+    # (active at once: it can watch cases), one invited by the customer's administrator.
+    for label, by in (("registered", admin), ("invited", own_admin)):
+        with step(f"{tag}: a contact {label}"):
+            email = f"{_unique(tag)}@{tag}.example"
+            contact = await _ok(
+                await contracts.post(
+                    f"/v1/customers/{customer}/contacts",
+                    json={"email": email, "name": _unique(f"{tag} person")},
+                    headers=by,
+                ),
+                201,
+            )
+            tenant.add("contact", contact["id"])
+            tenant.markers.update({email, contact["name"]})
     if "contact" not in tenant.ids:  # the rest still needs one of the tenant's contacts
         tenant.ids["contact"] = [tenant.first("signed_in_contact")]
     with step(f"{tag}: an external id"):
