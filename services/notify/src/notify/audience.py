@@ -35,8 +35,13 @@ class Addressee:
 
 
 def pick_addresses(contacts: Iterable[dict[str, Any]], addressing: Addressing) -> list[str]:
-    """The addresses to write to among one customer's contacts (inactive ones never)."""
-    registered = [c for c in contacts if c.get("active", True) and c.get("registered", True)]
+    """The addresses to write to among one customer's contacts (inactive ones never, nor
+    pending ones: :meth:`ContractsClient.contacts_of` asks for none, this holds regardless)."""
+    registered = [
+        c
+        for c in contacts
+        if c.get("active", True) and c.get("registered", True) and not c.get("pending", False)
+    ]
     if addressing is Addressing.ADMINISTRATORS:
         admins = [c for c in registered if c.get("is_admin")]
         registered = admins or registered

@@ -1,5 +1,9 @@
 """notify's typed client for contracts: who a recipient is (contacts, customers), and which
-customers an announcement concerns (active agreements and the products they cover)."""
+customers an announcement concerns (active agreements and the products they cover).
+
+Lists of a customer's contacts hold accepted contacts only: a pending one (invited, not yet
+accepted) may carry an address that belongs to someone else, so nothing is mailed to it but
+its invitation."""
 
 from __future__ import annotations
 
@@ -69,7 +73,8 @@ class ContractsClient:
         return found
 
     async def contacts_of(self, customer_ids: Sequence[uuid.UUID | str]) -> list[dict[str, Any]]:
+        """The accepted contacts of these customers (contracts filters: ``pending=false``)."""
         contacts: list[dict[str, Any]] = []
         for batch in _batches(customer_ids):
-            contacts.extend(await self._all("/v1/contacts", customer_id=batch))
+            contacts.extend(await self._all("/v1/contacts", customer_id=batch, pending="false"))
         return contacts

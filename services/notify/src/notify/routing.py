@@ -7,6 +7,12 @@ channel for its type (with the same customer rule), and to the mail recipients o
 opted out of (the case number mail, lifecycle and maintenance notices cannot be), and staff,
 whose non-urgent mail may be held for quiet hours or a digest. ``(event_id, target)`` is
 unique, so an event handled twice can never create a second delivery.
+
+``contact.invited`` (from contracts) is the exception: it carries the token that lets its
+holder choose the contact's password, so it becomes one mail to the invited address and
+nothing else (no webhook, no chat message, no digest, no opt-out). The token is sealed in
+the delivery's payload with the encryption keys, opened only to render the mail, and
+removed from the inbox's copy of the event.
 """
 
 from __future__ import annotations
@@ -27,6 +33,14 @@ from careplane_shared.events import CloudEvent
 from notify.config import NotifySettings
 from notify.digest import policy as digest_policy
 from notify.digest import service as digest
+from notify.invitations import (
+    INVITATION_EVENT,
+    INVITATION_SOURCE,
+    INVITATION_TEMPLATE,
+    INVITATION_TOKEN,
+    SEALED_TOKEN,
+    without_secrets,
+)
 from notify.models import (
     Announcement,
     ChatChannel,
@@ -34,6 +48,7 @@ from notify.models import (
     TicketWatcher,
     WebhookEndpoint,
     deliveries_table,
+    inbox_events,
 )
 from notify.preferences.categories import Category
 
@@ -225,6 +240,8 @@ async def route_event(
     quiet hours and digests are read against."""
     data: dict[str, Any] = event.data if isinstance(event.data, dict) else {}
     customer_id = _customer_of(data)
+    if event.type == INVITATION_EVENT:
+        return await route_invitation(session, event, data, customer_id, settings)
     base = {
         "event_id": event.id,
         "event_source": event.source,
@@ -296,6 +313,66 @@ async def route_event(
     inserted = await session.execute(
         insert(deliveries_table)
         .values(rows)
+        .on_conflict_do_nothing(index_elements=["event_id", "target"])
+        .returning(deliveries_table.c.id)
+    )
+    count = len(inserted.all())
+    log.info("event_routed", event_id=event.id, type=event.type, deliveries=count)
+    return count
+
+
+async def route_invitation(
+    session: AsyncSession,
+    event: CloudEvent,
+    data: dict[str, Any],
+    customer_id: uuid.UUID | None,
+    settings: NotifySettings,
+) -> int:
+    """One mail to the invited contact (``contact:<id>``, checked against the address the
+    invitation names when it is sent), with the token sealed. Only contracts invites."""
+    token = data.get("token")
+    # Whatever becomes of it, the inbox keeps the event without its token.
+    envelope = event.model_dump(mode="json", exclude_none=True)
+    envelope["data"] = without_secrets(data)
+    await session.execute(
+        update(inbox_events)
+        .where(inbox_events.c.source == event.source, inbox_events.c.id == event.id)
+        .values(envelope=envelope)
+    )
+    try:
+        contact_id = uuid.UUID(str(data.get("contact_id")))
+    except ValueError:
+        contact_id = None
+    if (
+        event.source != INVITATION_SOURCE
+        or customer_id is None
+        or contact_id is None
+        or not isinstance(token, str)
+        or not INVITATION_TOKEN.fullmatch(token)
+        or not isinstance(data.get("email"), str)
+    ):
+        log.warning("invitation_unreadable", event_id=event.id, source=event.source)
+        return 0
+    inserted = await session.execute(
+        insert(deliveries_table)
+        .values(
+            id=uuid.uuid4(),
+            event_id=event.id,
+            event_source=event.source,
+            event_type=event.type,
+            event_time=event.time or datetime.now(UTC),
+            # The customer's administrators see that it went out, never the token.
+            customer_id=customer_id,
+            channel="email",
+            target=f"contact:{contact_id}",
+            endpoint_id=None,
+            payload={
+                "template": INVITATION_TEMPLATE,
+                "urgent": False,
+                "data": without_secrets(data),
+                SEALED_TOKEN: settings.secret_box().seal(token),
+            },
+        )
         .on_conflict_do_nothing(index_elements=["event_id", "target"])
         .returning(deliveries_table.c.id)
     )

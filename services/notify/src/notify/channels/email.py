@@ -4,7 +4,12 @@ event's templates, sent over SMTP, and kept in ``mail_messages``.
 Targets: ``contact:<id>`` (one contact, looked up at send time), ``staff:<address>``, and
 ``customer:<id>`` (one customer: the addresses and language its payload names, resolved when
 the notice was planned, or else its administrators looked up at send time). A payload may
-carry a ``calendar`` attachment and its own ``message_id`` / ``in_reply_to`` threading."""
+carry a ``calendar`` attachment and its own ``message_id`` / ``in_reply_to`` threading.
+
+A contact that has not accepted its invitation gets no mail but the invitation: its address
+may be someone else's. The invitation goes only while the contact is still pending, at the
+address it was issued for, before it expires; its token is opened from the payload for the
+accept link and kept out of the stored copy of the mail."""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notify.audience import Addressing, pick_addresses
 from notify.channels.base import Channel, DeliveryJob, Outcome
 from notify.contracts import ContractsUnavailable
+from notify.encryption import SecretUnreadable
+from notify.invitations import REDACTED, SEALED_TOKEN
 from notify.mail.compose import Threading, build_message, language_of, render, threading_for
 from notify.models import mail_messages_table
 
@@ -68,7 +75,18 @@ CONTEXT_KEYS = (
     "disabled_at",
     "disabled_reason",
     "customer_name",
+    # invitations
+    "expires_at",
+    "email",
 )
+# Where contracts is reached through the gateway at the portal's address.
+CONTRACTS_THROUGH_GATEWAY = "/api/contracts"
+
+
+def accept_url(portal_url: str, token: str) -> str:
+    """The invitation's accept request, through the gateway (``POST`` with a password)."""
+    path = f"/v1/contacts/invitations/{token}/accept"
+    return f"{portal_url.rstrip('/')}{CONTRACTS_THROUGH_GATEWAY}{path}"
 
 
 def mail_context(
@@ -118,6 +136,9 @@ class EmailChannel(Channel):
                 return Outcome.failure("The contact does not exist in contracts.", permanent=True)
             if not contact.get("active", True):
                 return Outcome.failure("The contact is no longer active.", permanent=True)
+            refused = self._refused(job, contact)
+            if refused is not None:
+                return refused
             language = job.payload.get("data", {}).get("language")
             if not language:
                 customer = await contracts.customer(contact["customer_id"])
@@ -125,6 +146,29 @@ class EmailChannel(Channel):
         except ContractsUnavailable as exc:
             return Outcome.failure(f"Contracts unavailable: {exc}")
         return Recipient([str(contact["email"])], contact.get("name"), language)
+
+    @staticmethod
+    def _refused(job: DeliveryJob, contact: dict[str, Any]) -> Outcome | None:
+        """A pending contact gets its invitation and nothing else."""
+        pending = bool(contact.get("pending", False))
+        if SEALED_TOKEN not in job.payload:
+            if pending:
+                return Outcome.failure(
+                    "The contact has not accepted its invitation.", permanent=True
+                )
+            return None
+        data = job.payload.get("data", {})
+        if not pending:
+            return Outcome.failure("The invitation has been accepted.", permanent=True)
+        if str(contact.get("email", "")).lower() != str(data.get("email", "")).lower():
+            return Outcome.failure("The contact's address is not the one invited.", permanent=True)
+        try:
+            expires_at = datetime.fromisoformat(str(data.get("expires_at")))
+        except ValueError:
+            return Outcome.failure("The invitation names no expiry.", permanent=True)
+        if expires_at.tzinfo is None or expires_at <= datetime.now(UTC):
+            return Outcome.failure("The invitation has expired.", permanent=True)
+        return None
 
     async def _administrators(self, customer_id: str) -> Recipient | Outcome:
         """A customer's administrators (its registered contacts when it has none)."""
@@ -167,6 +211,13 @@ class EmailChannel(Channel):
             recipient.name,
             watching=bool(job.payload.get("watching")),
         )
+        token: str | None = None
+        if SEALED_TOKEN in job.payload:
+            try:
+                token = self.settings.secret_box().open(str(job.payload[SEALED_TOKEN]))
+            except SecretUnreadable:
+                return Outcome.failure("The invitation's token cannot be opened.", permanent=True)
+            context["accept_url"] = accept_url(self.settings.portal_url, token)
         rendered = render(template, language_of(recipient.language), context)
         threading = self._threading(job, template, data)
         message = build_message(
@@ -178,6 +229,10 @@ class EmailChannel(Channel):
             calendar=job.payload.get("calendar"),
         )
         outcome = await self.services.mail.send(message)
+        text_body, html_body = rendered.text, rendered.html
+        if token is not None:
+            text_body = text_body.replace(token, REDACTED)
+            html_body = html_body.replace(token, REDACTED)
         outcome.extra["mail"] = {
             "id": uuid.uuid4(),
             "delivery_id": job.id,
@@ -188,8 +243,8 @@ class EmailChannel(Channel):
             "to_addresses": recipient.addresses,
             "subject": rendered.subject,
             "language": rendered.language,
-            "text_body": rendered.text,
-            "html_body": rendered.html,
+            "text_body": text_body,
+            "html_body": html_body,
             "ticket_number": data.get("number"),
             "sent_at": datetime.now(UTC) if outcome.ok else None,
         }

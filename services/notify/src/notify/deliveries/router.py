@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -19,6 +19,13 @@ from notify.deliveries.schemas import (
     RecoverResult,
 )
 from notify.deps import ScopeDep
+from notify.invitations import REDACTED, SEALED_TOKEN
+
+
+def shown_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """An invitation's token, even sealed, is shown to nobody: it lets its holder sign in."""
+    return {k: REDACTED if k == SEALED_TOKEN else v for k, v in payload.items()}
+
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 
@@ -87,7 +94,7 @@ async def get_delivery(
     attempts = await service.attempts_of(session, delivery.id)
     return DeliveryDetail(
         **DeliveryRead.model_validate(delivery).model_dump(),
-        payload=delivery.payload,
+        payload=shown_payload(delivery.payload),
         attempt_log=[AttemptRead.model_validate(a) for a in attempts],
     )
 

@@ -65,6 +65,7 @@ def environment() -> Environment:
     env.filters["status_label"] = status_label
     env.filters["status_label_nl"] = status_label_nl
     env.filters["long_date"] = long_date
+    env.filters["utc_time"] = utc_time
     return env
 
 
@@ -107,6 +108,16 @@ def long_date(value: str | date | None, lang: str = DEFAULT_LANGUAGE) -> str:
     day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     months = _MONTHS.get(lang, _MONTHS[DEFAULT_LANGUAGE])
     return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def utc_time(value: str | datetime | None) -> str:
+    """The time of day of a moment, in UTC: ``2027-06-30T14:05:00+02:00`` as "12:05 UTC"."""
+    if value is None:
+        return ""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return f"{moment:%H:%M} UTC"
 
 
 def status_label(status: str | None) -> str:

@@ -184,7 +184,8 @@ async def list_watchers(
 async def _colleague(
     contracts: ContractsClient, customer_id: str, body: WatcherCreate
 ) -> dict[str, Any]:
-    """The contact to add, which must be an active contact of the case's customer."""
+    """The contact to add, which must be an active contact of the case's customer that has
+    accepted its invitation (the list from contracts holds no pending one)."""
     try:
         contacts = await contracts.contacts_of([customer_id])
     except ContractsUnavailable as exc:
