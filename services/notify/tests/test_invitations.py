@@ -15,7 +15,7 @@ import httpx
 import pytest
 import structlog
 from conftest import EitherVerifier, contracts_verifier
-from notify_testkit import drain, post_event, staff
+from notify_testkit import drain, post_event, staff, ticket_event
 from sqlalchemy import text
 
 from careplane_shared.auth import Role
@@ -54,6 +54,24 @@ async def relay_contracts_outbox(contracts_app, notify_app, minter) -> None:
                 break
 
 
+def eos_set(product_id: str) -> dict:
+    """contracts' word that Tideway 3's end of sales is set: one announcement to plan."""
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "contracts",
+        "type": "lifecycle.milestones_changed",
+        "data": {
+            "product_id": product_id,
+            "product_name": "Tideway",
+            "major": 3,
+            "changed": ["EOS"],
+            "before": {"EOS": None},
+            "after": {"EOS": "2031-06-30"},
+        },
+    }
+
+
 def window(customer_id: str, title: str) -> dict:
     starts = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
     return {
@@ -73,6 +91,7 @@ async def test_an_invited_contact_gets_its_invitation_and_nothing_else_until_it_
     contracts_app,
     contracts_transport,
     demo_contacts,
+    tideway,
     verifier,
     login,
     notify_minter,
@@ -125,6 +144,11 @@ async def test_an_invited_contact_gets_its_invitation_and_nothing_else_until_it_
                 headers=staff(notify_minter),
             )
             assert made.status_code == 201, made.text
+            # ... and so does a lifecycle announcement, though Pim is to be an administrator.
+            await post_event(client, notify_minter, eos_set(tideway))
+            async with notify_engine.begin() as c:
+                await c.execute(text("UPDATE announcements SET announce_at = now()"))
+            assert (await app.state.jobs.run_once()).announcements == 1
             await drain(app.state.delivery_worker, notify_engine)
             before = list(inbox.messages)
             inbox.messages.clear()
@@ -190,13 +214,17 @@ async def test_an_invited_contact_gets_its_invitation_and_nothing_else_until_it_
     assert f'href="http://portal.example/api/contracts{accept_path}"' in html
 
     # Cora's maintenance notice came alone; Pim got only the invitation.
-    assert sorted(a for m in before for a in m.envelope_to) == [
+    cobalt_mail = [a for m in before for a in m.envelope_to if a.endswith("@cobalt.example")]
+    assert sorted(cobalt_mail) == [
+        "cora@cobalt.example",
         "cora@cobalt.example",
         "pim@cobalt.example",
     ]
     assert [m["To"] for m in before if m["Subject"].startswith("Gepland")] == [
         "cora@cobalt.example"
     ]
+    announced = [m for m in before if m["Subject"].startswith("Tideway 3: einde verkoop")]
+    assert [m["To"] for m in announced] == ["cora@cobalt.example"]
     assert sorted(a for m in after for a in m.envelope_to) == [
         "cora@cobalt.example",
         "pim@cobalt.example",
@@ -279,6 +307,9 @@ async def test_only_contracts_invites_and_a_stale_invitation_is_not_sent(
         accepted = invited(str(ana["id"]), ana["email"])
         for event in (expired, elsewhere, accepted):
             assert (await post_event(client, notify_minter, event)).status_code == 202
+        # Nor does a pending contact get any other mail (a case's, were it named on one).
+        case = ticket_event("ticket.opened", customer_id=acme, contact_id=lee["id"])
+        assert (await post_event(client, notify_minter, case)).status_code == 202
         await drain(app.state.delivery_worker, notify_engine)
         listed = (
             await client.get(
@@ -287,6 +318,11 @@ async def test_only_contracts_invites_and_a_stale_invitation_is_not_sent(
                 headers=staff(notify_minter),
             )
         ).json()
+        [case_mail] = (
+            await client.get(
+                "/v1/deliveries", params={"event_id": case["id"]}, headers=staff(notify_minter)
+            )
+        ).json()["items"]
 
     assert inbox.messages == []
     by_event = {d["event_id"]: d for d in listed["items"]}
@@ -297,6 +333,8 @@ async def test_only_contracts_invites_and_a_stale_invitation_is_not_sent(
         by_event[elsewhere["id"]]["last_error"] == "The contact's address is not the one invited."
     )
     assert by_event[accepted["id"]]["last_error"] == "The invitation has been accepted."
+    assert case_mail["status"] == "failed"
+    assert case_mail["last_error"] == "The contact has not accepted its invitation."
 
 
 def test_the_invitation_reads_in_english_with_its_expiry():
