@@ -17,10 +17,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tenancy_setup import World, build_world
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def tenancy_world(
-    provision_database: ProvisionDatabase, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    provision_database: ProvisionDatabase,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[World]:
-    """The two tenants' data and every caller, built once per test process."""
+    """The two tenants' data and every caller, built once per test module on databases of
+    the module's own: what one module's matrix changes (staff may close, revoke, delete)
+    never weakens another's checks, and the apps' connections close with the module."""
+    name = "tenancy_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     async with AsyncExitStack() as stack:
-        yield await build_world(stack, provision_database, tmp_path_factory.mktemp("tenancy"))
+        yield await build_world(stack, provision_database, tmp_path_factory.mktemp(name), name=name)

@@ -119,7 +119,10 @@ async def _ok(response: httpx.Response, *expected: int) -> Any:
     return response.json() if response.content else None
 
 
-async def build_world(stack: AsyncExitStack, provision: ProvisionDatabase, tmp: Path) -> World:
+async def build_world(
+    stack: AsyncExitStack, provision: ProvisionDatabase, tmp: Path, name: str = "tenancy"
+) -> World:
+    """``name`` names its databases (fresh ones: a world never meets another's data)."""
     from contracts.main import create_app as create_contracts
     from contracts.seed import seed_demo
     from contracts.testing import SERVICE_DIR as CONTRACTS_DIR
@@ -132,9 +135,9 @@ async def build_world(stack: AsyncExitStack, provision: ProvisionDatabase, tmp: 
     from tickets.main import create_app as create_tickets
 
     # One at a time: the migrations of two services must not share a moment.
-    contracts_url = await provision("tenancy_contracts", CONTRACTS_DIR)
-    tickets_url = await provision("tenancy_tickets", TICKETS_DIR)
-    notify_url = await provision("tenancy_notify", NOTIFY_DIR)
+    contracts_url = await provision(f"{name}_contracts", CONTRACTS_DIR)
+    tickets_url = await provision(f"{name}_tickets", TICKETS_DIR)
+    notify_url = await provision(f"{name}_notify", NOTIFY_DIR)
     engine = create_async_engine(contracts_url)
     try:
         async with AsyncSession(engine, expire_on_commit=False) as session:
