@@ -367,3 +367,60 @@ def test_pending_contacts_are_never_addressed():
         "admin@x.example",
         "user@x.example",
     ]
+
+
+async def test_a_pending_contact_cannot_be_made_to_watch_a_case(
+    live_notify,
+    contracts_app,
+    contracts_transport,
+    tickets_app,
+    demo_contacts,
+    tideway,
+    verifier,
+    login,
+):
+    borealis = demo_contacts["bo@borealis.example"]["customer_id"]
+    as_bo = await login("bo@borealis.example")
+    async with (
+        asgi_client(contracts_app, base_url="http://contracts") as contracts,
+        asgi_client(tickets_app, base_url="http://tickets") as tickets,
+    ):
+        invited = await contracts.post(
+            f"/v1/customers/{borealis}/contacts",
+            json={"email": "bea@borealis.example", "name": "Bea Blom"},
+            headers=as_bo,
+        )
+        assert invited.status_code == 201, invited.text
+        opened = await tickets.post(
+            "/v1/tickets",
+            json={
+                "product_id": tideway,
+                "version": "3.1",
+                "subject": "Exports are empty",
+                "description": "Since Monday every export has no rows.",
+            },
+            headers=as_bo,
+        )
+        assert opened.status_code == 201, opened.text
+    watchers = f"/v1/tickets/{opened.json()['id']}/watchers"
+    async with (
+        live_notify(
+            contracts_transport=contracts_transport,
+            tickets_transport=httpx.ASGITransport(app=tickets_app),
+            verifier=verifier,
+        ) as app,
+        asgi_client(app) as client,
+    ):
+        by_id = await client.post(
+            watchers, json={"contact_id": invited.json()["id"]}, headers=as_bo
+        )
+        by_email = await client.post(
+            watchers, json={"email": "bea@borealis.example"}, headers=as_bo
+        )
+        colleague = await client.post(
+            watchers, json={"email": "ben@borealis.example"}, headers=as_bo
+        )
+    for refused in (by_id, by_email):
+        assert refused.status_code == 422
+        assert refused.json()["error"]["code"] == "NOT_A_CONTACT_OF_THE_CUSTOMER"
+    assert colleague.status_code == 201
