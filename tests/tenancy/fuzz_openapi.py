@@ -95,7 +95,7 @@ def _serve(ready: Future[Served], stop: threading.Event, tmp: Path) -> None:
         async def provision(service: str, service_dir: Path) -> str:
             from careplane_shared.migrations import upgrade
 
-            name = f"fuzz_{service}_{os.getpid()}"
+            name = f"test_{service}_{os.getpid()}"
             await recreate_database(name)
             names.append(name)
             url = database_url(name)
@@ -104,7 +104,10 @@ def _serve(ready: Future[Served], stop: threading.Event, tmp: Path) -> None:
 
         try:
             async with AsyncExitStack() as stack:
-                world: World = await build_world(stack, provision, tmp)
+                # Tokens outlive the run's time limit: an expired one would only answer 401.
+                world: World = await build_world(
+                    stack, provision, tmp, name="fuzz", access_token_ttl_seconds=3 * 3600
+                )
                 assert world.setup_failures == [], world.setup_failures
                 urls = {}
                 for service in SERVICES:

@@ -120,9 +120,14 @@ async def _ok(response: httpx.Response, *expected: int) -> Any:
 
 
 async def build_world(
-    stack: AsyncExitStack, provision: ProvisionDatabase, tmp: Path, name: str = "tenancy"
+    stack: AsyncExitStack,
+    provision: ProvisionDatabase,
+    tmp: Path,
+    name: str = "tenancy",
+    **contracts_overrides: Any,
 ) -> World:
-    """``name`` names its databases (fresh ones: a world never meets another's data)."""
+    """``name`` names its databases (fresh ones: a world never meets another's data);
+    ``contracts_overrides`` go into contracts' settings."""
     from contracts.main import create_app as create_contracts
     from contracts.seed import seed_demo
     from contracts.testing import SERVICE_DIR as CONTRACTS_DIR
@@ -147,7 +152,7 @@ async def build_world(
         await engine.dispose()
 
     contracts_settings = settings_for_tests(
-        contracts_url, tmp / "keys", log_level="WARNING", **POOL
+        contracts_url, tmp / "keys", log_level="WARNING", **{**POOL, **contracts_overrides}
     )
     contracts_app = await stack.enter_async_context(
         running_app(create_contracts(contracts_settings))
