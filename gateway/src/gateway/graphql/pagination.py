@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
 from gateway.graphql.arguments import VALIDATION_ERROR
+from gateway.graphql.convert import Row
 from gateway.graphql.errors import gateway_error
 
 NodeT = TypeVar("NodeT")
@@ -99,9 +100,7 @@ class PageRequest:
         return {"limit": self.limit, "offset": self.offset}
 
 
-def connection(
-    page: Mapping[str, Any], request: PageRequest, node: Callable[[Mapping[str, Any]], NodeT]
-) -> Connection[NodeT]:
+def connection(page: Row, request: PageRequest, node: Callable[[Row], NodeT]) -> Connection[NodeT]:
     """A service's ``{"items", "total", ...}`` page as a connection."""
     nodes = [node(item) for item in page["items"]]
     edges = [

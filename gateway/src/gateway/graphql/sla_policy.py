@@ -8,12 +8,13 @@ camelCase; a service interval ``["09:00", "17:00"]`` becomes ``{start, end}``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from enum import Enum
-from typing import Any
 
 import strawberry
+
+from gateway.graphql.convert import Row
 
 
 @strawberry.enum(description="What an SLA clock measures.")
@@ -55,7 +56,7 @@ class WeeklyHours:
     sun: list[ServiceInterval]
 
     @classmethod
-    def from_rest(cls, hours: Mapping[str, Any] | None) -> WeeklyHours:
+    def from_rest(cls, hours: Row | None) -> WeeklyHours:
         hours = hours or {}
         return cls(
             **{day.value: ServiceInterval.list_from_rest(hours.get(day.value)) for day in Weekday}
@@ -84,7 +85,7 @@ class BusinessCalendar:
     )
 
     @classmethod
-    def from_rest(cls, body: Mapping[str, Any]) -> BusinessCalendar:
+    def from_rest(cls, body: Row) -> BusinessCalendar:
         return cls(
             timezone=body["timezone"],
             hours=WeeklyHours.from_rest(body.get("hours")),
@@ -104,7 +105,7 @@ class SlaWindow:
     end: str = strawberry.field(description="HH:MM, exclusive.")
 
     @classmethod
-    def from_rest(cls, body: Mapping[str, Any]) -> SlaWindow:
+    def from_rest(cls, body: Row) -> SlaWindow:
         return cls(
             timezone=body["timezone"],
             days=[Weekday(day) for day in body["days"]],
@@ -134,7 +135,7 @@ class SlaTarget:
     )
 
     @classmethod
-    def from_rest(cls, body: Mapping[str, Any]) -> SlaTarget:
+    def from_rest(cls, body: Row) -> SlaTarget:
         window = body.get("window")
         priorities = body.get("priorities")
         return cls(
@@ -155,7 +156,7 @@ class SlaPolicy:
     targets: list[SlaTarget]
 
     @classmethod
-    def from_rest(cls, body: Mapping[str, Any]) -> SlaPolicy:
+    def from_rest(cls, body: Row) -> SlaPolicy:
         return cls(
             calendar=BusinessCalendar.from_rest(body["calendar"]),
             priorities=list(body["priorities"]),
