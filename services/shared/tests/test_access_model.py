@@ -262,3 +262,13 @@ async def test_offsets_are_bounded(client, minter):
         response = await client.get("/v1/things", params={"offset": offset}, headers=agent)
         assert response.status_code == 422, offset
         assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_paths_carrying_a_token_are_logged_as_their_route():
+    from careplane_shared.observability import _loggable_path
+
+    template = "/v1/contacts/invitations/{token}/accept"
+    secret = {"path": "/v1/contacts/invitations/s3cret/accept", "path_params": {"token": "s3cret"}}
+    assert _loggable_path(secret, template) == template
+    plain = {"path": "/v1/tickets/42", "path_params": {"ticket_id": "42"}}
+    assert _loggable_path(plain, "/v1/tickets/{ticket_id}") == "/v1/tickets/42"

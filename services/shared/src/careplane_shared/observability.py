@@ -78,12 +78,21 @@ class RequestContextMiddleware:
                 log.info(
                     "request",
                     method=method,
-                    path=scope["path"],
+                    path=_loggable_path(scope, route_path),
                     status=status_code,
                     duration_ms=round(elapsed * 1000, 2),
                 )
             request_id_var.reset(rid_token)
             authorization_var.reset(auth_token)
+
+
+def _loggable_path(scope: Scope, route_path: str) -> str:
+    """The request's path, or its route's template when the path carries a secret (an
+    invitation's token): logs are read by more people than the tokens are meant for."""
+    params = scope.get("path_params") or {}
+    if any("token" in name or "secret" in name for name in params):
+        return route_path
+    return str(scope["path"])
 
 
 async def metrics_endpoint(_: Request) -> Response:
