@@ -193,7 +193,7 @@ def median(values: list[float]) -> float:
 
 @contextlib.contextmanager
 def bare_app(database_url: str) -> Iterator[str]:
-    """The bare baseline app of PERFORMANCE.md on a free port; yields its base URL."""
+    """The bare baseline app of docs/performance.md on a free port; yields its base URL."""
     port = free_port()
     env = {**os.environ, "BARE_DATABASE_URL": database_url}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module

@@ -1,4 +1,4 @@
-"""The baseline of PERFORMANCE.md: bare FastAPI + SQLAlchemy asyncio + asyncpg, one
+"""The baseline of docs/performance.md: bare FastAPI + SQLAlchemy asyncio + asyncpg, one
 uvicorn worker, inserting one row and returning it (and reading one row by id).
 
 Started by the benches as `uvicorn bare_app:app` with BARE_DATABASE_URL set."""

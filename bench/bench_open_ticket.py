@@ -1,6 +1,6 @@
 """Opening cases through the gateway at concurrency 16, against the baselines of
-PERFORMANCE.md measured in the same run: the bare FastAPI + SQLAlchemy insert (goal: at
-least 0.35x of it) and django-helpdesk's 123 creates/s from PERFORMANCE.md (goal: 4x).
+docs/performance.md measured in the same run: the bare FastAPI + SQLAlchemy insert (goal: at
+least 0.35x of it) and django-helpdesk's 123 creates/s from docs/performance.md (goal: 4x).
 
 Also a single-ticket read through the gateway against the same read from tickets
 directly (goal: the hop costs at most 1.5x). Prints figures; asserts nothing."""
@@ -13,7 +13,7 @@ import asyncpg
 import httpx
 from _harness import bare_app, closed_loop, database_url, running_stack
 
-DJANGO_HELPDESK_CREATES_PER_S = 123  # PERFORMANCE.md, same kind of machine
+DJANGO_HELPDESK_CREATES_PER_S = 123  # docs/performance.md, same kind of machine
 
 
 async def _token(gateway: str, email: str) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """The pure SLA engine on one core: due-time computations and clock computations per second.
 
-PERFORMANCE.md's goal is at least 100 000 due-time computations per second per core on
+docs/performance.md's goal is at least 100 000 due-time computations per second per core on
 business calendars with holidays. A due-time computation here is what the engine does
 for every business clock: the instant ``target`` business minutes after a case's
 arrival (counted from the next service minute when it arrives outside hours). Arrival

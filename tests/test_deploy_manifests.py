@@ -271,7 +271,7 @@ def test_deployment_probes_replicas_and_resources(piece: str) -> None:
     limits = container["resources"]["limits"]
     requests = container["resources"]["requests"]
     assert {"cpu", "memory"} <= set(limits) and {"cpu", "memory"} <= set(requests)
-    # PERFORMANCE.md: under 150 MB resident after warm-up; the limit leaves room above that.
+    # docs/performance.md: under 150 MB resident after warm-up; the limit leaves room above that.
     assert _mebibytes(limits["memory"]) >= 256
     assert _mebibytes(requests["memory"]) <= _mebibytes(limits["memory"])
 

@@ -211,7 +211,7 @@ async def admin_token(gateway_client: httpx.AsyncClient, seeded_staff: dict[str,
 
 @dataclass(frozen=True)
 class ContractsDemo:
-    """Ids of the demo data (DOMAIN.md section 5) as the API spells them."""
+    """Ids of the demo data (docs/domain.md section 5) as the API spells them."""
 
     contacts: dict[str, str]  # by email
     customers: dict[str, str]  # by name

@@ -1,5 +1,5 @@
 """The contracts part of the GraphQL schema, through ``/graphql`` with real tokens, against the
-real contracts service (in-process) on real PostgreSQL with the demo data of DOMAIN.md
+real contracts service (in-process) on real PostgreSQL with the demo data of docs/domain.md
 section 5. Where REST answers the same question, GraphQL is checked against that answer."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The tickets part of the GraphQL schema, through ``/graphql`` with real tokens from contracts,
 against the real tickets and contracts services (in-process) on real PostgreSQL with the demo
-data of DOMAIN.md section 5. Where REST answers the same question, GraphQL is checked against
+data of docs/domain.md section 5. Where REST answers the same question, GraphQL is checked against
 that answer (through the gateway's own ``/api/tickets`` route)."""
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def clock(ticket: Mapping[str, Any], metric: str, cycle: int = 1) -> dict[str, A
     return next(c for c in ticket["sla"] if c["metric"] == metric and c["cycle"] == cycle)
 
 
-# -- the fixed points of API.md ----------------------------------------------------------------
+# -- the fixed points of docs/api.md ---------------------------------------------------------
 
 
 def test_the_schema_keeps_the_fixed_points_of_api_md() -> None:

@@ -85,7 +85,7 @@ async def staff(session: AsyncSession) -> dict[str, str]:
 
 @pytest.fixture
 async def demo(session: AsyncSession) -> None:
-    """The whole demo data set of DOMAIN.md section 5, inside the test's transaction."""
+    """The whole demo data set of docs/domain.md section 5, inside the test's transaction."""
     from contracts.seed import seed_demo
 
     await seed_demo(session)

@@ -32,7 +32,7 @@ def _id(name: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"careplane-test:{name}")
 
 
-# --- the demo world of DOMAIN.md section 5 ------------------------------------------------
+# --- the demo world of docs/domain.md section 5 ------------------------------------------------
 
 TODAY = date(2026, 11, 22)
 COMMENCED = TODAY - timedelta(days=60)  # agreements commence 60 days before the load

@@ -1,4 +1,4 @@
-"""contracts.licensing.keys: the license key format of API.md and its Ed25519 signature."""
+"""contracts.licensing.keys: the license key format of docs/api.md and its Ed25519 signature."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 expiry with the agreement, and offline verification with plain ``cryptography``.
 
 This module deliberately imports nothing of ``contracts.licensing``: keys are checked
-against API.md's format with code of our own, as a customer's installation would."""
+against docs/api.md's format with code of our own, as a customer's installation would."""
 
 from __future__ import annotations
 

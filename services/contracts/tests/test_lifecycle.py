@@ -26,7 +26,7 @@ from contracts.products.lifecycle import (
 FAST = settings(max_examples=300, deadline=None)
 PHASE_ORDER = [Phase.PRE_RELEASE, Phase.MAINSTREAM, Phase.EXTENDED, Phase.END_OF_LIFE]
 
-# The demo product Tideway (DOMAIN.md section 5).
+# The demo product Tideway (docs/domain.md section 5).
 TIDEWAY = [
     MajorVersionDates(major=1, ga=date(2019, 1, 15), eos=date(2021, 6, 30)),
     MajorVersionDates(major=2, ga=date(2021, 3, 1), eos=date(2024, 6, 30)),

@@ -65,7 +65,7 @@ def utc(*parts: int) -> datetime:
 
 
 def test_sixty_minutes_from_monday_16_00_are_due_monday_17_00() -> None:
-    # API.md: "60 business minutes from Monday 16:00 in a 09:00-17:00 calendar is due
+    # docs/api.md: "60 business minutes from Monday 16:00 in a 09:00-17:00 calendar is due
     # Monday 17:00, not Tuesday 09:00".
     cal = calendar("Europe/Amsterdam")
     due = cal.add_business_minutes(local(AMSTERDAM, 2025, 3, 3, 16, 0), 60)

@@ -1,4 +1,4 @@
-"""SLA clocks from a case's event history: the rules of DOMAIN.md section 3.
+"""SLA clocks from a case's event history: the rules of docs/domain.md section 3.
 
 Most cases use one business calendar: Europe/Amsterdam, Monday to Friday 09:00-17:00,
 Dutch holidays. Week of 3 March 2025 (no holidays): Monday 3 to Friday 7 March.

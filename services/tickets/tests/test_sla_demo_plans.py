@@ -1,4 +1,4 @@
-"""The demo plans of DOMAIN.md section 5, as SLA policies, with scenarios worked by hand.
+"""The demo plans of docs/domain.md section 5, as SLA policies, with scenarios worked by hand.
 
 The policies are defined here only: contracts seeds the demo plans. Every expected
 instant is derived in the comment above it from the plan's calendar and targets, never

@@ -1,4 +1,4 @@
-"""Each demo plan's commitments (DOMAIN.md section 5) through `POST /v1/sla/simulate`, the
+"""Each demo plan's commitments (docs/domain.md section 5) through `POST /v1/sla/simulate`, the
 same engine live tickets use, with the due times worked out by hand."""
 
 from __future__ import annotations

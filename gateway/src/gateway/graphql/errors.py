@@ -1,4 +1,4 @@
-"""GraphQL errors with the same stable codes as the REST answers (API.md).
+"""GraphQL errors with the same stable codes as the REST answers (docs/api.md).
 
 A service's error body ``{"error": {"code", "message", ...}}`` becomes a GraphQL error whose
 ``extensions.code`` is that code; a service that cannot be reached becomes

@@ -1,5 +1,5 @@
 """The schema: each domain's root fields merged into one Query, one Mutation and one
-Subscription, with the query limits and the parser and validation caches (PERFORMANCE.md: the
+Subscription, with the query limits and the parser and validation caches (docs/performance.md: the
 caches alone were 5.5x). The limits and caches are schema extensions, so they apply to every
 transport alike: ``POST /graphql`` and operations over a websocket.
 

@@ -1,4 +1,4 @@
-"""The demo data of ../shared/DOMAIN.md section 5, as data.
+"""The demo data of docs/domain.md section 5, as data.
 
 The four seed policies become the plans InfoCare, InfraCare, Invantive Subscription,
 Infotecs Basic and Infotecs Premium; six customers show how entitlement answers differ.

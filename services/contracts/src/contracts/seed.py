@@ -1,4 +1,4 @@
-"""Loads the demo data of ../shared/DOMAIN.md section 5 idempotently (`make run`).
+"""Loads the demo data of docs/domain.md section 5 idempotently (`make run`).
 
 Every demo password is ``careplane``: for the dev profile only. Agreements commence 60
 days before the data is first loaded; later loads find everything in place and change

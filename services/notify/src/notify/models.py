@@ -198,9 +198,9 @@ class MailMessage(Base):
 
 
 class Announcement(Base):
-    """A lifecycle milestone to be announced to the affected customers (DOMAIN.md 1: EOS,
-    EOMS and EOL no later than 6 months before the date). A moved date supersedes the
-    planned row and plans a new one."""
+    """A lifecycle milestone to be announced to the affected customers (docs/domain.md
+    section 1: EOS, EOMS and EOL no later than 6 months before the date). A moved date
+    supersedes the planned row and plans a new one."""
 
     __tablename__ = "announcements"
     __table_args__ = (

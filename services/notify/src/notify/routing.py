@@ -80,7 +80,7 @@ class MailRoute:
 
 
 def is_urgent(event_type: str, data: dict[str, Any]) -> bool:
-    """A breach or an emergency never waits (DOMAIN.md 3 and [001][003])."""
+    """A breach or an emergency never waits (docs/domain.md section 3 and [001][003])."""
     return event_type == "sla.breached" or "emergency" in event_type or bool(data.get("emergency"))
 
 
@@ -90,8 +90,8 @@ def mail_routes(
     settings: NotifySettings,
     watchers: Sequence[str] = (),
 ) -> list[MailRoute]:
-    """Who gets a mail for an event, by rule (DOMAIN.md 4). ``watchers`` are the contact
-    ids following the case; they get the case's updates as the requester does."""
+    """Who gets a mail for an event, by rule (docs/domain.md section 4). ``watchers`` are
+    the contact ids following the case; they get the case's updates as the requester does."""
     contact = data.get("contact_id")
     requester = f"contact:{contact}" if contact else None
 

@@ -1,5 +1,5 @@
 """notify's client for tickets: is this case the caller's to see? Asked with the caller's
-own token, so tickets' tenancy rules decide (DOMAIN.md 2), not a copy of them here."""
+own token, so tickets' tenancy rules decide (docs/domain.md section 2), not a copy of them here."""
 
 from __future__ import annotations
 

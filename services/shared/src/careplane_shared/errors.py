@@ -1,6 +1,6 @@
 """One error type for every piece and the handlers that render it.
 
-REST shape (API.md): ``{"error": {"code", "message", "request_id", "details"?}}``.
+REST shape (docs/api.md): ``{"error": {"code", "message", "request_id", "details"?}}``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """HTTP clients for calls between the pieces.
 
-httpx's API over the aiohttp transport (PERFORMANCE.md: the default transport made a
+httpx's API over the aiohttp transport (docs/performance.md: the default transport made a
 gateway hop cost 3.6x a direct read; aiohttp underneath brought it to 1.6x). Explicit
 timeouts; retries only for idempotent methods and only on connection failures or 502/503/504;
 the request id is always forwarded, and the caller's authorization when asked.

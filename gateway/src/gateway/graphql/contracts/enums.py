@@ -76,7 +76,7 @@ class LicenseKeyStatus(Enum):
     REVOKED = "revoked"
 
 
-@strawberry.enum(description="The answer of a license key validation (API.md).")
+@strawberry.enum(description="The answer of a license key validation (docs/api.md).")
 class LicenseKeyValidationCode(Enum):
     VALID = "VALID"
     NOT_FOUND = "NOT_FOUND"

@@ -234,7 +234,7 @@ class Agreement:
 class LicenseKey:
     id: strawberry.ID
     key: str = strawberry.field(
-        description="key/{base64url(payload)}.{base64url(Ed25519 signature)} (API.md)."
+        description="key/{base64url(payload)}.{base64url(Ed25519 signature)} (docs/api.md)."
     )
     customer_id: strawberry.ID
     product_id: strawberry.ID
@@ -283,7 +283,7 @@ class LicenseKey:
         return await Product.load(info, self.product_id)
 
 
-@strawberry.type(description="What a license key is good for (API.md: always an answer).")
+@strawberry.type(description="What a license key is good for (docs/api.md: always an answer).")
 class LicenseKeyValidation:
     valid: bool
     code: LicenseKeyValidationCode

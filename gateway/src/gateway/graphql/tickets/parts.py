@@ -23,7 +23,7 @@ class ExternalRef:
 @strawberry.type(description="What contracts answered when the case was opened.")
 class TicketEntitlement:
     reasons: list[str] = strawberry.field(
-        description="Entitlement reason codes (API.md), e.g. EXTENDED_SUPPORT_LIMITED."
+        description="Entitlement reason codes (docs/api.md), e.g. EXTENDED_SUPPORT_LIMITED."
     )
     phase: str | None = strawberry.field(description="MAINSTREAM, EXTENDED or END_OF_LIFE.")
     scope: str | None = strawberry.field(

@@ -1,4 +1,4 @@
-"""Agreement terms and pricing (DOMAIN.md section 1, seeds 000 and 003): pure, no I/O.
+"""Agreement terms and pricing (docs/domain.md section 1, seeds 000 and 003): pure, no I/O.
 
 An agreement year runs from its commencement for ``term_months`` (12 by default); the
 last covered day is the day before the next year's commencement. Renewals anchor to

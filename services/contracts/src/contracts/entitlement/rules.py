@@ -1,4 +1,4 @@
-"""The entitlement decision (DOMAIN.md section 1): may this contact open a case on this
+"""The entitlement decision (docs/domain.md section 1): may this contact open a case on this
 product version now, and under which terms? Pure: the facts come in, the answer goes out.
 
 Every check runs, so the answer lists all reasons at once (a support agent sees that the

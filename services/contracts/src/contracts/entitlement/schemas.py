@@ -25,7 +25,7 @@ class EntitlementCheck(BaseModel):
 
 class EntitlementResult(BaseModel):
     entitled: bool
-    reasons: list[str] = Field(description="Machine-readable reason codes (API.md).")
+    reasons: list[str] = Field(description="Machine-readable reason codes (docs/api.md).")
     phase: str | None = Field(description="MAINSTREAM, EXTENDED or END_OF_LIFE of the version.")
     scope: str | None = Field(description="FULL, or SECURITY_AND_CRITICAL in extended support.")
     quota_remaining: int | None

@@ -1,4 +1,4 @@
-"""License key format and signature (API.md, "License keys"): pure, no I/O.
+"""License key format and signature (docs/api.md, "License keys"): pure, no I/O.
 
 ``key/{base64url(payload)}.{base64url(signature)}``: the payload is UTF-8 JSON with
 license_id, customer_id, product_id, major_version, issued_at, expires_at; the signature

@@ -1,4 +1,4 @@
-"""Product lifecycle rules (DOMAIN.md section 1, seed 003): pure, no I/O.
+"""Product lifecycle rules (docs/domain.md section 1, seed 003): pure, no I/O.
 
 Per major version: GA and EOS are given; EOMS and EOL are derived unless overridden.
 - EOMS = max(EOS + 1 year, GA of the next major version + 2 years)

@@ -1,4 +1,4 @@
-"""Signed webhooks to integrations (Standard Webhooks v1, API.md)."""
+"""Signed webhooks to integrations (Standard Webhooks v1, docs/api.md)."""
 
 from __future__ import annotations
 

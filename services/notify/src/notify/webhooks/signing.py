@@ -1,4 +1,4 @@
-"""Standard Webhooks v1 signing (API.md): secrets, signatures and the headers we send.
+"""Standard Webhooks v1 signing (docs/api.md): secrets, signatures and the headers we send.
 
 The signed content is ``"{webhook-id}.{webhook-timestamp}.{body}"``; the key is the
 base64-decoded part of the secret after ``whsec_``; the signature header carries one

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from careplane_shared.auth import Role, StaticKeySource, TokenVerifier
 from careplane_shared.db import Database
 
-DEMO_PASSWORD = "careplane"  # every demo account's password (DOMAIN.md section 5)
+DEMO_PASSWORD = "careplane"  # every demo account's password (docs/domain.md section 5)
 
 
 @asynccontextmanager

@@ -5,7 +5,7 @@ the calendar, the priority at receipt, when the case arrived and what happened s
 it returns every clock with its due time, whether it breached, and the steps that
 explain why it is due when it is.
 
-Rules (DOMAIN.md section 3, seeds 000-003):
+Rules (docs/domain.md section 3, seeds 000-003):
 
 - FIRST_RESPONSE runs from receipt to the first public, human staff reply. Automated
   messages and internal notes never stop a clock.

@@ -1,4 +1,4 @@
-"""The status model (API.md, DOMAIN.md section 2) and other pure case rules."""
+"""The status model (docs/api.md, docs/domain.md section 2) and other pure case rules."""
 
 from __future__ import annotations
 
