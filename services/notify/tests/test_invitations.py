@@ -7,13 +7,13 @@ contact that has not accepted gets no other mail (maintenance notices, announcem
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-import structlog
 from conftest import EitherVerifier, contracts_verifier
 from notify_testkit import drain, post_event, staff, ticket_event
 from sqlalchemy import text
@@ -96,111 +96,111 @@ async def test_an_invited_contact_gets_its_invitation_and_nothing_else_until_it_
     login,
     notify_minter,
     notify_engine,
+    caplog,
 ):
+    caplog.set_level(logging.INFO)
     inbox, port = smtp_server
     target, url = receiver
     cora = demo_contacts["cora@cobalt.example"]
     cobalt = str(cora["customer_id"])
     as_cora = await login("cora@cobalt.example")
-    with structlog.testing.capture_logs() as logs:
-        async with (
-            live_notify(
-                smtp_port=port,
-                contracts_transport=contracts_transport,
-                verifier=verifier,
-                portal_url="http://portal.example/",
-            ) as app,
-            asgi_client(app) as client,
-            asgi_client(contracts_app, base_url="http://contracts") as contracts,
-        ):
-            # The customer's own endpoint takes every event type.
-            hook = await client.post(
-                "/v1/webhook-endpoints",
-                json={"url": f"{url}/cobalt", "event_types": ["*"]},
-                headers=as_cora,
-            )
-            assert hook.status_code == 201, hook.text
-            # Cora invites a colleague; a second administrator in all but acceptance.
-            added = await contracts.post(
-                f"/v1/customers/{cobalt}/contacts",
-                json={"email": "pim@cobalt.example", "name": "Pim Jansen", "is_admin": True},
-                headers=as_cora,
-            )
-            assert added.status_code == 201, added.text
-            pim = added.json()
-            assert pim["pending"] is True
-            async with contracts_app.state.database.sessionmaker() as session:
-                expires = (
-                    await session.execute(
-                        text("SELECT invitation_expires_at FROM contacts WHERE id = :id"),
-                        {"id": pim["id"]},
-                    )
-                ).scalar_one()
-            await relay_contracts_outbox(contracts_app, app, notify_minter)
-            # Before Pim accepts: a maintenance notice to Cobalt goes to Cora only.
-            made = await client.post(
-                "/v1/maintenance-windows",
-                json=window(cobalt, "Index rebuild"),
-                headers=staff(notify_minter),
-            )
-            assert made.status_code == 201, made.text
-            # ... and so does a lifecycle announcement, though Pim is to be an administrator.
-            await post_event(client, notify_minter, eos_set(tideway))
-            async with notify_engine.begin() as c:
-                await c.execute(text("UPDATE announcements SET announce_at = now()"))
-            assert (await app.state.jobs.run_once()).announcements == 1
-            await drain(app.state.delivery_worker, notify_engine)
-            before = list(inbox.messages)
-            inbox.messages.clear()
-
-            deliveries = (
-                await client.get(
-                    "/v1/deliveries", params={"event_type": "contact.invited"}, headers=as_cora
-                )
-            ).json()
-            [invitation] = deliveries["items"]
-            shown = await client.get(f"/v1/deliveries/{invitation['id']}", headers=as_cora)
-            webhooked = sorted(json.loads(r["body"])["type"] for r in target.requests)
-
-            [mail] = [m for m in before if m["To"] == "pim@cobalt.example"]
-            link = ACCEPT.search(mail.get_body(("plain",)).get_content())
-            assert link is not None
-            accept_path, token = link.group(1), link.group(2)
-            # The link works: Pim chooses a password and signs in with it.
-            logged_before_accepting = len(logs)
-            accepted = await contracts.post(accept_path, json={"password": "pim-secret-1"})
-            assert accepted.status_code == 200, accepted.text
-            as_pim = bearer(await password_token(contracts, "pim@cobalt.example", "pim-secret-1"))
-            assert as_pim["Authorization"].startswith("Bearer ")
-
-            # After: the next notice reaches both.
-            again = await client.post(
-                "/v1/maintenance-windows",
-                json=window(cobalt, "Index rebuild, part 2"),
-                headers=staff(notify_minter),
-            )
-            assert again.status_code == 201, again.text
-            await drain(app.state.delivery_worker, notify_engine)
-            after = list(inbox.messages)
-
-        async with notify_engine.connect() as c:
-            stored_mail = (
-                await c.execute(
-                    text(
-                        "SELECT m.text_body || m.html_body FROM mail_messages m "
-                        "JOIN deliveries d ON d.id = m.delivery_id "
-                        "WHERE d.event_type = 'contact.invited'"
-                    )
+    async with (
+        live_notify(
+            smtp_port=port,
+            contracts_transport=contracts_transport,
+            verifier=verifier,
+            portal_url="http://portal.example/",
+        ) as app,
+        asgi_client(app) as client,
+        asgi_client(contracts_app, base_url="http://contracts") as contracts,
+    ):
+        # The customer's own endpoint takes every event type.
+        hook = await client.post(
+            "/v1/webhook-endpoints",
+            json={"url": f"{url}/cobalt", "event_types": ["*"]},
+            headers=as_cora,
+        )
+        assert hook.status_code == 201, hook.text
+        # Cora invites a colleague; a second administrator in all but acceptance.
+        added = await contracts.post(
+            f"/v1/customers/{cobalt}/contacts",
+            json={"email": "pim@cobalt.example", "name": "Pim Jansen", "is_admin": True},
+            headers=as_cora,
+        )
+        assert added.status_code == 201, added.text
+        pim = added.json()
+        assert pim["pending"] is True
+        async with contracts_app.state.database.sessionmaker() as session:
+            expires = (
+                await session.execute(
+                    text("SELECT invitation_expires_at FROM contacts WHERE id = :id"),
+                    {"id": pim["id"]},
                 )
             ).scalar_one()
-            stored_rows = (
-                await c.execute(
-                    text(
-                        "SELECT (SELECT string_agg(envelope::text, '') FROM inbox_events) "
-                        "|| (SELECT string_agg(payload::text, '') FROM deliveries)"
-                    )
+        await relay_contracts_outbox(contracts_app, app, notify_minter)
+        # Before Pim accepts: a maintenance notice to Cobalt goes to Cora only.
+        made = await client.post(
+            "/v1/maintenance-windows",
+            json=window(cobalt, "Index rebuild"),
+            headers=staff(notify_minter),
+        )
+        assert made.status_code == 201, made.text
+        # ... and so does a lifecycle announcement, though Pim is to be an administrator.
+        await post_event(client, notify_minter, eos_set(tideway))
+        async with notify_engine.begin() as c:
+            await c.execute(text("UPDATE announcements SET announce_at = now()"))
+        assert (await app.state.jobs.run_once()).announcements == 1
+        await drain(app.state.delivery_worker, notify_engine)
+        before = list(inbox.messages)
+        inbox.messages.clear()
+
+        deliveries = (
+            await client.get(
+                "/v1/deliveries", params={"event_type": "contact.invited"}, headers=as_cora
+            )
+        ).json()
+        [invitation] = deliveries["items"]
+        shown = await client.get(f"/v1/deliveries/{invitation['id']}", headers=as_cora)
+        webhooked = sorted(json.loads(r["body"])["type"] for r in target.requests)
+
+        [mail] = [m for m in before if m["To"] == "pim@cobalt.example"]
+        link = ACCEPT.search(mail.get_body(("plain",)).get_content())
+        assert link is not None
+        accept_path, token = link.group(1), link.group(2)
+        # The link works: Pim chooses a password and signs in with it.
+        accepted = await contracts.post(accept_path, json={"password": "pim-secret-1"})
+        assert accepted.status_code == 200, accepted.text
+        as_pim = bearer(await password_token(contracts, "pim@cobalt.example", "pim-secret-1"))
+        assert as_pim["Authorization"].startswith("Bearer ")
+
+        # After: the next notice reaches both.
+        again = await client.post(
+            "/v1/maintenance-windows",
+            json=window(cobalt, "Index rebuild, part 2"),
+            headers=staff(notify_minter),
+        )
+        assert again.status_code == 201, again.text
+        await drain(app.state.delivery_worker, notify_engine)
+        after = list(inbox.messages)
+
+    async with notify_engine.connect() as c:
+        stored_mail = (
+            await c.execute(
+                text(
+                    "SELECT m.text_body || m.html_body FROM mail_messages m "
+                    "JOIN deliveries d ON d.id = m.delivery_id "
+                    "WHERE d.event_type = 'contact.invited'"
                 )
-            ).scalar_one()
+            )
+        ).scalar_one()
+        stored_rows = (
+            await c.execute(
+                text(
+                    "SELECT (SELECT string_agg(envelope::text, '') FROM inbox_events) "
+                    "|| (SELECT string_agg(payload::text, '') FROM deliveries)"
+                )
+            )
+        ).scalar_one()
 
     # The invitation: to the invited address only, in Cobalt's language (Dutch).
     assert mail.envelope_to == ["pim@cobalt.example"]
@@ -241,10 +241,10 @@ async def test_an_invited_contact_gets_its_invitation_and_nothing_else_until_it_
     # Nor is it kept in the clear anywhere notify stores it, nor logged.
     assert "[redacted]" in stored_mail and token not in stored_mail
     assert token not in stored_rows
-    # (Checked up to the acceptance: the accept request's own access log at contracts names
-    # its path, which is contracts' to answer for.)
-    assert logs[:logged_before_accepting]
-    assert not any(token in repr(entry) for entry in logs[:logged_before_accepting])
+    # Nor logged (the accept request's access log names its route, not its path: see
+    # careplane_shared's test of the access log).
+    assert caplog.records
+    assert token not in caplog.text
 
 
 async def test_only_contracts_invites_and_a_stale_invitation_is_not_sent(
