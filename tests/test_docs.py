@@ -3,8 +3,10 @@ points at a document that is not in the repository."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,3 +54,18 @@ def test_every_relative_link_in_the_docs_resolves():
         "security.md",
         "performance.md",
     }
+
+
+def test_every_error_code_is_documented():
+    spec = importlib.util.spec_from_file_location("error_codes", ROOT / "tests" / "error_codes.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks itself up there
+    spec.loader.exec_module(module)
+    error_codes = module.error_codes
+
+    documented = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md"))
+    codes = error_codes()
+    missing = sorted(code for code in codes if f"`{code}`" not in documented)
+    assert len(codes) > 100
+    assert missing == [], f"add these to docs/errors.md (python tests/error_codes.py): {missing}"
