@@ -29,8 +29,9 @@ from careplane_shared.embedded_pg import EmbeddedPostgres, free_port
 from careplane_shared.events import CloudEvent
 from careplane_shared.logging import configure_logging
 from careplane_shared.migrations import upgrade
-from notify.channels.base import ChannelServices, build_channels
+from notify.channels.base import ChannelServices
 from notify.channels.http import create_target_client
+from notify.channels.registry import build_channels
 from notify.config import NotifySettings
 from notify.deliveries.worker import DeliveryWorker
 from notify.models import Delivery, WebhookEndpoint
@@ -139,7 +140,12 @@ async def measure(database_url: str, receiver_port: int) -> None:
                         ),
                         settings,
                     )
-        channels = build_channels(ChannelServices(settings=settings, http=http))
+        services = ChannelServices(
+            settings=settings,
+            http=http,
+            raise_event=lambda session, event: route_event(session, event, settings),
+        )
+        channels = build_channels(services)
         workers = [
             DeliveryWorker(database.sessionmaker, channels, settings) for _ in range(WORKERS)
         ]

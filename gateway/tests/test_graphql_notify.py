@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from careplane_shared.testing import bearer, password_token, serve_on_loopback
 from contracts.config import ContractsSettings
-from notify.channels.base import build_channels
+from notify.channels.registry import build_channels
 from notify.deliveries.worker import DeliveryWorker
 
 from .conftest import ContractsDemo, NotifyFactory, NotifyGatewayFactory, OneAtATime

@@ -16,7 +16,8 @@ from careplane_shared.auth import Role
 from careplane_shared.testing import asgi_client
 from notify.announcements.sender import AnnouncementSender
 from notify.audience import Addressing, customers_covering, pick_addresses
-from notify.contracts import ContractsClient
+from notify.clients.contracts import ContractsClient
+from notify.mail.compose import mail_context, render
 
 
 def milestones_changed(product_id: str, before: dict, after: dict) -> dict:
@@ -254,9 +255,6 @@ async def test_contracts_down_leaves_the_announcement_to_be_taken_over(
 @pytest.mark.parametrize("language", ["en", "nl"])
 @pytest.mark.parametrize("milestone", ["EOS", "EOMS", "EOL"])
 def test_every_announcement_template_renders_with_a_moved_date(language, milestone):
-    from notify.channels.email import mail_context
-    from notify.mail.compose import render
-
     data = {
         "product_name": "Tideway",
         "major": 2,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from notify.contracts import ContractsClient
+from notify.clients.contracts import ContractsClient
 from notify.mail.compose import language_of
 
 

@@ -2,15 +2,12 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from careplane_shared.settings import DEV_SECRET_PREFIX, DatabaseSettings, dev_secret
-
-if TYPE_CHECKING:
-    from notify.encryption import SecretBox
+from notify.encryption import SecretBox, fernet_key, secret_box
 
 DEV_ENCRYPTION_KEY = dev_secret("notify-encryption")
 
@@ -107,8 +104,6 @@ class NotifySettings(DatabaseSettings):
     @field_validator("encryption_keys")
     @classmethod
     def _fernet_keys(cls, keys: list[str]) -> list[str]:
-        from notify.encryption import fernet_key
-
         cleaned = [k.strip() for k in keys if k.strip()]
         if not cleaned:
             raise ValueError("at least one encryption key is needed")
@@ -131,6 +126,4 @@ class NotifySettings(DatabaseSettings):
 
     def secret_box(self) -> SecretBox:
         """Seals and opens the secrets stored in the database with ``encryption_keys``."""
-        from notify.encryption import secret_box
-
         return secret_box(self.encryption_keys)

@@ -8,9 +8,9 @@ from fastapi import Depends, Request
 
 from careplane_shared.auth import CurrentPrincipal
 from notify.access import Scope, manager_scope, reader_scope
+from notify.clients.contracts import ContractsClient
+from notify.clients.tickets import TicketsClient
 from notify.config import NotifySettings
-from notify.contracts import ContractsClient
-from notify.tickets import TicketsClient
 
 
 def _settings(request: Request) -> NotifySettings:

@@ -16,8 +16,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notify.announcements.sender import AnnouncementSender
+from notify.clients.contracts import ContractsClient
 from notify.config import NotifySettings
-from notify.contracts import ContractsClient
 from notify.digest import service as digest
 
 log = structlog.get_logger(__name__)

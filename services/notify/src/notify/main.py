@@ -15,11 +15,13 @@ from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.events import CloudEvent, Inbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, ForwardCallerAuth, create_http_client
 from notify.announcements.router import router as announcements_router
-from notify.channels.base import ChannelServices, build_channels
+from notify.channels.base import ChannelServices
 from notify.channels.http import create_target_client
+from notify.channels.registry import build_channels
 from notify.chat.router import router as chat_router
+from notify.clients.contracts import ContractsClient
+from notify.clients.tickets import TicketsClient
 from notify.config import NotifySettings
-from notify.contracts import ContractsClient
 from notify.deliveries.router import router as deliveries_router
 from notify.deliveries.worker import DeliveryWorker
 from notify.digest.router import router as digest_router
@@ -32,7 +34,6 @@ from notify.maintenance.router import router as maintenance_router
 from notify.models import idempotency_keys, inbox_events, outbox_events
 from notify.preferences.router import router as preferences_router
 from notify.routing import route_event
-from notify.tickets import TicketsClient
 from notify.webhooks.router import router as webhooks_router
 
 
@@ -78,7 +79,12 @@ def create_app(
         contracts = ContractsClient(contracts_http)
         app.state.contracts = contracts
         services = ChannelServices(
-            settings=settings, http=targets, contracts=contracts, mail=MailSender(settings)
+            settings=settings,
+            http=targets,
+            # An event a channel raises (an endpoint disabled) is routed like any other.
+            raise_event=route,
+            contracts=contracts,
+            mail=MailSender(settings),
         )
         app.state.channel_services = services
         app.state.delivery_worker = DeliveryWorker(

@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from careplane_shared.events import CloudEvent
 from notify.audience import Addressee, Addressing, addressees
+from notify.clients.contracts import ContractsClient, ContractsUnavailable
 from notify.config import NotifySettings
-from notify.contracts import ContractsClient, ContractsUnavailable
 from notify.models import Announcement, AnnouncementRecipient, deliveries_table
 from notify.routing import route_event
 

@@ -5,24 +5,31 @@ A channel gets a batch of claimed deliveries of its kind, may load what they nee
 query (:meth:`Channel.prepare`), delivers one at a time (:meth:`Channel.deliver`, no
 database access: it runs concurrently) and may react to the outcomes in the worker's
 recording transaction (:meth:`Channel.after`, e.g. disabling an endpoint that answered 410).
+
+Channels know nothing of routing: an event a channel raises (``webhook_endpoint.disabled``)
+goes to :attr:`ChannelServices.raise_event`, which the application wires to routing. The
+plugins register themselves on import; :func:`notify.channels.registry.build_channels`
+imports them all and builds one of each.
 """
 
 from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from careplane_shared.events import CloudEvent
+
 if TYPE_CHECKING:
+    from notify.clients.contracts import ContractsClient
     from notify.config import NotifySettings
-    from notify.contracts import ContractsClient
-    from notify.mail.sender import MailSender
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +69,25 @@ class Outcome:
         return cls(ok=False, error=error, permanent=permanent, **kwargs)
 
 
+class MailTransport(Protocol):
+    """Sends a composed mail (:class:`notify.mail.sender.MailSender` over SMTP)."""
+
+    async def send(self, message: EmailMessage) -> Outcome: ...
+
+
+# Routes an event a channel raised, in the session of the channel's recording transaction.
+EventSink = Callable[[AsyncSession, CloudEvent], Awaitable[object]]
+
+
 @dataclass(slots=True)
 class ChannelServices:
     """What channels may use: built once per worker, in the lifespan."""
 
     settings: NotifySettings
     http: httpx.AsyncClient
+    raise_event: EventSink
     contracts: ContractsClient | None = None
-    mail: MailSender | None = None
+    mail: MailTransport | None = None
 
 
 class Channel(ABC):
@@ -97,13 +115,6 @@ class Channel(ABC):
         self, session: AsyncSession, results: Sequence[tuple[DeliveryJob, Outcome]]
     ) -> None:
         """Reacts to this batch's outcomes inside the recording transaction."""
-
-
-def build_channels(services: ChannelServices) -> dict[str, Channel]:
-    """One instance of every registered kind (importing the plugin modules registers them)."""
-    from notify.channels import chat, email, webhook  # noqa: F401
-
-    return {kind: cls(services) for kind, cls in Channel.registry.items()}
 
 
 def excerpt(text: str, limit: int) -> str:

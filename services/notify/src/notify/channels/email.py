@@ -24,10 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.audience import Addressing, pick_addresses
 from notify.channels.base import Channel, DeliveryJob, Outcome
-from notify.contracts import ContractsUnavailable
+from notify.clients.contracts import ContractsUnavailable
 from notify.encryption import SecretUnreadable
 from notify.invitations import REDACTED, SEALED_TOKEN
-from notify.mail.compose import Threading, build_message, language_of, render, threading_for
+from notify.mail.compose import (
+    Threading,
+    build_message,
+    language_of,
+    mail_context,
+    render,
+    threading_for,
+)
 from notify.models import mail_messages_table
 
 CONTACT_PREFIX = "contact:"
@@ -36,49 +43,6 @@ CUSTOMER_PREFIX = "customer:"
 # The template whose mail is the root of a case's thread.
 CASE_ROOT_TEMPLATE = "ticket_opened"
 
-# What templates may use; an event without one of these renders it as None.
-CONTEXT_KEYS = (
-    # cases
-    "number",
-    "subject",
-    "status",
-    "previous_status",
-    "priority",
-    "body",
-    "reason",
-    "resolution",
-    "metric",
-    "due_at",
-    "assignee_id",
-    # lifecycle announcements
-    "product_name",
-    "major",
-    "milestone",
-    "milestone_date",
-    "previous_date",
-    # maintenance windows
-    "title",
-    "description",
-    "kind",
-    "starts_at",
-    "ends_at",
-    "starts_local",
-    "ends_local",
-    "timezone",
-    "cancel_reason",
-    # staff digests
-    "items",
-    "held_since",
-    # webhook endpoints
-    "endpoint_id",
-    "endpoint_url",
-    "disabled_at",
-    "disabled_reason",
-    "customer_name",
-    # invitations
-    "expires_at",
-    "email",
-)
 # Where contracts is reached through the gateway at the portal's address.
 CONTRACTS_THROUGH_GATEWAY = "/api/contracts"
 
@@ -87,20 +51,6 @@ def accept_url(portal_url: str, token: str) -> str:
     """The invitation's accept request, through the gateway (``POST`` with a password)."""
     path = f"/v1/contacts/invitations/{token}/accept"
     return f"{portal_url.rstrip('/')}{CONTRACTS_THROUGH_GATEWAY}{path}"
-
-
-def mail_context(
-    data: dict[str, Any], portal_url: str, name: str | None, *, watching: bool = False
-) -> dict[str, Any]:
-    number = data.get("number")
-    context = {key: data.get(key) for key in CONTEXT_KEYS}
-    context.update(
-        name=name,
-        watching=watching,
-        portal_url=portal_url,
-        ticket_url=f"{portal_url.rstrip('/')}/tickets/{number}" if number else portal_url,
-    )
-    return context
 
 
 @dataclass(frozen=True, slots=True)

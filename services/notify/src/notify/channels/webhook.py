@@ -18,7 +18,6 @@ from notify.channels.base import Channel, DeliveryJob, Outcome
 from notify.channels.http import post
 from notify.encryption import SecretBox, SecretUnreadable
 from notify.models import WebhookEndpoint
-from notify.routing import route_event
 from notify.webhooks.signing import webhook_headers
 
 log = structlog.get_logger(__name__)
@@ -120,7 +119,8 @@ class WebhookChannel(Channel):
 
     async def _tell_the_owner(self, session: AsyncSession, endpoint: Any) -> None:
         """Once per auto-disable (the event id names the moment it was disabled): the
-        customer's administrators for its own endpoint, staff for a global one."""
+        customer's administrators for its own endpoint, staff for a global one (the event
+        goes back to routing through the services' ``raise_event``)."""
         disabled_at: datetime = endpoint.disabled_at
         event = CloudEvent(
             id=f"webhook_endpoint.disabled:{endpoint.id}:{disabled_at.isoformat()}",
@@ -135,7 +135,7 @@ class WebhookChannel(Channel):
                 "disabled_reason": endpoint.disabled_reason,
             },
         )
-        await route_event(session, event, self.settings)
+        await self.services.raise_event(session, event)
         log.warning(
             "webhook_endpoint_auto_disabled",
             endpoint_id=str(endpoint.id),

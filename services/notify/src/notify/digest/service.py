@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notify.channels.email import mail_context
 from notify.config import NotifySettings
-from notify.digest.policy import DigestPolicy
-from notify.mail.compose import render
+from notify.digest.policy import DigestPolicy, in_quiet_hours
+from notify.digest.schemas import DigestSettingsRead, DigestSettingsUpdate
+from notify.mail.compose import mail_context, render
 from notify.models import DigestItem, StaffDigestSettings, deliveries_table
 
 log = structlog.get_logger(__name__)
@@ -140,3 +140,51 @@ async def flush_due(
     if by_address:
         log.info("digests_written", digests=len(by_address), items=len(items))
     return len(by_address)
+
+
+async def read_settings(session: AsyncSession, settings: NotifySettings) -> DigestSettingsRead:
+    """The policy in force, whether it is quiet now, and what is held until when."""
+    policy = await load_policy(session, settings)
+    row = await session.get(StaffDigestSettings, 1, populate_existing=True)
+    held, next_release = (
+        await session.execute(
+            select(func.count(), func.min(DigestItem.release_at)).where(
+                DigestItem.delivery_id.is_(None)
+            )
+        )
+    ).one()
+    return DigestSettingsRead(
+        timezone=policy.timezone,
+        quiet_start=policy.quiet_start,
+        quiet_end=policy.quiet_end,
+        digest_minutes=policy.digest_minutes,
+        in_quiet_hours=in_quiet_hours(policy, datetime.now(UTC)),
+        held=held,
+        next_release_at=next_release,
+        updated_by=row.updated_by if row else None,
+        updated_at=row.updated_at if row else None,
+    )
+
+
+async def update_settings(
+    session: AsyncSession,
+    settings: NotifySettings,
+    body: DigestSettingsUpdate,
+    *,
+    updated_by: str,
+) -> DigestSettingsRead:
+    """Stores the policy (for staff mail arriving from now on) and reads it back."""
+    statement = pg_insert(StaffDigestSettings).values(
+        id=1, **body.model_dump(), updated_by=updated_by
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={
+                **{name: statement.excluded[name] for name in DigestSettingsUpdate.model_fields},
+                "updated_by": statement.excluded.updated_by,
+                "updated_at": func.now(),
+            },
+        )
+    )
+    return await read_settings(session, settings)

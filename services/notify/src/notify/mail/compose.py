@@ -35,6 +35,67 @@ from jinja2 import (
     select_autoescape,
 )
 
+# What templates may use; an event without one of these renders it as None.
+CONTEXT_KEYS = (
+    # cases
+    "number",
+    "subject",
+    "status",
+    "previous_status",
+    "priority",
+    "body",
+    "reason",
+    "resolution",
+    "metric",
+    "due_at",
+    "assignee_id",
+    # lifecycle announcements
+    "product_name",
+    "major",
+    "milestone",
+    "milestone_date",
+    "previous_date",
+    # maintenance windows
+    "title",
+    "description",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "starts_local",
+    "ends_local",
+    "timezone",
+    "cancel_reason",
+    # staff digests
+    "items",
+    "held_since",
+    # webhook endpoints
+    "endpoint_id",
+    "endpoint_url",
+    "disabled_at",
+    "disabled_reason",
+    "customer_name",
+    # invitations
+    "expires_at",
+    "email",
+)
+
+
+def mail_context(
+    data: dict[str, Any], portal_url: str, name: str | None, *, watching: bool = False
+) -> dict[str, Any]:
+    """What a template renders with: the event's known keys (None when absent), the
+    recipient's name and the portal's links."""
+    number = data.get("number")
+    context = {key: data.get(key) for key in CONTEXT_KEYS}
+    context.update(
+        name=name,
+        watching=watching,
+        portal_url=portal_url,
+        ticket_url=f"{portal_url.rstrip('/')}/tickets/{number}" if number else portal_url,
+    )
+    return context
+
+
 TEMPLATES = Path(__file__).parent / "templates"
 # Headers up to RFC 5322's 998 characters on one line: Python's folding at 78 moves a
 # subject that starts with "[CS-…]" whole onto a continuation line, and some clients then

@@ -22,8 +22,8 @@ from careplane_shared.errors import Conflict, NotFound, ServiceUnavailable, Vali
 from careplane_shared.events import CloudEvent
 from notify.access import Scope
 from notify.audience import Addressee, Addressing, addressees
+from notify.clients.contracts import ContractsClient, ContractsUnavailable
 from notify.config import NotifySettings
-from notify.contracts import ContractsClient, ContractsUnavailable
 from notify.maintenance.ics import CalendarEvent, calendar
 from notify.maintenance.schemas import (
     MaintenanceRecipientRead,

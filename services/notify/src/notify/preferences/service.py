@@ -23,7 +23,8 @@ from careplane_shared.errors import (
     ValidationFailed,
 )
 from notify.access import may_manage_contact
-from notify.contracts import ContractsClient, ContractsUnavailable
+from notify.clients.contracts import ContractsClient, ContractsUnavailable
+from notify.clients.tickets import TicketNotFound, TicketsClient
 from notify.models import ContactPreference, TicketWatcher
 from notify.preferences.categories import DESCRIPTIONS, ESSENTIAL, Category
 from notify.preferences.schemas import (
@@ -32,7 +33,6 @@ from notify.preferences.schemas import (
     PreferencesRead,
     WatcherCreate,
 )
-from notify.tickets import TicketNotFound, TicketsClient
 
 
 class ContactNotFound(NotFound):

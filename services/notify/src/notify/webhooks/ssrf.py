@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
+from careplane_shared.errors import ValidationFailed
+
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 UNSAFE_MARK = "resolves only to addresses we may not post to"
 
@@ -30,8 +32,6 @@ class UnsafeTarget(ValueError):
 
 def registered_url(url: str, *, allow_private: bool) -> str:
     """``check_url`` for a URL given in a request: a refusal is a 422 with the reason."""
-    from careplane_shared.errors import ValidationFailed
-
     try:
         return check_url(url, allow_private=allow_private)
     except UnsafeTarget as exc:
