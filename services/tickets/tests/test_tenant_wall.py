@@ -18,7 +18,7 @@ from careplane_shared.auth import Principal, Role, StaticKeySource, TokenVerifie
 from careplane_shared.testing import TokenMinter
 from tickets import access
 from tickets.models import Ticket, outbox_events
-from tickets.ticket.service import event_data
+from tickets.ticket.events import event_data
 
 
 def _case(ids: dict[str, str], **extra: Any) -> dict[str, Any]:

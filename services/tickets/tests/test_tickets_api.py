@@ -16,7 +16,7 @@ from careplane_shared.testing import asgi_client, running_app
 from tickets.config import TicketsSettings
 from tickets.main import create_app
 from tickets.models import SlaTimer, Ticket, outbox_events
-from tickets.ticket import service, timers
+from tickets.ticket import recheck, timers
 
 
 def _case(ids, **extra):
@@ -357,8 +357,11 @@ async def _recheck(tickets_db_url, tickets_connection, contracts_app, ticket_id,
     app = _tickets_app(tickets_db_url, contracts_app, contracts_up=True, transport=transport)
     async with running_app(app, tickets_connection) as app:
         async with app.state.database.sessionmaker() as session, session.begin():
-            settled = await service.recheck_pending(
-                session, app.state.outbox, app.state.contracts, app.state.ticket_rules
+            settled = await recheck.recheck_pending(
+                session,
+                outbox=app.state.outbox,
+                contracts=app.state.contracts,
+                policy=app.state.ticket_policy,
             )
         async with app.state.database.sessionmaker() as session:
             return settled, await session.get(Ticket, ticket_id)

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from careplane_shared.events import Outbox
 from tickets.clients.contracts import ContractsClient
-from tickets.ticket.service import TicketPolicy
+from tickets.ticket.policy import TicketPolicy
 
 
 def _outbox(request: Request) -> Outbox:
@@ -21,11 +21,11 @@ def _contracts(request: Request) -> ContractsClient:
     return client
 
 
-def _rules(request: Request) -> TicketPolicy:
-    rules: TicketPolicy = request.app.state.ticket_rules
-    return rules
+def _policy(request: Request) -> TicketPolicy:
+    policy: TicketPolicy = request.app.state.ticket_policy
+    return policy
 
 
 OutboxDep = Annotated[Outbox, Depends(_outbox)]
 ContractsDep = Annotated[ContractsClient, Depends(_contracts)]
-RulesDep = Annotated[TicketPolicy, Depends(_rules)]
+PolicyDep = Annotated[TicketPolicy, Depends(_policy)]

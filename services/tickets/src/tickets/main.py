@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-import structlog
 from fastapi import FastAPI
 
 from careplane_shared.app import create_service_app, start_outbox_relay
@@ -25,12 +23,12 @@ from tickets.live import router as live_router
 from tickets.models import idempotency_keys, inbox_events, outbox_events
 from tickets.report.router import router as report_router
 from tickets.simulate.router import router as simulate_router
-from tickets.ticket import service as ticket_service
+from tickets.ticket.policy import TicketPolicy
+from tickets.ticket.recheck import run_recheck_worker
 from tickets.ticket.router import router as ticket_router
 from tickets.ticket.timers import run_timer_worker
 
 SOURCE = "tickets"
-log = structlog.get_logger(__name__)
 
 
 def create_app(
@@ -43,7 +41,7 @@ def create_app(
     outbox = LiveOutbox(outbox_events, source=SOURCE, destinations=settings.outbox_targets)
     inbox = Inbox(inbox_events)
     handlers.register(inbox, outbox)
-    rules = ticket_service.TicketPolicy(
+    policy = TicketPolicy(
         number_prefix=settings.ticket_number_prefix,
         warning_fraction=settings.sla_warning_fraction,
     )
@@ -81,21 +79,17 @@ def create_app(
                     ),
                 )
 
-                async def recheck(stop: asyncio.Event) -> None:
-                    while not stop.is_set():
-                        try:
-                            async with maker() as session, session.begin():
-                                await ticket_service.recheck_pending(
-                                    session, outbox, app.state.contracts, rules
-                                )
-                        except Exception:
-                            log.exception("entitlement_recheck_error")
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(
-                                stop.wait(), settings.entitlement_recheck_seconds
-                            )
-
-                app.state.workers.start("entitlement-recheck", recheck)
+                app.state.workers.start(
+                    "entitlement-recheck",
+                    lambda stop: run_recheck_worker(
+                        maker,
+                        outbox,
+                        stop,
+                        contracts=app.state.contracts,
+                        policy=policy,
+                        every_seconds=settings.entitlement_recheck_seconds,
+                    ),
+                )
             yield
 
     app = create_service_app(
@@ -117,7 +111,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.outbox = outbox
-    app.state.ticket_rules = rules
+    app.state.ticket_policy = policy
     app.state.attachment_storage = LocalStorage(settings.attachments_dir)
     app.state.idempotency_table = idempotency_keys
     return app

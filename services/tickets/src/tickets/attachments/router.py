@@ -18,7 +18,7 @@ from careplane_shared.errors import CareplaneError, NotFound, ValidationFailed
 from tickets.attachments.content import download_headers, media_type
 from tickets.attachments.storage import AttachmentStorage, TooLarge
 from tickets.models import Attachment
-from tickets.ticket.service import get_ticket
+from tickets.ticket.repository import get_ticket
 
 router = APIRouter(prefix="/v1/tickets/{ticket_id}/attachments", tags=["attachments"])
 
@@ -92,7 +92,7 @@ async def upload(
         raise _too_large(limit)
     if not _SAFE_NAME.match(filename):
         raise ValidationFailed("The file name is not acceptable.", code="ATTACHMENT_NAME_INVALID")
-    ticket = await get_ticket(session, principal, ticket_id)
+    ticket = await get_ticket(session, principal=principal, ticket_id=ticket_id)
     storage = _storage(request)
     try:
         stored = await storage.save(request.stream(), limit)
@@ -127,7 +127,7 @@ async def upload(
 async def add_link(
     session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID, body: LinkCreate
 ) -> AttachmentRead:
-    ticket = await get_ticket(session, principal, ticket_id)
+    ticket = await get_ticket(session, principal=principal, ticket_id=ticket_id)
     attachment = Attachment(
         id=uuid.uuid4(),
         ticket_id=ticket.id,
@@ -145,7 +145,7 @@ async def add_link(
 async def list_attachments(
     session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
 ) -> list[AttachmentRead]:
-    ticket = await get_ticket(session, principal, ticket_id)
+    ticket = await get_ticket(session, principal=principal, ticket_id=ticket_id)
     rows = await session.scalars(
         select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.created_at)
     )
@@ -164,7 +164,7 @@ async def download(
     own type; anything else as `application/octet-stream` to download, never under the
     type its uploader claimed. Always `X-Content-Type-Options: nosniff`; any file name
     travels as RFC 6266 `filename*` (UTF-8) with an ASCII `filename` fallback."""
-    ticket = await get_ticket(session, principal, ticket_id)
+    ticket = await get_ticket(session, principal=principal, ticket_id=ticket_id)
     attachment = await session.get(Attachment, attachment_id)
     if attachment is None or attachment.ticket_id != ticket.id or attachment.storage_key is None:
         raise AttachmentNotFound()

@@ -12,9 +12,11 @@ from careplane_shared.db import DbSession
 from careplane_shared.idempotency import IdempotencyDep
 from careplane_shared.pagination import Page, PageParamsDep
 from tickets import access
-from tickets.deps import ContractsDep, OutboxDep, RulesDep
+from tickets.deps import ContractsDep, OutboxDep, PolicyDep
 from tickets.models import Ticket, TicketEvent
-from tickets.ticket import clocks, service
+from tickets.sla import SlaClock
+from tickets.ticket import clocks, conversation, repository, service
+from tickets.ticket.repository import TicketFilter
 from tickets.ticket.rules import Status
 from tickets.ticket.schemas import (
     Assignment,
@@ -36,9 +38,14 @@ router = APIRouter(prefix="/v1", tags=["tickets"])
 
 
 async def ticket_view(
-    session: AsyncSession, ticket: Ticket, history: list[TicketEvent] | None = None
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    history: list[TicketEvent] | None = None,
+    computed: list[SlaClock] | None = None,
 ) -> TicketRead:
-    computed = session.info.get("clocks", {}).get(ticket.id)
+    """The case with its clocks: those just ``computed`` by a change, else computed now
+    from ``history`` (read when not given)."""
     if computed is None:
         if history is None:
             history = await clocks.history_of(session, ticket.id)
@@ -85,8 +92,8 @@ def _filter(
     language: str | None = None,
     support_center: str | None = None,
     search: Annotated[str | None, Query(max_length=200)] = None,
-) -> service.TicketFilter:
-    return service.TicketFilter(
+) -> TicketFilter:
+    return TicketFilter(
         status=tuple(status or ()),
         customer_id=customer_id,
         contact_id=contact_id,
@@ -98,7 +105,7 @@ def _filter(
     )
 
 
-Filter = Annotated[service.TicketFilter, Depends(_filter)]
+Filter = Annotated[TicketFilter, Depends(_filter)]
 
 
 @router.post(
@@ -111,7 +118,7 @@ async def open_ticket(
     session: DbSession,
     outbox: OutboxDep,
     contracts: ContractsDep,
-    rules: RulesDep,
+    policy: PolicyDep,
     principal: CurrentPrincipal,
     idempotency: IdempotencyDep,
     body: TicketOpen,
@@ -120,8 +127,10 @@ async def open_ticket(
     codes. Entitled cases get their number and SLA clocks at once. If contracts cannot be
     reached, the case is still accepted as NEW with `entitlement_status: pending` and
     checked again in the background: a customer's case is never lost."""
-    ticket = await service.open_ticket(session, outbox, contracts, principal, body, rules)
-    view = await ticket_view(session, ticket)
+    change = await service.open_ticket(
+        session, outbox, contracts=contracts, principal=principal, data=body, policy=policy
+    )
+    view = await ticket_view(session, change.ticket, computed=change.clocks)
     await idempotency.save(session, 201, view.model_dump(mode="json"))
     return view
 
@@ -134,8 +143,8 @@ async def list_tickets(
     filters: Filter,
 ) -> Page[TicketSummary]:
     """Newest first. Contacts see their own customer's cases only."""
-    items, total = await service.list_tickets(
-        session, principal, filters, limit=page.limit, offset=page.offset
+    items, total = await repository.list_tickets(
+        session, principal=principal, f=filters, limit=page.limit, offset=page.offset
     )
     return page.of([TicketSummary.model_validate(t) for t in items], total)
 
@@ -146,8 +155,8 @@ async def triage_queue(
 ) -> Page[TicketSummary]:
     """Open cases, most severe priority first, then by least time left before a breach;
     filter by language, product, support center or assignee."""
-    items, total = await service.triage(
-        session, principal, filters, limit=page.limit, offset=page.offset
+    items, total = await repository.triage(
+        session, principal=principal, f=filters, limit=page.limit, offset=page.offset
     )
     return page.of([TicketSummary.model_validate(t) for t in items], total)
 
@@ -164,16 +173,20 @@ async def batch(
 ) -> list[TicketRead]:
     """In the order asked; ids the caller may not see (or that do not exist) are left out.
     Two queries whatever the number of cases."""
-    found = {t.id: t for t in await service.visible_tickets(session, principal, id)}
+    visible = await repository.visible_tickets(session, principal=principal, ids=id)
+    found = {t.id: t for t in visible}
     histories = await clocks.histories_of(session, list(found))
-    return [await ticket_view(session, found[i], histories.get(i, [])) for i in id if i in found]
+    return [
+        await ticket_view(session, found[i], history=histories.get(i, [])) for i in id if i in found
+    ]
 
 
 @router.get(
     "/tickets/by-number/{number}", response_model=TicketRead, summary="A case by its number."
 )
 async def get_by_number(session: DbSession, principal: CurrentPrincipal, number: str) -> TicketRead:
-    return await ticket_view(session, await service.get_by_number(session, principal, number))
+    ticket = await repository.get_by_number(session, principal=principal, number=number)
+    return await ticket_view(session, ticket)
 
 
 @router.get(
@@ -183,7 +196,8 @@ async def get_ticket(
     session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
 ) -> TicketRead:
     """Each clock carries an `explanation`: why it is due when it is."""
-    return await ticket_view(session, await service.get_ticket(session, principal, ticket_id))
+    ticket = await repository.get_ticket(session, principal=principal, ticket_id=ticket_id)
+    return await ticket_view(session, ticket)
 
 
 @router.get(
@@ -192,7 +206,7 @@ async def get_ticket(
 async def history(
     session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
 ) -> list[HistoryEntry]:
-    ticket = await service.get_ticket(session, principal, ticket_id)
+    ticket = await repository.get_ticket(session, principal=principal, ticket_id=ticket_id)
     entries = await clocks.history_of(session, ticket.id)
     if not access.sees_internal(principal):
         entries = [e for e in entries if not e.internal]
@@ -206,10 +220,9 @@ async def list_messages(
     session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
 ) -> list[MessageRead]:
     """Customers do not see internal notes."""
-    ticket = await service.get_ticket(session, principal, ticket_id)
-    return [
-        MessageRead.model_validate(m) for m in await service.messages(session, principal, ticket)
-    ]
+    ticket = await repository.get_ticket(session, principal=principal, ticket_id=ticket_id)
+    found = await conversation.messages(session, principal=principal, ticket=ticket)
+    return [MessageRead.model_validate(m) for m in found]
 
 
 @router.post(
@@ -221,13 +234,19 @@ async def list_messages(
 async def reply(
     session: DbSession,
     outbox: OutboxDep,
-    rules: RulesDep,
+    policy: PolicyDep,
     principal: CurrentPrincipal,
     ticket_id: uuid.UUID,
     body: MessageCreate,
 ) -> MessageRead:
-    message = await service.reply(
-        session, outbox, principal, ticket_id, body.body, body.internal, rules
+    message = await conversation.reply(
+        session,
+        outbox,
+        principal=principal,
+        ticket_id=ticket_id,
+        body=body.body,
+        internal=body.internal,
+        policy=policy,
     )
     return MessageRead.model_validate(message)
 
@@ -238,17 +257,23 @@ async def reply(
 async def change_status(
     session: DbSession,
     outbox: OutboxDep,
-    rules: RulesDep,
+    policy: PolicyDep,
     principal: StaffPrincipal,
     ticket_id: uuid.UUID,
     body: StatusChange,
 ) -> TicketRead:
     """Between OPEN, WORKING, PENDING, ESCALATED, WITH_DEVELOPMENT and CLOSED; an illegal
     move is a 409 with a code (STATUS_UNCHANGED, TICKET_CLOSED, ILLEGAL_TRANSITION, ...)."""
-    ticket = await service.change_status(
-        session, outbox, principal, ticket_id, body.status, body.reason, rules
+    change = await service.change_status(
+        session,
+        outbox,
+        principal=principal,
+        ticket_id=ticket_id,
+        target=body.status,
+        reason=body.reason,
+        policy=policy,
     )
-    return await ticket_view(session, ticket)
+    return await ticket_view(session, change.ticket, computed=change.clocks)
 
 
 @router.post(
@@ -257,22 +282,22 @@ async def change_status(
 async def close(
     session: DbSession,
     outbox: OutboxDep,
-    rules: RulesDep,
+    policy: PolicyDep,
     principal: StaffPrincipal,
     ticket_id: uuid.UUID,
     body: CloseRequest,
 ) -> TicketRead:
-    ticket = await service.change_status(
+    change = await service.change_status(
         session,
         outbox,
-        principal,
-        ticket_id,
-        Status.CLOSED,
-        None,
-        rules,
+        principal=principal,
+        ticket_id=ticket_id,
+        target=Status.CLOSED,
+        reason=None,
+        policy=policy,
         resolution=body.resolution,
     )
-    return await ticket_view(session, ticket)
+    return await ticket_view(session, change.ticket, computed=change.clocks)
 
 
 @router.post(
@@ -281,14 +306,16 @@ async def close(
 async def reopen(
     session: DbSession,
     outbox: OutboxDep,
-    rules: RulesDep,
+    policy: PolicyDep,
     principal: CurrentPrincipal,
     ticket_id: uuid.UUID,
     body: ReopenRequest,
 ) -> TicketRead:
     """The customer or staff; the resolution clock resumes where it stopped."""
-    ticket = await service.reopen(session, outbox, principal, ticket_id, body.reason, rules)
-    return await ticket_view(session, ticket)
+    change = await service.reopen(
+        session, outbox, principal=principal, ticket_id=ticket_id, reason=body.reason, policy=policy
+    )
+    return await ticket_view(session, change.ticket, computed=change.clocks)
 
 
 @router.post(
@@ -297,7 +324,7 @@ async def reopen(
 async def change_priority(
     session: DbSession,
     outbox: OutboxDep,
-    rules: RulesDep,
+    policy: PolicyDep,
     principal: CurrentPrincipal,
     ticket_id: uuid.UUID,
     body: PriorityChange,
@@ -305,10 +332,16 @@ async def change_priority(
     """Due times are recomputed from each clock's original start; a breach that already
     happened stands. A customer's caller gets 403 `CHANGE_REQUEST_REQUIRED`: the priority
     it chose at opening stays, and it asks for another through a change request."""
-    ticket = await service.change_priority(
-        session, outbox, principal, ticket_id, body.priority, body.reason, rules
+    change = await service.change_priority(
+        session,
+        outbox,
+        principal=principal,
+        ticket_id=ticket_id,
+        priority=body.priority,
+        reason=body.reason,
+        policy=policy,
     )
-    return await ticket_view(session, ticket)
+    return await ticket_view(session, change.ticket, computed=change.clocks)
 
 
 @router.post(
@@ -321,8 +354,10 @@ async def assign(
     ticket_id: uuid.UUID,
     body: Assignment,
 ) -> TicketRead:
-    ticket = await service.assign(session, outbox, principal, ticket_id, body.assignee_id)
-    return await ticket_view(session, ticket)
+    change = await service.assign(
+        session, outbox, principal=principal, ticket_id=ticket_id, assignee_id=body.assignee_id
+    )
+    return await ticket_view(session, change.ticket, computed=change.clocks)
 
 
 @router.post(
@@ -331,14 +366,20 @@ async def assign(
 async def escalate(
     session: DbSession,
     outbox: OutboxDep,
-    rules: RulesDep,
+    policy: PolicyDep,
     principal: CurrentPrincipal,
     ticket_id: uuid.UUID,
     body: EscalationCreate,
 ) -> TicketRead:
     """`CUSTOMER`: the customer asks for the region's Client Services Manager. `INTERNAL`
     (staff only): the case goes to another team. The case becomes ESCALATED."""
-    ticket = await service.escalate(
-        session, outbox, principal, ticket_id, body.kind, body.reason, rules
+    change = await service.escalate(
+        session,
+        outbox,
+        principal=principal,
+        ticket_id=ticket_id,
+        kind=body.kind,
+        reason=body.reason,
+        policy=policy,
     )
-    return await ticket_view(session, ticket)
+    return await ticket_view(session, change.ticket, computed=change.clocks)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from careplane_shared.events import Outbox
 from tickets.models import SlaTimer, Ticket
 from tickets.ticket import clocks
-from tickets.ticket.service import event_data
+from tickets.ticket.events import event_data
 
 log = structlog.get_logger(__name__)
 

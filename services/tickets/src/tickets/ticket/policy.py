@@ -1,0 +1,13 @@
+"""The per-deployment settings the case rules need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPolicy:
+    """Per-deployment settings the rules need."""
+
+    number_prefix: str
+    warning_fraction: float

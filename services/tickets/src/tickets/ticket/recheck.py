@@ -1,0 +1,154 @@
+"""The entitlement recheck: cases accepted while contracts was unreachable are asked for
+again in the background, by a worker beside the SLA timer worker.
+
+A case is never lost: entitled cases open, refused ones are closed with the reasons on
+record. The cases are claimed ``FOR UPDATE SKIP LOCKED``, so replicas cooperate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from careplane_shared.errors import CareplaneError, ValidationFailed
+from careplane_shared.events import Outbox
+from tickets.clients.contracts import ContractsClient, ContractsUnavailable
+from tickets.models import Ticket
+from tickets.ticket import repository
+from tickets.ticket.entitlement import apply_entitlement
+from tickets.ticket.policy import TicketPolicy
+from tickets.ticket.rules import Status
+from tickets.ticket.transitions import Emit, move
+
+log = structlog.get_logger(__name__)
+
+
+async def recheck_pending(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    contracts: ContractsClient,
+    policy: TicketPolicy,
+    limit: int = 20,
+) -> int:
+    """Asks contracts again about up to ``limit`` pending cases (in the caller's
+    transaction); returns how many were settled. Stops at the first that contracts cannot
+    answer.
+
+    A case a customer's caller opened is asked for on that customer's behalf (its
+    ``customer_id`` is already the opener's): a contact of another customer comes back as
+    an unknown one and the case is closed as ``CONTACT_NOT_FOUND``, still the opener's,
+    with nothing of the other customer on record."""
+    pending = await repository.lock_pending(session, limit=limit)
+    now = datetime.now(UTC)
+    settled = 0
+    for ticket in pending:
+        try:
+            answer = await contracts.check_entitlement(
+                contact_id=ticket.contact_id,
+                product_id=ticket.product_id,
+                version=ticket.version,
+                at=ticket.received_at,
+                customer_id=ticket.customer_id,
+            )
+        except ContractsUnavailable:
+            break
+        except CareplaneError as exc:
+            answer = {"entitled": False, "reasons": [exc.code], "customer_id": None}
+        opener = ticket.customer_id
+        if opener is not None and answer.get("customer_id") not in (None, str(opener)):
+            # Opened by one customer naming another's contact: never hand it to the other.
+            answer = {"entitled": False, "reasons": ["CONTACT_NOT_FOUND"], "customer_id": None}
+        if answer["entitled"]:
+            await _open(session, outbox, ticket=ticket, answer=answer, policy=policy, now=now)
+        else:
+            await _close(session, outbox, ticket=ticket, answer=answer, policy=policy, now=now)
+        settled += 1
+    return settled
+
+
+async def _open(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    ticket: Ticket,
+    answer: dict[str, Any],
+    policy: TicketPolicy,
+    now: datetime,
+) -> None:
+    try:
+        apply_entitlement(ticket, answer, requested_priority=ticket.priority)
+    except ValidationFailed:
+        # The priority asked for is not one of the plan's: the plan's default.
+        apply_entitlement(ticket, answer, requested_priority=None)
+    await move(
+        session,
+        outbox,
+        ticket=ticket,
+        policy=policy,
+        at=now,
+        by=None,
+        to=Status.OPEN,
+        reason="entitlement confirmed",
+        emits=[Emit("ticket.status_changed", {"previous_status": Status.NEW.value})],
+    )
+
+
+async def _close(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    ticket: Ticket,
+    answer: dict[str, Any],
+    policy: TicketPolicy,
+    now: datetime,
+) -> None:
+    reasons = answer.get("reasons", [])
+    ticket.entitlement_status = "refused"
+    ticket.entitlement = {"reasons": reasons}
+    if answer.get("customer_id"):
+        ticket.customer_id = uuid.UUID(answer["customer_id"])
+    ticket.resolution = "Not entitled: " + ", ".join(reasons)
+    await move(
+        session,
+        outbox,
+        ticket=ticket,
+        policy=policy,
+        at=now,
+        by=None,
+        to=Status.CLOSED,
+        reason=ticket.resolution,
+        emits=[
+            Emit(
+                "ticket.closed",
+                {"resolution": ticket.resolution, "counts_against_quota": False},
+            )
+        ],
+    )
+
+
+async def run_recheck_worker(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    stop: asyncio.Event,
+    *,
+    contracts: ContractsClient,
+    policy: TicketPolicy,
+    every_seconds: float,
+) -> None:
+    """Rechecks the pending cases every ``every_seconds`` until stopped; an error is
+    logged and the next round tries again."""
+    while not stop.is_set():
+        try:
+            async with sessionmaker() as session, session.begin():
+                await recheck_pending(session, outbox=outbox, contracts=contracts, policy=policy)
+        except Exception:
+            log.exception("entitlement_recheck_error")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_seconds)

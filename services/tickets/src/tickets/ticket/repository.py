@@ -1,0 +1,143 @@
+"""The statements that read cases: one case (optionally locked), several, a filtered page,
+the triage queue, the next case number and the cases waiting for their entitlement.
+
+Every read a caller makes goes through the one visibility rule in :mod:`tickets.access`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careplane_shared.auth import Principal
+from tickets import access
+from tickets.models import Ticket, ticket_number_seq
+from tickets.ticket.exceptions import TicketNotFound
+from tickets.ticket.rules import Status
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    status: Sequence[Status] = ()
+    customer_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None
+    language: str | None = None
+    support_center: str | None = None
+    search: str | None = None
+    open_only: bool = False
+
+
+async def get_ticket(
+    session: AsyncSession, *, principal: Principal, ticket_id: uuid.UUID, lock: bool = False
+) -> Ticket:
+    """The case, if the caller may see it (``TICKET_NOT_FOUND`` otherwise, the same answer
+    as for a case that does not exist); ``lock``: held ``FOR UPDATE`` to change it."""
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    if lock:
+        query = query.with_for_update()
+    ticket = await session.scalar(query)
+    if ticket is None or not access.may_see_ticket(principal, ticket):
+        raise TicketNotFound()
+    return ticket
+
+
+async def get_by_number(session: AsyncSession, *, principal: Principal, number: str) -> Ticket:
+    ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not access.may_see_ticket(principal, ticket):
+        raise TicketNotFound()
+    return ticket
+
+
+async def visible_tickets(
+    session: AsyncSession, *, principal: Principal, ids: Sequence[uuid.UUID]
+) -> list[Ticket]:
+    """Those of ``ids`` the caller may see, in no particular order."""
+    rows = await session.scalars(
+        select(Ticket).where(Ticket.id.in_(ids), access.visible_clause(principal))
+    )
+    return list(rows)
+
+
+def _filtered(query: Any, principal: Principal, f: TicketFilter) -> Any:
+    query = query.where(access.visible_clause(principal))
+    if f.status:
+        query = query.where(Ticket.status.in_([s.value for s in f.status]))
+    if f.open_only:
+        query = query.where(Ticket.status != Status.CLOSED.value)
+    for column, value in (
+        (Ticket.customer_id, f.customer_id),
+        (Ticket.contact_id, f.contact_id),
+        (Ticket.product_id, f.product_id),
+        (Ticket.assignee_id, f.assignee_id),
+        (Ticket.language, f.language),
+        (Ticket.support_center, f.support_center),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if f.search:
+        pattern = f"%{f.search}%"
+        query = query.where(Ticket.subject.ilike(pattern) | (Ticket.number == f.search))
+    return query
+
+
+async def list_tickets(
+    session: AsyncSession, *, principal: Principal, f: TicketFilter, limit: int, offset: int
+) -> tuple[Sequence[Ticket], int]:
+    """Newest first; the page and the total."""
+    query = _filtered(select(Ticket), principal, f)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = (
+        await session.scalars(
+            query.order_by(Ticket.received_at.desc(), Ticket.id).limit(limit).offset(offset)
+        )
+    ).all()
+    return items, total
+
+
+async def triage(
+    session: AsyncSession, *, principal: Principal, f: TicketFilter, limit: int, offset: int
+) -> tuple[Sequence[Ticket], int]:
+    """Open cases, most severe first, then by least time left before a breach."""
+    query = _filtered(select(Ticket), principal, f).where(Ticket.status != Status.CLOSED.value)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = (
+        await session.scalars(
+            query.order_by(
+                Ticket.severity,
+                Ticket.next_due_at.asc().nulls_last(),
+                Ticket.received_at,
+                Ticket.id,
+            )
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    return items, total
+
+
+async def next_number(session: AsyncSession) -> int:
+    """The next value of the case number sequence."""
+    number = await session.scalar(select(ticket_number_seq.next_value()))
+    assert number is not None
+    return int(number)
+
+
+async def lock_pending(session: AsyncSession, *, limit: int) -> Sequence[Ticket]:
+    """Up to ``limit`` cases waiting for their entitlement, oldest first, locked and
+    skipped by any other worker."""
+    return (
+        await session.scalars(
+            select(Ticket)
+            .where(Ticket.entitlement_status == "pending")
+            .order_by(Ticket.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
