@@ -31,15 +31,23 @@ Rules (docs/domain.md section 3, seeds 000-003):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from careplane_shared.sla_policy import WEEKDAYS, SlaMetric, SlaPolicy, TargetSpec, WindowSpec
 from careplane_shared.sla_policy import clock_minutes as _clock_minutes
 from tickets.sla.calendar import BusinessCalendar
+from tickets.sla.model import (
+    SlaClock,
+    SlaEvent,
+    SlaEventKind,
+    SlaPause,
+    TicketStatus,
+    as_utc,
+)
+from tickets.sla.replay import History, Run
 
 __all__ = [
     "SlaClock",
@@ -53,96 +61,6 @@ __all__ = [
 ]
 
 _MINUTE = timedelta(minutes=1)
-
-
-class SlaEventKind(StrEnum):
-    STAFF_REPLY = "STAFF_REPLY"
-    CUSTOMER_REPLY = "CUSTOMER_REPLY"
-    STATUS_CHANGE = "STATUS_CHANGE"
-    PRIORITY_CHANGE = "PRIORITY_CHANGE"
-
-
-class TicketStatus(StrEnum):
-    NEW = "NEW"
-    OPEN = "OPEN"
-    WORKING = "WORKING"
-    PENDING = "PENDING"
-    ESCALATED = "ESCALATED"
-    WITH_DEVELOPMENT = "WITH_DEVELOPMENT"
-    CLOSED = "CLOSED"
-
-
-@dataclass(frozen=True, slots=True)
-class SlaEvent:
-    """Something that happened to a case and may move its clocks.
-
-    ``status`` is required for STATUS_CHANGE (the new status), ``priority`` for
-    PRIORITY_CHANGE (the new priority). ``automated`` and ``internal`` mark messages
-    that never count as a response.
-    """
-
-    at: datetime
-    kind: SlaEventKind
-    status: TicketStatus | None = None
-    priority: str | None = None
-    automated: bool = False
-    internal: bool = False
-
-    def __post_init__(self) -> None:
-        # Accept the plain strings of the API (``"STAFF_REPLY"``) as well as the enums.
-        object.__setattr__(self, "kind", SlaEventKind(self.kind))
-        if self.status is not None:
-            object.__setattr__(self, "status", TicketStatus(self.status))
-        if self.at.tzinfo is None or self.at.utcoffset() is None:
-            raise ValueError(f"event at naive datetime {self.at.isoformat()}")
-        if self.kind is SlaEventKind.STATUS_CHANGE and self.status is None:
-            raise ValueError("a STATUS_CHANGE event needs the new status")
-        if self.kind is SlaEventKind.PRIORITY_CHANGE and not self.priority:
-            raise ValueError("a PRIORITY_CHANGE event needs the new priority")
-
-
-@dataclass(frozen=True, slots=True)
-class SlaPause:
-    """A period that does not count toward a clock: ``reason`` PENDING or CLOSED.
-
-    ``end`` is None while the pause lasts (as of the computation).
-    """
-
-    start: datetime
-    end: datetime | None
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class SlaClock:
-    """One clock of a case, as of the instant it was computed.
-
-    ``due_at`` is None only while the clock is paused before its target was reached:
-    the due time depends on when it resumes. ``breached_at`` is when the clock went
-    past due (the earliest such instant, kept across priority changes).
-    """
-
-    metric: SlaMetric
-    cycle: int
-    priority: str
-    target_minutes: int
-    business_time: bool
-    started_at: datetime
-    due_at: datetime | None
-    stopped_at: datetime | None
-    paused_minutes: int
-    breached: bool
-    breached_at: datetime | None
-    pauses: tuple[SlaPause, ...]
-    explanation: tuple[str, ...]
-
-    @property
-    def running(self) -> bool:
-        return self.stopped_at is None
-
-    @property
-    def paused(self) -> bool:
-        return self.stopped_at is None and bool(self.pauses) and self.pauses[-1].end is None
 
 
 def select_target(
@@ -177,14 +95,14 @@ def compute_clocks(
     ``as_of`` are ignored, so a clock can be replayed as it stood at any moment.
     ``scheduled_visit`` marks a case raised during a scheduled customer visit.
     """
-    received = _utc(received_at, "received_at")
-    now = _utc(as_of, "as_of")
+    received = as_utc(received_at, "received_at")
+    now = as_utc(as_of, "as_of")
     if now < received:
         raise ValueError("as_of precedes received_at")
     if priority not in policy.priorities:
         raise ValueError(f"priority {priority!r} is not one of {policy.priorities}")
-    timeline = sorted(events, key=lambda event: _utc(event.at, "event"))
-    history = _History.replay(policy, calendar, priority, received, timeline, now)
+    timeline = sorted(events, key=lambda event: as_utc(event.at, "event"))
+    history = History.replay(policy, calendar, priority, received, timeline, now)
     context = _Context(policy, calendar, now, scheduled_visit)
     clocks = [
         clock
@@ -211,133 +129,6 @@ def warning_at(clock: SlaClock, fraction: float, *, calendar: BusinessCalendar) 
 
 
 # -- replaying the history ----------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Run:
-    """A clock while the history is replayed, before targets are applied."""
-
-    metric: SlaMetric
-    cycle: int
-    trigger: datetime
-    trigger_text: str
-    # (instant, priority): the priority at the start and each change while running.
-    priorities: list[tuple[datetime, str]]
-    stopped_at: datetime | None = None
-    stop_text: str = ""
-    pauses: list[SlaPause] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def running(self) -> bool:
-        return self.stopped_at is None
-
-    def stop(self, at: datetime, why: str) -> None:
-        self.end_pause(at)
-        self.stopped_at, self.stop_text = at, why
-
-    def start_pause(self, at: datetime, reason: str) -> None:
-        self.pauses.append(SlaPause(at, None, reason))
-
-    def end_pause(self, at: datetime) -> None:
-        if self.pauses and self.pauses[-1].end is None:
-            last = self.pauses[-1]
-            self.pauses[-1] = SlaPause(last.start, at, last.reason)
-
-    def reopen(self, at: datetime, priority: str) -> None:
-        assert self.stopped_at is not None
-        self.pauses.append(SlaPause(self.stopped_at, at, TicketStatus.CLOSED.value))
-        self.stopped_at, self.stop_text = None, ""
-        if self.priorities[-1][1] != priority:
-            self.priorities.append((at, priority))
-
-
-@dataclass(slots=True)
-class _History:
-    first_response: _Run
-    resolution: _Run
-    next_responses: list[_Run]
-
-    @classmethod
-    def replay(
-        cls,
-        policy: SlaPolicy,
-        calendar: BusinessCalendar,
-        priority: str,
-        received: datetime,
-        timeline: Sequence[SlaEvent],
-        now: datetime,
-    ) -> _History:
-        first = _Run(SlaMetric.FIRST_RESPONSE, 1, received, "received", [(received, priority)])
-        resolution = _Run(SlaMetric.RESOLUTION, 1, received, "received", [(received, priority)])
-        history = cls(first, resolution, [])
-        awaiting: _Run | None = None
-        status = TicketStatus.NEW
-        for event in timeline:
-            at = _utc(event.at, "event")
-            if at < received:
-                raise ValueError(f"{event.kind} event at {at.isoformat()} precedes receipt")
-            if at > now:
-                break
-            if event.kind is SlaEventKind.STAFF_REPLY:
-                if event.automated or event.internal:
-                    what = "an automated message" if event.automated else "an internal note"
-                    note = f"{what} at {calendar.describe(at)} does not count as a response"
-                    for run in (first, awaiting):
-                        if run is not None and run.running:
-                            run.notes.append(note)
-                    continue
-                if first.running:
-                    first.stop(at, "first public staff reply")
-                if awaiting is not None:
-                    awaiting.stop(at, "public staff reply")
-                    awaiting = None
-            elif event.kind is SlaEventKind.CUSTOMER_REPLY:
-                # A message answers nothing new while the first response is still owed,
-                # and a message on a closed case awaits no answer unless it reopens it.
-                if event.automated or status is TicketStatus.CLOSED or first.running:
-                    continue
-                if awaiting is None:
-                    cycle = len(history.next_responses) + 1
-                    awaiting = _Run(
-                        SlaMetric.NEXT_RESPONSE, cycle, at, "customer replied", [(at, priority)]
-                    )
-                    history.next_responses.append(awaiting)
-            elif event.kind is SlaEventKind.STATUS_CHANGE:
-                assert event.status is not None
-                new_status = event.status
-                if new_status is status:
-                    continue
-                if new_status is TicketStatus.CLOSED:
-                    for run in (first, awaiting):
-                        if run is not None and run.running:
-                            run.stop(at, "case closed")
-                    awaiting = None
-                    resolution.stop(at, "case closed")
-                elif status is TicketStatus.CLOSED:
-                    resolution.reopen(at, priority)
-                    if new_status is TicketStatus.PENDING:
-                        resolution.start_pause(at, TicketStatus.PENDING.value)
-                elif new_status is TicketStatus.PENDING:
-                    resolution.start_pause(at, TicketStatus.PENDING.value)
-                elif status is TicketStatus.PENDING:
-                    resolution.end_pause(at)
-                status = new_status
-            elif event.kind is SlaEventKind.PRIORITY_CHANGE:
-                assert event.priority is not None
-                if event.priority not in policy.priorities:
-                    raise ValueError(
-                        f"priority {event.priority!r} is not one of {policy.priorities}"
-                    )
-                if event.priority == priority:
-                    continue
-                priority = event.priority
-                for run in (first, awaiting, resolution):
-                    if run is not None and run.running:
-                        run.priorities.append((at, priority))
-        return history
-
-
 # -- applying targets ---------------------------------------------------------------------
 
 
@@ -348,7 +139,7 @@ class _Context:
     now: datetime
     scheduled_visit: bool
 
-    def evaluate(self, run: _Run) -> SlaClock | None:
+    def evaluate(self, run: Run) -> SlaClock | None:
         final_priority = run.priorities[-1][1]
         target, skipped = _select(
             self.policy, run.metric, final_priority, run.trigger, self.scheduled_visit
@@ -452,7 +243,7 @@ class _Context:
         )
 
     def _outcome(
-        self, run: _Run, started: datetime, due: datetime | None, earlier_breach: bool
+        self, run: Run, started: datetime, due: datetime | None, earlier_breach: bool
     ) -> list[str]:
         describe = self.calendar.describe
         lines = []
@@ -618,9 +409,3 @@ def _span(duration: timedelta, *, days: bool = False) -> str:
     if minutes or not parts:
         parts.append(f"{minutes}m")
     return " ".join(parts)
-
-
-def _utc(at: datetime, what: str) -> datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"{what} is a naive datetime; the SLA engine needs aware datetimes")
-    return at.astimezone(UTC)
