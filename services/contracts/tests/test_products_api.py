@@ -344,3 +344,18 @@ async def test_only_managers_change_the_catalogue(client, staff, sign_in, produc
     ]:
         response = await client.request(method, path, json=body, headers=agent)
         assert response.status_code == 403, (method, path)
+
+
+async def test_a_major_version_number_beyond_any_real_one_is_a_validation_error(
+    client, manager, product
+):
+    # Found by make fuzz: a number past PostgreSQL's integer was a 500.
+    for major in (10_001, 6373746755278):
+        path = f"/v1/products/{product['id']}/versions/{major}"
+        answers = [
+            await client.post(f"{path}/releases", json={"version": "3.2"}, headers=manager),
+            await client.patch(path, json={"eos": "2030-01-01"}, headers=manager),
+        ]
+        for response in answers:
+            assert response.status_code == 422, response.text
+            assert response.json()["error"]["code"] == "VALIDATION_ERROR"

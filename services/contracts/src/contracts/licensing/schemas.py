@@ -28,7 +28,7 @@ class LicenseKeyIssue(BaseModel):
 
     customer_id: uuid.UUID
     product_id: uuid.UUID
-    major_version: int = Field(ge=0)
+    major_version: int = Field(ge=0, le=10_000)
     agreement_id: uuid.UUID | None = Field(
         default=None, description="Bind the key to an agreement: it expires with it."
     )

@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from careplane_shared.auth import CurrentPrincipal
 from careplane_shared.db import DbSession
@@ -21,6 +21,9 @@ from contracts.products.schemas import (
     ReleaseRead,
     SupportedVersion,
 )
+
+# The same bounds as a major version has when it is created.
+MajorNumber = Annotated[int, Path(ge=0, le=10_000, description="A major version number.")]
 
 router = APIRouter(prefix="/v1/products", tags=["products"])
 
@@ -101,7 +104,7 @@ async def change_milestones(
     outbox: OutboxDep,
     principal: Manager,
     product_id: uuid.UUID,
-    major: int,
+    major: MajorNumber,
     body: MilestoneChange,
 ) -> list[MajorVersionRead]:
     """Each version whose milestones moved emits `lifecycle.milestones_changed`, from which
@@ -117,6 +120,6 @@ async def change_milestones(
     summary="Add a release (minor version) to a major version.",
 )
 async def add_release(
-    session: DbSession, _: Manager, product_id: uuid.UUID, major: int, body: ReleaseCreate
+    session: DbSession, _: Manager, product_id: uuid.UUID, major: MajorNumber, body: ReleaseCreate
 ) -> ReleaseRead:
     return ReleaseRead.model_validate(await service.add_release(session, product_id, major, body))
