@@ -272,3 +272,10 @@ def test_paths_carrying_a_token_are_logged_as_their_route():
     assert _loggable_path(secret, template) == template
     plain = {"path": "/v1/tickets/42", "path_params": {"ticket_id": "42"}}
     assert _loggable_path(plain, "/v1/tickets/{ticket_id}") == "/v1/tickets/42"
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.ADMIN, Role.SERVICE])
+async def test_a_vendor_side_token_that_names_a_customer_is_refused(client, minter, role):
+    response = await client.get("/v1/things", headers=minter.headers(role, customer_id=ACME))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "TOKEN_INVALID"

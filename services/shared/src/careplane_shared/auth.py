@@ -265,6 +265,12 @@ def principal_from_claims(
         raise Unauthenticated("The token's claims are not valid.", code="TOKEN_INVALID") from exc
     if role in CUSTOMER_ROLES and customer_id is None:
         raise Unauthenticated("A customer token must name its customer.", code="TOKEN_INVALID")
+    if customer_id is not None and role not in CUSTOMER_ROLES and role is not Role.INTEGRATION:
+        # Staff and services act for the vendor: a token that would confine them to one
+        # customer is not one we issue, and the services must not read it two ways.
+        raise Unauthenticated(
+            "Only a customer's people and API keys name a customer.", code="TOKEN_INVALID"
+        )
     scope = claims.get("scope") or ""
     expires = claims.get("exp")
     return Principal(
