@@ -9,6 +9,7 @@ import pytest
 from careplane_shared.client_address import (
     client_address,
     forwarded_chain,
+    limit_key,
     parse_address,
     parse_networks,
 )
@@ -78,3 +79,19 @@ def test_addresses_as_proxies_write_them(text: str, expected: str | None) -> Non
 def test_a_bad_network_is_named() -> None:
     with pytest.raises(ValueError, match=re.escape("'10.0.0.0/33' is not an IP address")):
         parse_networks(["10.0.0.0/8", "10.0.0.0/33"])
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("192.0.2.7", "192.0.2.7"),  # IPv4: the address itself (/32)
+        ("192.0.2.7:4711", "192.0.2.7"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::ffff", "2001:db8:1:2::/64"),  # same /64: one key
+        ("[2001:db8:1:3::1]:443", "2001:db8:1:3::/64"),  # the next /64: another key
+        ("::ffff:192.0.2.9", "192.0.2.9"),  # IPv4-mapped: its IPv4 address
+        ("unknown", "unknown"),
+    ],
+)
+def test_limits_key_ipv4_per_address_and_ipv6_per_64(address: str, key: str) -> None:
+    assert limit_key(address) == key

@@ -9,6 +9,9 @@ until the first address that is not itself a trusted proxy. That one is the call
 that is not a trusted proxy is the caller itself, whatever the header says.
 
 Trusted proxies are given as networks (CIDR, ``10.0.0.0/8``, or one address); none by default.
+
+Limits per caller key on ``limit_key``: one IPv4 address, but a whole IPv6 /64, since a
+single host is usually given a /64 and can pick any address in it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from starlette.requests import HTTPConnection
 
 IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
+
+# The IPv6 prefix one subscriber (one host, one home) is given and can pick addresses from.
+IPV6_LIMIT_PREFIX = 64
 
 # Never read more of the header than this many hops: the chain a deployment builds is short.
 MAX_HOPS = 32
@@ -100,3 +106,15 @@ def connection_address(connection: HTTPConnection, trusted: Sequence[IPNetwork])
     """``client_address`` of a Starlette request or websocket."""
     chain = connection_chain(connection, trusted)
     return chain[0] if chain else None
+
+
+def limit_key(address: str) -> str:
+    """What a per-address limit counts against: an IPv4 address as it is (``192.0.2.7``),
+    an IPv6 address as its /64 (``2001:db8:1:2::/64``; an IPv4-mapped one as its IPv4
+    address). Anything that is not an address (``unknown``) is returned unchanged."""
+    parsed = parse_address(address)
+    if parsed is None:
+        return address
+    if isinstance(parsed, IPv6Address):
+        return str(IPv6Network((parsed, IPV6_LIMIT_PREFIX), strict=False))
+    return str(parsed)
