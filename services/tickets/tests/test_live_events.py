@@ -1,6 +1,7 @@
 """Live case events over Server-Sent Events, on committed transactions and a real socket:
-one LISTEN connection per process fanned out to every stream, the limits per caller and per
-process, streams that end with the token or the account, replay after Last-Event-ID."""
+one LISTEN connection per process fanned out to every stream, the limits per caller, per
+customer and per process, streams that end with the token or the account, replay after
+Last-Event-ID."""
 
 from __future__ import annotations
 
@@ -363,6 +364,59 @@ async def test_a_caller_holds_a_few_streams_at_most(
         await until(lambda: served.hub.open_streams == 0)
         async with open_stream(served.url, tokens[ANA]), open_stream(served.url, tokens[ANA]):
             assert served.hub.streams_of(_subject(tokens[ANA])) == 2
+
+
+async def integration_key_token(contracts: httpx.AsyncClient, admin_token: str) -> str:
+    """A new API key bound to the customer administrator's customer, and its token."""
+    response = await contracts.post(
+        "/v1/api-keys",
+        json={"name": "live reader", "scopes": ["tickets:read"]},
+        headers=bearer(admin_token),
+    )
+    assert response.status_code == 201, response.text
+    key = response.json()
+    response = await contracts.post(
+        "/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": key["client_id"],
+            "client_secret": key["client_secret"],
+        },
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+async def test_a_customer_holds_a_few_streams_at_most_whatever_its_keys(
+    serve_tickets: ServeTickets, tokens: dict[str, str], contracts: httpx.AsyncClient
+) -> None:
+    # Ana and two API keys of her customer: three principals, one customer.
+    keys = [await integration_key_token(contracts, tokens[ANA]) for _ in range(2)]
+    async with serve_tickets(
+        live_streams_per_principal=2, live_streams_per_customer=3, live_streams_per_process=8
+    ) as served:
+        async with AsyncExitStack() as stack:
+            for token in (tokens[ANA], tokens[ANA], keys[0]):
+                await stack.enter_async_context(open_stream(served.url, token))
+            # A key with no stream of its own yet is refused: its customer's places are taken.
+            over = await refused(served.url, keys[1])
+            # Another customer, and staff (no customer), still get theirs.
+            for token in (tokens[CORA], tokens[AGENT], tokens[AGENT], tokens[ADMIN]):
+                await stack.enter_async_context(open_stream(served.url, token))
+            assert served.hub.open_streams == 7
+            customer = jwt.decode(tokens[ANA], options={"verify_signature": False})["customer_id"]
+            assert served.hub.streams_of_customer(str(customer)) == 3
+
+        assert over.status_code == 429
+        assert over.json()["error"]["code"] == "TOO_MANY_STREAMS"
+        assert over.json()["error"]["details"] == {"limit": 3, "per": "customer"}
+        assert int(over.headers["retry-after"]) >= 1
+
+        # Closed streams give the customer's places back.
+        await until(lambda: served.hub.open_streams == 0)
+        async with open_stream(served.url, keys[1]), open_stream(served.url, keys[1]):
+            assert served.hub.streams_of(_subject(keys[1])) == 2
 
 
 def _subject(token: str) -> str:

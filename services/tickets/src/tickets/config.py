@@ -36,6 +36,8 @@ class TicketsSettings(DatabaseSettings):
     # Live event streams (GET /v1/tickets/events/stream): one LISTEN connection per process
     # fans out to every stream; these bound what one caller, and the process, may hold open.
     live_streams_per_principal: int = Field(default=5, ge=1)
+    # All the principals (people, API keys) of one customer together, per process.
+    live_streams_per_customer: int = Field(default=50, ge=1)
     live_streams_per_process: int = Field(default=1000, ge=1)
     live_recheck_seconds: float = Field(default=60.0, gt=0)
     live_queue_size: int = Field(default=256, ge=1)

@@ -174,6 +174,7 @@ def create_live_hub(settings: TicketsSettings) -> LiveHub:
         dsn.render_as_string(hide_password=False),
         channel=CHANNEL,
         per_principal=settings.live_streams_per_principal,
+        per_customer=settings.live_streams_per_customer,
         per_process=settings.live_streams_per_process,
         queue_size=settings.live_queue_size,
         replay_events=settings.live_replay_events,
@@ -239,9 +240,11 @@ async def stream(
     Customers receive their own customer's events only. A comment line every 15 s keeps idle
     connections open.
 
-    A caller may hold a few streams at once (`TICKETS_LIVE_STREAMS_PER_PRINCIPAL`, and the
-    process `TICKETS_LIVE_STREAMS_PER_PROCESS`); one more answers 429 `TOO_MANY_STREAMS` with
-    `Retry-After`. A stream ends with an `event: stream.end` message whose data says why
+    A caller may hold a few streams at once (`TICKETS_LIVE_STREAMS_PER_PRINCIPAL`), all the
+    callers of one customer together `TICKETS_LIVE_STREAMS_PER_CUSTOMER` per process, and the
+    process `TICKETS_LIVE_STREAMS_PER_PROCESS`; one more answers 429 `TOO_MANY_STREAMS` with
+    `Retry-After` and `details` naming the limit (`per`: `principal`, `customer`,
+    `process`). A stream ends with an `event: stream.end` message whose data says why
     (`{"code", "message"}`): `TOKEN_EXPIRED` when the token expires, the code contracts gives
     (e.g. `ACCOUNT_INACTIVE`) once the account is deactivated or the API key revoked (checked
     every `TICKETS_LIVE_RECHECK_SECONDS`; at opening, such an account gets 401 with that code),
@@ -263,7 +266,13 @@ async def stream(
             return False
         return visible(principal, data)
 
-    subscription, replay = hub.subscribe(principal.subject, wants, last_event_id=resume_after)
+    # Staff and vendor principals belong to no customer: only their own limit applies.
+    customer = None
+    if principal.is_customer and principal.customer_id is not None:
+        customer = str(principal.customer_id)
+    subscription, replay = hub.subscribe(
+        principal.subject, wants, customer=customer, last_event_id=resume_after
+    )
     try:
         refusal = await account_refusal(request.app.state.contracts, principal)
         if refusal is not None:

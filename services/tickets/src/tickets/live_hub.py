@@ -13,7 +13,10 @@ the events of the gap were heard by no one; the recent events kept for replay ar
 for the same reason, so a resume across the gap says the replay is unavailable instead of
 silently skipping it.
 
-It also keeps the limits: streams per principal and per process.
+It also keeps the limits: streams per principal, per customer and per process. A customer
+may create many principals (API keys), so the cap per principal alone would let one customer
+take every place of the process; staff and vendor principals belong to no customer and count
+only against their own and the process's limits.
 """
 
 from __future__ import annotations
@@ -85,9 +88,12 @@ class Subscription:
     """One stream's view of the hub: the events its filter lets through, in order, ending
     with ``None`` once the hub ends it (``ended`` says why)."""
 
-    def __init__(self, hub: LiveHub, key: str, wants: Filter, limit: int) -> None:
+    def __init__(
+        self, hub: LiveHub, key: str, customer: str | None, wants: Filter, limit: int
+    ) -> None:
         self.hub = hub
         self.key = key
+        self.customer = customer
         self.wants = wants
         self.limit = limit
         self.ended: StreamEnd | None = None
@@ -133,6 +139,7 @@ class LiveHub:
         dsn: str,
         *,
         per_principal: int,
+        per_customer: int,
         per_process: int,
         queue_size: int,
         replay_events: int,
@@ -143,6 +150,7 @@ class LiveHub:
     ) -> None:
         self.dsn = dsn
         self.per_principal = per_principal
+        self.per_customer = per_customer
         self.per_process = per_process
         self.queue_size = queue_size
         self.retry_after_seconds = retry_after_seconds
@@ -153,6 +161,7 @@ class LiveHub:
         self.connections_opened = 0
         self._subscriptions: set[Subscription] = set()
         self._per_key: Counter[str] = Counter()
+        self._per_customer: Counter[str] = Counter()
         self._recent: deque[LiveEvent] = deque(maxlen=replay_events or None)
         self._replay_events = replay_events
         self._ids: dict[str, int] = {}
@@ -170,10 +179,19 @@ class LiveHub:
     def streams_of(self, key: str) -> int:
         return self._per_key[key]
 
+    def streams_of_customer(self, customer: str) -> int:
+        return self._per_customer[customer]
+
     def subscribe(
-        self, key: str, wants: Filter, *, last_event_id: str | None = None
+        self,
+        key: str,
+        wants: Filter,
+        *,
+        customer: str | None = None,
+        last_event_id: str | None = None,
     ) -> tuple[Subscription, list[LiveEvent] | None]:
-        """A new subscription for principal ``key``, and, when ``last_event_id`` is given,
+        """A new subscription for principal ``key`` (of ``customer``, None for staff and
+        vendor principals), and, when ``last_event_id`` is given,
         the recent events after it that ``wants`` lets through (None: that event is not among
         the recent ones, so what came after it cannot be told). Taken at once, so no event is
         both replayed and queued, or neither. TooManyRequests over a limit."""
@@ -186,6 +204,14 @@ class LiveHub:
                 retry_after=self.retry_after_seconds,
                 details={"limit": self.per_principal, "per": "principal"},
             )
+        if customer is not None and self._per_customer[customer] >= self.per_customer:
+            raise TooManyRequests(
+                f"At most {self.per_customer} live event streams per customer on this server; "
+                "close one first.",
+                code="TOO_MANY_STREAMS",
+                retry_after=self.retry_after_seconds,
+                details={"limit": self.per_customer, "per": "customer"},
+            )
         if len(self._subscriptions) >= self.per_process:
             raise TooManyRequests(
                 "This server holds as many live event streams as it may; try again later.",
@@ -193,9 +219,11 @@ class LiveHub:
                 retry_after=self.retry_after_seconds,
                 details={"limit": self.per_process, "per": "process"},
             )
-        subscription = Subscription(self, key, wants, self.queue_size)
+        subscription = Subscription(self, key, customer, wants, self.queue_size)
         self._subscriptions.add(subscription)
         self._per_key[key] += 1
+        if customer is not None:
+            self._per_customer[customer] += 1
         STREAMS.inc()
         replay: list[LiveEvent] | None = None
         if last_event_id is not None:
@@ -210,6 +238,11 @@ class LiveHub:
             self._per_key[subscription.key] -= 1
             if self._per_key[subscription.key] <= 0:
                 del self._per_key[subscription.key]
+            customer = subscription.customer
+            if customer is not None:
+                self._per_customer[customer] -= 1
+                if self._per_customer[customer] <= 0:
+                    del self._per_customer[customer]
             STREAMS.dec()
 
     async def ready(self) -> None:
