@@ -844,9 +844,19 @@ async def test_bad_page_arguments_are_refused(
 
     too_many = await graphql(gateway_serial_client, admin, query, {"first": 500})
     not_a_cursor = await graphql(gateway_serial_client, admin, query, {"after": "bm9wZQ"})
+    # Digits to str.isdigit that int() cannot read, and a number no list reaches.
+    odd_cursors = [
+        base64.urlsafe_b64encode(f"offset:{number}".encode()).decode()
+        for number in ("\u00b2", "\u0663", "9" * 13, "9" * 5000)
+    ]
+    odd = [await graphql(gateway_serial_client, admin, query, {"after": c}) for c in odd_cursors]
+    good_cursor = base64.urlsafe_b64encode(b"offset:3").decode().rstrip("=")
+    good = await graphql(gateway_serial_client, admin, query, {"after": good_cursor})
 
     assert only_error(too_many)["extensions"]["code"] == "VALIDATION_ERROR"
     assert only_error(not_a_cursor)["extensions"]["code"] == "INVALID_CURSOR"
+    assert [only_error(body)["extensions"]["code"] for body in odd] == ["INVALID_CURSOR"] * 4
+    assert good["data"]["customers"]["totalCount"] == 6, good
 
 
 async def test_customers_search_and_one_customer_with_its_contacts(

@@ -143,10 +143,18 @@ async def test_the_cost_follows_first_from_the_variables(
         calls_refused = list(gateway.tickets.paths)
         by_default = await gateway.post(PAGE)  # 50 a page: 1 + 50 * 6
         small = await gateway.post(PAGE, {"first": 5})
+        # Not ints as sent: 200.0 runs as 200 (coerced), "200" is measured at the worst.
+        calls_before = len(gateway.tickets.paths)
+        as_float = await gateway.post(PAGE, {"first": 200.0})
+        as_text = await gateway.post(PAGE, {"first": "200"})
+        calls_refused += gateway.tickets.paths[calls_before:]
+        small_float = await gateway.post(PAGE, {"first": 5.0})
 
     assert refusal(too_big, "QUERY_TOO_COMPLEX")["extensions"]["cost"] == 1201
+    assert refusal(as_float, "QUERY_TOO_COMPLEX")["extensions"]["cost"] == 1201
+    assert refusal(as_text, "QUERY_TOO_COMPLEX")["extensions"]["cost"] == 1201
     assert calls_refused == []
-    for answered in (by_default, small):
+    for answered in (by_default, small, small_float):
         assert "errors" not in answered, answered
         assert answered["data"]["tickets"]["totalCount"] == 1
     assert gateway.tickets.paths

@@ -38,6 +38,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
@@ -47,6 +48,7 @@ from graphql import (
     get_named_type,
     is_introspection_type,
 )
+from graphql.execution.values import get_variable_values
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 from strawberry.extensions import SchemaExtension
 
@@ -190,11 +192,18 @@ class _Measurer:
             variable = value.name.value
             if variable in self.variables:
                 given = self.variables[variable]
-                return given if isinstance(given, int) and not isinstance(given, bool) else None
+                if given is None:
+                    return None
+                if isinstance(given, int) and not isinstance(given, bool):
+                    return given
+                # Not an int as sent (200.0, "200"): whatever it becomes, count the worst.
+                return MAX_PAGE_SIZE
             value = self.defaults.get(variable)
         if isinstance(value, IntValueNode):
             return int(value.value)
-        return None
+        if value is None or isinstance(value, NullValueNode):
+            return None
+        return MAX_PAGE_SIZE
 
 
 def operation_of(
@@ -204,6 +213,19 @@ def operation_of(
     if operation_name is None:
         return operations[0] if len(operations) == 1 else None
     return next((o for o in operations if o.name and o.name.value == operation_name), None)
+
+
+def coerced_variables(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    variables: Mapping[str, Any] | None,
+) -> Mapping[str, Any]:
+    """The variables as the operation will run with them: coerced to their declared types
+    (``200.0`` given for an ``Int`` is 200), defaults filled in. Variables that cannot be
+    coerced fail the execution anyway; they are measured as sent (see ``_int_argument``)."""
+    given = dict(variables or {})
+    coerced = get_variable_values(schema, operation.variable_definitions or (), given)
+    return given if isinstance(coerced, list) else coerced.coerced
 
 
 def measure(
@@ -217,7 +239,9 @@ def measure(
     root = schema.get_root_type(operation.operation)
     if root is None:
         return _NOTHING
-    measurer = _Measurer(schema, document, operation, variables or {}, list_size)
+    measurer = _Measurer(
+        schema, document, operation, coerced_variables(schema, operation, variables), list_size
+    )
     return measurer.selection_set(operation.selection_set, root)
 
 

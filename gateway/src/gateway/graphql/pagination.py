@@ -28,6 +28,7 @@ MAX_PAGE_SIZE = 200
 
 INVALID_CURSOR = "INVALID_CURSOR"
 _CURSOR_PREFIX = "offset:"
+_MAX_CURSOR_DIGITS = 12
 
 
 First = Annotated[
@@ -76,7 +77,10 @@ def decode_cursor(cursor: str) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         text = ""
     number = text.removeprefix(_CURSOR_PREFIX)
-    if not text.startswith(_CURSOR_PREFIX) or not number.isdigit():
+    # ASCII digits only ("²" is a digit to str.isdigit but not to int) and few of them: no
+    # list is that long, and int() refuses a text of thousands of digits.
+    readable = number.isascii() and number.isdigit() and len(number) <= _MAX_CURSOR_DIGITS
+    if not text.startswith(_CURSOR_PREFIX) or not readable:
         raise gateway_error(INVALID_CURSOR, "`after` is not a cursor this API gave out.")
     return int(number)
 
