@@ -15,6 +15,7 @@ from tickets.clients.contracts import ContractsUnavailable
 from tickets.deps import ContractsDep
 from tickets.sla import BusinessCalendar, SlaEvent, SlaEventKind, compute_clocks
 from tickets.ticket.clocks import clock_view
+from tickets.ticket.exceptions import PriorityUnknown
 from tickets.ticket.rules import Status
 from tickets.ticket.schemas import SlaClockRead
 
@@ -72,9 +73,8 @@ async def simulate(
     except ContractsUnavailable as exc:
         raise ServiceUnavailable("Contracts cannot be reached for the plan.") from exc
     if body.priority not in policy.priorities:
-        raise ValidationFailed(
+        raise PriorityUnknown(
             f"Priority {body.priority!r} is not one of this plan's.",
-            code="PRIORITY_UNKNOWN",
             details={"allowed": policy.priorities},
         )
     as_of = body.as_of or datetime.now(UTC)

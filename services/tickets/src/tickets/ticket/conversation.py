@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import Conflict
 from careplane_shared.events import Outbox
 from tickets import access
 from tickets.models import Message, Ticket
 from tickets.ticket import repository
+from tickets.ticket.exceptions import TicketClosed
 from tickets.ticket.policy import TicketPolicy
 from tickets.ticket.rules import Status
 from tickets.ticket.transitions import Emit, actor, entry, move
@@ -38,7 +38,7 @@ async def reply(
         session, principal=principal, ticket_id=ticket_id, lock=True
     )
     if ticket.status == Status.CLOSED.value:
-        raise Conflict("The case is closed; reopen it to continue.", code="TICKET_CLOSED")
+        raise TicketClosed("The case is closed; reopen it to continue.")
     now = datetime.now(UTC)
     author_id, author_kind = actor(principal)
     message = Message(

@@ -10,12 +10,12 @@ from typing import Any
 import structlog
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import CareplaneError, ValidationFailed
+from careplane_shared.errors import CareplaneError
 from careplane_shared.sla_policy import SlaPolicy
 from tickets import access
 from tickets.clients.contracts import ContractsClient, ContractsUnavailable
 from tickets.models import Ticket
-from tickets.ticket.exceptions import ContactNotFound, NotEntitled
+from tickets.ticket.exceptions import ContactNotFound, NotEntitled, PriorityUnknown
 from tickets.ticket.rules import severity
 from tickets.ticket.schemas import TicketOpen
 
@@ -32,9 +32,8 @@ def apply_entitlement(
     sla = SlaPolicy.model_validate(answer["sla_policy"])
     priority = requested_priority or sla.default_priority
     if priority not in sla.priorities:
-        raise ValidationFailed(
+        raise PriorityUnknown(
             f"Priority {priority!r} is not one of this plan's: {', '.join(sla.priorities)}.",
-            code="PRIORITY_UNKNOWN",
             details={"allowed": sla.priorities},
         )
     ticket.customer_id = uuid.UUID(answer["customer_id"])

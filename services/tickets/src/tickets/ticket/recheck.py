@@ -16,12 +16,13 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from careplane_shared.errors import CareplaneError, ValidationFailed
+from careplane_shared.errors import CareplaneError
 from careplane_shared.events import Outbox
 from tickets.clients.contracts import ContractsClient, ContractsUnavailable
 from tickets.models import Ticket
 from tickets.ticket import repository
 from tickets.ticket.entitlement import apply_entitlement
+from tickets.ticket.exceptions import PriorityUnknown
 from tickets.ticket.policy import TicketPolicy
 from tickets.ticket.rules import Status
 from tickets.ticket.transitions import Emit, move
@@ -84,7 +85,7 @@ async def _open(
 ) -> None:
     try:
         apply_entitlement(ticket, answer, requested_priority=ticket.priority)
-    except ValidationFailed:
+    except PriorityUnknown:
         # The priority asked for is not one of the plan's: the plan's default.
         apply_entitlement(ticket, answer, requested_priority=None)
     await move(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal, PrincipalKind
-from careplane_shared.errors import Conflict, Forbidden, ValidationFailed
+from careplane_shared.errors import Conflict
 from careplane_shared.events import Outbox
 from tickets import access
 from tickets.clients.contracts import ContractsClient
@@ -24,6 +24,18 @@ from tickets.models import Ticket
 from tickets.ticket import clocks, repository
 from tickets.ticket.entitlement import apply_entitlement, check_at_open, sla_inputs_given
 from tickets.ticket.events import event_data
+from tickets.ticket.exceptions import (
+    ContactForbidden,
+    ContactRequired,
+    EntitlementPending,
+    PriorityUnchanged,
+    PriorityUnknown,
+    ReceivedAtInFuture,
+    ReceivedAtInvalid,
+    RefusedCaseNotReopened,
+    TicketClosed,
+    TicketNotClosed,
+)
 from tickets.ticket.policy import TicketPolicy
 from tickets.ticket.rules import (
     EscalationKind,
@@ -38,12 +50,12 @@ from tickets.ticket.transitions import Emit, TicketChange, entry, move
 
 def _contact_of(principal: Principal, data: TicketOpen) -> uuid.UUID:
     if not access.may_open_for(principal, data.contact_id):
-        raise Forbidden("Contacts open cases for themselves.", code="CONTACT_FORBIDDEN")
+        raise ContactForbidden()
     if data.contact_id is not None:
         return data.contact_id
     if principal.kind is PrincipalKind.CUSTOMER:
         return uuid.UUID(principal.subject)
-    raise ValidationFailed("contact_id names the requester.", code="CONTACT_REQUIRED")
+    raise ContactRequired()
 
 
 async def open_ticket(
@@ -62,9 +74,9 @@ async def open_ticket(
     contact_id = _contact_of(principal, data)
     received_at = data.received_at or now
     if received_at.tzinfo is None:
-        raise ValidationFailed("received_at needs a time zone.", code="RECEIVED_AT_INVALID")
+        raise ReceivedAtInvalid()
     if received_at > now:
-        raise ValidationFailed("received_at cannot be in the future.", code="RECEIVED_AT_IN_FUTURE")
+        raise ReceivedAtInFuture()
     answer = await check_at_open(
         contracts, principal=principal, contact_id=contact_id, data=data, received_at=received_at
     )
@@ -180,9 +192,9 @@ async def reopen(
         session, principal=principal, ticket_id=ticket_id, lock=True
     )
     if ticket.status != Status.CLOSED.value:
-        raise Conflict("Only a closed case is reopened.", code="TICKET_NOT_CLOSED")
+        raise TicketNotClosed()
     if ticket.entitlement_status == "refused":
-        raise Conflict("A case refused for entitlement cannot be reopened.", code="NOT_ENTITLED")
+        raise RefusedCaseNotReopened()
     return await move(
         session,
         outbox,
@@ -214,13 +226,12 @@ async def change_priority(
     access.ensure_may_reclassify(principal)
     sla = clocks.policy_of(ticket)
     if sla is not None and priority not in sla.priorities:
-        raise ValidationFailed(
+        raise PriorityUnknown(
             f"Priority {priority!r} is not one of this plan's.",
-            code="PRIORITY_UNKNOWN",
             details={"allowed": sla.priorities},
         )
     if priority == ticket.priority:
-        raise Conflict("The case has this priority already.", code="PRIORITY_UNCHANGED")
+        raise PriorityUnchanged()
     now = datetime.now(UTC)
     previous = ticket.priority
     ticket.priority = priority
@@ -301,9 +312,9 @@ async def escalate(
         session, principal=principal, ticket_id=ticket_id, lock=True
     )
     if ticket.status == Status.CLOSED.value:
-        raise Conflict("The case is closed; reopen it first.", code="TICKET_CLOSED")
+        raise TicketClosed()
     if ticket.status == Status.NEW.value:
-        raise Conflict("The case waits for its entitlement check.", code="ENTITLEMENT_PENDING")
+        raise EntitlementPending()
     now = datetime.now(UTC)
     # An internal hand-over is staff business: its entry and reason stay off the
     # customer's history and events; the customer sees only that the case is ESCALATED.
