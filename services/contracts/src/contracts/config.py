@@ -42,15 +42,24 @@ class ContractsSettings(DatabaseSettings):
     token_url: str = "http://127.0.0.1:8002/auth/token"
     jwks_url: str = "http://127.0.0.1:8002/.well-known/jwks.json"
 
+    # Active (unrevoked) API keys one customer may hold: each is a principal of its own.
+    max_api_keys_per_customer: int = Field(default=20, ge=1)
+
     # A contact a customer invites has this long to accept.
     invitation_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
 
     # Sign-in abuse limits (POST /auth/token), kept in the database for every replica.
-    # Per account (email or client id): after `login_account_max_failures` failures within
-    # `login_window_seconds`, it is locked for `login_lockout_base_seconds`, doubled with
-    # each further lockout up to `login_lockout_max_seconds`; a success clears it.
+    # Per account from one address (an IPv6 address counts as its /64): after
+    # `login_account_max_failures` failures within `login_window_seconds`, that pair is
+    # locked for `login_lockout_base_seconds`, doubled with each further lockout up to
+    # `login_lockout_max_seconds`; a success clears it.
     login_window_seconds: int = Field(default=900, ge=1)
     login_account_max_failures: int = Field(default=5, ge=1)
+    # Per account from every address (an attack spread over many addresses), locked the
+    # same way; an address that signed in to the account within `login_known_address_days`
+    # is exempt, so the owner always gets in with the right password.
+    login_account_wide_max_failures: int = Field(default=20, ge=1)
+    login_known_address_days: int = Field(default=90, ge=1)
     # Per caller address: more, since offices share one address behind NAT.
     login_address_max_failures: int = Field(default=50, ge=1)
     login_lockout_base_seconds: int = Field(default=60, ge=1)

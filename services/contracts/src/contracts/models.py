@@ -350,6 +350,8 @@ class BillableItem(Base):
     description: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    # SHA-256 of the request recorded with the key: the key again with another body is refused.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     recorded_by: Mapped[str] = mapped_column(String(320), server_default="")
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
@@ -369,3 +371,14 @@ class LoginAttempt(Base):
     lockouts: Mapped[int] = mapped_column(Integer, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LoginKnownAddress(Base):
+    """An address (its limit key) that signed in to an account successfully: a right
+    password from there is never refused by the account-wide limit. Digests only."""
+
+    __tablename__ = "login_known_addresses"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_success_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
-from fastapi.responses import JSONResponse
 
 from careplane_shared.auth import (
     ANY_SCOPE,
@@ -16,8 +14,8 @@ from careplane_shared.auth import (
     StaffPrincipal,
     require_roles,
 )
-from careplane_shared.db import DbSession
-from careplane_shared.errors import Forbidden, error_response
+from careplane_shared.db import DbSession, get_database
+from careplane_shared.errors import Forbidden
 from careplane_shared.pagination import Page, PageParamsDep
 from contracts.client_address import client_address
 from contracts.config import ContractsSettings
@@ -85,7 +83,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         return None
     try:
         client_id, _, secret = base64.b64decode(value).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8 underneath
         return None
     return client_id, secret
 
@@ -105,17 +103,20 @@ async def token(
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
     scope: Annotated[str | None, Form()] = None,
-) -> TokenResponse | JSONResponse:
+) -> TokenResponse:
     """Form-encoded, as OAuth2 clients send it. `password`: `username` is the email of a
     staff user or a customer contact. `client_credentials`: `client_id` and `client_secret`
     of an API key, in the form or as HTTP Basic. Tokens are EdDSA-signed JWTs, short-lived;
     verify them against `/.well-known/jwks.json`.
 
-    Failed attempts are limited per account (password grant) and per caller address (both
-    grants), shared by every replica: past the limit, 429 `TOO_MANY_ATTEMPTS` with
-    `Retry-After` until a lockout ends (it grows with repeated lockouts, up to a cap); a
-    success clears the account's count. The caller's address is `X-Forwarded-For`'s only
-    behind a trusted proxy."""
+    Attempts are limited per account from one address (password grant), per account from
+    every address (password grant; an address that signed in to the account before is
+    exempt, so an attack elsewhere never locks its owner out), and per caller address (both
+    grants; an IPv6 address counts as its /64), shared by every replica: past a limit, 429
+    `TOO_MANY_ATTEMPTS` with `Retry-After` until the lockout ends (it grows with repeated
+    lockouts, up to a cap). Each attempt is counted before its password is checked, so
+    parallel guesses get no more tries than sequential ones; a success takes it back. The
+    caller's address is `X-Forwarded-For`'s only behind a trusted proxy."""
     settings, key = _settings(request), _signing_key(request)
     if grant_type == GrantType.PASSWORD:
         if not username or not password:
@@ -131,26 +132,24 @@ async def token(
     else:
         raise service.UnsupportedGrantType()
 
-    attempt = limits.limits_for(
-        settings, account=account, address=client_address(request, settings.trusted_proxies)
+    # Counted (and committed) before any hashing: a refused attempt costs no argon2 work,
+    # and a failure stays counted whatever happens next.
+    attempt = await limits.admit(
+        get_database(request).sessionmaker,
+        settings,
+        account=account,
+        address=client_address(request, settings.trusted_proxies),
     )
-    # Before any hashing: a locked account or address costs no argon2 work.
-    await limits.ensure_not_locked(session, attempt)
-    try:
-        if grant_type == GrantType.PASSWORD:
-            assert username is not None and password is not None
-            answer = await service.password_grant(
-                session, settings, key, username=username, password=password
-            )
-        else:
-            assert client_id is not None and client_secret is not None
-            answer = await service.client_credentials_grant(
-                session, settings, key, client_id=client_id, client_secret=client_secret
-            )
-    except (service.InvalidGrant, service.InvalidClient) as exc:
-        # Answered rather than raised, so the failure's count is committed with it.
-        await limits.record_failure(session, settings, attempt)
-        return error_response(exc.status_code, exc.code, exc.message, headers=exc.headers)
+    if grant_type == GrantType.PASSWORD:
+        assert username is not None and password is not None
+        answer = await service.password_grant(
+            session, settings, key, username=username, password=password
+        )
+    else:
+        assert client_id is not None and client_secret is not None
+        answer = await service.client_credentials_grant(
+            session, settings, key, client_id=client_id, client_secret=client_secret
+        )
     await limits.record_success(session, attempt)
     return answer
 
