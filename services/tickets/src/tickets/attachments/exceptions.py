@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from fastapi import status
 
-from careplane_shared.errors import CareplaneError, NotFound
+from careplane_shared.errors import CareplaneError, NotFound, ValidationFailed
 
 
 class PayloadTooLarge(CareplaneError):
     status_code = status.HTTP_413_CONTENT_TOO_LARGE
     code = "ATTACHMENT_TOO_LARGE"
+
+
+class AttachmentNameInvalid(ValidationFailed):
+    code = "ATTACHMENT_NAME_INVALID"
+    message = "The file name is not acceptable."
 
 
 class AttachmentNotFound(NotFound):

@@ -12,9 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import ValidationFailed
 from tickets.attachments.content import media_type
-from tickets.attachments.exceptions import AttachmentNotFound, too_large
+from tickets.attachments.exceptions import (
+    AttachmentNameInvalid,
+    AttachmentNotFound,
+    too_large,
+)
 from tickets.attachments.storage import AttachmentStorage, TooLarge
 from tickets.models import Attachment
 from tickets.ticket.repository import get_ticket
@@ -28,7 +31,7 @@ def check_upload(*, filename: str, content_length: int | None, limit: int) -> No
     if content_length is not None and content_length > limit:
         raise too_large(limit)
     if not _SAFE_NAME.match(filename):
-        raise ValidationFailed("The file name is not acceptable.", code="ATTACHMENT_NAME_INVALID")
+        raise AttachmentNameInvalid()
 
 
 async def upload(

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import Forbidden, ValidationFailed
 from tickets import access
 from tickets.models import Ticket
 from tickets.report.attainment import MetricAttainment, attainment
+from tickets.report.exceptions import PeriodInvalid, PeriodOutOfOrder, ReportTooLarge
 from tickets.report.schemas import MetricRow, PlanRow, SlaReport
 from tickets.sla import BusinessCalendar, SlaClock
 from tickets.ticket import clocks
@@ -61,9 +61,7 @@ async def _entitled_in_period(
         query = query.where(Ticket.customer_id == customer_id)
     tickets = (await session.scalars(query.limit(MAX_TICKETS + 1))).all()
     if len(tickets) > MAX_TICKETS:
-        raise ValidationFailed(
-            f"More than {MAX_TICKETS} cases in the period; narrow it down.", code="REPORT_TOO_LARGE"
-        )
+        raise ReportTooLarge(f"More than {MAX_TICKETS} cases in the period; narrow it down.")
     return tickets
 
 
@@ -79,13 +77,13 @@ async def sla_report(
     """Staff see any customer; a customer administrator (or a key bound to a customer)
     only its own, whatever ``customer_id`` it names."""
     if not access.may_read_reports(principal):
-        raise Forbidden("Reports are for staff and customer administrators.", code="ROLE_FORBIDDEN")
+        raise access.RoleForbidden("Reports are for staff and customer administrators.")
     if access.tenant_of(principal) is not None:
         customer_id = access.tenant_of(principal)
     if period_from.tzinfo is None or period_to.tzinfo is None:
-        raise ValidationFailed("from and to need a time zone.", code="PERIOD_INVALID")
+        raise PeriodInvalid()
     if period_to <= period_from:
-        raise ValidationFailed("`to` must be after `from`.", code="PERIOD_OUT_OF_ORDER")
+        raise PeriodOutOfOrder()
     tickets = await _entitled_in_period(
         session,
         period_from=period_from,

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
 from tickets import access
-from tickets.models import Ticket, ticket_number_seq
+from tickets.models import Ticket, TicketEvent, ticket_number_seq
+from tickets.ticket import clocks
 from tickets.ticket.exceptions import TicketNotFound
 from tickets.ticket.rules import Status
 
@@ -120,6 +121,18 @@ async def triage(
         )
     ).all()
     return items, total
+
+
+async def history(
+    session: AsyncSession, *, principal: Principal, ticket_id: uuid.UUID
+) -> list[TicketEvent]:
+    """The case's history as the caller may read it: internal entries only for those who
+    see internal notes."""
+    ticket = await get_ticket(session, principal=principal, ticket_id=ticket_id)
+    entries = await clocks.history_of(session, ticket.id)
+    if not access.sees_internal(principal):
+        entries = [e for e in entries if not e.internal]
+    return entries
 
 
 async def next_number(session: AsyncSession) -> int:

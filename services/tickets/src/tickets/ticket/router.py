@@ -11,7 +11,6 @@ from careplane_shared.auth import CurrentPrincipal, StaffPrincipal
 from careplane_shared.db import DbSession
 from careplane_shared.idempotency import IdempotencyDep
 from careplane_shared.pagination import Page, PageParamsDep
-from tickets import access
 from tickets.deps import ContractsDep, OutboxDep, PolicyDep
 from tickets.models import Ticket, TicketEvent
 from tickets.sla import SlaClock
@@ -206,10 +205,7 @@ async def get_ticket(
 async def history(
     session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
 ) -> list[HistoryEntry]:
-    ticket = await repository.get_ticket(session, principal=principal, ticket_id=ticket_id)
-    entries = await clocks.history_of(session, ticket.id)
-    if not access.sees_internal(principal):
-        entries = [e for e in entries if not e.internal]
+    entries = await repository.history(session, principal=principal, ticket_id=ticket_id)
     return [HistoryEntry.model_validate(e) for e in entries]
 
 
