@@ -1,7 +1,7 @@
 """One tenant's target cannot stall the others: a receiver that drips its answer one byte at
-a time, a flood for one endpoint, a gzip bomb. Shown by what is recorded and in which order
-(real PostgreSQL, the real worker, real sockets on 127.0.0.1), never by timings: the pauses
-below only pace the stand-in servers and bound the waits."""
+a time, a flood for one endpoint, many endpoints of one tenant, a gzip bomb. Shown by what is
+recorded and in which order (real PostgreSQL, the real worker, real sockets on 127.0.0.1),
+never by timings: the pauses below only pace the stand-in servers and bound the waits."""
 
 from __future__ import annotations
 
@@ -227,6 +227,58 @@ async def test_a_dripping_tenant_does_not_hold_back_another_tenants_deliveries(
     assert not any(r.later for r in a_rows)
     attempts = await attempts_of(notify_engine, tenant_a)
     assert [(a.outcome, a.error) for a in attempts] == [("retry", INTERRUPTED)] * 2
+
+
+async def test_a_tenant_with_many_dripping_endpoints_does_not_hold_back_another_tenant(
+    live_notify, receiver, raw_target, notify_minter, notify_engine
+):
+    """Tenant A has four endpoints that all drip, and twelve deliveries to them older than
+    B's three. The per-target slots alone (4 endpoints x 2) would fill A's share of the whole
+    batch (6); the customer's own bound (3) leaves room, so B's deliveries are recorded as
+    succeeded while A's attempts are still open, and A never has more than 3 in flight."""
+    healthy, healthy_url = receiver
+    drip, drip_url = raw_target
+    tenant_a, tenant_b = uuid.uuid4(), uuid.uuid4()
+    settings = {
+        "delivery_batch_size": 6,
+        "delivery_target_concurrency": 2,
+        "delivery_customer_concurrency": 3,
+        "delivery_poll_seconds": 0.05,
+        "delivery_deadline_seconds": 50,  # no deadline ends the drip during this test
+    }
+    async with live_notify(**settings) as app, asgi_client(app) as client:
+        for n in range(4):
+            await register(client, notify_minter, f"{drip_url}/a{n}", tenant_a)
+        await register(client, notify_minter, f"{healthy_url}/b", tenant_b)
+        for _ in range(3):  # each to A's four endpoints
+            await post_event(client, notify_minter, ticket_event(customer_id=tenant_a))
+        for _ in range(3):
+            await post_event(client, notify_minter, ticket_event(customer_id=tenant_b))
+
+        stop = asyncio.Event()
+        worker = asyncio.create_task(app.state.delivery_worker.run_forever(stop))
+        try:
+            for _ in range(400):  # bounded: 20 s at most
+                b_rows = await rows_of(notify_engine, tenant_b)
+                if drip.opened >= 3 and all(r.status == "succeeded" for r in b_rows):
+                    break
+                await asyncio.sleep(0.05)
+            # Read A's side after B's success is in the database: still going on.
+            dripping = (drip.opened, drip.closed)
+            a_rows = await rows_of(notify_engine, tenant_a)
+        finally:
+            stop.set()
+            await asyncio.wait_for(worker, 30)
+
+    assert [r.status for r in b_rows] == ["succeeded"] * 3
+    assert len(healthy.requests) == 3
+    # A's three attempts were open (connected, nothing closed, nothing recorded) ...
+    assert dripping == (3, 0)
+    assert sorted(r.status for r in a_rows) == ["delivering"] * 3 + ["pending"] * 9
+    assert all(r.logged == 0 for r in a_rows)
+    # ... and no more of A's were claimed, though its endpoints had free slots.
+    assert sum(r.attempts for r in a_rows) == 3
+    await drip.until_closed(3)
 
 
 async def test_the_total_deadline_ends_a_drip_and_the_delivery_is_retried(

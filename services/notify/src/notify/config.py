@@ -40,6 +40,13 @@ class NotifySettings(DatabaseSettings):
     # Deliveries in flight to one target (a webhook endpoint, a chat channel, a recipient)
     # across the workers; a claim takes no more of one target than its free slots.
     delivery_target_concurrency: int = Field(default=8, ge=1)
+    # Deliveries in flight for one customer (all its targets together) across the workers,
+    # so a customer with many targets cannot fill every slot; deliveries of no customer
+    # (staff mail, global endpoints and channels) are not limited by it.
+    delivery_customer_concurrency: int = Field(default=16, ge=1)
+    # Webhook endpoints and chat channels one customer may have.
+    max_webhook_endpoints_per_customer: int = Field(default=10, ge=1)
+    max_chat_channels_per_customer: int = Field(default=10, ge=1)
     # The start of an answer read and kept (the rest is never read, and a compressed answer
     # is inflated only up to this much).
     delivery_response_max_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)

@@ -63,6 +63,7 @@ async def create_channel(
         customer_id=body.customer_id,
         allow_private=settings.allow_private_targets,
         box=settings.secret_box(),
+        max_per_customer=settings.max_chat_channels_per_customer,
     )
     return ChatChannelRead.model_validate(channel)
 

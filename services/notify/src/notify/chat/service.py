@@ -10,7 +10,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplane_shared.errors import NotFound
+from careplane_shared.errors import Conflict, NotFound
 from notify.encryption import SecretBox
 from notify.models import ChatChannel
 from notify.webhooks.ssrf import registered_url
@@ -19,6 +19,24 @@ from notify.webhooks.ssrf import registered_url
 class ChatChannelNotFound(NotFound):
     code = "CHAT_CHANNEL_NOT_FOUND"
     message = "No such chat channel."
+
+
+class ChatChannelLimitReached(Conflict):
+    code = "CHAT_CHANNEL_LIMIT_REACHED"
+    message = "This customer has as many chat channels as it may; disconnect one first."
+
+
+async def ensure_room(session: AsyncSession, customer_id: uuid.UUID, limit: int) -> None:
+    """ChatChannelLimitReached when the customer already has ``limit`` channels, counted
+    under a lock per customer held to the end of the transaction."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext(f"notify.chat_channels:{customer_id}")))
+    )
+    count = await session.scalar(
+        select(func.count()).select_from(ChatChannel).where(ChatChannel.customer_id == customer_id)
+    )
+    if (count or 0) >= limit:
+        raise ChatChannelLimitReached(details={"limit": limit})
 
 
 async def create(
@@ -31,7 +49,11 @@ async def create(
     customer_id: uuid.UUID | None,
     allow_private: bool,
     box: SecretBox,
+    max_per_customer: int,
 ) -> ChatChannel:
+    """A customer has at most ``max_per_customer`` channels (global ones are not counted)."""
+    if customer_id is not None:
+        await ensure_room(session, customer_id, max_per_customer)
     channel = ChatChannel(
         id=uuid.uuid4(),
         kind=kind,

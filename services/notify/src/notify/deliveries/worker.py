@@ -26,7 +26,14 @@ One tenant's target must not stall the others, so:
   ``delivery_target_concurrency`` deliveries in flight: the claim ranks the due rows per
   target (a window function) and takes no more of one target than it has free slots, counting
   what every worker holds under a live lease, and each worker holds a semaphore per target.
-  A flood for one target leaves the rest of the batch to the others. The ranking reads every
+  A flood for one target leaves the rest of the batch to the others;
+- a customer has at most ``delivery_customer_concurrency`` deliveries in flight, all its
+  targets together (endpoints per customer are capped too, but a few endpoints times their
+  slots could still fill a batch): the rows the target ranking lets through are ranked again
+  per customer, the same way, counting what the customer has in flight. Deliveries of no
+  customer (staff mail, global endpoints and channels) are not limited by it.
+
+  The ranking reads every
   due row (roughly half a second per 100,000 due rows on a small machine); should backlogs
   grow past that, an index on the active rows' ``(target, next_attempt_at)`` and a claim per
   target (a loose index scan with a lateral join) would make it depend on the number of
@@ -132,6 +139,7 @@ class DeliveryWorker:
         self.lease = timedelta(seconds=settings.delivery_lease_seconds)
         self.deadline = settings.delivery_deadline_seconds
         self.per_target = settings.delivery_target_concurrency
+        self.per_customer = settings.delivery_customer_concurrency
         self.limits = TargetLimits(self.per_target)
         self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
 
@@ -141,7 +149,9 @@ class DeliveryWorker:
 
         Fair: per target, the due rows are ranked by when they came due, and a row is taken
         only while its rank plus what is in flight to its target (live leases, any worker)
-        stays within ``delivery_target_concurrency``; the oldest of those rows go first."""
+        stays within ``delivery_target_concurrency``; the rows that pass are ranked the same
+        way per customer against ``delivery_customer_concurrency`` (rows of no customer
+        pass); the oldest of those rows go first."""
         d = deliveries_table
         now = func.now()
         key = _target_key()
@@ -150,15 +160,24 @@ class DeliveryWorker:
             d.c.next_attempt_at <= now,
             or_(d.c.locked_until.is_(None), d.c.locked_until < now),
         )
+        in_flight = and_(d.c.status == "delivering", d.c.locked_until >= now)
         busy = (
             select(key.label("key"), func.count().label("n"))
-            .where(d.c.status == "delivering", d.c.locked_until >= now)
+            .where(in_flight)
             .group_by(key)
             .cte("busy")
+        )
+        customer_busy = (
+            select(d.c.customer_id, func.count().label("n"))
+            .where(in_flight, d.c.customer_id.is_not(None))
+            .group_by(d.c.customer_id)
+            .cte("customer_busy")
         )
         ranked = (
             select(
                 d.c.id,
+                d.c.customer_id,
+                d.c.next_attempt_at,
                 (
                     func.row_number().over(partition_by=key, order_by=(d.c.next_attempt_at, d.c.id))
                     + func.coalesce(busy.c.n, 0)
@@ -168,12 +187,43 @@ class DeliveryWorker:
             .where(due_now)
             .subquery("ranked")
         )
+        target_fair = (
+            select(ranked.c.id, ranked.c.customer_id, ranked.c.next_attempt_at)
+            .where(ranked.c.slot <= self.per_target)
+            .subquery("target_fair")
+        )
+        customer_ranked = (
+            select(
+                target_fair.c.id,
+                target_fair.c.customer_id,
+                (
+                    func.row_number().over(
+                        partition_by=target_fair.c.customer_id,
+                        order_by=(target_fair.c.next_attempt_at, target_fair.c.id),
+                    )
+                    + func.coalesce(customer_busy.c.n, 0)
+                ).label("slot"),
+            )
+            .select_from(
+                target_fair.outerjoin(
+                    customer_busy, customer_busy.c.customer_id == target_fair.c.customer_id
+                )
+            )
+            .subquery("customer_ranked")
+        )
         size = limit or self.batch_size
         # Not limited itself: rows another worker is locking right now are skipped below and
         # the next fair ones taken instead. Computed once (an array), then looked up by key:
         # a plan that recomputed the ranking per row would be quadratic.
         fair = func.array(
-            select(ranked.c.id).where(ranked.c.slot <= self.per_target).scalar_subquery()
+            select(customer_ranked.c.id)
+            .where(
+                or_(
+                    customer_ranked.c.customer_id.is_(None),
+                    customer_ranked.c.slot <= self.per_customer,
+                )
+            )
+            .scalar_subquery()
         )
         async with self.sessionmaker() as session, session.begin():
             due = (

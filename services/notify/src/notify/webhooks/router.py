@@ -54,6 +54,7 @@ async def register_endpoint(
         body,
         allow_private=settings.allow_private_targets,
         box=settings.secret_box(),
+        max_per_customer=settings.max_webhook_endpoints_per_customer,
     )
     return _with_secret(endpoint, secret)
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import NotFound
+from careplane_shared.errors import Conflict, NotFound
 from notify.access import Scope
 from notify.encryption import SecretBox
 from notify.models import Delivery, WebhookEndpoint
@@ -21,6 +21,27 @@ from notify.webhooks.ssrf import registered_url
 class WebhookEndpointNotFound(NotFound):
     code = "WEBHOOK_ENDPOINT_NOT_FOUND"
     message = "No such webhook endpoint."
+
+
+class WebhookEndpointLimitReached(Conflict):
+    code = "WEBHOOK_ENDPOINT_LIMIT_REACHED"
+    message = "This customer has as many webhook endpoints as it may; delete one first."
+
+
+async def ensure_room(session: AsyncSession, customer_id: uuid.UUID, limit: int) -> None:
+    """WebhookEndpointLimitReached when the customer already has ``limit`` endpoints. The
+    count is taken under a lock per customer held to the end of the transaction, so two
+    registrations at once cannot both take the last place."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext(f"notify.webhook_endpoints:{customer_id}")))
+    )
+    count = await session.scalar(
+        select(func.count())
+        .select_from(WebhookEndpoint)
+        .where(WebhookEndpoint.customer_id == customer_id)
+    )
+    if (count or 0) >= limit:
+        raise WebhookEndpointLimitReached(details={"limit": limit})
 
 
 def _unique(types: list[str]) -> list[str]:
@@ -35,9 +56,13 @@ async def register(
     *,
     allow_private: bool,
     box: SecretBox,
+    max_per_customer: int,
 ) -> tuple[WebhookEndpoint, str]:
-    """The new endpoint and its secret (stored sealed, shown once)."""
+    """The new endpoint and its secret (stored sealed, shown once). A customer has at most
+    ``max_per_customer`` endpoints (global ones, of no customer, are not counted)."""
     customer_id = body.customer_id if scope.everyone else scope.customer_id
+    if customer_id is not None:
+        await ensure_room(session, customer_id, max_per_customer)
     secret = new_secret()
     endpoint = WebhookEndpoint(
         id=uuid.uuid4(),
