@@ -101,6 +101,28 @@ async def test_the_same_idempotency_key_records_once(record, session, outbox):
     assert len(await outbox("billing.item_recorded")) == 1
 
 
+async def test_the_same_idempotency_key_for_another_item_is_refused(record, session, outbox):
+    first = await record(minutes=45, idempotency_key="tickets:session:82")
+    assert first.status_code == 201
+    # The same item written another way (the same instant in UTC) is a replay…
+    again = await record(
+        minutes=45, idempotency_key="tickets:session:82", occurred_at="2026-03-02T09:00:00Z"
+    )
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    # …another item under the same key is refused, not answered with the first one.
+    for changed in ({"minutes": 90}, {"description": "more"}, {"kind": "service_request"}):
+        response = await record(**{"minutes": 45, **changed}, idempotency_key="tickets:session:82")
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    count = await session.scalar(
+        select(func.count())
+        .select_from(BillableItem)
+        .where(BillableItem.idempotency_key == "tickets:session:82")
+    )
+    assert count == 1
+    assert len(await outbox("billing.item_recorded")) == 1
+
+
 async def test_items_are_listed_per_customer_kind_and_period(client, agent, record, demo_ids):
     cobalt = str(demo_ids.customers["Cobalt Logistics"])
     made = {}

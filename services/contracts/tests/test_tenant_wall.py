@@ -248,6 +248,37 @@ async def test_unknown_scopes_are_refused(client, callers):
     assert response.status_code == 422
 
 
+async def test_a_customer_holds_a_bounded_number_of_active_keys(
+    client, callers, contracts_settings, demo_ids
+):
+    """Each key is a principal with limits of its own: a customer cannot multiply them."""
+    limit = contracts_settings.max_api_keys_per_customer
+    delta = str(demo_ids.customers["Delta Secure"])
+    listed = (await client.get("/v1/api-keys", params={"limit": 200}, headers=callers.dan)).json()
+    held = listed["total"]  # the keys callers made for Delta Secure
+    assert 0 < held < limit
+    made = []
+    for i in range(limit - held):  # bounded by the setting (20 by default)
+        response = await client.post("/v1/api-keys", json={"name": f"k{i}"}, headers=callers.dan)
+        assert response.status_code == 201, response.text
+        made.append(response.json()["id"])
+    for headers, body in [
+        (callers.dan, {"name": "one more"}),
+        (callers.admin, {"name": "bound by staff", "customer_id": delta}),
+    ]:
+        response = await client.post("/v1/api-keys", json=body, headers=headers)
+        assert response.status_code == 409, response.text
+        assert response.json()["error"]["code"] == "API_KEY_LIMIT_REACHED"
+    # Other customers and the vendor's own keys are not affected.
+    response = await client.post("/v1/api-keys", json={"name": "vendor"}, headers=callers.admin)
+    assert response.status_code == 201
+    # A revoked key frees its place.
+    response = await client.delete(f"/v1/api-keys/{made[0]}", headers=callers.dan)
+    assert response.status_code == 204
+    response = await client.post("/v1/api-keys", json={"name": "again"}, headers=callers.dan)
+    assert response.status_code == 201
+
+
 async def test_a_key_bound_by_staff_must_name_a_customer_that_exists(client, callers):
     response = await client.post(
         "/v1/api-keys", json={"name": "x", "customer_id": str(uuid.uuid4())}, headers=callers.admin

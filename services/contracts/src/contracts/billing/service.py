@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -37,12 +39,33 @@ def billed_hours(minutes: int) -> Decimal:
     return Decimal(blocks * SESSION_BLOCK_MINUTES) / Decimal(60)
 
 
+def request_hash(data: BillableRecord) -> str:
+    """What the idempotency key stands for: the request's fields, normalized (the same
+    item written another way, ``1`` or ``1.00``, a time in another zone, is the same)."""
+    normalized = data.model_dump(mode="json", exclude={"idempotency_key"})
+    normalized["occurred_at"] = data.occurred_at.astimezone(UTC).isoformat()
+    if data.quantity is not None:
+        normalized["quantity"] = str(data.quantity.normalize())
+    return hashlib.sha256(json.dumps(normalized, sort_keys=True).encode()).hexdigest()
+
+
+def _replay(existing: BillableItem, data: BillableRecord) -> tuple[BillableItem, bool]:
+    """The item recorded with this key before, if it was recorded for the same request."""
+    if existing.request_hash is not None and existing.request_hash != request_hash(data):
+        raise ValidationFailed(
+            "This idempotency key was already used for a different item.",
+            code="IDEMPOTENCY_KEY_REUSED",
+        )
+    return existing, False
+
+
 async def record(
     session: AsyncSession, outbox: Outbox, principal: Principal, data: BillableRecord
 ) -> tuple[BillableItem, bool]:
     """Records one item; the same idempotency key twice from the same caller records it
     once (False). Keys are each caller's own: another caller's key records anew and never
-    answers with the other's item."""
+    answers with the other's item. The same key with another request is a 422
+    ``IDEMPOTENCY_KEY_REUSED``."""
     await get_customer(session, principal, data.customer_id)
     if data.idempotency_key:
         existing = await session.scalar(
@@ -52,7 +75,7 @@ async def record(
             )
         )
         if existing is not None:
-            return existing, False
+            return _replay(existing, data)
     if data.agreement_id is not None:
         agreement = await session.get(Agreement, data.agreement_id)
         if agreement is None or agreement.customer_id != data.customer_id:
@@ -80,6 +103,7 @@ async def record(
         description=data.description,
         occurred_at=data.occurred_at,
         idempotency_key=data.idempotency_key,
+        request_hash=request_hash(data) if data.idempotency_key else None,
         recorded_by=principal.subject,
     )
     try:
@@ -96,7 +120,7 @@ async def record(
         )
         if existing is None:
             raise
-        return existing, False
+        return _replay(existing, data)
     # Answer what was stored (quantity to the cent, time in UTC), as a repeat of the
     # same idempotency key will.
     await session.refresh(item)

@@ -182,13 +182,17 @@ async def me(session: DbSession, principal: CurrentPrincipal) -> Viewer:
         "Administrators and managers create integration keys (administrators also service "
         "keys); a customer administrator creates integration keys bound to its own customer. "
         "Only a person signed in may create keys (403 `HUMAN_REQUIRED` for an API key's "
-        "token).\n" + SCOPES_DOC
+        "token). A customer holds at most `CONTRACTS_MAX_API_KEYS_PER_CUSTOMER` active "
+        "(unrevoked) keys: past that, 409 `API_KEY_LIMIT_REACHED` until one is revoked.\n"
+        + SCOPES_DOC
     ),
 )
 async def create_api_key(
-    session: DbSession, principal: KeyManager, body: ApiKeyCreate
+    request: Request, session: DbSession, principal: KeyManager, body: ApiKeyCreate
 ) -> ApiKeyCreated:
-    api_key, secret = await service.create_api_key(session, principal, body)
+    api_key, secret = await service.create_api_key(
+        session, principal, body, max_per_customer=_settings(request).max_api_keys_per_customer
+    )
     return ApiKeyCreated(**ApiKeyRead.model_validate(api_key).model_dump(), client_secret=secret)
 
 

@@ -6,11 +6,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal, Role, Scope
 from careplane_shared.errors import (
     CareplaneError,
+    Conflict,
     Forbidden,
     NotFound,
     Unauthenticated,
@@ -28,7 +30,7 @@ from contracts.identity.secrets import (
     verify_password,
 )
 from contracts.identity.signing import SigningKey, access_token_claims
-from contracts.models import ApiKey
+from contracts.models import ApiKey, Customer
 
 
 class InvalidGrant(CareplaneError):
@@ -210,8 +212,24 @@ def _sees_key(principal: Principal, api_key: ApiKey) -> bool:
     return True
 
 
+async def _ensure_key_room(session: AsyncSession, customer_id: uuid.UUID, limit: int) -> None:
+    """A customer holds at most ``limit`` active keys: each key is a principal of its own,
+    with limits of its own. The customer's row lock makes concurrent creations queue."""
+    await session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
+    active = await session.scalar(
+        select(func.count())
+        .select_from(ApiKey)
+        .where(ApiKey.customer_id == customer_id, ApiKey.revoked_at.is_(None))
+    )
+    if (active or 0) >= limit:
+        raise Conflict(
+            f"This customer already has {limit} active API keys: revoke one first.",
+            code="API_KEY_LIMIT_REACHED",
+        )
+
+
 async def create_api_key(
-    session: AsyncSession, principal: Principal, data: ApiKeyCreate
+    session: AsyncSession, principal: Principal, data: ApiKeyCreate, *, max_per_customer: int
 ) -> tuple[ApiKey, str]:
     scopes = _check_scopes(data.scopes)
     customer_id = data.customer_id
@@ -238,6 +256,7 @@ async def create_api_key(
         # Staff binding a key to a customer: it must exist (it becomes that customer's
         # integration, acting as its administrator at most).
         await get_customer(session, principal, customer_id)
+        await _ensure_key_room(session, customer_id, max_per_customer)
     secret = new_client_secret()
     api_key = ApiKey(
         id=uuid.uuid4(),
