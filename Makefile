@@ -19,14 +19,14 @@ $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv>=0.5"
 
-.venv/.synced: uv.lock pyproject.toml $(wildcard services/*/pyproject.toml) gateway/pyproject.toml | $(UV)
+.venv/.synced: uv.lock pyproject.toml $(wildcard services/*/pyproject.toml) gateway/pyproject.toml tools/devrun/pyproject.toml | $(UV)
 	$(UV) sync --frozen --all-packages --compile-bytecode
 	@touch $@
 
 install: .venv/.synced ## install every piece and the dev tools into .venv
 
 run: install ## start embedded PostgreSQL, migrate, load demo data, start all four pieces
-	$(RUN) python -m careplane_shared.devrun
+	$(RUN) python -m careplane_devrun
 
 test: install ## run the whole suite (embedded PostgreSQL unless CAREPLANE_TEST_DATABASE_URL is set)
 	$(RUN) pytest -n 2 --dist loadfile $(PYTEST_ARGS)
@@ -39,18 +39,18 @@ fuzz: install ## schemathesis against every service's OpenAPI on 127.0.0.1: no 5
 lint: install ## ruff and mypy
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy services/shared/src services/tickets/src services/contracts/src services/notify/src gateway/src
+	$(RUN) mypy services/shared/src services/tickets/src services/contracts/src services/notify/src gateway/src tools/devrun/src
 
 fmt: install ## format and autofix
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
 migrate: install ## apply every service's migrations (database URLs from the environment or the embedded server)
-	$(RUN) python -m careplane_shared.devrun migrate
+	$(RUN) python -m careplane_devrun migrate
 
 revision: install ## new migration: make revision SVC=tickets m="add tickets"
 	@test -n "$(SVC)" -a -n "$(m)" || (echo 'usage: make revision SVC=tickets m="message"' && exit 2)
-	$(RUN) python -m careplane_shared.devrun revision $(SVC) "$(m)"
+	$(RUN) python -m careplane_devrun revision $(SVC) "$(m)"
 
 bench: install ## run the benchmarks in bench/ and print their figures
 	@for b in bench/bench_*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-from careplane_shared.embedded_pg import free_port
+from careplane_shared.testing.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PIECES = ("gateway", "tickets", "contracts", "notify")
@@ -41,7 +41,7 @@ class Stack:
 
 @contextlib.contextmanager
 def running_stack(timeout: float = 120) -> Iterator[Stack]:
-    """`python -m careplane_shared.devrun` on free ports with a fresh embedded PostgreSQL:
+    """`python -m careplane_devrun` on free ports with a fresh embedded PostgreSQL:
     the bench measures what `make run` runs."""
     folder = Path(tempfile.mkdtemp(prefix="careplane-bench-"))
     ports = {piece: free_port() for piece in PIECES}
@@ -70,7 +70,7 @@ def running_stack(timeout: float = 120) -> Iterator[Stack]:
         }
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "careplane_shared.devrun"],
+        [sys.executable, "-m", "careplane_devrun"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,

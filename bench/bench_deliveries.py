@@ -24,11 +24,12 @@ import asyncpg
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from careplane_devrun.embedded_pg import EmbeddedPostgres
 from careplane_shared.db import create_database
-from careplane_shared.embedded_pg import EmbeddedPostgres, free_port
 from careplane_shared.events import CloudEvent
 from careplane_shared.logging import configure_logging
 from careplane_shared.migrations import upgrade
+from careplane_shared.testing.ports import free_port
 from notify.channels.base import ChannelServices
 from notify.channels.http import create_target_client
 from notify.channels.registry import build_channels

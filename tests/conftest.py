@@ -1,4 +1,4 @@
-"""End-to-end harness: ``python -m careplane_shared.devrun`` as a real process, the way
+"""End-to-end harness: ``python -m careplane_devrun`` as a real process, the way
 ``make run`` starts it, on free ports with its own data folder and embedded PostgreSQL."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import httpx
 import psutil
 import pytest
 
-from careplane_shared.embedded_pg import free_port
+from careplane_shared.testing.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PIECES = ("gateway", "tickets", "contracts", "notify")
@@ -141,7 +141,7 @@ def start_devrun() -> Iterator[StartDevRun]:
         *piece_ports, pg_port = _free_ports(len(PIECES) + 1)
         ports = dict(zip(PIECES, piece_ports, strict=True))
         process = subprocess.Popen(
-            [sys.executable, "-m", "careplane_shared.devrun"],
+            [sys.executable, "-m", "careplane_devrun"],
             cwd=ROOT,
             env=_environment(data_dir, ports, pg_port),
             stdin=subprocess.DEVNULL,

@@ -202,7 +202,7 @@ class SmtpInbox:
 def smtp_server() -> Iterator[tuple[SmtpInbox, int]]:
     from aiosmtpd.controller import Controller
 
-    from careplane_shared.embedded_pg import free_port
+    from careplane_shared.testing.ports import free_port
 
     inbox = SmtpInbox()
     port = free_port()

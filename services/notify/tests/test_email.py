@@ -5,8 +5,8 @@ from __future__ import annotations
 from notify_testkit import drain, post_event, staff, ticket_event
 from sqlalchemy import text
 
-from careplane_shared.embedded_pg import free_port
 from careplane_shared.testing import asgi_client
+from careplane_shared.testing.ports import free_port
 
 
 def _contact(demo_contacts, email):

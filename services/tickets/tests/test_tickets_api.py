@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from careplane_shared.auth import StaticKeySource, TokenVerifier
-from careplane_shared.embedded_pg import free_port
 from careplane_shared.testing import asgi_client, running_app
+from careplane_shared.testing.ports import free_port
 from tickets.config import TicketsSettings
 from tickets.main import create_app
 from tickets.models import SlaTimer, Ticket, outbox_events

@@ -2,7 +2,9 @@
 
 The server comes from ``CAREPLANE_TEST_DATABASE_URL`` (any PostgreSQL the tests may
 create databases on) or, when that is unset, an embedded server under
-``.data/test-pg`` started by the controlling process and stopped at the end.
+``.data/test-pg`` started by the controlling process and stopped at the end. The
+embedded server is the development runner's (``careplane_devrun``, a workspace member no
+image installs): this library does not depend on it, only a test run without a server does.
 """
 
 from __future__ import annotations
@@ -37,7 +39,13 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault(f"{prefix}ENV", "test")
     if _is_worker(config) or os.environ.get(ENV_URL):
         return
-    from careplane_shared.embedded_pg import EmbeddedPostgres
+    try:
+        from careplane_devrun.embedded_pg import EmbeddedPostgres
+    except ImportError as exc:
+        raise pytest.UsageError(
+            f"set {ENV_URL} to a PostgreSQL the tests may create databases on, or install the "
+            f"development tools (`make install`) for an embedded one: {exc}"
+        ) from exc
 
     # Its own preferred port, apart from `make run`'s, so the two never meet.
     server = EmbeddedPostgres(

@@ -1,4 +1,4 @@
-"""An embedded PostgreSQL for `make run` and `make test` on a machine that has none.
+"""An embedded PostgreSQL for ``make run`` and ``make test`` on a machine that has none.
 
 Uses the server binaries that the ``pgserver`` package ships, but runs them itself:
 listening on 127.0.0.1 on a known port (TCP only), in a data folder we choose, and
@@ -17,23 +17,10 @@ import time
 import warnings
 from pathlib import Path
 
+from careplane_shared.testing.ports import free_port
+
 DEFAULT_PORT = 54329
 SUPERUSER = "postgres"
-
-
-def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:
-    """The preferred port if nothing listens there, else any free one."""
-    if preferred:
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((host, preferred))
-                return preferred
-            except OSError:
-                pass
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 def _bin_dir() -> Path:
