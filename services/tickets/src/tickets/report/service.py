@@ -103,7 +103,7 @@ async def sla_report(
         calendar = BusinessCalendar.for_spec(policy.calendar)
         key = (ticket.plan_id, ticket.plan_code)
         counts[key] += 1
-        for clock in clocks.compute(ticket, histories[ticket.id], now):
+        for clock in clocks.compute(ticket, histories[ticket.id], as_of=now):
             overall.append((clock, calendar))
             by_plan[key].append((clock, calendar))
     return SlaReport(

@@ -69,7 +69,7 @@ def policy_of(ticket: Ticket) -> SlaPolicy | None:
     return SlaPolicy.model_validate(ticket.sla_policy) if ticket.sla_policy else None
 
 
-def compute(ticket: Ticket, history: Sequence[TicketEvent], as_of: datetime) -> list[SlaClock]:
+def compute(ticket: Ticket, history: Sequence[TicketEvent], *, as_of: datetime) -> list[SlaClock]:
     """Every clock of the case as of ``as_of`` (none while its entitlement is pending)."""
     policy = policy_of(ticket)
     priority = initial_priority(ticket, history)
@@ -136,8 +136,8 @@ async def histories_of(
 async def reschedule(
     session: AsyncSession,
     ticket: Ticket,
-    clocks: Sequence[SlaClock],
     *,
+    clocks: Sequence[SlaClock],
     warning_fraction: float,
     fresh: bool = False,
 ) -> None:

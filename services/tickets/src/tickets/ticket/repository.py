@@ -66,7 +66,7 @@ async def visible_tickets(
     return list(rows)
 
 
-def _filtered(query: Any, principal: Principal, f: TicketFilter) -> Any:
+def _filtered(query: Any, *, principal: Principal, f: TicketFilter) -> Any:
     query = query.where(access.visible_clause(principal))
     if f.status:
         query = query.where(Ticket.status.in_([s.value for s in f.status]))
@@ -92,7 +92,7 @@ async def list_tickets(
     session: AsyncSession, *, principal: Principal, f: TicketFilter, limit: int, offset: int
 ) -> tuple[Sequence[Ticket], int]:
     """Newest first; the page and the total."""
-    query = _filtered(select(Ticket), principal, f)
+    query = _filtered(select(Ticket), principal=principal, f=f)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = (
         await session.scalars(
@@ -106,7 +106,9 @@ async def triage(
     session: AsyncSession, *, principal: Principal, f: TicketFilter, limit: int, offset: int
 ) -> tuple[Sequence[Ticket], int]:
     """Open cases, most severe first, then by least time left before a breach."""
-    query = _filtered(select(Ticket), principal, f).where(Ticket.status != Status.CLOSED.value)
+    query = _filtered(select(Ticket), principal=principal, f=f).where(
+        Ticket.status != Status.CLOSED.value
+    )
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = (
         await session.scalars(

@@ -48,7 +48,7 @@ async def ticket_view(
     if computed is None:
         if history is None:
             history = await clocks.history_of(session, ticket.id)
-        computed = clocks.compute(ticket, history, datetime.now(UTC))
+        computed = clocks.compute(ticket, history, as_of=datetime.now(UTC))
     return TicketRead(
         id=ticket.id,
         number=ticket.number,

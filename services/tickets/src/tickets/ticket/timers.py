@@ -47,7 +47,7 @@ async def fire_due(session: AsyncSession, outbox: Outbox, *, batch: int = 50) ->
         current = next(
             (
                 c
-                for c in clocks.compute(ticket, history, now)
+                for c in clocks.compute(ticket, history, as_of=now)
                 if c.metric.value == timer.metric and c.cycle == timer.cycle
             ),
             None,

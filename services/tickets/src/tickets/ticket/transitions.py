@@ -95,11 +95,11 @@ async def refresh_clocks(
     history = (
         new_history if new_history is not None else await clocks.history_of(session, ticket.id)
     )
-    computed = clocks.compute(ticket, history, now)
+    computed = clocks.compute(ticket, history, as_of=now)
     await clocks.reschedule(
         session,
         ticket,
-        computed,
+        clocks=computed,
         warning_fraction=policy.warning_fraction,
         fresh=new_history is not None,
     )
