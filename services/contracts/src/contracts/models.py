@@ -359,9 +359,10 @@ class BillableItem(Base):
 
 
 class LoginAttempt(Base):
-    """Failed sign-ins per account or per address (``key``), shared by every replica:
-    after too many in a window the key is locked for a while that grows with each lockout
-    up to a cap; a success clears the account's row."""
+    """Sign-in attempts per (account, address), per account or per address (``key``,
+    digests only), shared by every replica: counted before the password is checked; after
+    too many in a window the key is locked for a while that grows with each lockout up to a
+    cap; a success takes its attempt back and clears its pair's row."""
 
     __tablename__ = "login_attempts"
 
