@@ -1,25 +1,70 @@
-"""The shared library is tested inside a real service database (tickets' migrations
-carry the outbox, inbox and idempotency tables every service has)."""
+"""The shared library is tested on an example service of its own: a database holding only
+the tables every service has (outbox, inbox, idempotency keys), created from the library's
+table factories, and a minimal app whose inbox records every event it receives. No
+Careplane service is imported here."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
+import os
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import text
+from fastapi import FastAPI
+from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from careplane_shared.app import create_service_app
+from careplane_shared.db import new_metadata
+from careplane_shared.events import Inbox, inbox_router, inbox_table, outbox_table
+from careplane_shared.idempotency import idempotency_table
+from careplane_shared.settings import DatabaseSettings
 from careplane_shared.testing import TokenMinter
-from careplane_shared.testing.plugin import ProvisionDatabase
+from careplane_shared.testing.plugin import database_url, drop_database, recreate_database
 
-TICKETS_DIR = Path(__file__).resolve().parents[2] / "tickets"
+
+@dataclass(frozen=True)
+class ServiceTables:
+    metadata: MetaData
+    outbox: Table
+    inbox: Table
+    idempotency: Table
+
+
+def _service_tables() -> ServiceTables:
+    metadata = new_metadata()
+    return ServiceTables(
+        metadata=metadata,
+        outbox=outbox_table(metadata),
+        inbox=inbox_table(metadata),
+        idempotency=idempotency_table(metadata),
+    )
+
+
+TABLES = _service_tables()
+
+ExampleService = Callable[[str, TokenMinter], FastAPI]
 
 
 @pytest.fixture(scope="session")
-async def shared_db_url(provision_database: ProvisionDatabase) -> str:
+def tables() -> ServiceTables:
+    return TABLES
+
+
+@pytest.fixture(scope="session")
+async def shared_db_url(worker_id_suffix: str) -> AsyncIterator[str]:
     # Its own database: these tests commit for real (relays and concurrency need it).
-    return await provision_database("shared", TICKETS_DIR)
+    name = f"test_shared_{worker_id_suffix}_{os.getpid()}"
+    await recreate_database(name)
+    url = database_url(name)
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(TABLES.metadata.create_all)
+    finally:
+        await engine.dispose()
+    yield url
+    await drop_database(name)
 
 
 @pytest.fixture
@@ -34,3 +79,27 @@ async def shared_engine(shared_db_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(scope="session")
 def minter() -> TokenMinter:
     return TokenMinter()
+
+
+def _example_service(database: str, minter: TokenMinter) -> FastAPI:
+    settings = DatabaseSettings(
+        env="test",
+        service_name="example",
+        database_url=database,
+        run_workers=False,
+        log_json=False,
+    )
+    app = create_service_app(
+        settings,
+        title="example",
+        description="A service with an inbox that records every event it receives.",
+        routers=[inbox_router(Inbox(TABLES.inbox))],
+    )
+    app.state.token_verifier = minter.verifier()
+    return app
+
+
+@pytest.fixture(scope="session")
+def example_service() -> ExampleService:
+    """``example_service(database_url, minter)`` → a minimal service app on that database."""
+    return _example_service

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi import Body, FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, table
 
 from careplane_shared.app import create_service_app
 from careplane_shared.auth import Role
@@ -16,15 +16,14 @@ from careplane_shared.events import Outbox
 from careplane_shared.idempotency import IdempotencyDep
 from careplane_shared.settings import DatabaseSettings
 from careplane_shared.testing import asgi_client, running_app
-from tickets.models import idempotency_keys, outbox_events
 
 
-def _app(database_url: str, minter) -> FastAPI:
+def _app(database_url: str, minter, tables) -> FastAPI:
     settings = DatabaseSettings(env="test", database_url=database_url, log_json=False)
     app = create_service_app(settings, title="t", description="d")
     app.state.token_verifier = minter.verifier()
-    app.state.idempotency_table = idempotency_keys
-    outbox = Outbox(outbox_events, source="test", destinations={"notify": "http://n"})
+    app.state.idempotency_table = tables.idempotency
+    outbox = Outbox(tables.outbox, source="test", destinations={"notify": "http://n"})
 
     @app.post("/things", status_code=201)
     async def create_thing(
@@ -40,8 +39,8 @@ def _app(database_url: str, minter) -> FastAPI:
 
 
 @pytest.fixture
-async def client(shared_engine, shared_db_url, minter):
-    app = _app(shared_db_url, minter)
+async def client(shared_engine, shared_db_url, minter, tables):
+    app = _app(shared_db_url, minter, tables)
     async with (
         running_app(app),
         asgi_client(app, headers=minter.headers(Role.INTEGRATION, subject="crm-1")) as client,
@@ -51,7 +50,7 @@ async def client(shared_engine, shared_db_url, minter):
 
 async def _outbox_rows(engine) -> int:
     async with engine.connect() as connection:
-        return await connection.scalar(select(func.count()).select_from(outbox_events))
+        return await connection.scalar(select(func.count()).select_from(table("outbox_events")))
 
 
 async def test_a_retry_replays_the_first_answer(client, shared_engine):

@@ -13,9 +13,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from careplane_shared.auth import Role
 from careplane_shared.events import Outbox, OutboxRelay
 from careplane_shared.testing import asgi_client, running_app
-from tickets.config import TicketsSettings
-from tickets.main import create_app as create_tickets_app
-from tickets.models import inbox_events, outbox_events
 
 
 class FlakyTransport(httpx.AsyncBaseTransport):
@@ -33,23 +30,12 @@ class FlakyTransport(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-async def _receiver(shared_db_url, minter):
-    # Tickets receives here: this database has its tables, and it has no handler for these
-    # event types, so its inbox only records them.
-    settings = TicketsSettings(
-        env="test", database_url=shared_db_url, run_workers=False, log_json=False
-    )
-    app = create_tickets_app(settings)
-    app.state.token_verifier = minter.verifier()
-    return app
-
-
 async def test_every_event_arrives_exactly_once_despite_failures(
-    shared_engine, shared_db_url, minter
+    shared_engine, shared_db_url, minter, example_service, tables
 ):
     maker = async_sessionmaker(shared_engine, expire_on_commit=False)
     outbox = Outbox(
-        outbox_events, source="tickets", destinations={"tickets": "http://tickets/v1/events"}
+        tables.outbox, source="sender", destinations={"example": "http://example/v1/events"}
     )
     async with maker() as session, session.begin():
         emitted = [
@@ -57,59 +43,59 @@ async def test_every_event_arrives_exactly_once_despite_failures(
             for n in range(20)
         ]
 
-    receiver = await _receiver(shared_db_url, minter)
+    receiver = example_service(shared_db_url, minter)
     async with running_app(receiver):
         flaky = FlakyTransport(httpx.ASGITransport(app=receiver))
-        headers = minter.headers(Role.SERVICE, subject="svc-tickets")
+        headers = minter.headers(Role.SERVICE, subject="svc-sender")
         async with httpx.AsyncClient(transport=flaky, headers=headers) as client:
             relay = OutboxRelay(
-                maker, outbox_events, client, outbox.destinations, batch_size=7, lease_seconds=30
+                maker, tables.outbox, client, outbox.destinations, batch_size=7, lease_seconds=30
             )
             for _ in range(30):
                 await relay.run_once()
                 async with maker() as session:
                     # Pull retries forward instead of sleeping through the backoff.
                     await session.execute(
-                        outbox_events.update()
-                        .where(outbox_events.c.delivered_at.is_(None))
+                        tables.outbox.update()
+                        .where(tables.outbox.c.delivered_at.is_(None))
                         .values(available_at=func.now())
                     )
                     await session.commit()
                     pending = await session.scalar(
-                        select(func.count()).where(outbox_events.c.delivered_at.is_(None))
+                        select(func.count()).where(tables.outbox.c.delivered_at.is_(None))
                     )
                 if pending == 0:
                     break
 
     assert flaky.failed > 0
     async with maker() as session:
-        received = (await session.execute(select(inbox_events.c.id, inbox_events.c.source))).all()
-        attempts = (await session.execute(select(outbox_events.c.attempts))).scalars().all()
+        received = (await session.execute(select(tables.inbox.c.id, tables.inbox.c.source))).all()
+        attempts = (await session.execute(select(tables.outbox.c.attempts))).scalars().all()
     assert sorted(r.id for r in received) == sorted(e.id for e in emitted)
-    assert {r.source for r in received} == {"tickets"}
+    assert {r.source for r in received} == {"sender"}
     assert max(attempts) >= 2
 
 
-async def test_a_crashed_relay_loses_nothing(shared_engine, shared_db_url, minter):
+async def test_a_crashed_relay_loses_nothing(
+    shared_engine, shared_db_url, minter, example_service, tables
+):
     maker = async_sessionmaker(shared_engine, expire_on_commit=False)
     outbox = Outbox(
-        outbox_events, source="tickets", destinations={"tickets": "http://tickets/v1/events"}
+        tables.outbox, source="sender", destinations={"example": "http://example/v1/events"}
     )
     async with maker() as session, session.begin():
         event = await outbox.emit(session, "ticket.closed", {"ticket_id": str(uuid.uuid4())})
 
-    receiver = await _receiver(shared_db_url, minter)
+    receiver = example_service(shared_db_url, minter)
     async with (
         running_app(receiver),
-        asgi_client(
-            receiver, headers=minter.headers(Role.SERVICE, subject="svc-tickets")
-        ) as client,
+        asgi_client(receiver, headers=minter.headers(Role.SERVICE, subject="svc-sender")) as client,
     ):
-        crashed = OutboxRelay(maker, outbox_events, client, outbox.destinations, lease_seconds=1)
+        crashed = OutboxRelay(maker, tables.outbox, client, outbox.destinations, lease_seconds=1)
         claimed = await crashed._claim()  # claims, then "dies" before delivering
         assert [row.id for row in claimed] == [uuid.UUID(event.id)]
 
-        survivor = OutboxRelay(maker, outbox_events, client, outbox.destinations, lease_seconds=1)
+        survivor = OutboxRelay(maker, tables.outbox, client, outbox.destinations, lease_seconds=1)
         assert await survivor.run_once() == 0  # the lease still holds
         await asyncio.sleep(1.2)
         assert await survivor.run_once() == 1
@@ -118,23 +104,25 @@ async def test_a_crashed_relay_loses_nothing(shared_engine, shared_db_url, minte
         await crashed._record([(claimed[0], "late failure")])
 
     async with maker() as session:
-        row = (await session.execute(select(outbox_events))).one()
-        received = await session.scalar(select(func.count()).select_from(inbox_events))
+        row = (await session.execute(select(tables.outbox))).one()
+        received = await session.scalar(select(func.count()).select_from(tables.inbox))
     assert row.delivered_at is not None and row.last_error is None
     assert received == 1
 
 
-async def test_concurrent_relays_never_deliver_one_row_twice(shared_engine, shared_db_url, minter):
+async def test_concurrent_relays_never_deliver_one_row_twice(
+    shared_engine, shared_db_url, minter, example_service, tables
+):
     maker = async_sessionmaker(shared_engine, expire_on_commit=False)
     outbox = Outbox(
-        outbox_events, source="tickets", destinations={"tickets": "http://tickets/v1/events"}
+        tables.outbox, source="sender", destinations={"example": "http://example/v1/events"}
     )
     async with maker() as session, session.begin():
         for n in range(60):
             await outbox.emit(session, "ticket.replied", {"n": n})
 
     posts: list[str] = []
-    receiver = await _receiver(shared_db_url, minter)
+    receiver = example_service(shared_db_url, minter)
 
     class CountingTransport(httpx.AsyncBaseTransport):
         def __init__(self) -> None:
@@ -151,7 +139,7 @@ async def test_concurrent_relays_never_deliver_one_row_twice(shared_engine, shar
         ) as client,
     ):
         relays = [
-            OutboxRelay(maker, outbox_events, client, outbox.destinations, batch_size=5)
+            OutboxRelay(maker, tables.outbox, client, outbox.destinations, batch_size=5)
             for _ in range(4)
         ]
         for _ in range(10):

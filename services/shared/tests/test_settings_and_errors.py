@@ -3,10 +3,11 @@ from __future__ import annotations
 import httpx
 import pytest
 from pydantic import ValidationError
+from pydantic_settings import SettingsConfigDict
 
 from careplane_shared.app import create_service_app
 from careplane_shared.errors import Conflict
-from careplane_shared.settings import BaseServiceSettings, dev_secret
+from careplane_shared.settings import BaseServiceSettings, DatabaseSettings, dev_secret
 
 
 def test_default_secrets_are_refused_outside_dev():
@@ -19,13 +20,20 @@ def test_default_secrets_are_refused_outside_dev():
     assert BaseServiceSettings(env="production", client_secret="a-real-secret").env == "production"
 
 
-def test_settings_read_their_own_prefix(monkeypatch):
-    from tickets.config import TicketsSettings
+class ExampleSettings(DatabaseSettings):
+    """A service's settings as every service declares them: its own prefix."""
 
-    monkeypatch.setenv("TICKETS_CONTRACTS_URL", "http://contracts.internal")
+    model_config = SettingsConfigDict(env_prefix="EXAMPLE_", extra="ignore")
+
+    contracts_url: str = "http://127.0.0.1:8002"
+
+
+def test_settings_read_their_own_prefix(monkeypatch):
+    monkeypatch.setenv("EXAMPLE_CONTRACTS_URL", "http://contracts.internal")
     monkeypatch.setenv("CONTRACTS_CONTRACTS_URL", "http://wrong")
-    monkeypatch.setenv("TICKETS_OUTBOX_TARGETS", '{"notify": "http://n/v1/events"}')
-    settings = TicketsSettings()
+    monkeypatch.setenv("EXAMPLE_OUTBOX_TARGETS", '{"notify": "http://n/v1/events"}')
+    monkeypatch.setenv("CAREPLANE_OUTBOX_TARGETS", '{"wrong": "http://w/v1/events"}')
+    settings = ExampleSettings(env="test")
     assert settings.contracts_url == "http://contracts.internal"
     assert settings.outbox_targets == {"notify": "http://n/v1/events"}
 
