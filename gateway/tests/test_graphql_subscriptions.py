@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
 from careplane_shared.testing import bearer, password_token
@@ -475,3 +476,153 @@ async def test_a_caller_holds_a_few_subscriptions_at_most(
     assert error["extensions"]["status"] == 429
     assert completed == {"id": "one too many", "type": "complete"}
     await streams.reach(0)
+
+
+# -- the gateway's limits over a socket ------------------------------------------------------
+
+ME = "{ me { email } }"
+
+
+async def answered(socket: Socket, operation_id: str) -> dict[str, Any]:
+    """The one result of a query over a socket, and its ``complete``."""
+    message = await socket.receive()
+    assert message["type"] in ("next", "data") and message["id"] == operation_id, message
+    assert await socket.receive() == {"id": operation_id, "type": "complete"}
+    payload: dict[str, Any] = message["payload"]
+    return payload
+
+
+async def refused_socket(
+    base_url: str,
+    init: Mapping[str, Any],
+    protocol: str,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[list[dict[str, Any]], int, str]:
+    """A socket the gateway closes after its ``connection_init``: what it was told before
+    the close, and the close's code and reason."""
+    url = base_url.replace("http://", "ws://", 1) + "/graphql"
+    messages: list[dict[str, Any]] = []
+    async with connect(
+        url,
+        subprotocols=[Subprotocol(protocol)],
+        additional_headers=dict(headers or {}),
+        proxy=None,
+        open_timeout=WAIT,
+    ) as connection:
+        await connection.send(json.dumps({"type": "connection_init", "payload": dict(init)}))
+        try:
+            for _ in range(5):
+                messages.append(json.loads(await asyncio.wait_for(connection.recv(), WAIT)))
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None
+            return messages, closed.rcvd.code, closed.rcvd.reason
+    raise AssertionError(f"the socket stayed open: {messages}")
+
+
+async def test_operations_over_a_socket_count_against_the_callers_rate_limit(
+    serve_live_gateway: LiveGatewayFactory, tokens: dict[str, str]
+) -> None:
+    async with (
+        serve_live_gateway(rate_limit_per_principal="3/minute") as base_url,
+        httpx.AsyncClient(base_url=base_url, timeout=WAIT) as client,
+    ):
+        first = await client.post("/graphql", json={"query": ME}, headers=bearer(tokens[AGENT]))
+        async with (
+            websocket(base_url, {"Authorization": tokens[AGENT]}) as agent,
+            websocket(base_url, {"Authorization": tokens[ANA]}, protocol="graphql-ws") as ana,
+        ):
+            within = []
+            for n in range(2):
+                await agent.subscribe(f"me{n}", ME)
+                within.append(await answered(agent, f"me{n}"))
+            await agent.subscribe("over", ME)
+            refused = await agent.receive()
+            # The socket stays open; HTTP shares the count.
+            await agent.send({"type": "ping"})
+            pong = json.loads(await asyncio.wait_for(agent.connection.recv(), WAIT))
+            over_http = await client.post(
+                "/graphql", json={"query": ME}, headers=bearer(tokens[AGENT])
+            )
+            # Another caller counts for itself, over graphql-ws too, where every start counts
+            # (a query there is refused by the protocol, but only after it was counted).
+            others = []
+            for n in range(3):
+                await ana.subscribe(f"me{n}", ME)
+                others.append((await ana.receive())["payload"]["extensions"]["code"])
+            await ana.subscribe("over", ME)
+            ana_refused = await ana.receive()
+
+    assert first.status_code == 200
+    assert within == [{"data": {"me": {"email": AGENT}}}] * 2
+    assert refused["type"] == "error" and refused["id"] == "over", refused
+    [error] = refused["payload"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["limit"] == "3 per 1 minute"
+    assert 1 <= error["extensions"]["retry_after"] <= 60
+    assert pong == {"type": "pong"}
+    assert over_http.status_code == 429
+    assert over_http.json()["error"]["code"] == "RATE_LIMITED"
+    assert others == ["GRAPHQL_VALIDATION_FAILED"] * 3
+    assert ana_refused["type"] == "error" and ana_refused["id"] == "over", ana_refused
+    assert ana_refused["payload"]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def test_a_caller_holds_a_few_sockets_at_most(
+    serve_live_gateway: LiveGatewayFactory, tokens: dict[str, str]
+) -> None:
+    ana_init = {"Authorization": tokens[ANA]}
+    async with serve_live_gateway(graphql_ws_max_sockets_per_principal=2) as base_url:
+        async with (
+            websocket(base_url, ana_init) as one,
+            websocket(base_url, ana_init, protocol="graphql-ws"),
+        ):
+            transport_refused = await refused_socket(base_url, ana_init, "graphql-transport-ws")
+            ws_refused = await refused_socket(base_url, ana_init, "graphql-ws")
+            # A token in the handshake's header counts the same.
+            header_refused = await refused_socket(
+                base_url, {}, "graphql-transport-ws", bearer(tokens[ANA])
+            )
+            # Others are not held back, and the open sockets still work.
+            async with websocket(base_url, {"Authorization": tokens[CORA]}) as cora:
+                await cora.subscribe("me", ME)
+                cora_answer = await answered(cora, "me")
+            await one.subscribe("me", ME)
+            ana_answer = await answered(one, "me")
+        # Closed sockets give their places back (as soon as the gateway has seen them close).
+        reopened = False
+        for _ in range(100):
+            try:
+                async with websocket(base_url, ana_init), websocket(base_url, ana_init):
+                    reopened = True
+                    break
+            except ConnectionClosed:
+                await asyncio.sleep(0.05)
+
+    [], code, reason = transport_refused
+    assert code == 4429 and reason.startswith("TOO_MANY_SOCKETS: At most 2 open sockets")
+    [message], code, _ = ws_refused
+    assert message["type"] == "connection_error"
+    assert message["payload"]["extensions"] == {"code": "TOO_MANY_SOCKETS", "max_sockets": 2}
+    assert code == 4429
+    assert header_refused[1] == 4429
+    assert cora_answer == {"data": {"me": {"email": CORA}}}
+    assert ana_answer == {"data": {"me": {"email": ANA}}}
+    assert reopened
+
+
+async def test_a_socket_handshake_counts_against_the_clients_address(
+    serve_live_gateway: LiveGatewayFactory,
+) -> None:
+    async with (
+        serve_live_gateway(rate_limit_per_address="2/minute") as base_url,
+        websocket(base_url),
+        websocket(base_url, protocol="graphql-ws"),
+    ):
+        with pytest.raises(InvalidStatus) as refused:
+            async with websocket(base_url):
+                pass
+
+    response = refused.value.response
+    assert response.status_code == 429
+    assert json.loads(response.body)["error"]["code"] == "RATE_LIMITED"
+    assert 1 <= int(response.headers["Retry-After"]) <= 60

@@ -147,6 +147,28 @@ async def test_x_forwarded_for_counts_only_through_a_trusted_proxy(
     assert claimed == [401, 401, 429]
 
 
+async def test_ipv6_addresses_are_counted_by_their_64_network(
+    start_gateway: GatewayFactory,
+) -> None:
+    # One /64 is what a single IPv6 host is usually given: every address in it counts as one.
+    same_network = ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "[2001:db8:1:2::77]:4711"]
+    async with start_gateway(
+        rate_limit_per_address="2/minute", trusted_proxies=["127.0.0.0/8"]
+    ) as behind_proxy:
+        within = [
+            (
+                await behind_proxy.get("/api/contracts/v1/me", headers={"x-forwarded-for": a})
+            ).status_code
+            for a in same_network
+        ]
+        next_network = await behind_proxy.get(
+            "/api/contracts/v1/me", headers={"x-forwarded-for": "2001:db8:1:3::1"}
+        )
+
+    assert within == [401, 401, 429]
+    assert next_network.status_code == 401
+
+
 async def test_the_token_endpoint_tells_contracts_who_called(
     start_gateway: GatewayFactory, contracts_app: FastAPI
 ) -> None:

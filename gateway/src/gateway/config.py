@@ -44,6 +44,8 @@ class GatewaySettings(BaseServiceSettings):
     # event stream open at the tickets service, so one socket may hold only a few.
     graphql_ws_max_subscriptions: int = 10
     graphql_ws_init_timeout_seconds: float = 30.0
+    # Sockets one caller (a valid token's subject) may hold open at once, on each replica.
+    graphql_ws_max_sockets_per_principal: int = Field(default=5, ge=1)
     # Pages on these origins may open a socket besides the gateway's own; non-browser
     # clients send no Origin and are always let in. The token travels in connection_init,
     # never in a cookie, so another origin's page cannot subscribe as its visitor anyway.

@@ -9,13 +9,18 @@ For ``/graphql``, ``/auth/token`` and ``/api/{service}/...``, in this order:
    invitation, are open). ``/auth/token`` takes none.
 2. **How often.** The caller's request is counted (``gateway.limits``): per token subject
    when the token is valid, per client address otherwise (from ``X-Forwarded-For`` only
-   through trusted proxies). Over the limit: 429 ``RATE_LIMITED`` with ``Retry-After``.
+   through trusted proxies; an IPv6 address counts as its /64, ``limit_key``). Over the
+   limit: 429 ``RATE_LIMITED`` with ``Retry-After``.
 3. **How much.** The body is bounded: an upload to tickets' attachments by
    ``max_upload_bytes``, every other body by ``max_body_bytes``. Over it: 413
    ``PAYLOAD_TOO_LARGE``, at once when the Content-Length says so, otherwise as soon as the
    streamed bytes pass the limit (nothing more is read; the request upstream is cut off).
 
-Everything else (the gateway's own health, metrics, docs, websockets) passes untouched.
+A websocket's handshake at ``/graphql`` counts as one request of the client's address (over
+the limit: refused with 429 ``RATE_LIMITED`` where the server can answer a handshake with a
+response, otherwise closed with 1008); the operations it carries are counted by the socket's
+handlers (``gateway.graphql.sockets``). Everything else (the gateway's own health, metrics,
+docs) passes untouched.
 """
 
 from __future__ import annotations
@@ -24,15 +29,17 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from starlette.requests import Request
+from starlette import status
+from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from careplane_shared.auth import Principal, authenticate
-from careplane_shared.client_address import connection_address
+from careplane_shared.client_address import connection_address, limit_key
 from careplane_shared.errors import CareplaneError, Unauthenticated, error_response
 from careplane_shared.request_guard import PayloadTooLarge
 from gateway.config import GatewaySettings
-from gateway.limits import CallerKind, RequestLimiter
+from gateway.limits import CallerKind, RateLimited, RequestLimiter
 
 
 class TokenRule(Enum):
@@ -90,6 +97,12 @@ class GatewayGuard:
         self.trusted = settings.trusted_proxy_networks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/graphql":
+            try:
+                await self._admit_socket(scope)
+            except RateLimited as exc:
+                await _refuse_socket(exc, scope, receive, send)
+                return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -103,6 +116,13 @@ class GatewayGuard:
             await _refuse(exc, scope, receive, send)
             return
         await _bounded(self.app, scope, receive, send, rule.max_body_bytes)
+
+    async def _admit_socket(self, scope: Scope) -> None:
+        connection = HTTPConnection(scope)
+        limiter: RequestLimiter | None = getattr(connection.app.state, "request_limiter", None)
+        if limiter is not None:
+            address = connection_address(connection, self.trusted) or "unknown"
+            await limiter.hit(CallerKind.ADDRESS, limit_key(address))
 
     async def _admit(self, scope: Scope, rule: Admission) -> None:
         request = Request(scope)
@@ -121,7 +141,7 @@ class GatewayGuard:
                 await limiter.hit(CallerKind.PRINCIPAL, principal.subject)
             else:
                 address = connection_address(request, self.trusted) or "unknown"
-                await limiter.hit(CallerKind.ADDRESS, address)
+                await limiter.hit(CallerKind.ADDRESS, limit_key(address))
         if refusal is not None:
             raise refusal
         declared = _declared_length(scope)
@@ -132,6 +152,20 @@ class GatewayGuard:
 async def _refuse(exc: CareplaneError, scope: Scope, receive: Receive, send: Send) -> None:
     response = error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
     await response(scope, receive, send)
+
+
+async def _refuse_socket(exc: CareplaneError, scope: Scope, receive: Receive, send: Send) -> None:
+    """Refuses a websocket's handshake: with the error as an HTTP answer when the server
+    can send one (the ASGI denial response extension), otherwise by closing it."""
+    websocket = WebSocket(scope, receive, send)
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return  # the client is gone already
+    if "websocket.http.response" in scope.get("extensions", {}):
+        response = error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+        await websocket.send_denial_response(response)
+    else:
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=exc.code)
 
 
 async def _bounded(app: ASGIApp, scope: Scope, receive: Receive, send: Send, limit: int) -> None:

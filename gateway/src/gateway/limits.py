@@ -1,5 +1,6 @@
 """Request rate limits: per verified caller (a person's or an API key's token subject), and per
-client address for calls that bring no valid token.
+client address for calls that bring no valid token (an IPv6 address as its /64: one host is
+usually given a whole /64, so counting each address would let it pick a fresh one per request).
 
 Counted with the ``limits`` library's sliding window counter. The counts live in this
 process's memory unless ``rate_limit_redis_url`` is set: then every replica shares them in

@@ -3,7 +3,6 @@ over a websocket speaking graphql-transport-ws or the older graphql-ws."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -20,25 +19,24 @@ from gateway.config import GatewaySettings
 from gateway.graphql.context import GatewayContext, get_context
 from gateway.graphql.errors import coded
 from gateway.graphql.schema import build_schema
-
-
-def connection_authorization(params: object) -> str | None:
-    """The Authorization a websocket client sent in ``connection_init``'s payload:
-    ``{"Authorization": "Bearer ..."}`` (any spelling of the key). A bare token is taken
-    for a bearer token."""
-    if not isinstance(params, Mapping):
-        return None
-    value = next(
-        (v for k, v in params.items() if isinstance(k, str) and k.lower() == "authorization"),
-        None,
-    )
-    if not isinstance(value, str) or not value.strip():
-        return None
-    value = value.strip()
-    return value if " " in value else f"Bearer {value}"
+from gateway.graphql.sockets import (
+    SocketLimits,
+    TransportWSHandler,
+    WSHandler,
+    connection_authorization,
+)
 
 
 class GatewayGraphQLRouter(GraphQLRouter[GatewayContext, None]):
+    # Each operation over a socket is counted like a request; sockets per caller are capped
+    # (gateway.graphql.sockets).
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = WSHandler
+
+    def __init__(self, *args: Any, socket_limits: SocketLimits, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.socket_limits = socket_limits
+
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
             return await super().run(request, context, root_value)
@@ -84,4 +82,5 @@ def graphql_router(settings: GatewaySettings) -> GraphQLRouter[GatewayContext, N
         # graphql-ws's "ka" messages; graphql-transport-ws clients ping instead.
         keep_alive=True,
         keep_alive_interval=15,
+        socket_limits=SocketLimits(settings),
     )
