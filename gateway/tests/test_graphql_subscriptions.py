@@ -626,3 +626,24 @@ async def test_a_socket_handshake_counts_against_the_clients_address(
     assert response.status_code == 429
     assert json.loads(response.body)["error"]["code"] == "RATE_LIMITED"
     assert 1 <= int(response.headers["Retry-After"]) <= 60
+
+
+async def test_operations_of_a_socket_without_a_valid_token_count_against_its_address(
+    serve_live_gateway: LiveGatewayFactory,
+) -> None:
+    async with (
+        serve_live_gateway(rate_limit_per_address="3/minute") as base_url,
+        websocket(base_url, {"Authorization": "Bearer not.a.token"}) as forged,  # counts: 1
+    ):
+        codes = []
+        for n in range(3):  # 2, 3, then over
+            await forged.subscribe(f"me{n}", ME)
+            message = await forged.receive()
+            if message["type"] == "next":
+                assert await forged.receive() == {"id": f"me{n}", "type": "complete"}
+                codes.append(message["payload"]["errors"][0]["extensions"]["code"])
+            else:
+                codes.append(message["payload"][0]["extensions"]["code"])
+
+    # The first two reach contracts, which refuses the token; the third is not let through.
+    assert codes == ["TOKEN_INVALID", "TOKEN_INVALID", "RATE_LIMITED"]
