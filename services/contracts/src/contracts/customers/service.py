@@ -278,6 +278,22 @@ class EmailAlreadyRegistered(Conflict):
     )
 
 
+def _new_contact(
+    customer_id: uuid.UUID, data: ContactCreate, *, pending: bool, password_hash: str | None
+) -> Contact:
+    return Contact(
+        id=uuid.uuid4(),
+        customer_id=customer_id,
+        email=data.email,
+        name=data.name,
+        is_admin=data.is_admin,
+        registered=data.registered,
+        active=True,
+        pending=pending,
+        password_hash=password_hash,
+    )
+
+
 def _invitation_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -312,17 +328,8 @@ async def create_contact(
     )
     if taken is not None:
         raise ContactEmailTaken()
-    contact = Contact(
-        id=uuid.uuid4(),
-        customer_id=customer_id,
-        email=data.email,
-        name=data.name,
-        is_admin=data.is_admin,
-        registered=data.registered,
-        active=True,
-        pending=False,
-        password_hash=hash_password(data.password) if data.password else None,
-    )
+    password_hash = hash_password(data.password) if data.password else None
+    contact = _new_contact(customer_id, data, pending=False, password_hash=password_hash)
     try:
         async with session.begin_nested():
             session.add(contact)
@@ -371,17 +378,7 @@ async def _invite_contact(
             "An invited contact chooses its own password when it accepts the invitation.",
             code="PASSWORD_NOT_ALLOWED",
         )
-    contact = Contact(
-        id=uuid.uuid4(),
-        customer_id=customer_id,
-        email=data.email,
-        name=data.name,
-        is_admin=data.is_admin,
-        registered=data.registered,
-        active=True,
-        pending=True,
-        password_hash=None,
-    )
+    contact = _new_contact(customer_id, data, pending=True, password_hash=None)
     try:
         async with session.begin_nested():
             session.add(contact)
