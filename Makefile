@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 SVC ?=
 m ?=
 
-.PHONY: help install run test test-fast fuzz lint fmt typecheck migrate revision bench clean
+.PHONY: help install run test test-fast fuzz schema lint fmt typecheck migrate revision bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ test: install ## run the whole suite (embedded PostgreSQL unless CAREPLANE_TEST_
 FUZZ_TIMEOUT ?= 1200
 fuzz: install ## schemathesis against every service's OpenAPI on 127.0.0.1: no 5xx (bounded, deterministic)
 	timeout --signal=INT --kill-after=30 $(FUZZ_TIMEOUT) $(RUN) pytest -q -p no:randomly -p no:cacheprovider tests/tenancy/fuzz_openapi.py $(PYTEST_ARGS)
+
+schema: install ## write the gateway's GraphQL SDL to gateway/tests/schema.graphql (a test compares it with the code)
+	$(RUN) python -c 'from gateway.config import GatewaySettings; from gateway.graphql.schema import build_schema; print(build_schema(GatewaySettings(env="test")).as_str())' > gateway/tests/schema.graphql
 
 lint: install ## ruff and mypy
 	$(RUN) ruff check .

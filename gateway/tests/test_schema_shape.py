@@ -14,11 +14,8 @@ from gateway.graphql.schema import build_schema
 SNAPSHOT = Path(__file__).with_name("schema.graphql")
 
 UPDATE = (
-    "To accept the change on purpose, write the snapshot again and commit it with the code:\n"
-    "  .venv/bin/python -c 'from gateway.config import GatewaySettings; "
-    "from gateway.graphql.schema import build_schema; "
-    'print(build_schema(GatewaySettings(env="test")).as_str())\' '
-    "> gateway/tests/schema.graphql"
+    "To accept the change on purpose, write the snapshot again with `make schema` and commit "
+    "it with the code."
 )
 
 
