@@ -22,7 +22,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
-from tickets.sla import BusinessCalendar, SlaEvent, SlaEventKind, TicketStatus, compute_clocks
+from tickets.sla.calendar import BusinessCalendar
+from tickets.sla.clocks import compute_clocks
+from tickets.sla.model import SlaEvent, SlaEventKind, TicketStatus
 
 SECONDS = 2.0
 BATCH = 1_000

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from careplane_shared.sla_policy import WEEKDAYS, CalendarSpec, clock_minutes
-from tickets.sla import BusinessCalendar
+from tickets.sla.calendar import BusinessCalendar
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -18,16 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from careplane_shared.sla_policy import CalendarSpec, SlaMetric, SlaPolicy
-from tickets.sla import (
-    BusinessCalendar,
-    SlaClock,
-    SlaEvent,
-    SlaEventKind,
-    TicketStatus,
-    compute_clocks,
-    select_target,
-    warning_at,
-)
+from tickets.sla.calendar import BusinessCalendar
+from tickets.sla.clocks import compute_clocks, select_target, warning_at
+from tickets.sla.model import SlaClock, SlaEvent, SlaEventKind, TicketStatus
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NY = ZoneInfo("America/New_York")

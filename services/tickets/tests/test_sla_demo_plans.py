@@ -13,14 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from careplane_shared.sla_policy import CalendarSpec, SlaMetric, SlaPolicy
-from tickets.sla import (
-    BusinessCalendar,
-    SlaClock,
-    SlaEvent,
-    SlaEventKind,
-    TicketStatus,
-    compute_clocks,
-)
+from tickets.sla.calendar import BusinessCalendar
+from tickets.sla.clocks import compute_clocks
+from tickets.sla.model import SlaClock, SlaEvent, SlaEventKind, TicketStatus
 
 FR, NR, RES = SlaMetric.FIRST_RESPONSE, SlaMetric.NEXT_RESPONSE, SlaMetric.RESOLUTION
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tickets.sla import BusinessCalendar, SlaClock
+from tickets.sla.calendar import BusinessCalendar
+from tickets.sla.model import SlaClock
 
 
 @dataclass(slots=True)

@@ -17,7 +17,8 @@ from tickets.models import Ticket
 from tickets.report.attainment import MetricAttainment, attainment
 from tickets.report.exceptions import PeriodInvalid, PeriodOutOfOrder, ReportTooLarge
 from tickets.report.schemas import MetricRow, PlanRow, SlaReport
-from tickets.sla import BusinessCalendar, SlaClock
+from tickets.sla.calendar import BusinessCalendar
+from tickets.sla.model import SlaClock
 from tickets.ticket import clocks
 
 MAX_TICKETS = 50_000

@@ -13,7 +13,9 @@ from careplane_shared.errors import ServiceUnavailable, ValidationFailed
 from careplane_shared.sla_policy import SlaPolicy
 from tickets.clients.contracts import ContractsUnavailable
 from tickets.deps import ContractsDep
-from tickets.sla import BusinessCalendar, SlaEvent, SlaEventKind, compute_clocks
+from tickets.sla.calendar import BusinessCalendar
+from tickets.sla.clocks import compute_clocks
+from tickets.sla.model import SlaEvent, SlaEventKind
 from tickets.ticket.clocks import clock_view
 from tickets.ticket.exceptions import PriorityUnknown
 from tickets.ticket.rules import Status

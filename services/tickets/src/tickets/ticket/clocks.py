@@ -13,15 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.sla_policy import SlaPolicy
 from tickets.models import SlaTimer, Ticket, TicketEvent
-from tickets.sla import (
-    BusinessCalendar,
-    SlaClock,
-    SlaEvent,
-    SlaEventKind,
-    TicketStatus,
-    compute_clocks,
-    warning_at,
-)
+from tickets.sla.calendar import BusinessCalendar
+from tickets.sla.clocks import compute_clocks, warning_at
+from tickets.sla.model import SlaClock, SlaEvent, SlaEventKind, TicketStatus
 
 # History kinds that move clocks, and how.
 _MESSAGE_KINDS = {

@@ -13,7 +13,7 @@ from careplane_shared.idempotency import IdempotencyDep
 from careplane_shared.pagination import Page, PageParamsDep
 from tickets.deps import ContractsDep, OutboxDep, PolicyDep
 from tickets.models import Ticket, TicketEvent
-from tickets.sla import SlaClock
+from tickets.sla.model import SlaClock
 from tickets.ticket import clocks, conversation, repository, service
 from tickets.ticket.repository import TicketFilter
 from tickets.ticket.rules import Status

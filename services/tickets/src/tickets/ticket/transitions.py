@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from careplane_shared.auth import Principal
 from careplane_shared.events import Outbox
 from tickets.models import Ticket, TicketEvent
-from tickets.sla import SlaClock
+from tickets.sla.model import SlaClock
 from tickets.ticket import clocks
 from tickets.ticket.events import event_data
 from tickets.ticket.policy import TicketPolicy
