@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from notify.announcements.planning import announce_at, months_before
+from careplane_shared.dates import add_months
+from notify.announcements.planning import announce_at
 from notify.config import NotifySettings
 from notify.deliveries.schedule import MAX_ATTEMPTS, RETRY_SCHEDULE, next_delay, parse_retry_after
 from notify.routing import mail_routes
@@ -137,8 +138,8 @@ def test_mail_routes():
 
 
 def test_announcements_are_planned_six_calendar_months_ahead():
-    assert months_before(date(2026, 8, 31), 6) == date(2026, 2, 28)
-    assert months_before(date(2026, 3, 15), 6) == date(2025, 9, 15)
+    assert add_months(date(2026, 8, 31), -6) == date(2026, 2, 28)
+    assert add_months(date(2026, 3, 15), -6) == date(2025, 9, 15)
     assert announce_at(date(2030, 1, 10), date(2026, 1, 1)).date() == date(2029, 7, 10)
     # Within six months already (a forced change): announced at once.
     soon = announce_at(date(2026, 3, 1), date(2026, 1, 1))

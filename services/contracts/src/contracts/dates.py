@@ -1,20 +1,15 @@
-"""Calendar arithmetic on dates: months and years that respect month ends and leap days."""
+"""Calendar arithmetic on dates: years that respect leap days, on top of the shared month
+arithmetic (:func:`careplane_shared.dates.add_months`)."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
+from careplane_shared.dates import add_months
 
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole months, clamped to the target month's last day
-    (Jan 31 + 1 month = Feb 28 or 29; Feb 29 + 12 months = Feb 28)."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    return date(year, month, min(day.day, last))
+__all__ = ["add_months", "add_years"]
 
 
 def add_years(day: date, years: int) -> date:
+    """``day`` moved by whole years; Feb 29 lands on Feb 28 in a year without one."""
     return add_months(day, 12 * years)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from contracts.dates import add_months
+from careplane_shared.dates import add_months
 
 CENT = Decimal("0.01")
 

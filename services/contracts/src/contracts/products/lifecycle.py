@@ -15,7 +15,8 @@ from datetime import date
 from enum import StrEnum
 from itertools import pairwise
 
-from contracts.dates import add_months, add_years
+from careplane_shared.dates import add_months
+from contracts.dates import add_years
 
 ANNOUNCEMENT_MONTHS = 6
 MINIMUM_SUPPORT_YEARS = 5

@@ -4,7 +4,6 @@ schedules one announcement per changed EOS/EOMS/EOL date, six calendar months ah
 
 from __future__ import annotations
 
-import calendar
 import uuid
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -13,6 +12,7 @@ import structlog
 from sqlalchemy import and_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from careplane_shared.dates import add_months
 from careplane_shared.events import CloudEvent
 from notify.models import Announcement
 
@@ -22,16 +22,9 @@ ANNOUNCED_MILESTONES = ("EOS", "EOMS", "EOL")
 ANNOUNCEMENT_NOTICE_MONTHS = 6  # "no later than 6 months before the date" [003]
 
 
-def months_before(day: date, months: int) -> date:
-    """The same day of the month ``months`` earlier (the month's last day if it is shorter)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
 def announce_at(milestone_date: date, today: date) -> datetime:
     """Six calendar months ahead of the milestone, or at once if that moment has passed."""
-    planned_day = months_before(milestone_date, ANNOUNCEMENT_NOTICE_MONTHS)
+    planned_day = add_months(milestone_date, -ANNOUNCEMENT_NOTICE_MONTHS)
     planned = datetime.combine(planned_day, time(9, 0), tzinfo=UTC)
     now = datetime.now(UTC)
     return planned if planned.date() > today else now
