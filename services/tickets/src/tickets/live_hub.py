@@ -34,7 +34,8 @@ import asyncpg
 import structlog
 from prometheus_client import Gauge
 
-from careplane_shared.errors import ServiceUnavailable, TooManyRequests
+from careplane_shared.errors import ServiceUnavailable
+from tickets.live_errors import LiveEventsUnavailable, TooManyStreams
 
 log = structlog.get_logger(__name__)
 
@@ -194,30 +195,20 @@ class LiveHub:
         vendor principals), and, when ``last_event_id`` is given,
         the recent events after it that ``wants`` lets through (None: that event is not among
         the recent ones, so what came after it cannot be told). Taken at once, so no event is
-        both replayed and queued, or neither. TooManyRequests over a limit."""
+        both replayed and queued, or neither. TooManyStreams over a limit."""
         if self._closing:
             raise ServiceUnavailable(SHUTTING_DOWN.message, code=SHUTTING_DOWN.code)
         if self._per_key[key] >= self.per_principal:
-            raise TooManyRequests(
-                f"At most {self.per_principal} live event streams per caller; close one first.",
-                code="TOO_MANY_STREAMS",
-                retry_after=self.retry_after_seconds,
-                details={"limit": self.per_principal, "per": "principal"},
+            raise TooManyStreams(
+                per="principal", limit=self.per_principal, retry_after=self.retry_after_seconds
             )
         if customer is not None and self._per_customer[customer] >= self.per_customer:
-            raise TooManyRequests(
-                f"At most {self.per_customer} live event streams per customer on this server; "
-                "close one first.",
-                code="TOO_MANY_STREAMS",
-                retry_after=self.retry_after_seconds,
-                details={"limit": self.per_customer, "per": "customer"},
+            raise TooManyStreams(
+                per="customer", limit=self.per_customer, retry_after=self.retry_after_seconds
             )
         if len(self._subscriptions) >= self.per_process:
-            raise TooManyRequests(
-                "This server holds as many live event streams as it may; try again later.",
-                code="TOO_MANY_STREAMS",
-                retry_after=self.retry_after_seconds,
-                details={"limit": self.per_process, "per": "process"},
+            raise TooManyStreams(
+                per="process", limit=self.per_process, retry_after=self.retry_after_seconds
             )
         subscription = Subscription(self, key, customer, wants, self.queue_size)
         self._subscriptions.add(subscription)
@@ -247,7 +238,7 @@ class LiveHub:
 
     async def ready(self) -> None:
         """Starts the hub if it is not running and waits until it LISTENs (bounded);
-        ServiceUnavailable if the database cannot be reached."""
+        LiveEventsUnavailable if the database cannot be reached."""
         if self._closing:
             raise ServiceUnavailable(SHUTTING_DOWN.message, code=SHUTTING_DOWN.code)
         if self._task is None or self._task.done():
@@ -261,10 +252,7 @@ class LiveHub:
             async with asyncio.timeout(self.connect_timeout):
                 await self._connected.wait()
         except TimeoutError:
-            raise ServiceUnavailable(
-                "Live events are unavailable right now; try again shortly.",
-                code="LIVE_EVENTS_UNAVAILABLE",
-            ) from None
+            raise LiveEventsUnavailable() from None
 
     # -- the connection ----------------------------------------------------------------------
 
