@@ -45,8 +45,8 @@ After = Annotated[
 
 @strawberry.type(description="Where this page sits in the whole list.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items come before this page.")
     start_cursor: str | None = strawberry.field(description="The first item's cursor.")
     end_cursor: str | None = strawberry.field(
         description="The last item's cursor: pass it as `after` for the next page."
@@ -55,8 +55,10 @@ class PageInfo:
 
 @strawberry.type(description="An item with its cursor.")
 class Edge(Generic[NodeT]):
-    cursor: str
-    node: NodeT
+    cursor: str = strawberry.field(
+        description="The item's opaque cursor: pass it as `after` to continue behind it."
+    )
+    node: NodeT = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of a list, with the size of the whole list.")
@@ -64,7 +66,7 @@ class Connection(Generic[NodeT]):
     total_count: int = strawberry.field(description="Items in the whole list, on every page.")
     nodes: list[NodeT] = strawberry.field(description="This page's items.")
     edges: list[Edge[NodeT]] = strawberry.field(description="This page's items with cursors.")
-    page_info: PageInfo
+    page_info: PageInfo = strawberry.field(description="Where this page sits in the whole list.")
 
 
 def encode_cursor(position: int) -> str:

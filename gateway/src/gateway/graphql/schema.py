@@ -22,6 +22,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.base import get_object_definition
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
@@ -37,9 +38,29 @@ from gateway.graphql.tickets.mutations import TicketsMutation
 from gateway.graphql.tickets.queries import TicketsQuery
 from gateway.graphql.tickets.subscriptions import TicketsSubscription
 
-Query = merge_types("Query", (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery))
-Mutation = merge_types("Mutation", (TicketsMutation, ContractsMutation, NotifyMutation))
-Subscription = merge_types("Subscription", (TicketsSubscription,))
+
+def _root(name: str, types: tuple[type, ...], description: str) -> type:
+    """One root type from the domains' parts, with its description in the SDL."""
+    merged = merge_types(name, types)
+    get_object_definition(merged, strict=True).description = description
+    return merged
+
+
+Query = _root(
+    "Query",
+    (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery),
+    "Every read the API offers: cases, contracts and licensing, notifications.",
+)
+Mutation = _root(
+    "Mutation",
+    (TicketsMutation, ContractsMutation, NotifyMutation),
+    "Every change the API offers: cases, contracts and licensing, notifications.",
+)
+Subscription = _root(
+    "Subscription",
+    (TicketsSubscription,),
+    "Live events over a WebSocket (graphql-transport-ws or graphql-ws).",
+)
 
 
 async def _coded_results(results: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:

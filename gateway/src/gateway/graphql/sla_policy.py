@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from enum import Enum
+from typing import cast
 
 import strawberry
 
@@ -19,20 +20,24 @@ from gateway.graphql.convert import Row
 
 @strawberry.enum(description="What an SLA clock measures.")
 class SlaMetric(Enum):
-    FIRST_RESPONSE = "FIRST_RESPONSE"
-    NEXT_RESPONSE = "NEXT_RESPONSE"
-    RESOLUTION = "RESOLUTION"
+    FIRST_RESPONSE = strawberry.enum_value(
+        "FIRST_RESPONSE", description="Time to the first staff response."
+    )
+    NEXT_RESPONSE = strawberry.enum_value(
+        "NEXT_RESPONSE", description="Time to the next staff response after a customer's reply."
+    )
+    RESOLUTION = strawberry.enum_value("RESOLUTION", description="Time to the close.")
 
 
-@strawberry.enum
+@strawberry.enum(description="A day of the week.")
 class Weekday(Enum):
-    MON = "mon"
-    TUE = "tue"
-    WED = "wed"
-    THU = "thu"
-    FRI = "fri"
-    SAT = "sat"
-    SUN = "sun"
+    MON = strawberry.enum_value("mon", description="Monday.")
+    TUE = strawberry.enum_value("tue", description="Tuesday.")
+    WED = strawberry.enum_value("wed", description="Wednesday.")
+    THU = strawberry.enum_value("thu", description="Thursday.")
+    FRI = strawberry.enum_value("fri", description="Friday.")
+    SAT = strawberry.enum_value("sat", description="Saturday.")
+    SUN = strawberry.enum_value("sun", description="Sunday.")
 
 
 @strawberry.type(description="Service time from `start` up to `end`, local wall-clock time.")
@@ -47,26 +52,41 @@ class ServiceInterval:
 
 @strawberry.type(description="Service hours per weekday; an empty day is closed.")
 class WeeklyHours:
-    mon: list[ServiceInterval]
-    tue: list[ServiceInterval]
-    wed: list[ServiceInterval]
-    thu: list[ServiceInterval]
-    fri: list[ServiceInterval]
-    sat: list[ServiceInterval]
-    sun: list[ServiceInterval]
+    mon: list[ServiceInterval] = strawberry.field(
+        description="Monday's working hours; empty when closed."
+    )
+    tue: list[ServiceInterval] = strawberry.field(
+        description="Tuesday's working hours; empty when closed."
+    )
+    wed: list[ServiceInterval] = strawberry.field(
+        description="Wednesday's working hours; empty when closed."
+    )
+    thu: list[ServiceInterval] = strawberry.field(
+        description="Thursday's working hours; empty when closed."
+    )
+    fri: list[ServiceInterval] = strawberry.field(
+        description="Friday's working hours; empty when closed."
+    )
+    sat: list[ServiceInterval] = strawberry.field(
+        description="Saturday's working hours; empty when closed."
+    )
+    sun: list[ServiceInterval] = strawberry.field(
+        description="Sunday's working hours; empty when closed."
+    )
 
     @classmethod
     def from_rest(cls, hours: Row | None) -> WeeklyHours:
         hours = hours or {}
-        return cls(
-            **{day.value: ServiceInterval.list_from_rest(hours.get(day.value)) for day in Weekday}
-        )
+        # A member declared with ``strawberry.enum_value`` holds its plain value at run time;
+        # the type checker sees the declaration.
+        days = [cast(str, day.value) for day in Weekday]
+        return cls(**{day: ServiceInterval.list_from_rest(hours.get(day)) for day in days})
 
 
 @strawberry.type(description="A business calendar: time zone, weekly service hours, holidays.")
 class BusinessCalendar:
     timezone: str = strawberry.field(description="IANA time zone, e.g. America/Denver.")
-    hours: WeeklyHours
+    hours: WeeklyHours = strawberry.field(description="Working hours per weekday.")
     always_open: bool = strawberry.field(
         description="Calendar time: every minute counts, no hours or holidays."
     )
@@ -99,8 +119,8 @@ class BusinessCalendar:
 
 @strawberry.type(description="A weekly window a clock may start in, e.g. Mon-Fri 07:00-22:00.")
 class SlaWindow:
-    timezone: str
-    days: list[Weekday]
+    timezone: str = strawberry.field(description="The IANA time zone the hours are in.")
+    days: list[Weekday] = strawberry.field(description="The weekdays it covers.")
     start: str = strawberry.field(description="HH:MM, inclusive.")
     end: str = strawberry.field(description="HH:MM, exclusive.")
 
@@ -121,8 +141,8 @@ class SlaWindow:
     )
 )
 class SlaTarget:
-    metric: SlaMetric
-    minutes: int
+    metric: SlaMetric = strawberry.field(description="The clock.")
+    minutes: int = strawberry.field(description="The target, in minutes.")
     business_time: bool = strawberry.field(
         description="Counted in the calendar's service minutes; false: calendar minutes."
     )
@@ -150,10 +170,14 @@ class SlaTarget:
 
 @strawberry.type(description="An SLA: its business calendar, its priorities and its targets.")
 class SlaPolicy:
-    calendar: BusinessCalendar
-    priorities: list[str]
-    default_priority: str
-    targets: list[SlaTarget]
+    calendar: BusinessCalendar = strawberry.field(
+        description="The business calendar clocks count in."
+    )
+    priorities: list[str] = strawberry.field(
+        description="The plan's priorities, e.g. LOW, NORMAL, HIGH."
+    )
+    default_priority: str = strawberry.field(description="The priority a new case gets.")
+    targets: list[SlaTarget] = strawberry.field(description="The targets per priority and clock.")
 
     @classmethod
     def from_rest(cls, body: Row) -> SlaPolicy:

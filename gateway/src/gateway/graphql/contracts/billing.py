@@ -16,18 +16,24 @@ from gateway.graphql.convert import Row, optional_id, to_id
 
 @strawberry.type(description="Something a customer pays for beyond its agreement.")
 class BillableItem:
-    id: strawberry.ID
-    customer_id: strawberry.ID
-    agreement_id: strawberry.ID | None
-    kind: BillableKind
+    id: strawberry.ID = strawberry.field(description="The billable item's ID.")
+    customer_id: strawberry.ID = strawberry.field(description="The customer to invoice.")
+    agreement_id: strawberry.ID | None = strawberry.field(
+        description="The agreement it falls under; null when none."
+    )
+    kind: BillableKind = strawberry.field(description="What was delivered.")
     quantity: Decimal = strawberry.field(
         description="In `unit`s; other support in hours, per started half hour."
     )
     unit: str = strawberry.field(description="ticket, request, call, visit, hour or upgrade.")
-    minutes_worked: int | None
-    ticket_id: strawberry.ID | None
-    description: str | None
-    occurred_at: datetime
+    minutes_worked: int | None = strawberry.field(
+        description="Minutes of work booked; null when not counted in time."
+    )
+    ticket_id: strawberry.ID | None = strawberry.field(
+        description="The case it came from; null when none."
+    )
+    description: str | None = strawberry.field(description="Free text for the invoice.")
+    occurred_at: datetime = strawberry.field(description="When the work was done.")
 
     @classmethod
     def from_rest(cls, row: Row) -> BillableItem:
@@ -48,6 +54,6 @@ class BillableItem:
     async def ticket(self, info: Info) -> LinkedTicket | None:
         return await linked_ticket(info, self.ticket_id)
 
-    @strawberry.field
+    @strawberry.field(description="The customer to invoice.")
     async def customer(self, info: Info) -> Customer:
         return await Customer.load(info, self.customer_id)

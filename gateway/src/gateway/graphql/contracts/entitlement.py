@@ -17,7 +17,7 @@ from gateway.graphql.sla_policy import SlaPolicy
 
 @strawberry.type(description="May this contact open a case on this product version, on what terms.")
 class Entitlement:
-    entitled: bool
+    entitled: bool = strawberry.field(description="Whether the contact may open the case.")
     reasons: list[str] = strawberry.field(
         description=(
             "NO_ACTIVE_AGREEMENT, CONTACT_NOT_REGISTERED, CONTACT_NOT_ADMIN, CUSTOMER_SUSPENDED, "
@@ -29,27 +29,35 @@ class Entitlement:
     scope: str | None = strawberry.field(
         description="FULL, or SECURITY_AND_CRITICAL in extended support."
     )
-    quota_remaining: int | None
+    quota_remaining: int | None = strawberry.field(
+        description="Tickets left this agreement year; null when the plan has no quota."
+    )
     sla: SlaPolicy | None = strawberry.field(
         description="The SLA the case will run under, its calendar resolved for the customer."
     )
     billable: bool = strawberry.field(description="Entitled as an extra, billable ticket.")
-    version: str
-    major_version: int | None
-    checked_at: date
-    customer_language: Language
+    version: str = strawberry.field(description="The version asked about.")
+    major_version: int | None = strawberry.field(description="The major version of `version`.")
+    checked_at: date = strawberry.field(description="When contracts answered.")
+    customer_language: Language = strawberry.field(description="The customer's language.")
     support_center: str | None = strawberry.field(
         description="The code of the center serving the customer."
     )
-    contact_id: strawberry.ID
-    customer_id: strawberry.ID
-    product_id: strawberry.ID
+    contact_id: strawberry.ID = strawberry.field(description="The contact asked about.")
+    customer_id: strawberry.ID = strawberry.field(description="The contact's customer.")
+    product_id: strawberry.ID = strawberry.field(description="The product asked about.")
     agreement_id: strawberry.ID | None = strawberry.field(
         description="The agreement the case would fall under."
     )
-    plan_id: strawberry.ID | None
-    plan_code: str | None
-    plan_name: str | None
+    plan_id: strawberry.ID | None = strawberry.field(
+        description="The plan that applies; null when not entitled."
+    )
+    plan_code: str | None = strawberry.field(
+        description="The code of the plan that applies; null when not entitled."
+    )
+    plan_name: str | None = strawberry.field(
+        description="The name of the plan that applies; null when not entitled."
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> Entitlement:
@@ -76,14 +84,14 @@ class Entitlement:
             plan_name=row.get("plan_name"),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The contact's customer.")
     async def customer(self, info: Info) -> Customer:
         return await Customer.load(info, self.customer_id)
 
-    @strawberry.field
+    @strawberry.field(description="The plan that applies; null when not entitled.")
     async def plan(self, info: Info) -> Plan | None:
         return None if self.plan_id is None else await Plan.load(info, self.plan_id)
 
-    @strawberry.field
+    @strawberry.field(description="The product asked about.")
     async def product(self, info: Info) -> Product:
         return await Product.load(info, self.product_id)

@@ -7,91 +7,131 @@ from enum import Enum
 import strawberry
 
 
-@strawberry.enum
+@strawberry.enum(description="Whether a customer gets support: only customers in good standing do.")
 class CustomerStanding(Enum):
-    GOOD = "good"
-    SUSPENDED = "suspended"
+    GOOD = strawberry.enum_value("good", description="Gets support.")
+    SUSPENDED = strawberry.enum_value(
+        "suspended", description="Gets no support until set back to GOOD."
+    )
 
 
 @strawberry.enum(description="The language a customer is served in.")
 class Language(Enum):
-    EN = "en"
-    NL = "nl"
+    EN = strawberry.enum_value("en", description="English.")
+    NL = strawberry.enum_value("nl", description="Dutch.")
 
 
-@strawberry.enum
+@strawberry.enum(description="An agreement's status: ACTIVE, EXPIRED, SUSPENDED or CANCELLED.")
 class AgreementStatus(Enum):
-    ACTIVE = "active"
-    EXPIRED = "expired"
-    SUSPENDED = "suspended"
-    CANCELLED = "cancelled"
+    ACTIVE = strawberry.enum_value(
+        "active", description="In force: its customer's contacts get support."
+    )
+    EXPIRED = strawberry.enum_value("expired", description="Past its last day without a renewal.")
+    SUSPENDED = strawberry.enum_value(
+        "suspended", description="Stopped for now; may be made active again."
+    )
+    CANCELLED = strawberry.enum_value("cancelled", description="Ended for good.")
 
 
-@strawberry.enum
+@strawberry.enum(description="What a quota ledger entry records.")
 class QuotaEntryKind(Enum):
-    GRANT = "grant"
-    CONSUME = "consume"
-    REVERSAL = "reversal"
-    ROLLOVER_IN = "rollover_in"
-    ROLLOVER_OUT = "rollover_out"
-    EXCHANGE = "exchange"
-    PURCHASE = "purchase"
+    GRANT = strawberry.enum_value("grant", description="The agreement year's tickets.")
+    CONSUME = strawberry.enum_value("consume", description="A case used a ticket.")
+    REVERSAL = strawberry.enum_value("reversal", description="A consumption undone.")
+    ROLLOVER_IN = strawberry.enum_value(
+        "rollover_in", description="Unused tickets brought in from the previous year."
+    )
+    ROLLOVER_OUT = strawberry.enum_value(
+        "rollover_out", description="Unused tickets carried over to the next year."
+    )
+    EXCHANGE = strawberry.enum_value(
+        "exchange", description="Tickets exchanged for a premium service."
+    )
+    PURCHASE = strawberry.enum_value("purchase", description="Tickets bought.")
 
 
 @strawberry.enum(description="Who may open cases under a plan.")
 class ContactRule(Enum):
-    UNLIMITED = "unlimited"
-    ADMINISTRATORS_ONLY = "administrators_only"
+    UNLIMITED = strawberry.enum_value(
+        "unlimited", description="Any number of registered contacts may open cases."
+    )
+    ADMINISTRATORS_ONLY = strawberry.enum_value(
+        "administrators_only", description="Only the customer's administrators may open cases."
+    )
 
 
 @strawberry.enum(description="What happens to a case once the yearly quota is used up.")
 class WhenExhausted(Enum):
-    REFUSE = "refuse"
-    BILLABLE = "billable"
+    REFUSE = strawberry.enum_value(
+        "refuse", description="A case is refused once the quota is used up."
+    )
+    BILLABLE = strawberry.enum_value(
+        "billable",
+        description="A case is accepted and booked as billable once the quota is used up.",
+    )
 
 
-@strawberry.enum
+@strawberry.enum(description="A channel through which a plan's customers may reach support.")
 class Channel(Enum):
-    EMAIL = "email"
-    PHONE = "phone"
-    WEB = "web"
-    CHAT = "chat"
+    EMAIL = strawberry.enum_value("email", description="By email.")
+    PHONE = strawberry.enum_value("phone", description="By phone.")
+    WEB = strawberry.enum_value("web", description="Through the web portal (and the API).")
+    CHAT = strawberry.enum_value("chat", description="By chat.")
 
 
-@strawberry.enum
+@strawberry.enum(description="A service a plan includes beyond answering cases.")
 class IncludedService(Enum):
-    REMOTE_DIAGNOSIS = "remote_diagnosis"
-    ON_SITE = "on_site"
-    EMERGENCY = "emergency"
-    EARLY_ACCESS = "early_access"
-    FEATURE_REQUESTS = "feature_requests"
-    SCHEDULED_VISITS = "scheduled_visits"
-    UPGRADES = "upgrades"
+    REMOTE_DIAGNOSIS = strawberry.enum_value(
+        "remote_diagnosis", description="Diagnosis on the customer's system, remotely."
+    )
+    ON_SITE = strawberry.enum_value("on_site", description="Support on site.")
+    EMERGENCY = strawberry.enum_value("emergency", description="Emergency support.")
+    EARLY_ACCESS = strawberry.enum_value(
+        "early_access", description="Early access to new releases."
+    )
+    FEATURE_REQUESTS = strawberry.enum_value(
+        "feature_requests", description="Feature requests are taken."
+    )
+    SCHEDULED_VISITS = strawberry.enum_value("scheduled_visits", description="Scheduled visits.")
+    UPGRADES = strawberry.enum_value("upgrades", description="Upgrades to new versions.")
 
 
-@strawberry.enum
+@strawberry.enum(description="A license key's status.")
 class LicenseKeyStatus(Enum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    REVOKED = "revoked"
+    ACTIVE = strawberry.enum_value("active", description="Validates.")
+    SUSPENDED = strawberry.enum_value(
+        "suspended", description="Does not validate for now; may be resumed."
+    )
+    REVOKED = strawberry.enum_value("revoked", description="Does not validate, for good.")
 
 
 @strawberry.enum(description="The answer of a license key validation (docs/api.md).")
 class LicenseKeyValidationCode(Enum):
-    VALID = "VALID"
-    NOT_FOUND = "NOT_FOUND"
-    SUSPENDED = "SUSPENDED"
-    REVOKED = "REVOKED"
-    EXPIRED = "EXPIRED"
-    VERSION_MISMATCH = "VERSION_MISMATCH"
-    BAD_SIGNATURE = "BAD_SIGNATURE"
+    VALID = strawberry.enum_value("VALID", description="The key is valid.")
+    NOT_FOUND = strawberry.enum_value("NOT_FOUND", description="No such key was issued.")
+    SUSPENDED = strawberry.enum_value("SUSPENDED", description="The key is suspended.")
+    REVOKED = strawberry.enum_value("REVOKED", description="The key is revoked.")
+    EXPIRED = strawberry.enum_value("EXPIRED", description="The key has expired.")
+    VERSION_MISMATCH = strawberry.enum_value(
+        "VERSION_MISMATCH", description="The key is for another product or major version."
+    )
+    BAD_SIGNATURE = strawberry.enum_value(
+        "BAD_SIGNATURE",
+        description="The key's signature does not verify: it was altered or not issued here.",
+    )
 
 
-@strawberry.enum
+@strawberry.enum(description="What a billable item is for.")
 class BillableKind(Enum):
-    EXTRA_TICKET = "extra_ticket"
-    SERVICE_REQUEST = "service_request"
-    EMERGENCY_CALL = "emergency_call"
-    ONSITE_VISIT = "onsite_visit"
-    OTHER_SUPPORT = "other_support"
-    UPGRADE = "upgrade"
+    EXTRA_TICKET = strawberry.enum_value(
+        "extra_ticket", description="A case accepted after the quota ran out."
+    )
+    SERVICE_REQUEST = strawberry.enum_value(
+        "service_request", description="A service request outside the plan."
+    )
+    EMERGENCY_CALL = strawberry.enum_value("emergency_call", description="An emergency call.")
+    ONSITE_VISIT = strawberry.enum_value("onsite_visit", description="A visit on site.")
+    OTHER_SUPPORT = strawberry.enum_value(
+        "other_support", description="Any other paid support work."
+    )
+    UPGRADE = strawberry.enum_value("upgrade", description="An upgrade to the next major version.")

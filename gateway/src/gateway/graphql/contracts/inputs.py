@@ -16,11 +16,15 @@ from gateway.graphql.contracts.enums import BillableKind, CustomerStanding, Lang
 
 @strawberry.input(description="A customer as your CRM knows it: the whole record, every time.")
 class CustomerInput:
-    name: str
+    name: str = strawberry.field(description="The organization's name.")
     region: str = strawberry.field(description="Picks the support center, e.g. AMERICAS, EMEA.")
     timezone: str = strawberry.field(description="IANA time zone, e.g. Europe/Amsterdam.")
-    language: Language = Language.EN
-    standing: CustomerStanding = CustomerStanding.GOOD
+    language: Language = strawberry.field(
+        default=Language.EN, description="The language mail to the customer is written in."
+    )
+    standing: CustomerStanding = strawberry.field(
+        default=CustomerStanding.GOOD, description="Whether the customer gets support."
+    )
     support_center_id: strawberry.ID | None = strawberry.field(
         default=None, description="Overrides the center the region picks."
     )
@@ -38,8 +42,8 @@ class CustomerInput:
 
 @strawberry.input(description="A support contact to register.")
 class ContactInput:
-    email: str
-    name: str
+    email: str = strawberry.field(description="The contact's email: the sign-in name.")
+    name: str = strawberry.field(description="The contact's full name.")
     is_admin: bool = strawberry.field(
         default=False, description="A licensed administrator of the customer."
     )
@@ -62,13 +66,17 @@ class ContactInput:
 
 @strawberry.input(description="A customer's first agreement year on a plan.")
 class CreateAgreementInput:
-    customer_id: strawberry.ID
-    plan_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The customer.")
+    plan_id: strawberry.ID = strawberry.field(description="The plan.")
     commencement: date = strawberry.field(description="The first day covered.")
-    license_price: Decimal
+    license_price: Decimal = strawberry.field(
+        description="The license price the plan's pricing percentages apply to."
+    )
     product_ids: list[strawberry.ID] = strawberry.field(description="The products covered.")
-    term_months: int = 12
-    currency: str = "EUR"
+    term_months: int = strawberry.field(
+        default=12, description="Length of one agreement year in months."
+    )
+    currency: str = strawberry.field(default="EUR", description="ISO 4217 currency code, e.g. EUR.")
 
     def to_rest(self) -> dict[str, Any]:
         return {
@@ -90,14 +98,23 @@ class CreateAgreementInput:
     )
 )
 class MilestonesInput:
-    ga: date | None = UNSET
-    eos: date | None = UNSET
-    eoms_override: date | None = UNSET
-    eol_override: date | None = UNSET
+    ga: date | None = strawberry.field(default=UNSET, description="General availability date.")
+    eos: date | None = strawberry.field(
+        default=UNSET, description="End of sale date; null clears it."
+    )
+    eoms_override: date | None = strawberry.field(
+        default=UNSET,
+        description="An end of mainstream support other than the rule's; null follows the rule.",
+    )
+    eol_override: date | None = strawberry.field(
+        default=UNSET, description="An end of life other than the rule's; null follows the rule."
+    )
     override_reason: str | None = strawberry.field(
         default=UNSET, description="Required while EOMS or EOL is overridden."
     )
-    release_state: str | None = UNSET
+    release_state: str | None = strawberry.field(
+        default=UNSET, description="The release state, e.g. Production or Long Term Support."
+    )
     force_reason: str | None = strawberry.field(
         default=UNSET, description="Why customers get less than 6 months' notice."
     )
@@ -122,13 +139,24 @@ class MilestonesInput:
 
 @strawberry.input(description="A new major version of a product.")
 class MajorVersionInput:
-    major: int
-    ga: date
-    eos: date | None = None
-    eoms_override: date | None = None
-    eol_override: date | None = None
-    override_reason: str | None = None
-    release_state: str = "Production"
+    major: int = strawberry.field(description="The major version number.")
+    ga: date = strawberry.field(description="General availability date.")
+    eos: date | None = strawberry.field(
+        default=None, description="End of sale date; null when not set yet."
+    )
+    eoms_override: date | None = strawberry.field(
+        default=None,
+        description="An end of mainstream support other than the rule's; needs `overrideReason`.",
+    )
+    eol_override: date | None = strawberry.field(
+        default=None, description="An end of life other than the rule's; needs `overrideReason`."
+    )
+    override_reason: str | None = strawberry.field(
+        default=None, description="Why a milestone is overridden."
+    )
+    release_state: str = strawberry.field(
+        default="Production", description="The release state, e.g. Production or Long Term Support."
+    )
     force_reason: str | None = strawberry.field(
         default=None,
         description="Needed when the new GA moves an earlier version's EOMS within 6 months.",
@@ -149,16 +177,22 @@ class MajorVersionInput:
 
 @strawberry.input(description="Something a customer pays for beyond its agreement.")
 class RecordBillableItemInput:
-    customer_id: strawberry.ID
-    kind: BillableKind
-    occurred_at: datetime
-    agreement_id: strawberry.ID | None = None
-    ticket_id: strawberry.ID | None = None
+    customer_id: strawberry.ID = strawberry.field(description="The customer to invoice.")
+    kind: BillableKind = strawberry.field(description="What was delivered.")
+    occurred_at: datetime = strawberry.field(description="When the work was done.")
+    agreement_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The agreement it falls under."
+    )
+    ticket_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The case it came from."
+    )
     minutes: int | None = strawberry.field(
         default=None, description="Other support: billed per started half hour."
     )
     quantity: Decimal | None = strawberry.field(default=None, description="Default 1.")
-    description: str | None = None
+    description: str | None = strawberry.field(
+        default=None, description="Free text for the invoice."
+    )
     idempotency_key: str | None = strawberry.field(
         default=None, description="The same key twice records the item once."
     )
@@ -179,15 +213,25 @@ class RecordBillableItemInput:
 
 @strawberry.input(description="Changes to a customer: only the fields given change.")
 class CustomerUpdateInput:
-    name: str | None = UNSET
-    region: str | None = UNSET
-    timezone: str | None = UNSET
-    language: Language | None = UNSET
+    name: str | None = strawberry.field(default=UNSET, description="A new name; null leaves it.")
+    region: str | None = strawberry.field(
+        default=UNSET, description="A new region, e.g. EMEA; null leaves it."
+    )
+    timezone: str | None = strawberry.field(
+        default=UNSET, description="A new IANA time zone; null leaves it."
+    )
+    language: Language | None = strawberry.field(
+        default=UNSET, description="A new language; null leaves it."
+    )
     standing: CustomerStanding | None = strawberry.field(
         default=UNSET, description="SUSPENDED stops support for the customer."
     )
-    support_center_id: strawberry.ID | None = UNSET
-    external_id: str | None = UNSET
+    support_center_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="A support center overriding the region's; null leaves it."
+    )
+    external_id: str | None = strawberry.field(
+        default=UNSET, description="The customer's ID in a CRM; null leaves it."
+    )
 
     def to_rest(self) -> dict[str, Any]:
         fields = given(
@@ -211,11 +255,22 @@ class CustomerUpdateInput:
 
 @strawberry.input(description="Changes to a contact: only the fields given change.")
 class ContactUpdateInput:
-    name: str | None = UNSET
-    is_admin: bool | None = UNSET
-    registered: bool | None = UNSET
-    active: bool | None = UNSET
-    password: str | None = UNSET
+    name: str | None = strawberry.field(
+        default=UNSET, description="A new full name; null leaves it."
+    )
+    is_admin: bool | None = strawberry.field(
+        default=UNSET,
+        description="Make the contact an administrator of its customer, or not; null leaves it.",
+    )
+    registered: bool | None = strawberry.field(
+        default=UNSET, description="A registered support contact, or not; null leaves it."
+    )
+    active: bool | None = strawberry.field(
+        default=UNSET, description="False deactivates the contact; null leaves it."
+    )
+    password: str | None = strawberry.field(
+        default=UNSET, description="A new password; null leaves it."
+    )
 
     def to_rest(self) -> dict[str, Any]:
         return given(
@@ -232,8 +287,8 @@ class ContactUpdateInput:
 @strawberry.input(description="A product to support.")
 class ProductInput:
     code: str = strawberry.field(description="Lower-case letters, digits and dashes.")
-    name: str
-    description: str | None = None
+    name: str = strawberry.field(description="The product's display name.")
+    description: str | None = strawberry.field(default=None, description="What the product is.")
 
     def to_rest(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "description": self.description}
@@ -242,8 +297,10 @@ class ProductInput:
 @strawberry.input(description="A release (minor version) of a major version.")
 class ReleaseInput:
     version: str = strawberry.field(description="e.g. 3.2; its major must be the version's.")
-    release_state: str = "Production"
-    released_on: date | None = None
+    release_state: str = strawberry.field(
+        default="Production", description="The release state, e.g. Production."
+    )
+    released_on: date | None = strawberry.field(default=None, description="The release date.")
 
     def to_rest(self) -> dict[str, Any]:
         return {
@@ -260,16 +317,35 @@ class ReleaseInput:
     )
 )
 class PlanInput:
-    code: str
-    name: str
-    sla_policy: JSON
-    description: str | None = None
-    channels: list[str] = strawberry.field(default_factory=list)
-    services: list[str] = strawberry.field(default_factory=list)
-    contact_rule: str = "unlimited"
-    quota: JSON | None = None
-    pricing: JSON | None = None
-    prerequisite_plan_id: strawberry.ID | None = None
+    code: str = strawberry.field(description="A stable short code, e.g. BASIC.")
+    name: str = strawberry.field(description="The plan's display name.")
+    sla_policy: JSON = strawberry.field(
+        description=(
+            "The SLA policy as the contracts service's REST body takes it "
+            "(calendar, priorities, default priority, targets)."
+        )
+    )
+    description: str | None = strawberry.field(default=None, description="What the plan offers.")
+    channels: list[str] = strawberry.field(
+        default_factory=list, description="Channel codes, e.g. email, phone, web."
+    )
+    services: list[str] = strawberry.field(
+        default_factory=list, description="Included service codes, e.g. remote_diagnosis, on_site."
+    )
+    contact_rule: str = strawberry.field(
+        default="unlimited", description="unlimited or administrators_only."
+    )
+    quota: JSON | None = strawberry.field(
+        default=None,
+        description="The ticket quota (yearly, rollover, when_exhausted); null for none.",
+    )
+    pricing: JSON | None = strawberry.field(
+        default=None,
+        description="The pricing rule (percentages of the license price); null for none.",
+    )
+    prerequisite_plan_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A plan whose active agreement this one needs."
+    )
 
     def to_rest(self) -> dict[str, Any]:
         return {
@@ -290,15 +366,32 @@ class PlanInput:
 
 @strawberry.input(description="Changes to a plan: only the fields given change.")
 class PlanUpdateInput:
-    name: str | None = UNSET
-    description: str | None = UNSET
-    sla_policy: JSON | None = UNSET
-    channels: list[str] | None = UNSET
-    services: list[str] | None = UNSET
-    contact_rule: str | None = UNSET
-    quota: JSON | None = UNSET
-    pricing: JSON | None = UNSET
-    active: bool | None = UNSET
+    name: str | None = strawberry.field(default=UNSET, description="A new name; null leaves it.")
+    description: str | None = strawberry.field(
+        default=UNSET, description="A new description; null leaves it."
+    )
+    sla_policy: JSON | None = strawberry.field(
+        default=UNSET, description="A new SLA policy, as the REST body takes it; null leaves it."
+    )
+    channels: list[str] | None = strawberry.field(
+        default=UNSET, description="New channel codes; null leaves them."
+    )
+    services: list[str] | None = strawberry.field(
+        default=UNSET, description="New included service codes; null leaves them."
+    )
+    contact_rule: str | None = strawberry.field(
+        default=UNSET, description="unlimited or administrators_only; null leaves it."
+    )
+    quota: JSON | None = strawberry.field(
+        default=UNSET, description="A new ticket quota; null leaves it."
+    )
+    pricing: JSON | None = strawberry.field(
+        default=UNSET, description="A new pricing rule; null leaves it."
+    )
+    active: bool | None = strawberry.field(
+        default=UNSET,
+        description="False stops offering the plan for new agreements; null leaves it.",
+    )
 
     def to_rest(self) -> dict[str, Any]:
         return given(
@@ -318,10 +411,12 @@ class PlanUpdateInput:
 
 @strawberry.input(description="A support center and the business calendar it works by.")
 class SupportCenterInput:
-    code: str
-    name: str
+    code: str = strawberry.field(description="A stable code, e.g. broomfield.")
+    name: str = strawberry.field(description="The center's display name.")
     calendar: JSON = strawberry.field(description="A business calendar (contracts' CalendarSpec).")
-    regions: list[str] = strawberry.field(default_factory=list)
+    regions: list[str] = strawberry.field(
+        default_factory=list, description="The customer regions it serves, e.g. AMERICAS."
+    )
 
     def to_rest(self) -> dict[str, Any]:
         return {

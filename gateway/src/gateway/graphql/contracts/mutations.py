@@ -51,7 +51,12 @@ class ContractsMutation:
         )
     )
     async def upsert_customer_by_external_id(
-        self, info: Info, external_id: str, input: CustomerInput
+        self,
+        info: Info,
+        external_id: Annotated[
+            str, strawberry.argument(description="The customer's ID in the CRM.")
+        ],
+        input: Annotated[CustomerInput, strawberry.argument(description="The customer's data.")],
     ) -> CustomerUpsert:
         path = f"/v1/customers/by-external-id/{path_segment(external_id, 'externalId')}"
         response = await info.context.contracts.send("PUT", path, json=input.to_rest())
@@ -67,7 +72,12 @@ class ContractsMutation:
         )
     )
     async def create_contact(
-        self, info: Info, customer_id: strawberry.ID, input: ContactInput
+        self,
+        info: Info,
+        customer_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The contact's customer.")
+        ],
+        input: Annotated[ContactInput, strawberry.argument(description="The new contact.")],
     ) -> Contact:
         path = f"/v1/customers/{uuid_arg(customer_id, 'customerId')}/contacts"
         return Contact.from_rest(await info.context.contracts.post(path, json=input.to_rest()))
@@ -79,7 +89,13 @@ class ContractsMutation:
             "(PLAN_PREREQUISITE_MISSING)."
         )
     )
-    async def create_agreement(self, info: Info, input: CreateAgreementInput) -> Agreement:
+    async def create_agreement(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateAgreementInput, strawberry.argument(description="The new agreement.")
+        ],
+    ) -> Agreement:
         row = await info.context.contracts.post("/v1/agreements", json=input.to_rest())
         return Agreement.from_rest(row)
 
@@ -89,13 +105,23 @@ class ContractsMutation:
             "(AGREEMENT_ALREADY_RENEWED for a year renewed before)."
         )
     )
-    async def renew_agreement(self, info: Info, agreement_id: strawberry.ID) -> Agreement:
+    async def renew_agreement(
+        self,
+        info: Info,
+        agreement_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The agreement year to renew.")
+        ],
+    ) -> Agreement:
         path = f"/v1/agreements/{uuid_arg(agreement_id, 'agreementId')}/renew"
         return Agreement.from_rest(await info.context.contracts.post(path))
 
     @strawberry.mutation(description="Suspends, reactivates or cancels an agreement.")
     async def change_agreement_status(
-        self, info: Info, agreement_id: strawberry.ID, status: AgreementStatus, reason: str
+        self,
+        info: Info,
+        agreement_id: Annotated[strawberry.ID, strawberry.argument(description="The agreement.")],
+        status: Annotated[AgreementStatus, strawberry.argument(description="The new status.")],
+        reason: Annotated[str, strawberry.argument(description="Why.")],
     ) -> Agreement:
         path = f"/v1/agreements/{uuid_arg(agreement_id, 'agreementId')}/status"
         row = await info.context.contracts.post(
@@ -105,7 +131,15 @@ class ContractsMutation:
 
     @strawberry.mutation(description="Adds purchased tickets to an agreement year's quota.")
     async def purchase_quota(
-        self, info: Info, agreement_id: strawberry.ID, amount: int, note: str | None = None
+        self,
+        info: Info,
+        agreement_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The agreement whose quota grows.")
+        ],
+        amount: Annotated[int, strawberry.argument(description="Tickets bought.")],
+        note: Annotated[
+            str | None, strawberry.argument(description="A note for the ledger.")
+        ] = None,
     ) -> QuotaEntry:
         path = f"/v1/agreements/{uuid_arg(agreement_id, 'agreementId')}/quota/purchases"
         row = await info.context.contracts.post(path, json={"amount": amount, "note": note})
@@ -113,7 +147,13 @@ class ContractsMutation:
 
     @strawberry.mutation(description="Exchanges unused tickets for a premium service.")
     async def exchange_quota(
-        self, info: Info, agreement_id: strawberry.ID, amount: int, service: str
+        self,
+        info: Info,
+        agreement_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The agreement whose quota is spent.")
+        ],
+        amount: Annotated[int, strawberry.argument(description="Tickets exchanged.")],
+        service: Annotated[str, strawberry.argument(description="The premium service received.")],
     ) -> QuotaEntry:
         path = f"/v1/agreements/{uuid_arg(agreement_id, 'agreementId')}/quota/exchanges"
         row = await info.context.contracts.post(path, json={"amount": amount, "service": service})
@@ -123,7 +163,13 @@ class ContractsMutation:
         description="Adds a major version; answers the product's whole lifecycle as of today."
     )
     async def add_major_version(
-        self, info: Info, product_id: strawberry.ID, input: MajorVersionInput
+        self,
+        info: Info,
+        product_id: Annotated[strawberry.ID, strawberry.argument(description="The product.")],
+        input: Annotated[
+            MajorVersionInput,
+            strawberry.argument(description="The new major version and its milestones."),
+        ],
     ) -> list[MajorVersion]:
         path = f"/v1/products/{uuid_arg(product_id, 'productId')}/versions"
         rows = await info.context.contracts.post(path, json=input.to_rest())
@@ -136,7 +182,11 @@ class ContractsMutation:
         )
     )
     async def set_milestones(
-        self, info: Info, product_id: strawberry.ID, major: int, input: MilestonesInput
+        self,
+        info: Info,
+        product_id: Annotated[strawberry.ID, strawberry.argument(description="The product.")],
+        major: Annotated[int, strawberry.argument(description="The major version number.")],
+        input: Annotated[MilestonesInput, strawberry.argument(description="The milestones.")],
     ) -> list[MajorVersion]:
         path = f"/v1/products/{uuid_arg(product_id, 'productId')}/versions/{major}"
         rows = await info.context.contracts.request("PATCH", path, json=input.to_rest())
@@ -151,10 +201,15 @@ class ContractsMutation:
     async def issue_license_key(
         self,
         info: Info,
-        customer_id: strawberry.ID,
-        product_id: strawberry.ID,
-        major_version: int,
-        agreement_id: strawberry.ID | None = None,
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
+        product_id: Annotated[strawberry.ID, strawberry.argument(description="The product.")],
+        major_version: Annotated[
+            int, strawberry.argument(description="The major version the key unlocks.")
+        ],
+        agreement_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The agreement it is issued under; optional."),
+        ] = None,
         expires_at: Annotated[
             datetime | None,
             strawberry.argument(description="For a key not bound to an agreement."),
@@ -180,7 +235,7 @@ class ContractsMutation:
     async def suspend_license_key(
         self,
         info: Info,
-        license_key_id: strawberry.ID,
+        license_key_id: Annotated[strawberry.ID, strawberry.argument(description="The key's ID.")],
         reason: Reason,
     ) -> LicenseKey:
         return LicenseKey.from_rest(await _key_action(info, license_key_id, "suspend", reason))
@@ -189,7 +244,7 @@ class ContractsMutation:
     async def resume_license_key(
         self,
         info: Info,
-        license_key_id: strawberry.ID,
+        license_key_id: Annotated[strawberry.ID, strawberry.argument(description="The key's ID.")],
         reason: Reason,
     ) -> LicenseKey:
         return LicenseKey.from_rest(await _key_action(info, license_key_id, "resume", reason))
@@ -198,7 +253,7 @@ class ContractsMutation:
     async def revoke_license_key(
         self,
         info: Info,
-        license_key_id: strawberry.ID,
+        license_key_id: Annotated[strawberry.ID, strawberry.argument(description="The key's ID.")],
         reason: Reason,
     ) -> LicenseKey:
         return LicenseKey.from_rest(await _key_action(info, license_key_id, "revoke", reason))
@@ -209,7 +264,7 @@ class ContractsMutation:
     async def reissue_license_key(
         self,
         info: Info,
-        license_key_id: strawberry.ID,
+        license_key_id: Annotated[strawberry.ID, strawberry.argument(description="The key's ID.")],
         reason: Reason,
     ) -> LicenseKey:
         return LicenseKey.from_rest(await _key_action(info, license_key_id, "reissue", reason))
@@ -218,14 +273,24 @@ class ContractsMutation:
         description="Records a billable item; the same `idempotencyKey` twice records it once."
     )
     async def record_billable_item(
-        self, info: Info, input: RecordBillableItemInput
+        self,
+        info: Info,
+        input: Annotated[
+            RecordBillableItemInput, strawberry.argument(description="The billable item.")
+        ],
     ) -> BillableItem:
         row = await info.context.contracts.post("/v1/billable-items", json=input.to_rest())
         return BillableItem.from_rest(row)
 
     @strawberry.mutation(description="Changes a customer (staff and integrations).")
     async def update_customer(
-        self, info: Info, customer_id: strawberry.ID, input: CustomerUpdateInput
+        self,
+        info: Info,
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
+        input: Annotated[
+            CustomerUpdateInput,
+            strawberry.argument(description="The changes; null fields are left as they are."),
+        ],
     ) -> Customer:
         path = f"/v1/customers/{uuid_arg(customer_id, 'customerId')}"
         return Customer.from_rest(
@@ -236,7 +301,13 @@ class ContractsMutation:
         description="Changes a contact (staff, or the customer's administrator for its own)."
     )
     async def update_contact(
-        self, info: Info, contact_id: strawberry.ID, input: ContactUpdateInput
+        self,
+        info: Info,
+        contact_id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")],
+        input: Annotated[
+            ContactUpdateInput,
+            strawberry.argument(description="The changes; null fields are left as they are."),
+        ],
     ) -> Contact:
         path = f"/v1/contacts/{uuid_arg(contact_id, 'contactId')}"
         return Contact.from_rest(
@@ -244,32 +315,58 @@ class ContractsMutation:
         )
 
     @strawberry.mutation(description="Adds a product (support management).")
-    async def create_product(self, info: Info, input: ProductInput) -> Product:
+    async def create_product(
+        self,
+        info: Info,
+        input: Annotated[ProductInput, strawberry.argument(description="The new product.")],
+    ) -> Product:
         return Product.from_rest(
             await info.context.contracts.post("/v1/products", json=input.to_rest())
         )
 
     @strawberry.mutation(description="Adds a release (minor version) to a major version.")
     async def add_release(
-        self, info: Info, product_id: strawberry.ID, major: int, input: ReleaseInput
+        self,
+        info: Info,
+        product_id: Annotated[strawberry.ID, strawberry.argument(description="The product.")],
+        major: Annotated[int, strawberry.argument(description="The major version number.")],
+        input: Annotated[ReleaseInput, strawberry.argument(description="The new release.")],
     ) -> Release:
         path = f"/v1/products/{uuid_arg(product_id, 'productId')}/versions/{major}/releases"
         return Release.from_rest(await info.context.contracts.post(path, json=input.to_rest()))
 
     @strawberry.mutation(description="Defines a support plan (support management).")
-    async def create_plan(self, info: Info, input: PlanInput) -> Plan:
+    async def create_plan(
+        self,
+        info: Info,
+        input: Annotated[PlanInput, strawberry.argument(description="The new plan.")],
+    ) -> Plan:
         return Plan.from_rest(await info.context.contracts.post("/v1/plans", json=input.to_rest()))
 
     @strawberry.mutation(
         description="Changes a plan; open cases keep the SLA snapshot they were opened with."
     )
-    async def update_plan(self, info: Info, plan_id: strawberry.ID, input: PlanUpdateInput) -> Plan:
+    async def update_plan(
+        self,
+        info: Info,
+        plan_id: Annotated[strawberry.ID, strawberry.argument(description="The plan.")],
+        input: Annotated[
+            PlanUpdateInput,
+            strawberry.argument(description="The changes; null fields are left as they are."),
+        ],
+    ) -> Plan:
         path = f"/v1/plans/{uuid_arg(plan_id, 'planId')}"
         return Plan.from_rest(
             await info.context.contracts.request("PATCH", path, json=input.to_rest())
         )
 
     @strawberry.mutation(description="Adds a support center with its business calendar.")
-    async def create_support_center(self, info: Info, input: SupportCenterInput) -> SupportCenter:
+    async def create_support_center(
+        self,
+        info: Info,
+        input: Annotated[
+            SupportCenterInput, strawberry.argument(description="The new support center.")
+        ],
+    ) -> SupportCenter:
         row = await info.context.contracts.post("/v1/support-centers", json=input.to_rest())
         return SupportCenter.from_rest(row)

@@ -15,11 +15,13 @@ from gateway.graphql.sla_policy import BusinessCalendar, SlaPolicy
 
 @strawberry.type(description="A support center and the business calendar it works by.")
 class SupportCenter:
-    id: strawberry.ID
-    code: str
-    name: str
+    id: strawberry.ID = strawberry.field(description="The support center's ID.")
+    code: str = strawberry.field(description="A stable code, e.g. broomfield.")
+    name: str = strawberry.field(description="The center's display name.")
     regions: list[str] = strawberry.field(description="The regions whose customers it serves.")
-    calendar: BusinessCalendar
+    calendar: BusinessCalendar = strawberry.field(
+        description="The business calendar the center works in."
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> SupportCenter:
@@ -36,7 +38,9 @@ class SupportCenter:
 class QuotaRule:
     yearly: int = strawberry.field(description="Tickets resolved per agreement year.")
     rollover: bool = strawberry.field(description="Unused tickets move to the next year.")
-    when_exhausted: WhenExhausted
+    when_exhausted: WhenExhausted = strawberry.field(
+        description="What happens to a case once the quota is used up."
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> QuotaRule:
@@ -49,8 +53,12 @@ class QuotaRule:
 
 @strawberry.type(description="What an agreement year costs, as percentages of the license price.")
 class PricingRule:
-    first_year_percent: Decimal
-    later_years_percent: Decimal
+    first_year_percent: Decimal = strawberry.field(
+        description="The first year's price, in percent of the license price."
+    )
+    later_years_percent: Decimal = strawberry.field(
+        description="Every later year's price, in percent of the license price."
+    )
     upgrade_percent: Decimal | None = strawberry.field(
         description="An upgrade to the next major version."
     )
@@ -66,17 +74,31 @@ class PricingRule:
 
 @strawberry.type(description="A support plan: its SLA, channels, services, quota and pricing.")
 class Plan:
-    id: strawberry.ID
-    code: str
-    name: str
-    description: str | None
-    sla: SlaPolicy
-    channels: list[Channel]
-    services: list[IncludedService]
-    contact_rule: ContactRule
+    id: strawberry.ID = strawberry.field(description="The plan's ID (`GET /v1/plans/{id}`).")
+    code: str = strawberry.field(description="A stable short code, e.g. BASIC.")
+    name: str = strawberry.field(description="The plan's display name.")
+    description: str | None = strawberry.field(
+        description="What the plan offers; null when not written."
+    )
+    sla: SlaPolicy = strawberry.field(
+        description="The SLA policy: calendar, priorities and targets."
+    )
+    channels: list[Channel] = strawberry.field(
+        description="The channels through which its customers may reach support."
+    )
+    services: list[IncludedService] = strawberry.field(
+        description="The services it includes beyond answering cases."
+    )
+    contact_rule: ContactRule = strawberry.field(description="Who may open cases.")
     quota: QuotaRule | None = strawberry.field(description="Null: no ticket limit.")
-    pricing: PricingRule | None
-    prerequisite_plan_id: strawberry.ID | None
+    pricing: PricingRule | None = strawberry.field(
+        description=(
+            "What a year costs, as percentages of the license price; null when not priced this way."
+        )
+    )
+    prerequisite_plan_id: strawberry.ID | None = strawberry.field(
+        description="A plan whose active agreement this one needs; null when none."
+    )
     active: bool = strawberry.field(description="Still offered for new agreements.")
 
     @classmethod

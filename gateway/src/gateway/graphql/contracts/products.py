@@ -4,6 +4,7 @@ releases of each."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -27,9 +28,9 @@ def supported_versions_path(product_id: object, at: date | None) -> str:
 
 @strawberry.type(description="A release (minor version) of a major version.")
 class Release:
-    version: str
+    version: str = strawberry.field(description="The full version, e.g. 5.2.1.")
     release_state: str = strawberry.field(description="Production, Long Term Support, ...")
-    released_on: date | None
+    released_on: date | None = strawberry.field(description="The release date.")
 
     @classmethod
     def from_rest(cls, row: Row) -> Release:
@@ -47,7 +48,7 @@ class Release:
     )
 )
 class MajorVersion:
-    major: int
+    major: int = strawberry.field(description="The major version number.")
     ga: date = strawberry.field(description="General availability.")
     eos: date | None = strawberry.field(description="End of sale.")
     eoms: date | None = strawberry.field(description="End of mainstream support.")
@@ -57,9 +58,13 @@ class MajorVersion:
     )
     eoms_derived: bool = strawberry.field(description="EOMS follows the rule (not overridden).")
     eol_derived: bool = strawberry.field(description="EOL follows the rule (not overridden).")
-    override_reason: str | None
-    release_state: str
-    releases: list[Release]
+    override_reason: str | None = strawberry.field(
+        description="Why EOMS or EOL differ from the rule; null when they follow it."
+    )
+    release_state: str = strawberry.field(
+        description="The release state, e.g. Production or Long Term Support."
+    )
+    releases: list[Release] = strawberry.field(description="Its minor releases.")
 
     @classmethod
     def from_rest(cls, row: Row) -> MajorVersion:
@@ -90,10 +95,10 @@ class MajorVersion:
 
 @strawberry.type(description="A release still supported at a date.")
 class SupportedVersion:
-    version: str
-    major: int
-    phase: str
-    release_state: str
+    version: str = strawberry.field(description="The version, e.g. 5.2.1.")
+    major: int = strawberry.field(description="Its major version.")
+    phase: str = strawberry.field(description="MAINSTREAM or EXTENDED at the date asked for.")
+    release_state: str = strawberry.field(description="The release state, e.g. Production.")
 
     @classmethod
     def from_rest(cls, row: Row) -> SupportedVersion:
@@ -107,10 +112,12 @@ class SupportedVersion:
 
 @strawberry.type(description="A product the vendor supports.")
 class Product:
-    id: strawberry.ID
-    code: str
-    name: str
-    description: str | None
+    id: strawberry.ID = strawberry.field(description="The product's ID (`GET /v1/products/{id}`).")
+    code: str = strawberry.field(description="A stable short code.")
+    name: str = strawberry.field(description="The product's display name.")
+    description: str | None = strawberry.field(
+        description="What the product is; null when not written."
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> Product:
@@ -127,13 +134,24 @@ class Product:
         return cls.from_rest(await info.context.loaders.contracts.product_row(product_id))
 
     @strawberry.field(description="Major versions, oldest first, with phases at `at` (today).")
-    async def lifecycle(self, info: Info, at: date | None = None) -> list[MajorVersion]:
+    async def lifecycle(
+        self,
+        info: Info,
+        at: Annotated[
+            date | None,
+            strawberry.argument(description="The date to compute phases at; today when null."),
+        ] = None,
+    ) -> list[MajorVersion]:
         rows = await info.context.loaders.contracts.by_path.load(lifecycle_path(self.id, at))
         return [MajorVersion.from_rest(row) for row in rows]
 
     @strawberry.field(description="Releases in mainstream or extended support at `at` (today).")
     async def supported_versions(
-        self, info: Info, at: date | None = None
+        self,
+        info: Info,
+        at: Annotated[
+            date | None, strawberry.argument(description="The date to ask about; today when null.")
+        ] = None,
     ) -> list[SupportedVersion]:
         path = supported_versions_path(self.id, at)
         rows = await info.context.loaders.contracts.by_path.load(path)

@@ -48,9 +48,11 @@ class ContractsQuery:
     async def entitlement(
         self,
         info: Info,
-        contact_id: strawberry.ID,
-        product_id: strawberry.ID,
-        version: str,
+        contact_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The contact who would open the case.")
+        ],
+        product_id: Annotated[strawberry.ID, strawberry.argument(description="The product.")],
+        version: Annotated[str, strawberry.argument(description="The product version, e.g. 5.2.")],
         at: Annotated[
             datetime | None,
             strawberry.argument(description="Evaluate at this moment instead of now."),
@@ -71,7 +73,7 @@ class ContractsQuery:
     async def product_lifecycle(
         self,
         info: Info,
-        product_id: strawberry.ID,
+        product_id: Annotated[strawberry.ID, strawberry.argument(description="The product.")],
         at: Annotated[date | None, strawberry.argument(description="Default: today.")] = None,
     ) -> list[MajorVersion]:
         path = lifecycle_path(uuid_arg(product_id, "productId"), at)
@@ -84,7 +86,7 @@ class ContractsQuery:
     async def supported_versions(
         self,
         info: Info,
-        product_id: strawberry.ID,
+        product_id: Annotated[strawberry.ID, strawberry.argument(description="The product.")],
         at: Annotated[date | None, strawberry.argument(description="Default: today.")] = None,
     ) -> list[SupportedVersion]:
         path = supported_versions_path(uuid_arg(product_id, "productId"), at)
@@ -98,18 +100,26 @@ class ContractsQuery:
             for row in await info.context.loaders.contracts.by_path.load(PLANS_PATH)
         ]
 
-    @strawberry.field
-    async def plan(self, info: Info, id: strawberry.ID) -> Plan | None:
+    @strawberry.field(description="A plan by ID; null when there is none.")
+    async def plan(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The plan's ID.")],
+    ) -> Plan | None:
         path = f"/v1/plans/{uuid_arg(id, 'id')}"
         return Plan.from_rest(await info.context.loaders.contracts.by_path.load(path))
 
-    @strawberry.field
+    @strawberry.field(description="Every product.")
     async def products(self, info: Info) -> list[Product]:
         rows = await info.context.loaders.contracts.by_path.load(PRODUCTS_PATH)
         return [Product.from_rest(row) for row in rows]
 
-    @strawberry.field
-    async def product(self, info: Info, id: strawberry.ID) -> Product | None:
+    @strawberry.field(description="A product by ID; null when there is none.")
+    async def product(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The product's ID.")],
+    ) -> Product | None:
         path = f"/v1/products/{uuid_arg(id, 'id')}"
         return Product.from_rest(await info.context.loaders.contracts.by_path.load(path))
 
@@ -125,8 +135,13 @@ class ContractsQuery:
         self,
         info: Info,
         search: Annotated[str | None, strawberry.argument(description="Part of the name.")] = None,
-        standing: CustomerStanding | None = None,
-        region: str | None = None,
+        standing: Annotated[
+            CustomerStanding | None,
+            strawberry.argument(description="Only customers in this standing."),
+        ] = None,
+        region: Annotated[
+            str | None, strawberry.argument(description="Only customers in this region, e.g. EMEA.")
+        ] = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Customer]:
@@ -145,15 +160,27 @@ class ContractsQuery:
             info.context.loaders.contracts.customer.prime(row["id"], row)
         return connection(body, page, Customer.from_rest)
 
-    @strawberry.field
-    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+    @strawberry.field(
+        description="A customer by ID; null when there is none or the caller may not see it."
+    )
+    async def customer(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The customer's ID.")],
+    ) -> Customer | None:
         path = f"/v1/customers/{uuid_arg(id, 'id')}"
         row = await info.context.loaders.contracts.by_path.load(path)
         info.context.loaders.contracts.customer.prime(row["id"], row)
         return Customer.from_rest(row)
 
-    @strawberry.field
-    async def contact(self, info: Info, id: strawberry.ID) -> Contact | None:
+    @strawberry.field(
+        description="A contact by ID; null when there is none or the caller may not see it."
+    )
+    async def contact(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The contact's ID.")],
+    ) -> Contact | None:
         path = f"/v1/contacts/{uuid_arg(id, 'id')}"
         return Contact.from_rest(await info.context.loaders.contracts.by_path.load(path))
 
@@ -161,9 +188,18 @@ class ContractsQuery:
     async def agreements(
         self,
         info: Info,
-        customer_id: strawberry.ID | None = None,
-        plan_id: strawberry.ID | None = None,
-        status: AgreementStatus | None = None,
+        customer_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this customer's agreements."),
+        ] = None,
+        plan_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only agreements under this plan."),
+        ] = None,
+        status: Annotated[
+            AgreementStatus | None,
+            strawberry.argument(description="Only agreements in this status."),
+        ] = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Agreement]:
@@ -179,8 +215,14 @@ class ContractsQuery:
         body = await info.context.contracts.get("/v1/agreements", params=params)
         return connection(body, page, Agreement.from_rest)
 
-    @strawberry.field
-    async def agreement(self, info: Info, id: strawberry.ID) -> Agreement | None:
+    @strawberry.field(
+        description="An agreement by ID; null when there is none or the caller may not see it."
+    )
+    async def agreement(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The agreement's ID.")],
+    ) -> Agreement | None:
         path = f"/v1/agreements/{uuid_arg(id, 'id')}"
         return Agreement.from_rest(await info.context.loaders.contracts.by_path.load(path))
 
@@ -188,9 +230,15 @@ class ContractsQuery:
     async def license_keys(
         self,
         info: Info,
-        customer_id: strawberry.ID | None = None,
-        product_id: strawberry.ID | None = None,
-        status: LicenseKeyStatus | None = None,
+        customer_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this customer's keys.")
+        ] = None,
+        product_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only keys for this product.")
+        ] = None,
+        status: Annotated[
+            LicenseKeyStatus | None, strawberry.argument(description="Only keys in this status.")
+        ] = None,
         first: First = None,
         after: After = None,
     ) -> Connection[LicenseKey]:
@@ -206,8 +254,14 @@ class ContractsQuery:
         body = await info.context.contracts.get("/v1/license-keys", params=params)
         return connection(body, page, LicenseKey.from_rest)
 
-    @strawberry.field
-    async def license_key(self, info: Info, id: strawberry.ID) -> LicenseKey | None:
+    @strawberry.field(
+        description="A license key by ID; null when there is none or the caller may not see it."
+    )
+    async def license_key(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The key's ID.")],
+    ) -> LicenseKey | None:
         path = f"/v1/license-keys/{uuid_arg(id, 'id')}"
         return LicenseKey.from_rest(await info.context.loaders.contracts.by_path.load(path))
 
@@ -225,7 +279,15 @@ class ContractsQuery:
         )
     )
     async def validate_license_key(
-        self, info: Info, key: str, product_id: strawberry.ID, version: str
+        self,
+        info: Info,
+        key: Annotated[str, strawberry.argument(description="The license key text as issued.")],
+        product_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The product the installation runs.")
+        ],
+        version: Annotated[
+            str, strawberry.argument(description="The version the installation runs, e.g. 5.2.")
+        ],
     ) -> LicenseKeyValidation:
         body = {"key": key, "product_id": uuid_arg(product_id, "productId"), "version": version}
         return LicenseKeyValidation.from_rest(
@@ -238,10 +300,20 @@ class ContractsQuery:
     async def billable_items(
         self,
         info: Info,
-        customer_id: strawberry.ID | None = None,
-        kind: BillableKind | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        customer_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this customer's items.")
+        ] = None,
+        kind: Annotated[
+            BillableKind | None, strawberry.argument(description="Only items of this kind.")
+        ] = None,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only items that occurred at or after this time."),
+        ] = None,
+        until: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only items that occurred before this time."),
+        ] = None,
         first: First = None,
         after: After = None,
     ) -> Connection[BillableItem]:

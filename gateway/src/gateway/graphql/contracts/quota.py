@@ -15,13 +15,15 @@ from gateway.graphql.convert import Row, optional_id, to_id
 
 @strawberry.type(description="An agreement year's ticket quota, derived from the ledger.")
 class QuotaSummary:
-    agreement_id: strawberry.ID
-    yearly: int | None
+    agreement_id: strawberry.ID = strawberry.field(description="The agreement.")
+    yearly: int | None = strawberry.field(description="Tickets granted per year by the plan.")
     granted: int = strawberry.field(description="Grant, rollover in and purchases.")
     consumed: int = strawberry.field(description="Consumed, net of reversals.")
-    remaining: int
-    when_exhausted: WhenExhausted
-    rollover: bool
+    remaining: int = strawberry.field(description="Tickets left this year.")
+    when_exhausted: WhenExhausted = strawberry.field(
+        description="What happens to a case once the quota is used up."
+    )
+    rollover: bool = strawberry.field(description="Unused tickets move to the next year.")
 
     @classmethod
     def from_rest(cls, row: Row) -> QuotaSummary:
@@ -38,13 +40,15 @@ class QuotaSummary:
 
 @strawberry.type(description="One entry of the append-only quota ledger.")
 class QuotaEntry:
-    id: strawberry.ID
-    kind: QuotaEntryKind
+    id: strawberry.ID = strawberry.field(description="The ledger entry's ID.")
+    kind: QuotaEntryKind = strawberry.field(description="What the entry records.")
     amount: int = strawberry.field(description="Tickets added (positive) or taken (negative).")
-    ticket_id: strawberry.ID | None
-    note: str | None
-    created_by: str | None
-    created_at: datetime
+    ticket_id: strawberry.ID | None = strawberry.field(
+        description="The case it is for; null when none."
+    )
+    note: str | None = strawberry.field(description="A note; null when none.")
+    created_by: str | None = strawberry.field(description="Who booked it; null for the system.")
+    created_at: datetime = strawberry.field(description="When it was booked.")
 
     @classmethod
     def from_rest(cls, row: Row) -> QuotaEntry:

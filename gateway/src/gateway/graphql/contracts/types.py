@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -36,11 +37,15 @@ from gateway.graphql.pagination import After, Connection, First, PageRequest, co
 
 @strawberry.type(description="A customer of the vendor: who gets support, and on what terms.")
 class Customer:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(
+        description="The customer's ID (`GET /v1/customers/{id}`)."
+    )
+    name: str = strawberry.field(description="The organization's name.")
     region: str = strawberry.field(description="Picks the support center, e.g. AMERICAS, EMEA.")
     timezone: str = strawberry.field(description="IANA time zone, e.g. Europe/Amsterdam.")
-    language: Language
+    language: Language = strawberry.field(
+        description="The language mail to the customer is written in."
+    )
     standing: CustomerStanding = strawberry.field(
         description="A suspended customer gets no support."
     )
@@ -48,8 +53,8 @@ class Customer:
     support_center_id: strawberry.ID | None = strawberry.field(
         description="A center chosen for this customer; null: the region's center serves it."
     )
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = strawberry.field(description="When the customer was created.")
+    updated_at: datetime = strawberry.field(description="When the customer last changed.")
 
     @classmethod
     def from_rest(cls, row: Row) -> Customer:
@@ -83,7 +88,12 @@ class Customer:
 
     @strawberry.field(description="Agreement years, latest first.")
     async def agreements(
-        self, info: Info, status: AgreementStatus | None = None
+        self,
+        info: Info,
+        status: Annotated[
+            AgreementStatus | None,
+            strawberry.argument(description="Only agreements in this status; all when null."),
+        ] = None,
     ) -> list[Agreement]:
         rows = await info.context.loaders.contracts.agreements_of_customer.load(str(self.id))
         agreements = [Agreement.from_rest(row) for row in rows]
@@ -91,7 +101,12 @@ class Customer:
 
     @strawberry.field(description="License keys, latest first.")
     async def license_keys(
-        self, info: Info, status: LicenseKeyStatus | None = None
+        self,
+        info: Info,
+        status: Annotated[
+            LicenseKeyStatus | None,
+            strawberry.argument(description="Only keys in this status; all when null."),
+        ] = None,
     ) -> list[LicenseKey]:
         rows = await info.context.loaders.contracts.license_keys_of_customer.load(str(self.id))
         keys = [LicenseKey.from_rest(row) for row in rows]
@@ -100,20 +115,26 @@ class Customer:
 
 @strawberry.type(description="The result of an upsert by external id.")
 class CustomerUpsert:
-    customer: Customer
+    customer: Customer = strawberry.field(description="The customer as it is now.")
     created: bool = strawberry.field(description="True: created now; false: updated.")
 
 
 @strawberry.type(description="A person at a customer who may ask for support.")
 class Contact:
-    id: strawberry.ID
-    customer_id: strawberry.ID
-    email: str
-    name: str
+    id: strawberry.ID = strawberry.field(description="The contact's ID (`GET /v1/contacts/{id}`).")
+    customer_id: strawberry.ID = strawberry.field(
+        description="The customer the contact belongs to."
+    )
+    email: str = strawberry.field(
+        description="The contact's email: the sign-in name, unique among active contacts."
+    )
+    name: str = strawberry.field(description="The contact's full name.")
     is_admin: bool = strawberry.field(description="A licensed administrator of the customer.")
     registered: bool = strawberry.field(description="A registered support contact.")
-    active: bool
-    created_at: datetime
+    active: bool = strawberry.field(
+        description="False once deactivated: it can no longer sign in or open cases."
+    )
+    created_at: datetime = strawberry.field(description="When the contact was created.")
 
     @classmethod
     def from_rest(cls, row: Row) -> Contact:
@@ -128,7 +149,7 @@ class Contact:
             created_at=datetime.fromisoformat(row["created_at"]),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The customer the contact belongs to.")
     async def customer(self, info: Info) -> Customer:
         return await Customer.load(info, self.customer_id)
 
@@ -138,27 +159,46 @@ class Contact:
 
 @strawberry.type(description="A customer on a plan for one agreement year.")
 class Agreement:
-    id: strawberry.ID
-    customer_id: strawberry.ID
-    plan_id: strawberry.ID
-    plan_name: str
+    id: strawberry.ID = strawberry.field(
+        description="The agreement's ID (`GET /v1/agreements/{id}`)."
+    )
+    customer_id: strawberry.ID = strawberry.field(
+        description="The customer the agreement belongs to."
+    )
+    plan_id: strawberry.ID = strawberry.field(description="The support plan it is for.")
+    plan_name: str = strawberry.field(description="The plan's display name.")
     year: int = strawberry.field(description="1 for the first year, 2 after the first renewal...")
     anchor_date: date = strawberry.field(description="The first year's commencement.")
-    starts_on: date
+    starts_on: date = strawberry.field(description="The first day of this agreement year.")
     ends_on: date = strawberry.field(description="The last day covered.")
-    term_months: int
+    term_months: int = strawberry.field(
+        description="Length of one agreement year, in months (12 unless agreed otherwise)."
+    )
     status: AgreementStatus = strawberry.field(
         description="Effective today: an active agreement past its end is EXPIRED."
     )
-    stored_status: AgreementStatus
-    license_price: Decimal
-    currency: str
+    stored_status: AgreementStatus = strawberry.field(
+        description="The status as recorded, before the expiry rule of `status` is applied."
+    )
+    license_price: Decimal = strawberry.field(
+        description="The license price the plan's pricing percentages apply to, in `currency`."
+    )
+    currency: str = strawberry.field(description="ISO 4217 currency code of the prices, e.g. EUR.")
     price: Decimal | None = strawberry.field(
         description="This year's price under the plan's pricing rule."
     )
-    upgrade_price: Decimal | None
-    product_ids: list[strawberry.ID]
-    previous_agreement_id: strawberry.ID | None
+    upgrade_price: Decimal | None = strawberry.field(
+        description=(
+            "The price of an upgrade to the next major version; null when the"
+            " plan has no upgrade rule."
+        )
+    )
+    product_ids: list[strawberry.ID] = strawberry.field(
+        description="The products the agreement covers."
+    )
+    previous_agreement_id: strawberry.ID | None = strawberry.field(
+        description="The agreement year this one renewed; null for the first year."
+    )
     renewed_by_id: strawberry.ID | None = strawberry.field(
         description="The next year's agreement, once renewed."
     )
@@ -190,11 +230,11 @@ class Agreement:
             quota_remaining=row.get("quota_remaining"),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The customer the agreement belongs to.")
     async def customer(self, info: Info) -> Customer:
         return await Customer.load(info, self.customer_id)
 
-    @strawberry.field
+    @strawberry.field(description="The support plan it is for.")
     async def plan(self, info: Info) -> Plan:
         return await Plan.load(info, self.plan_id)
 
@@ -232,24 +272,32 @@ class Agreement:
 
 @strawberry.type(description="A signed license key for a customer, product and major version.")
 class LicenseKey:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The license key's ID (`GET /v1/license-keys/{id}`)."
+    )
     key: str = strawberry.field(
         description="key/{base64url(payload)}.{base64url(Ed25519 signature)} (docs/api.md)."
     )
-    customer_id: strawberry.ID
-    product_id: strawberry.ID
-    major_version: int
+    customer_id: strawberry.ID = strawberry.field(description="The customer it is issued to.")
+    product_id: strawberry.ID = strawberry.field(description="The product it unlocks.")
+    major_version: int = strawberry.field(description="The major version it unlocks.")
     agreement_id: strawberry.ID | None = strawberry.field(
         description="The key expires with this agreement."
     )
-    status: LicenseKeyStatus
-    issued_at: datetime
-    expires_at: datetime | None
+    status: LicenseKeyStatus = strawberry.field(
+        description="Whether the key is active, suspended or revoked."
+    )
+    issued_at: datetime = strawberry.field(description="When it was issued.")
+    expires_at: datetime | None = strawberry.field(
+        description="When it stops validating; null when it does not expire."
+    )
     replaces_id: strawberry.ID | None = strawberry.field(description="The key this one reissued.")
     request_ticket_id: strawberry.ID | None = strawberry.field(
         description="The key request ticket this fulfilled."
     )
-    status_reason: str | None
+    status_reason: str | None = strawberry.field(
+        description="Why it was suspended or revoked; null when active."
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> LicenseKey:
@@ -274,24 +322,38 @@ class LicenseKey:
     async def request_ticket(self, info: Info) -> LinkedTicket | None:
         return await linked_ticket(info, self.request_ticket_id)
 
-    @strawberry.field
+    @strawberry.field(description="The customer it is issued to.")
     async def customer(self, info: Info) -> Customer:
         return await Customer.load(info, self.customer_id)
 
-    @strawberry.field
+    @strawberry.field(description="The product it unlocks.")
     async def product(self, info: Info) -> Product:
         return await Product.load(info, self.product_id)
 
 
 @strawberry.type(description="What a license key is good for (docs/api.md: always an answer).")
 class LicenseKeyValidation:
-    valid: bool
-    code: LicenseKeyValidationCode
-    license_id: strawberry.ID | None
-    customer_id: strawberry.ID | None
-    product_id: strawberry.ID | None
-    major_version: int | None
-    expires_at: datetime | None
+    valid: bool = strawberry.field(
+        description="Whether the key is valid for the product and version asked about."
+    )
+    code: LicenseKeyValidationCode = strawberry.field(
+        description="Why: VALID, or the reason it is not."
+    )
+    license_id: strawberry.ID | None = strawberry.field(
+        description="The key's ID; null when the key is not known."
+    )
+    customer_id: strawberry.ID | None = strawberry.field(
+        description="The customer it is issued to; null when the key is not known."
+    )
+    product_id: strawberry.ID | None = strawberry.field(
+        description="The product it unlocks; null when the key is not known."
+    )
+    major_version: int | None = strawberry.field(
+        description="The major version it unlocks; null when the key is not known."
+    )
+    expires_at: datetime | None = strawberry.field(
+        description="When the key expires; null when it does not or is not known."
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> LicenseKeyValidation:

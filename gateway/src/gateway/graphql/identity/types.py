@@ -12,7 +12,7 @@ class Viewer:
     id: strawberry.ID = strawberry.field(
         description="The staff user's, the contact's or the API key's id."
     )
-    email: str
+    email: str = strawberry.field(description="The email the caller is known by.")
     role: str = strawberry.field(
         description="ADMIN, MANAGER, AGENT, CUSTOMER_ADMIN, CONTACT or INTEGRATION."
     )

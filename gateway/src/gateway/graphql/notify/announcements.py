@@ -22,19 +22,23 @@ from gateway.graphql.notify.enums import (
 
 @strawberry.type(description="Proof for one customer: whom notify wrote to, and when.")
 class AnnouncementRecipient:
-    customer_id: strawberry.ID
-    customer_name: str
-    language: str
+    customer_id: strawberry.ID = strawberry.field(description="The customer written to.")
+    customer_name: str = strawberry.field(description="The customer's name.")
+    language: str = strawberry.field(description="The language the mail was written in (en, nl).")
     to_addresses: list[str] = strawberry.field(
         description="Empty: the customer had no contact to write to."
     )
     delivery_id: strawberry.ID | None = strawberry.field(
         description="The mail's delivery; its attempts are on `delivery(id)`."
     )
-    delivery_status: str | None
+    delivery_status: str | None = strawberry.field(
+        description="The mail delivery's status; null before it is queued."
+    )
     sent_at: datetime | None = strawberry.field(description="When our SMTP server accepted it.")
-    message_id: str | None
-    subject: str | None
+    message_id: str | None = strawberry.field(
+        description="The mail's Message-ID header; null until sent."
+    )
+    subject: str | None = strawberry.field(description="The mail's subject; null until composed.")
 
     @classmethod
     def from_rest(cls, row: Row) -> AnnouncementRecipient:
@@ -50,7 +54,7 @@ class AnnouncementRecipient:
             subject=row.get("subject"),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The customer written to; null when the caller may not see it.")
     async def customer(self, info: Info) -> Customer | None:
         return await Customer.load_optional(info, self.customer_id)
 
@@ -62,23 +66,33 @@ class AnnouncementRecipient:
     )
 )
 class Announcement:
-    id: strawberry.ID
-    product_id: strawberry.ID
-    product_name: str
-    major: int
-    milestone: Milestone
-    milestone_date: date
+    id: strawberry.ID = strawberry.field(description="The announcement's ID.")
+    product_id: strawberry.ID = strawberry.field(
+        description="The product whose lifecycle milestone is announced."
+    )
+    product_name: str = strawberry.field(description="The product's display name.")
+    major: int = strawberry.field(description="The major version the milestone belongs to.")
+    milestone: Milestone = strawberry.field(description="Which milestone: EOS, EOMS or EOL.")
+    milestone_date: date = strawberry.field(description="The date the milestone takes effect.")
     previous_date: date | None = strawberry.field(
         description="The date this one replaces, if it moved."
     )
-    announce_at: datetime
-    status: AnnouncementStatus
-    created_at: datetime
+    announce_at: datetime = strawberry.field(
+        description="When the mails go out (at least six months before the milestone)."
+    )
+    status: AnnouncementStatus = strawberry.field(
+        description=(
+            "Where the announcement is: scheduled, sending, sent, superseded or cancelled."
+        )
+    )
+    created_at: datetime = strawberry.field(description="When the announcement was scheduled.")
     sent_at: datetime | None = strawberry.field(
         description="When the mails to every customer were queued."
     )
-    attempts: int
-    last_error: str | None
+    attempts: int = strawberry.field(description="Sending attempts so far.")
+    last_error: str | None = strawberry.field(
+        description="The last attempt's error; null when none failed."
+    )
     customers: int = strawberry.field(
         description="Customers it was (or, for a customer, it was) sent to."
     )
@@ -125,19 +139,33 @@ class Announcement:
     description="One customer told of a window: the notice's and the cancellation's mail."
 )
 class MaintenanceRecipient:
-    customer_id: strawberry.ID
-    customer_name: str
-    language: str
-    timezone: str
+    customer_id: strawberry.ID = strawberry.field(description="The customer written to.")
+    customer_name: str = strawberry.field(description="The customer's name.")
+    language: str = strawberry.field(description="The language the mail was written in (en, nl).")
+    timezone: str = strawberry.field(
+        description="The customer's IANA time zone, in which the mail states the times."
+    )
     to_addresses: list[str] = strawberry.field(
         description="Empty: the customer had no contact to write to."
     )
-    delivery_id: strawberry.ID | None
-    delivery_status: str | None
-    sent_at: datetime | None
-    cancel_delivery_id: strawberry.ID | None
-    cancel_delivery_status: str | None
-    cancel_sent_at: datetime | None
+    delivery_id: strawberry.ID | None = strawberry.field(
+        description="The notice mail's delivery; null before it is queued."
+    )
+    delivery_status: str | None = strawberry.field(
+        description="The notice mail's delivery status; null before it is queued."
+    )
+    sent_at: datetime | None = strawberry.field(
+        description="When the notice mail was sent; null until then."
+    )
+    cancel_delivery_id: strawberry.ID | None = strawberry.field(
+        description="The cancellation mail's delivery; null unless the window was cancelled."
+    )
+    cancel_delivery_status: str | None = strawberry.field(
+        description="The cancellation mail's delivery status; null unless queued."
+    )
+    cancel_sent_at: datetime | None = strawberry.field(
+        description="When the cancellation mail was sent; null until then."
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> MaintenanceRecipient:
@@ -155,7 +183,7 @@ class MaintenanceRecipient:
             cancel_sent_at=optional_datetime(row.get("cancel_sent_at")),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The customer written to; null when the caller may not see it.")
     async def customer(self, info: Info) -> Customer | None:
         return await Customer.load_optional(info, self.customer_id)
 
@@ -167,22 +195,32 @@ class MaintenanceRecipient:
     )
 )
 class MaintenanceWindow:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The window's ID.")
     uid: str = strawberry.field(description="The iCalendar UID, the same in every mail.")
     sequence: int = strawberry.field(description="The iCalendar SEQUENCE of the latest mail.")
-    kind: MaintenanceKind
-    status: MaintenanceStatus
-    title: str
-    description: str
-    starts_at: datetime
-    ends_at: datetime
-    product_id: strawberry.ID | None
-    customer_ids: list[strawberry.ID] | None
-    created_by: str
-    created_at: datetime
-    cancelled_at: datetime | None
-    cancelled_by: str | None
-    cancel_reason: str | None
+    kind: MaintenanceKind = strawberry.field(description="Scheduled or unscheduled.")
+    status: MaintenanceStatus = strawberry.field(description="Scheduled or cancelled.")
+    title: str = strawberry.field(description="A short title for the notice.")
+    description: str = strawberry.field(description="What happens, for the notice.")
+    starts_at: datetime = strawberry.field(description="When the maintenance starts.")
+    ends_at: datetime = strawberry.field(description="When the maintenance ends.")
+    product_id: strawberry.ID | None = strawberry.field(
+        description="The product affected; null when not tied to one."
+    )
+    customer_ids: list[strawberry.ID] | None = strawberry.field(
+        description="The customers affected."
+    )
+    created_by: str = strawberry.field(description="Who created it.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    cancelled_at: datetime | None = strawberry.field(
+        description="When it was cancelled; null unless cancelled."
+    )
+    cancelled_by: str | None = strawberry.field(
+        description="Who cancelled it; null unless cancelled."
+    )
+    cancel_reason: str | None = strawberry.field(
+        description="Why it was cancelled; null unless cancelled."
+    )
     customers: int = strawberry.field(description="Customers told (for a customer: itself).")
     recipients_: strawberry.Private[list[MaintenanceRecipient] | None]
 

@@ -15,31 +15,38 @@ import strawberry
     )
 )
 class DeliveryStatus(Enum):
-    PENDING = "pending"
-    DELIVERING = "delivering"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    DEAD = "dead"
+    PENDING = strawberry.enum_value(
+        "pending", description="Queued; not tried yet or waiting for a retry."
+    )
+    DELIVERING = strawberry.enum_value("delivering", description="Being tried right now.")
+    SUCCEEDED = strawberry.enum_value("succeeded", description="Delivered.")
+    FAILED = strawberry.enum_value("failed", description="The last try failed; another is planned.")
+    DEAD = strawberry.enum_value(
+        "dead",
+        description="Given up after the last retry; `recoverDeliveries` can queue it again.",
+    )
 
 
 @strawberry.enum(description="How a notification goes out.")
 class DeliveryChannel(Enum):
-    EMAIL = "email"
-    WEBHOOK = "webhook"
-    SLACK = "slack"
-    TEAMS = "teams"
-    MATTERMOST = "mattermost"
-    DISCORD = "discord"
-    GOOGLE_CHAT = "google_chat"
+    EMAIL = strawberry.enum_value("email", description="A mail.")
+    WEBHOOK = strawberry.enum_value(
+        "webhook", description="A signed HTTP POST to a webhook endpoint."
+    )
+    SLACK = strawberry.enum_value("slack", description="A Slack message.")
+    TEAMS = strawberry.enum_value("teams", description="A Microsoft Teams message.")
+    MATTERMOST = strawberry.enum_value("mattermost", description="A Mattermost message.")
+    DISCORD = strawberry.enum_value("discord", description="A Discord message.")
+    GOOGLE_CHAT = strawberry.enum_value("google_chat", description="A Google Chat message.")
 
 
 @strawberry.enum(description="A chat tool whose incoming webhook a chat channel posts to.")
 class ChatTool(Enum):
-    SLACK = "slack"
-    TEAMS = "teams"
-    MATTERMOST = "mattermost"
-    DISCORD = "discord"
-    GOOGLE_CHAT = "google_chat"
+    SLACK = strawberry.enum_value("slack", description="Slack incoming webhook.")
+    TEAMS = strawberry.enum_value("teams", description="Microsoft Teams incoming webhook.")
+    MATTERMOST = strawberry.enum_value("mattermost", description="Mattermost incoming webhook.")
+    DISCORD = strawberry.enum_value("discord", description="Discord webhook.")
+    GOOGLE_CHAT = strawberry.enum_value("google_chat", description="Google Chat webhook.")
 
 
 @strawberry.enum(
@@ -49,27 +56,32 @@ class ChatTool(Enum):
     )
 )
 class AnnouncementStatus(Enum):
-    SCHEDULED = "scheduled"
-    SENDING = "sending"
-    SENT = "sent"
-    SUPERSEDED = "superseded"
-    CANCELLED = "cancelled"
+    SCHEDULED = strawberry.enum_value("scheduled", description="Waiting for its `announceAt`.")
+    SENDING = strawberry.enum_value("sending", description="Mails are being sent.")
+    SENT = strawberry.enum_value("sent", description="Every recipient's mail went out.")
+    SUPERSEDED = strawberry.enum_value(
+        "superseded",
+        description="Replaced by a newer announcement after the milestone date changed.",
+    )
+    CANCELLED = strawberry.enum_value("cancelled", description="Will not be sent.")
 
 
 @strawberry.enum(description="End of Sales, End of Mainstream Support, End of Life.")
 class Milestone(Enum):
-    EOS = "EOS"
-    EOMS = "EOMS"
-    EOL = "EOL"
+    EOS = strawberry.enum_value("EOS", description="End of sale.")
+    EOMS = strawberry.enum_value("EOMS", description="End of mainstream support.")
+    EOL = strawberry.enum_value("EOL", description="End of life: end of extended support.")
 
 
 @strawberry.enum(description="Whether a maintenance window was planned or not.")
 class MaintenanceKind(Enum):
-    SCHEDULED = "scheduled"
-    UNSCHEDULED = "unscheduled"
+    SCHEDULED = strawberry.enum_value("scheduled", description="Planned ahead.")
+    UNSCHEDULED = strawberry.enum_value("unscheduled", description="Unplanned, e.g. an urgent fix.")
 
 
 @strawberry.enum(description="A maintenance window stands (SCHEDULED) or was CANCELLED.")
 class MaintenanceStatus(Enum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
+    SCHEDULED = strawberry.enum_value("scheduled", description="Planned; notices go out.")
+    CANCELLED = strawberry.enum_value(
+        "cancelled", description="Called off; the customers told are told so."
+    )

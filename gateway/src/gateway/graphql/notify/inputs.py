@@ -14,14 +14,22 @@ from gateway.graphql.notify.enums import ChatTool, DeliveryChannel, DeliveryStat
 
 @strawberry.input(description="Narrows the delivery record; every field is optional.")
 class DeliveryFilter:
-    status: DeliveryStatus | None = None
-    channel: DeliveryChannel | None = None
+    status: DeliveryStatus | None = strawberry.field(
+        default=None, description="Only deliveries in this status."
+    )
+    channel: DeliveryChannel | None = strawberry.field(
+        default=None, description="Only deliveries on this channel."
+    )
     event_type: str | None = strawberry.field(default=None, description='e.g. "ticket.opened".')
     event_id: str | None = strawberry.field(
         default=None, description="The event's id (a webhook's webhook-id)."
     )
-    endpoint_id: strawberry.ID | None = None
-    customer_id: strawberry.ID | None = None
+    endpoint_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only deliveries to this webhook endpoint."
+    )
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only deliveries for this customer."
+    )
     since: datetime | None = strawberry.field(default=None, description="Created at or after.")
     until: datetime | None = strawberry.field(default=None, description="Created before.")
 
@@ -42,9 +50,13 @@ class DeliveryFilter:
 
 @strawberry.input(description="What to change on a webhook endpoint; the rest stays as it is.")
 class WebhookEndpointUpdateInput:
-    url: str | None = UNSET
-    event_types: list[str] | None = UNSET
-    description: str | None = UNSET
+    url: str | None = strawberry.field(default=UNSET, description="A new URL; null leaves it.")
+    event_types: list[str] | None = strawberry.field(
+        default=UNSET, description="New event types; null leaves them."
+    )
+    description: str | None = strawberry.field(
+        default=UNSET, description="A new note; null leaves it."
+    )
     enabled: bool | None = strawberry.field(
         default=UNSET,
         description="true re-enables an endpoint notify disabled (410 Gone, days of failures).",
@@ -63,12 +75,14 @@ class WebhookEndpointUpdateInput:
 
 @strawberry.input(description="A chat tool's incoming webhook to post some event types to.")
 class ChatChannelInput:
-    tool: ChatTool
+    tool: ChatTool = strawberry.field(description="The chat tool the URL belongs to.")
     name: str = strawberry.field(description='How staff know it, e.g. "#support".')
     webhook_url: str = strawberry.field(
         description="The tool's incoming webhook URL: a secret, never shown again."
     )
-    event_types: list[str]
+    event_types: list[str] = strawberry.field(
+        description="The event types to post, e.g. ticket.opened."
+    )
     customer_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only this customer's events; none for every customer's."
     )
@@ -85,11 +99,13 @@ class ChatChannelInput:
 
 @strawberry.input(description="A maintenance window to announce.")
 class MaintenanceWindowInput:
-    title: str
-    description: str
+    title: str = strawberry.field(description="A short title for the notice.")
+    description: str = strawberry.field(description="What happens, for the notice.")
     starts_at: datetime = strawberry.field(description="With a timezone offset.")
     ends_at: datetime = strawberry.field(description="After `startsAt`.")
-    kind: MaintenanceKind = MaintenanceKind.SCHEDULED
+    kind: MaintenanceKind = strawberry.field(
+        default=MaintenanceKind.SCHEDULED, description="Scheduled or unscheduled."
+    )
     product_id: strawberry.ID | None = strawberry.field(
         default=None, description="The product affected; its customers are told."
     )
@@ -137,7 +153,9 @@ class StaffDigestSettingsInput:
     quiet_start: time | None = strawberry.field(
         default=None, description="Give both quiet times, or neither."
     )
-    quiet_end: time | None = None
+    quiet_end: time | None = strawberry.field(
+        default=None, description="When quiet hours end; null for none."
+    )
     digest_minutes: int = strawberry.field(
         default=0,
         description=(

@@ -12,28 +12,36 @@ from gateway.graphql.convert import Row, optional_datetime, optional_time, to_id
 
 @strawberry.type(description="A mail category a contact may opt out of.")
 class MailCategory:
-    category: str
-    description: str
-    opted_out: bool
+    category: str = strawberry.field(description="The category's code, as used in `optedOut`.")
+    description: str = strawberry.field(description="What mail the category holds.")
+    opted_out: bool = strawberry.field(description="Whether the contact opted out of it.")
 
 
 @strawberry.type(description="A notice every contact receives; no one can opt out.")
 class EssentialNotice:
-    name: str
-    description: str
+    name: str = strawberry.field(description="The notice's name.")
+    description: str = strawberry.field(description="What the notice is about.")
 
 
 @strawberry.type(description="Which mail a contact receives.")
 class ContactPreferences:
-    contact_id: strawberry.ID
-    customer_id: strawberry.ID
-    opted_out: list[str]
-    categories: list[MailCategory]
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+    customer_id: strawberry.ID = strawberry.field(description="The contact's customer.")
+    opted_out: list[str] = strawberry.field(
+        description="The mail categories the contact opted out of."
+    )
+    categories: list[MailCategory] = strawberry.field(
+        description="Every category the contact may opt out of, with its choice."
+    )
     essential: list[EssentialNotice] = strawberry.field(
         description="Always sent; no one can opt out."
     )
-    updated_by: str | None
-    updated_at: datetime | None
+    updated_by: str | None = strawberry.field(
+        description="Who last changed them; null if never changed."
+    )
+    updated_at: datetime | None = strawberry.field(
+        description="When they last changed; null if never changed."
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> ContactPreferences:
@@ -60,11 +68,11 @@ class ContactPreferences:
 
 @strawberry.type(description="A contact of the case's customer who gets the case's mail.")
 class TicketWatcher:
-    ticket_id: strawberry.ID
-    contact_id: strawberry.ID
-    email: str
-    added_by: str
-    created_at: datetime
+    ticket_id: strawberry.ID = strawberry.field(description="The case.")
+    contact_id: strawberry.ID = strawberry.field(description="The watching contact.")
+    email: str = strawberry.field(description="Where the copies go.")
+    added_by: str = strawberry.field(description="Who added the watcher.")
+    created_at: datetime = strawberry.field(description="When the watcher was added.")
 
     @classmethod
     def from_rest(cls, row: Row) -> TicketWatcher:
@@ -84,10 +92,16 @@ class TicketWatcher:
     )
 )
 class StaffDigestSettings:
-    timezone: str
-    quiet_start: time | None
-    quiet_end: time | None
-    digest_minutes: int
+    timezone: str = strawberry.field(description="The IANA time zone quiet hours are in.")
+    quiet_start: time | None = strawberry.field(
+        description="When quiet hours start; null when there are none."
+    )
+    quiet_end: time | None = strawberry.field(
+        description="When quiet hours end; null when there are none."
+    )
+    digest_minutes: int = strawberry.field(
+        description="Non-urgent staff mail is collected and sent every this many minutes."
+    )
     in_quiet_hours: bool = strawberry.field(
         description="Whether non-urgent staff mail waits right now."
     )
@@ -95,8 +109,12 @@ class StaffDigestSettings:
     next_release_at: datetime | None = strawberry.field(
         description="When the next digest goes out."
     )
-    updated_by: str | None
-    updated_at: datetime | None
+    updated_by: str | None = strawberry.field(
+        description="Who last changed them; null if never changed."
+    )
+    updated_at: datetime | None = strawberry.field(
+        description="When they last changed; null if never changed."
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> StaffDigestSettings:

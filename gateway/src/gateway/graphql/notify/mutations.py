@@ -50,7 +50,11 @@ class NotifyMutation:
         )
     )
     async def create_maintenance_window(
-        self, info: Info, input: MaintenanceWindowInput
+        self,
+        info: Info,
+        input: Annotated[
+            MaintenanceWindowInput, strawberry.argument(description="The new window.")
+        ],
     ) -> MaintenanceWindow:
         row = await info.context.notify.post("/v1/maintenance-windows", json=input.to_rest())
         return MaintenanceWindow.from_rest(row)
@@ -62,7 +66,12 @@ class NotifyMutation:
         )
     )
     async def cancel_maintenance_window(
-        self, info: Info, id: WindowId, reason: str | None = None
+        self,
+        info: Info,
+        id: WindowId,
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why; told to the customers.")
+        ] = None,
     ) -> MaintenanceWindow:
         row = await info.context.notify.post(
             f"{maintenance_path(uuid_arg(id, 'id'))}/cancel", json={"reason": reason}
@@ -76,7 +85,12 @@ class NotifyMutation:
         )
     )
     async def set_contact_preferences(
-        self, info: Info, contact_id: strawberry.ID, input: ContactPreferencesInput
+        self,
+        info: Info,
+        contact_id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")],
+        input: Annotated[
+            ContactPreferencesInput, strawberry.argument(description="The categories opted out of.")
+        ],
     ) -> ContactPreferences:
         row = await info.context.notify.request(
             "PUT", preferences_path(uuid_arg(contact_id, "contactId")), json=input.to_rest()
@@ -92,9 +106,14 @@ class NotifyMutation:
     async def add_ticket_watcher(
         self,
         info: Info,
-        ticket_id: strawberry.ID,
-        contact_id: strawberry.ID | None = None,
-        email: str | None = None,
+        ticket_id: Annotated[strawberry.ID, strawberry.argument(description="The case.")],
+        contact_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="A contact of the case's customer to copy in."),
+        ] = None,
+        email: Annotated[
+            str | None, strawberry.argument(description="An email address to copy in.")
+        ] = None,
     ) -> TicketWatcher:
         if (contact_id is None) == (email is None):
             raise gateway_error(
@@ -112,7 +131,12 @@ class NotifyMutation:
 
     @strawberry.mutation(description="Stops a contact following a case; answers the contact's id.")
     async def remove_ticket_watcher(
-        self, info: Info, ticket_id: strawberry.ID, contact_id: strawberry.ID
+        self,
+        info: Info,
+        ticket_id: Annotated[strawberry.ID, strawberry.argument(description="The case.")],
+        contact_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The watching contact.")
+        ],
     ) -> strawberry.ID:
         ticket = uuid_arg(ticket_id, "ticketId")
         contact = uuid_arg(contact_id, "contactId")
@@ -126,7 +150,11 @@ class NotifyMutation:
         )
     )
     async def set_staff_digest_settings(
-        self, info: Info, input: StaffDigestSettingsInput
+        self,
+        info: Info,
+        input: Annotated[
+            StaffDigestSettingsInput, strawberry.argument(description="The settings.")
+        ],
     ) -> StaffDigestSettings:
         row = await info.context.notify.request("PUT", STAFF_DIGEST_PATH, json=input.to_rest())
         return StaffDigestSettings.from_rest(row)
@@ -143,9 +171,16 @@ class NotifyMutation:
     async def register_webhook(
         self,
         info: Info,
-        url: str,
-        event_types: list[str],
-        description: str | None = None,
+        url: Annotated[
+            str, strawberry.argument(description="The HTTPS URL that receives the signed POSTs.")
+        ],
+        event_types: Annotated[
+            list[str],
+            strawberry.argument(description="The event types to receive, e.g. ticket.opened."),
+        ],
+        description: Annotated[
+            str | None, strawberry.argument(description="A note to tell endpoints apart.")
+        ] = None,
         customer_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(
@@ -172,7 +207,13 @@ class NotifyMutation:
         )
     )
     async def update_webhook_endpoint(
-        self, info: Info, id: EndpointId, input: WebhookEndpointUpdateInput
+        self,
+        info: Info,
+        id: EndpointId,
+        input: Annotated[
+            WebhookEndpointUpdateInput,
+            strawberry.argument(description="The changes; null fields are left as they are."),
+        ],
     ) -> WebhookEndpoint:
         row = await info.context.notify.request(
             "PATCH", endpoint_path(uuid_arg(id, "id")), json=input.to_rest()
@@ -221,10 +262,20 @@ class NotifyMutation:
     async def recover_deliveries(
         self,
         info: Info,
-        since: datetime,
-        until: datetime | None = None,
-        endpoint_id: strawberry.ID | None = None,
-        channel: DeliveryChannel | None = None,
+        since: Annotated[
+            datetime, strawberry.argument(description="Deliveries created at or after this time.")
+        ],
+        until: Annotated[
+            datetime | None, strawberry.argument(description="Deliveries created before this time.")
+        ] = None,
+        endpoint_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only deliveries to this webhook endpoint."),
+        ] = None,
+        channel: Annotated[
+            DeliveryChannel | None,
+            strawberry.argument(description="Only deliveries on this channel."),
+        ] = None,
     ) -> RecoveredDeliveries:
         body = {
             "since": since.isoformat(),
@@ -241,7 +292,13 @@ class NotifyMutation:
             "Discord, Google Chat) to event types. The URL is refused as `registerWebhook`'s is."
         )
     )
-    async def create_chat_channel(self, info: Info, input: ChatChannelInput) -> ChatChannel:
+    async def create_chat_channel(
+        self,
+        info: Info,
+        input: Annotated[
+            ChatChannelInput, strawberry.argument(description="The new chat channel.")
+        ],
+    ) -> ChatChannel:
         row = await info.context.notify.post("/v1/chat-channels", json=input.to_rest())
         return ChatChannel.from_rest(row)
 

@@ -4,7 +4,7 @@ then webhooks, deliveries and chat channels."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -43,9 +43,18 @@ class NotifyQuery:
     async def announcements(
         self,
         info: Info,
-        status: AnnouncementStatus | None = None,
-        product_id: strawberry.ID | None = None,
-        milestone: Milestone | None = None,
+        status: Annotated[
+            AnnouncementStatus | None,
+            strawberry.argument(description="Only announcements in this status."),
+        ] = None,
+        product_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only announcements about this product."),
+        ] = None,
+        milestone: Annotated[
+            Milestone | None,
+            strawberry.argument(description="Only announcements of this milestone."),
+        ] = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Announcement]:
@@ -64,7 +73,11 @@ class NotifyQuery:
     @strawberry.field(
         description="One announcement with its proof of sending per customer (`recipients`)."
     )
-    async def announcement(self, info: Info, id: strawberry.ID) -> Announcement | None:
+    async def announcement(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The announcement's ID.")],
+    ) -> Announcement | None:
         row = await info.context.notify.get(announcement_path(uuid_arg(id, "id")))
         return Announcement.from_rest(row)
 
@@ -77,9 +90,17 @@ class NotifyQuery:
     async def maintenance_windows(
         self,
         info: Info,
-        status: MaintenanceStatus | None = None,
-        kind: MaintenanceKind | None = None,
-        ending_after: datetime | None = None,
+        status: Annotated[
+            MaintenanceStatus | None,
+            strawberry.argument(description="Only windows in this status."),
+        ] = None,
+        kind: Annotated[
+            MaintenanceKind | None, strawberry.argument(description="Only windows of this kind.")
+        ] = None,
+        ending_after: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only windows that end after this time."),
+        ] = None,
         first: First = None,
         after: After = None,
     ) -> Connection[MaintenanceWindow]:
@@ -96,7 +117,11 @@ class NotifyQuery:
         return connection(body, page, MaintenanceWindow.from_rest)
 
     @strawberry.field(description="One maintenance window with each customer told.")
-    async def maintenance_window(self, info: Info, id: strawberry.ID) -> MaintenanceWindow | None:
+    async def maintenance_window(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The window's ID.")],
+    ) -> MaintenanceWindow | None:
         row = await info.context.notify.get(maintenance_path(uuid_arg(id, "id")))
         return MaintenanceWindow.from_rest(row)
 
@@ -107,7 +132,9 @@ class NotifyQuery:
         )
     )
     async def contact_preferences(
-        self, info: Info, contact_id: strawberry.ID
+        self,
+        info: Info,
+        contact_id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")],
     ) -> ContactPreferences:
         row = await info.context.notify.get(preferences_path(uuid_arg(contact_id, "contactId")))
         return ContactPreferences.from_rest(row)
@@ -118,7 +145,11 @@ class NotifyQuery:
             "may see the case may see them."
         )
     )
-    async def ticket_watchers(self, info: Info, ticket_id: strawberry.ID) -> list[TicketWatcher]:
+    async def ticket_watchers(
+        self,
+        info: Info,
+        ticket_id: Annotated[strawberry.ID, strawberry.argument(description="The case.")],
+    ) -> list[TicketWatcher]:
         rows = await info.context.notify.get(watchers_path(uuid_arg(ticket_id, "ticketId")))
         return [TicketWatcher.from_rest(row) for row in rows]
 
@@ -146,7 +177,11 @@ class NotifyQuery:
             "caller may not see, exactly as for one that does not exist)."
         )
     )
-    async def webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpoint | None:
+    async def webhook_endpoint(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The endpoint's ID.")],
+    ) -> WebhookEndpoint | None:
         row = await info.context.loaders.notify.by_path.load(endpoint_path(uuid_arg(id, "id")))
         return WebhookEndpoint.from_rest(row)
 
@@ -160,7 +195,10 @@ class NotifyQuery:
     async def deliveries(
         self,
         info: Info,
-        filter: DeliveryFilter | None = None,
+        filter: Annotated[
+            DeliveryFilter | None,
+            strawberry.argument(description="Which deliveries; all the caller may see when null."),
+        ] = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Delivery]:
@@ -172,7 +210,11 @@ class NotifyQuery:
     @strawberry.field(
         description="One delivery with its payload and every attempt (DELIVERY_NOT_FOUND)."
     )
-    async def delivery(self, info: Info, id: strawberry.ID) -> Delivery | None:
+    async def delivery(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The delivery's ID.")],
+    ) -> Delivery | None:
         row = await info.context.loaders.notify.by_path.load(delivery_path(uuid_arg(id, "id")))
         return Delivery.from_rest(row)
 

@@ -31,8 +31,8 @@ WEBHOOK_ENDPOINT_NOT_FOUND = "WEBHOOK_ENDPOINT_NOT_FOUND"
     )
 )
 class WebhookEndpoint:
-    id: strawberry.ID
-    url: str
+    id: strawberry.ID = strawberry.field(description="The endpoint's ID.")
+    url: str = strawberry.field(description="The HTTPS URL that receives the signed POSTs.")
     event_types: list[str] = strawberry.field(
         description='Dotted event types, e.g. "ticket.opened"; "*" for every type.'
     )
@@ -42,22 +42,28 @@ class WebhookEndpoint:
     customer_id: strawberry.ID | None = strawberry.field(
         description="Whose events it receives; null: every customer's (staff only)."
     )
-    description: str | None
-    enabled: bool
-    disabled_at: datetime | None
+    description: str | None = strawberry.field(
+        description="A note to tell endpoints apart; null when none."
+    )
+    enabled: bool = strawberry.field(description="False once disabled; nothing is sent then.")
+    disabled_at: datetime | None = strawberry.field(
+        description="When it was disabled; null while enabled."
+    )
     disabled_reason: str | None = strawberry.field(
         description="Why notify stopped posting to it (410 Gone, days of failures, its owner)."
     )
-    failing_since: datetime | None
+    failing_since: datetime | None = strawberry.field(
+        description="When deliveries started failing; null while they succeed."
+    )
     previous_secret_expires_at: datetime | None = strawberry.field(
         description=(
             "After a rotation: until then every delivery carries two signatures, one with "
             "the old secret and one with the new."
         )
     )
-    created_by: str
-    created_at: datetime
-    updated_at: datetime
+    created_by: str = strawberry.field(description="Who registered it.")
+    created_at: datetime = strawberry.field(description="When it was registered.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
 
     @classmethod
     def from_rest(cls, row: Row) -> WebhookEndpoint:
@@ -78,7 +84,7 @@ class WebhookEndpoint:
             updated_at=datetime.fromisoformat(row["updated_at"]),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The customer it belongs to; null for a vendor endpoint.")
     async def customer(self, info: Info) -> Customer | None:
         return await Customer.load_optional(info, self.customer_id)
 
@@ -87,12 +93,12 @@ class WebhookEndpoint:
 class DeliveryAttempt:
     attempt: int = strawberry.field(description="1 for the first try.")
     worker: str = strawberry.field(description="The worker that made it.")
-    started_at: datetime
-    duration_ms: int
+    started_at: datetime = strawberry.field(description="When the try started.")
+    duration_ms: int = strawberry.field(description="How long the try took, in milliseconds.")
     outcome: str = strawberry.field(description="succeeded, retry, failed, dead or lease_expired.")
     status_code: int | None = strawberry.field(description="The target's HTTP status.")
     response_excerpt: str | None = strawberry.field(description="The start of its answer.")
-    error: str | None
+    error: str | None = strawberry.field(description="The try's error; null when it succeeded.")
     retry_at: datetime | None = strawberry.field(description="When the next try was set for.")
 
     @classmethod
@@ -117,27 +123,39 @@ class DeliveryAttempt:
     )
 )
 class Delivery:
-    id: strawberry.ID
-    channel: DeliveryChannel
+    id: strawberry.ID = strawberry.field(description="The delivery's ID.")
+    channel: DeliveryChannel = strawberry.field(description="How it is delivered.")
     target: str = strawberry.field(
         description="The webhook's URL, the chat channel, or the mail's recipient."
     )
     endpoint_id: strawberry.ID | None = strawberry.field(description="A webhook's endpoint.")
-    customer_id: strawberry.ID | None
+    customer_id: strawberry.ID | None = strawberry.field(
+        description="The customer it is for; null for staff deliveries."
+    )
     event_id: str = strawberry.field(
         description="Also the webhook-id header of a webhook delivery, stable across retries."
     )
-    event_source: str
-    event_type: str
-    event_time: datetime
-    status: DeliveryStatus
+    event_source: str = strawberry.field(
+        description="The service whose event it carries, e.g. tickets."
+    )
+    event_type: str = strawberry.field(description="The event's type, e.g. ticket.opened.")
+    event_time: datetime = strawberry.field(description="When the event happened.")
+    status: DeliveryStatus = strawberry.field(description="Where the delivery is.")
     attempt_count: int = strawberry.field(description="Tries so far.")
-    next_attempt_at: datetime | None
-    last_status_code: int | None
-    last_error: str | None
-    delivered_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When the next try is due; null when no try is planned."
+    )
+    last_status_code: int | None = strawberry.field(
+        description="The HTTP status of the last try; null when none answered."
+    )
+    last_error: str | None = strawberry.field(
+        description="The last try's error; null when none failed."
+    )
+    delivered_at: datetime | None = strawberry.field(
+        description="When it succeeded; null until then."
+    )
+    created_at: datetime = strawberry.field(description="When it was queued.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
     detail: strawberry.Private[Row | None]
 
     @classmethod
@@ -194,7 +212,11 @@ class Delivery:
             raise
         return WebhookEndpoint.from_rest(row)
 
-    @strawberry.field
+    @strawberry.field(
+        description=(
+            "The customer it is for; null for staff deliveries or when the caller may not see it."
+        )
+    )
     async def customer(self, info: Info) -> Customer | None:
         return await Customer.load_optional(info, self.customer_id)
 
@@ -211,17 +233,23 @@ class RecoveredDeliveries:
     )
 )
 class ChatChannel:
-    id: strawberry.ID
-    tool: ChatTool
-    name: str
-    event_types: list[str]
+    id: strawberry.ID = strawberry.field(description="The chat channel's ID.")
+    tool: ChatTool = strawberry.field(description="The chat tool it posts to.")
+    name: str = strawberry.field(description="A name to tell channels apart.")
+    event_types: list[str] = strawberry.field(
+        description="The event types posted, e.g. ticket.opened."
+    )
     customer_id: strawberry.ID | None = strawberry.field(
         description="Only this customer's events; null: every customer's."
     )
-    enabled: bool
-    disabled_at: datetime | None
-    disabled_reason: str | None
-    created_at: datetime
+    enabled: bool = strawberry.field(description="False once disabled; nothing is posted then.")
+    disabled_at: datetime | None = strawberry.field(
+        description="When it was disabled; null while enabled."
+    )
+    disabled_reason: str | None = strawberry.field(
+        description="Why it was disabled; null while enabled."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
 
     @classmethod
     def from_rest(cls, row: Row) -> ChatChannel:
@@ -237,6 +265,6 @@ class ChatChannel:
             created_at=datetime.fromisoformat(row["created_at"]),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The customer it belongs to; null for a staff channel.")
     async def customer(self, info: Info) -> Customer | None:
         return await Customer.load_optional(info, self.customer_id)

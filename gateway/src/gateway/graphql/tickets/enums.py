@@ -16,13 +16,19 @@ import strawberry
     )
 )
 class TicketStatus(Enum):
-    NEW = "NEW"
-    OPEN = "OPEN"
-    WORKING = "WORKING"
-    PENDING = "PENDING"
-    ESCALATED = "ESCALATED"
-    WITH_DEVELOPMENT = "WITH_DEVELOPMENT"
-    CLOSED = "CLOSED"
+    NEW = strawberry.enum_value("NEW", description="Received; waiting for the entitlement check.")
+    OPEN = strawberry.enum_value("OPEN", description="Waiting for staff.")
+    WORKING = strawberry.enum_value("WORKING", description="Staff are working on it.")
+    PENDING = strawberry.enum_value(
+        "PENDING", description="Waiting for the customer; the clocks pause."
+    )
+    ESCALATED = strawberry.enum_value(
+        "ESCALATED", description="Escalated to a manager or another team."
+    )
+    WITH_DEVELOPMENT = strawberry.enum_value(
+        "WITH_DEVELOPMENT", description="With the development team."
+    )
+    CLOSED = strawberry.enum_value("CLOSED", description="Resolved and closed.")
 
 
 @strawberry.enum(
@@ -32,28 +38,38 @@ class TicketStatus(Enum):
     )
 )
 class EscalationKind(Enum):
-    CUSTOMER = "CUSTOMER"
-    INTERNAL = "INTERNAL"
+    CUSTOMER = strawberry.enum_value(
+        "CUSTOMER", description="The customer asks for the region's Client Services Manager."
+    )
+    INTERNAL = strawberry.enum_value(
+        "INTERNAL", description="Staff only: the case goes to another team."
+    )
 
 
 @strawberry.enum(description="What a case is about.")
 class TicketType(Enum):
-    QUESTION = "question"
-    LICENSING = "licensing"
-    FEATURE_REQUEST = "feature_request"
-    INCIDENT = "incident"
-    UNEXPECTED_RESULTS = "unexpected_results"
-    SERVICE_REQUEST = "service_request"
-    KEY_REQUEST = "key_request"
+    QUESTION = strawberry.enum_value("question", description="A question on use.")
+    LICENSING = strawberry.enum_value("licensing", description="About licensing.")
+    FEATURE_REQUEST = strawberry.enum_value(
+        "feature_request", description="A request for a new feature."
+    )
+    INCIDENT = strawberry.enum_value("incident", description="Something is broken.")
+    UNEXPECTED_RESULTS = strawberry.enum_value(
+        "unexpected_results", description="Something works but gives unexpected results."
+    )
+    SERVICE_REQUEST = strawberry.enum_value(
+        "service_request", description="A request for a service, e.g. a visit."
+    )
+    KEY_REQUEST = strawberry.enum_value("key_request", description="A request for a license key.")
 
 
 @strawberry.enum(description="How a case reached the vendor.")
 class TicketChannel(Enum):
-    PORTAL = "portal"
-    API = "api"
-    EMAIL = "email"
-    PHONE = "phone"
-    CHAT = "chat"
+    PORTAL = strawberry.enum_value("portal", description="Through the web portal.")
+    API = strawberry.enum_value("api", description="Through the API.")
+    EMAIL = strawberry.enum_value("email", description="By email.")
+    PHONE = strawberry.enum_value("phone", description="By phone, entered by staff.")
+    CHAT = strawberry.enum_value("chat", description="By chat.")
 
 
 @strawberry.enum(
@@ -63,13 +79,23 @@ class TicketChannel(Enum):
     )
 )
 class EntitlementStatus(Enum):
-    PENDING = "pending"
-    ENTITLED = "entitled"
-    REFUSED = "refused"
+    PENDING = strawberry.enum_value(
+        "pending",
+        description="Accepted before contracts could answer; checked again in the background.",
+    )
+    ENTITLED = strawberry.enum_value("entitled", description="Contracts confirmed the entitlement.")
+    REFUSED = strawberry.enum_value("refused", description="The background check refused the case.")
 
 
 @strawberry.enum(description="Who wrote a message or made a change.")
 class ActorKind(Enum):
-    STAFF = "staff"
-    CUSTOMER = "customer"
-    SYSTEM = "system"
+    STAFF = strawberry.enum_value("staff", description="A member of the vendor's support staff.")
+    CUSTOMER = strawberry.enum_value(
+        "customer", description="A customer's contact or a customer's integration key."
+    )
+    SYSTEM = strawberry.enum_value(
+        "system",
+        description=(
+            "The platform itself (timers, entitlement checks, integrations acting for it)."
+        ),
+    )

@@ -18,11 +18,19 @@ class TicketFilter:
     status: list[TicketStatus] | None = strawberry.field(
         default=None, description="Any of these statuses."
     )
-    customer_id: strawberry.ID | None = None
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this customer's cases."
+    )
     contact_id: strawberry.ID | None = strawberry.field(default=None, description="The requester.")
-    product_id: strawberry.ID | None = None
-    assignee_id: strawberry.ID | None = None
-    language: Language | None = None
+    product_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only cases about this product."
+    )
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only cases assigned to this staff user."
+    )
+    language: Language | None = strawberry.field(
+        default=None, description="Only cases in this language."
+    )
     support_center: str | None = strawberry.field(
         default=None, description="A support center's code, e.g. broomfield."
     )
@@ -47,8 +55,8 @@ class TicketFilter:
 
 @strawberry.input(description="A reference to the case in another system, e.g. a CRM.")
 class ExternalRefInput:
-    system: str
-    reference: str
+    system: str = strawberry.field(description="The other system, e.g. a CRM's name.")
+    reference: str = strawberry.field(description="The case's ID in that system.")
 
 
 @strawberry.input(
@@ -65,10 +73,10 @@ class OpenTicketInput:
             "its own case (a customer administrator may name a colleague)."
         ),
     )
-    product_id: strawberry.ID
+    product_id: strawberry.ID = strawberry.field(description="The product the case is about.")
     version: str = strawberry.field(description="The product version, e.g. 3.1.")
-    subject: str
-    description: str
+    subject: str = strawberry.field(description="A one-line summary.")
+    description: str = strawberry.field(description="The full description of the problem.")
     type: str | None = strawberry.field(
         default=None,
         description="A `TicketType` name, e.g. INCIDENT (any case); QUESTION if unset.",
@@ -83,9 +91,15 @@ class OpenTicketInput:
             "to now; never in the future."
         ),
     )
-    error_code: str | None = None
-    error_message: str | None = None
-    steps_to_reproduce: str | None = None
+    error_code: str | None = strawberry.field(
+        default=None, description="The error code shown, if any."
+    )
+    error_message: str | None = strawberry.field(
+        default=None, description="The error message shown, if any."
+    )
+    steps_to_reproduce: str | None = strawberry.field(
+        default=None, description="How to make the problem happen, if known."
+    )
     language: Language | None = strawberry.field(
         default=None, description="The customer's language if unset."
     )
@@ -131,7 +145,7 @@ class OpenTicketInput:
 
 @strawberry.input(description="Something that happened to a simulated case.")
 class SlaEventInput:
-    at: datetime
+    at: datetime = strawberry.field(description="When the event happens.")
     kind: str = strawberry.field(
         description="STAFF_REPLY, CUSTOMER_REPLY, STATUS_CHANGE or PRIORITY_CHANGE."
     )
@@ -166,9 +180,9 @@ class SlaEventInput:
     )
 )
 class SlaSimulationInput:
-    plan_id: strawberry.ID
-    priority: str
-    received_at: datetime
+    plan_id: strawberry.ID = strawberry.field(description="The plan whose SLA policy applies.")
+    priority: str = strawberry.field(description="One of the plan's priorities.")
+    received_at: datetime = strawberry.field(description="When the case arrives.")
     customer_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="Whose calendar, where the plan uses the customer's support center.",

@@ -61,7 +61,11 @@ class TicketsMutation:
             "NEW with `entitlementStatus: PENDING`, and checked again in the background."
         )
     )
-    async def open_ticket(self, info: Info, input: OpenTicketInput) -> Ticket:
+    async def open_ticket(
+        self,
+        info: Info,
+        input: Annotated[OpenTicketInput, strawberry.argument(description="The new case.")],
+    ) -> Ticket:
         try:
             row = await info.context.tickets.post(
                 "/v1/tickets", json=input.to_rest(), idempotency_key=_idempotency_key(info)
@@ -82,9 +86,14 @@ class TicketsMutation:
         self,
         info: Info,
         ticket_id: TicketId,
-        body: str,
+        body: Annotated[str, strawberry.argument(description="The message's text.")],
         # Nullable, as the published schema has it: null is a public reply, like false.
-        internal: bool | None = False,
+        internal: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="True for an internal note (staff only), never shown to customers."
+            ),
+        ] = False,
     ) -> Message:
         key = uuid_arg(ticket_id, "ticketId")
         row = await info.context.tickets.post(
@@ -101,7 +110,13 @@ class TicketsMutation:
         )
     )
     async def change_ticket_status(
-        self, info: Info, ticket_id: TicketId, status: TicketStatus, reason: str | None = None
+        self,
+        info: Info,
+        ticket_id: TicketId,
+        status: Annotated[TicketStatus, strawberry.argument(description="The new status.")],
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why; recorded in the case's history.")
+        ] = None,
     ) -> Ticket:
         return await _ticket_action(
             info, ticket_id, "status", {"status": status.value, "reason": reason}
@@ -114,14 +129,25 @@ class TicketsMutation:
         )
     )
     async def escalate_ticket(
-        self, info: Info, ticket_id: TicketId, kind: EscalationKind, reason: str
+        self,
+        info: Info,
+        ticket_id: TicketId,
+        kind: Annotated[EscalationKind, strawberry.argument(description="CUSTOMER or INTERNAL.")],
+        reason: Annotated[
+            str, strawberry.argument(description="Why; recorded in the case's history.")
+        ],
     ) -> Ticket:
         return await _ticket_action(
             info, ticket_id, "escalations", {"kind": kind.value, "reason": reason}
         )
 
     @strawberry.mutation(description="Staff close a case with its resolution.")
-    async def close_ticket(self, info: Info, ticket_id: TicketId, resolution: str) -> Ticket:
+    async def close_ticket(
+        self,
+        info: Info,
+        ticket_id: TicketId,
+        resolution: Annotated[str, strawberry.argument(description="How the case was resolved.")],
+    ) -> Ticket:
         return await _ticket_action(info, ticket_id, "close", {"resolution": resolution})
 
     @strawberry.mutation(
@@ -130,7 +156,14 @@ class TicketsMutation:
             "stopped (TICKET_NOT_CLOSED for a case that is not closed)."
         )
     )
-    async def reopen_ticket(self, info: Info, ticket_id: TicketId, reason: str) -> Ticket:
+    async def reopen_ticket(
+        self,
+        info: Info,
+        ticket_id: TicketId,
+        reason: Annotated[
+            str, strawberry.argument(description="Why; recorded in the case's history.")
+        ],
+    ) -> Ticket:
         return await _ticket_action(info, ticket_id, "reopen", {"reason": reason})
 
     @strawberry.mutation(
@@ -141,7 +174,13 @@ class TicketsMutation:
         )
     )
     async def change_ticket_priority(
-        self, info: Info, ticket_id: TicketId, priority: str, reason: str
+        self,
+        info: Info,
+        ticket_id: TicketId,
+        priority: Annotated[str, strawberry.argument(description="One of the plan's priorities.")],
+        reason: Annotated[
+            str, strawberry.argument(description="Why; recorded in the case's history.")
+        ],
     ) -> Ticket:
         return await _ticket_action(
             info, ticket_id, "priority", {"priority": priority, "reason": reason}
@@ -169,9 +208,11 @@ class TicketsMutation:
         self,
         info: Info,
         ticket_id: TicketId,
-        url: str,
-        filename: str,
-        content_type: str = "application/octet-stream",
+        url: Annotated[str, strawberry.argument(description="Where the file lives.")],
+        filename: Annotated[str, strawberry.argument(description="The file's name.")],
+        content_type: Annotated[
+            str, strawberry.argument(description="The file's MIME type, e.g. application/pdf.")
+        ] = "application/octet-stream",
     ) -> Attachment:
         key = uuid_arg(ticket_id, "ticketId")
         row = await info.context.tickets.post(

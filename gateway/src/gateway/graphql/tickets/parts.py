@@ -16,8 +16,8 @@ TICKETS_REST_PREFIX = "/api/tickets"
 
 @strawberry.type(description="A reference to the case in another system, e.g. a CRM.")
 class ExternalRef:
-    system: str
-    reference: str
+    system: str = strawberry.field(description="The other system, e.g. a CRM's name.")
+    reference: str = strawberry.field(description="The case's ID in that system.")
 
 
 @strawberry.type(description="What contracts answered when the case was opened.")
@@ -29,10 +29,12 @@ class TicketEntitlement:
     scope: str | None = strawberry.field(
         description="FULL, or SECURITY_AND_CRITICAL in extended support."
     )
-    quota_remaining: int | None
+    quota_remaining: int | None = strawberry.field(
+        description="Tickets left when checked; null when the plan has no quota."
+    )
     billable: bool = strawberry.field(description="Accepted as an extra, billable ticket.")
-    plan_name: str | None
-    checked_at: date | None
+    plan_name: str | None = strawberry.field(description="The plan that applies.")
+    checked_at: date | None = strawberry.field(description="When contracts answered.")
 
     @classmethod
     def from_rest(cls, row: Row) -> TicketEntitlement:
@@ -50,7 +52,7 @@ class TicketEntitlement:
 
 @strawberry.type(description="One change to a case: who, when, from what, to what, why.")
 class HistoryEntry:
-    at: datetime
+    at: datetime = strawberry.field(description="When it happened.")
     kind: str = strawberry.field(
         description=(
             "OPENED, STATUS_CHANGE, STAFF_REPLY, CUSTOMER_REPLY, PRIORITY_CHANGE, ASSIGNED, "
@@ -58,10 +60,14 @@ class HistoryEntry:
         )
     )
     actor_id: str | None = strawberry.field(description="An email, or a token's subject.")
-    actor_kind: ActorKind
-    from_value: str | None
-    to_value: str | None
-    reason: str | None
+    actor_kind: ActorKind = strawberry.field(description="The kind of actor did it.")
+    from_value: str | None = strawberry.field(
+        description="The value before (e.g. the old status); null when none."
+    )
+    to_value: str | None = strawberry.field(
+        description="The value after (e.g. the new status); null when none."
+    )
+    reason: str | None = strawberry.field(description="The reason given; null when none.")
 
     @classmethod
     def from_rest(cls, row: Row) -> HistoryEntry:
@@ -83,14 +89,18 @@ class HistoryEntry:
     )
 )
 class Attachment:
-    id: strawberry.ID
-    ticket_id: strawberry.ID
-    filename: str
-    content_type: str
+    id: strawberry.ID = strawberry.field(description="The attachment's ID.")
+    ticket_id: strawberry.ID = strawberry.field(description="The case it belongs to.")
+    filename: str = strawberry.field(description="The file's name as given.")
+    content_type: str = strawberry.field(description="The MIME type, e.g. application/pdf.")
     size: int | None = strawberry.field(description="Bytes; null for a link.")
     sha256: str | None = strawberry.field(description="Hex digest of a stored file.")
-    link_url: str | None
-    uploaded_by: str | None
+    link_url: str | None = strawberry.field(
+        description="For a linked file: the URL it lives at; null for an uploaded one."
+    )
+    uploaded_by: str | None = strawberry.field(
+        description="Who added it: an email, or the subject of a token."
+    )
     download_path: str | None = strawberry.field(
         description="Where the gateway serves a stored file (GET with the same token)."
     )

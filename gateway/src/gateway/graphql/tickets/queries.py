@@ -32,7 +32,13 @@ class TicketsQuery:
             "TICKET_NOT_FOUND, exactly as one that does not exist."
         )
     )
-    async def ticket(self, info: Info, number: str) -> Ticket | None:
+    async def ticket(
+        self,
+        info: Info,
+        number: Annotated[
+            str, strawberry.argument(description="The case number, e.g. CS-2026-000123.")
+        ],
+    ) -> Ticket | None:
         row = await info.context.tickets.get(
             f"/v1/tickets/by-number/{path_segment(number, 'number')}"
         )
@@ -40,7 +46,11 @@ class TicketsQuery:
         return Ticket.from_rest(row)
 
     @strawberry.field(description="A case by its id (TICKET_NOT_FOUND as for `ticket`).")
-    async def ticket_by_id(self, info: Info, id: strawberry.ID) -> Ticket | None:
+    async def ticket_by_id(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The case's ID.")],
+    ) -> Ticket | None:
         return await Ticket.load(info, uuid_arg(id, "id"))
 
     @strawberry.field(
@@ -52,7 +62,10 @@ class TicketsQuery:
     async def tickets(
         self,
         info: Info,
-        filter: TicketFilter | None = None,
+        filter: Annotated[
+            TicketFilter | None,
+            strawberry.argument(description="Which cases; all the caller may see when null."),
+        ] = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Ticket]:
@@ -70,7 +83,10 @@ class TicketsQuery:
         info: Info,
         first: First = None,
         after: After = None,
-        filter: TicketFilter | None = None,
+        filter: Annotated[
+            TicketFilter | None,
+            strawberry.argument(description="Which cases; the whole queue when null."),
+        ] = None,
     ) -> Connection[Ticket]:
         return await _page(info, "/v1/triage", filter, first, after)
 
@@ -82,7 +98,14 @@ class TicketsQuery:
             "(NEXT_RESPONSE) appears once per cycle, oldest first."
         )
     )
-    async def sla_simulate(self, info: Info, input: SlaSimulationInput) -> list[SlaClock]:
+    async def sla_simulate(
+        self,
+        info: Info,
+        input: Annotated[
+            SlaSimulationInput,
+            strawberry.argument(description="The plan, priority, arrival and events to simulate."),
+        ],
+    ) -> list[SlaClock]:
         rows = await info.context.tickets.post("/v1/sla/simulate", json=input.to_rest())
         return [SlaClock.from_rest(row) for row in rows]
 
@@ -96,10 +119,22 @@ class TicketsQuery:
     async def sla_report(
         self,
         info: Info,
-        from_: Annotated[datetime, strawberry.argument(name="from")],
-        to: datetime,
-        plan_id: strawberry.ID | None = None,
-        customer_id: strawberry.ID | None = None,
+        from_: Annotated[
+            datetime,
+            strawberry.argument(
+                name="from", description="Start of the period: cases received at or after it."
+            ),
+        ],
+        to: Annotated[
+            datetime,
+            strawberry.argument(description="End of the period: cases received before it."),
+        ],
+        plan_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only cases under this plan.")
+        ] = None,
+        customer_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this customer's cases.")
+        ] = None,
     ) -> SlaReport:
         params = present(
             {

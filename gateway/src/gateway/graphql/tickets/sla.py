@@ -21,8 +21,10 @@ from gateway.graphql.sla_policy import SlaMetric
     )
 )
 class SlaClock:
-    metric: SlaMetric
-    target_minutes: int
+    metric: SlaMetric = strawberry.field(description="Which clock.")
+    target_minutes: int = strawberry.field(
+        description="The target, in minutes (business minutes when `businessTime`)."
+    )
     business_time: bool = strawberry.field(
         description="Counted in the calendar's service minutes; false: calendar minutes."
     )
@@ -36,13 +38,17 @@ class SlaClock:
         description="When it was met (a staff reply, the close)."
     )
     paused_minutes: int = strawberry.field(description="Minutes the clock stood still.")
-    breached: bool
+    breached: bool = strawberry.field(description="Missed its due time.")
     cycle: int = strawberry.field(
         description="1 for the first; a NEXT_RESPONSE clock counts one up per exchange."
     )
     priority: str = strawberry.field(description="The priority whose target applies.")
-    paused: bool
-    breached_at: datetime | None
+    paused: bool = strawberry.field(
+        description="Standing still while the case waits for the customer."
+    )
+    breached_at: datetime | None = strawberry.field(
+        description="When it passed its due time; null unless breached."
+    )
     explanation: list[str] = strawberry.field(
         description="The steps from the start to the due time, in words."
     )
@@ -73,11 +79,11 @@ class SlaClock:
     )
 )
 class SlaAttainment:
-    metric: SlaMetric
-    total: int
-    within_target: int
-    breached: int
-    running: int
+    metric: SlaMetric = strawberry.field(description="The clock measured.")
+    total: int = strawberry.field(description="Clocks counted in the period.")
+    within_target: int = strawberry.field(description="Clocks met within their target.")
+    breached: int = strawberry.field(description="Clocks past their target.")
+    running: int = strawberry.field(description="Clocks still running and not breached.")
     percent_within: float | None = strawberry.field(
         description="Share met within target of those decided, in percent; null: none decided."
     )
@@ -107,10 +113,10 @@ class SlaAttainment:
 
 @strawberry.type(description="Attainment of the cases under one plan.")
 class SlaPlanAttainment:
-    plan_id: strawberry.ID | None
-    plan_code: str | None
-    tickets: int
-    metrics: list[SlaAttainment]
+    plan_id: strawberry.ID | None = strawberry.field(description="The plan.")
+    plan_code: str | None = strawberry.field(description="The plan's code.")
+    tickets: int = strawberry.field(description="Cases under the plan in the period.")
+    metrics: list[SlaAttainment] = strawberry.field(description="Attainment per clock.")
 
     @classmethod
     def from_rest(cls, row: Row) -> SlaPlanAttainment:
@@ -121,7 +127,7 @@ class SlaPlanAttainment:
             metrics=SlaAttainment.list_from_rest(row["metrics"]),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The plan; null when it no longer exists.")
     async def plan(self, info: Info) -> Plan | None:
         return None if self.plan_id is None else await Plan.load(info, self.plan_id)
 
@@ -133,15 +139,19 @@ class SlaPlanAttainment:
     )
 )
 class SlaReport:
-    from_: datetime = strawberry.field(name="from")
-    to: datetime
-    plan_id: strawberry.ID | None
+    from_: datetime = strawberry.field(name="from", description="Start of the period (inclusive).")
+    to: datetime = strawberry.field(description="End of the period (exclusive).")
+    plan_id: strawberry.ID | None = strawberry.field(
+        description="The plan asked about; null for all plans."
+    )
     customer_id: strawberry.ID | None = strawberry.field(
         description="For a customer administrator: always its own customer."
     )
     tickets: int = strawberry.field(description="Cases counted.")
-    metrics: list[SlaAttainment]
-    plans: list[SlaPlanAttainment]
+    metrics: list[SlaAttainment] = strawberry.field(
+        description="Attainment per clock over all cases in the report."
+    )
+    plans: list[SlaPlanAttainment] = strawberry.field(description="Attainment per plan.")
 
     @classmethod
     def from_rest(cls, row: Row) -> SlaReport:

@@ -41,20 +41,20 @@ UNSET_PRIORITY = "UNSET"
 
 @strawberry.type(description="A public reply or an internal note on a case.")
 class Message:
-    id: strawberry.ID
-    ticket_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The message's ID.")
+    ticket_id: strawberry.ID = strawberry.field(description="The case it belongs to.")
     author_id: str | None = strawberry.field(
         description="The author's email, or the subject of the token that wrote it."
     )
-    author_kind: ActorKind
-    body: str
+    author_kind: ActorKind = strawberry.field(description="The kind of author.")
+    body: str = strawberry.field(description="The text.")
     internal: bool = strawberry.field(
         description="An internal note: staff only, never a response, never shown to customers."
     )
     automated: bool = strawberry.field(
         description="Written by a system: never counts as a response."
     )
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was written.")
 
     @classmethod
     def from_rest(cls, row: Row) -> Message:
@@ -69,16 +69,16 @@ class Message:
             created_at=datetime.fromisoformat(row["created_at"]),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The case it belongs to.")
     async def ticket(self, info: Info) -> Ticket:
         return await Ticket.load(info, self.ticket_id)
 
 
 @strawberry.type(description="A support case, with its SLA clocks.")
 class Ticket:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The case's ID (`GET /v1/tickets/{id}`).")
     number: str = strawberry.field(description="Human-friendly, e.g. CS-2026-000123.")
-    status: TicketStatus
+    status: TicketStatus = strawberry.field(description="Where the case is in its lifecycle.")
     priority: str = strawberry.field(
         description=(
             "One of the plan's priorities (e.g. LOW, NORMAL, HIGH or I, II, III). `UNSET` while "
@@ -86,18 +86,18 @@ class Ticket:
             "none: the plan's default applies once contracts confirms the plan."
         )
     )
-    subject: str
+    subject: str = strawberry.field(description="A one-line summary.")
     received_at: datetime = strawberry.field(
         description="When the case arrived (for a phone call or mail: when it really did)."
     )
-    type: TicketType
-    language: Language
+    type: TicketType = strawberry.field(description="What the case is about.")
+    language: Language = strawberry.field(description="The language the case is handled in.")
     customer_id: strawberry.ID | None = strawberry.field(
         description="Null only while a case opened by staff waits for its entitlement check."
     )
     contact_id: strawberry.ID = strawberry.field(description="The requester.")
-    product_id: strawberry.ID
-    version: str
+    product_id: strawberry.ID = strawberry.field(description="The product the case is about.")
+    version: str = strawberry.field(description="The product version, e.g. 5.2.")
     assignee_id: strawberry.ID | None = strawberry.field(
         description="The staff user working the case."
     )
@@ -107,7 +107,9 @@ class Ticket:
     next_due_at: datetime | None = strawberry.field(
         description="The earliest due time of the clocks still running."
     )
-    entitlement_status: EntitlementStatus
+    entitlement_status: EntitlementStatus = strawberry.field(
+        description="Whether contracts has confirmed the entitlement."
+    )
     full_view: strawberry.Private[Row | None]
 
     @classmethod
@@ -155,23 +157,23 @@ class Ticket:
     async def sla(self, info: Info) -> list[SlaClock]:
         return [SlaClock.from_rest(clock) for clock in (await self._full(info))["sla"]]
 
-    @strawberry.field
+    @strawberry.field(description="The full description of the problem.")
     async def description(self, info: Info) -> str:
         return str((await self._full(info))["description"])
 
-    @strawberry.field
+    @strawberry.field(description="How the case arrived.")
     async def channel(self, info: Info) -> TicketChannel:
         return TicketChannel((await self._full(info))["channel"])
 
-    @strawberry.field
+    @strawberry.field(description="The error code reported; null when none.")
     async def error_code(self, info: Info) -> str | None:
         return (await self._full(info)).get("error_code")
 
-    @strawberry.field
+    @strawberry.field(description="The error message reported; null when none.")
     async def error_message(self, info: Info) -> str | None:
         return (await self._full(info)).get("error_message")
 
-    @strawberry.field
+    @strawberry.field(description="How to make the problem happen; null when not given.")
     async def steps_to_reproduce(self, info: Info) -> str | None:
         return (await self._full(info)).get("steps_to_reproduce")
 
@@ -184,11 +186,11 @@ class Ticket:
     async def created_at(self, info: Info) -> datetime:
         return datetime.fromisoformat((await self._full(info))["created_at"])
 
-    @strawberry.field
+    @strawberry.field(description="When the case was closed; null while open.")
     async def closed_at(self, info: Info) -> datetime | None:
         return optional_datetime((await self._full(info)).get("closed_at"))
 
-    @strawberry.field
+    @strawberry.field(description="How it was resolved; null while open.")
     async def resolution(self, info: Info) -> str | None:
         return (await self._full(info)).get("resolution")
 
@@ -207,7 +209,11 @@ class Ticket:
         snapshot = (await self._full(info)).get("entitlement")
         return TicketEntitlement.from_rest(snapshot) if snapshot else None
 
-    @strawberry.field
+    @strawberry.field(
+        description=(
+            "The customer; null while a case opened by staff waits for its entitlement check."
+        )
+    )
     async def customer(self, info: Info) -> Customer | None:
         return await Customer.load_optional(info, self.customer_id)
 
@@ -224,7 +230,7 @@ class Ticket:
             (Contact.from_rest(row) for row in rows if row["id"] == str(self.contact_id)), None
         )
 
-    @strawberry.field
+    @strawberry.field(description="The product the case is about.")
     async def product(self, info: Info) -> Product:
         return await Product.load(info, self.product_id)
 
@@ -249,7 +255,7 @@ class Ticket:
         rows = await info.context.loaders.tickets.history.load(str(self.id))
         return [HistoryEntry.from_rest(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Files attached to the case.")
     async def attachments(self, info: Info) -> list[Attachment]:
         rows = await info.context.loaders.tickets.attachments.load(str(self.id))
         return [Attachment.from_rest(row) for row in rows]
@@ -276,15 +282,17 @@ class TicketEvent:
             "ticket.reopened, sla.warning, sla.breached, ..."
         )
     )
-    time: datetime
-    ticket_id: strawberry.ID
-    number: str
+    time: datetime = strawberry.field(description="When it happened.")
+    ticket_id: strawberry.ID = strawberry.field(description="The case.")
+    number: str = strawberry.field(description="The case number.")
     status: TicketStatus = strawberry.field(description="The case's status after the event.")
     customer_id: strawberry.ID | None = strawberry.field(
         description="Null only while a case opened by staff waits for its entitlement check."
     )
     contact_id: strawberry.ID | None = strawberry.field(description="The requester.")
-    priority: str | None
+    priority: str | None = strawberry.field(
+        description="The case's priority after the event; null while unset."
+    )
     previous_status: TicketStatus | None = strawberry.field(
         description="ticket.status_changed, ticket.escalated: the status before."
     )
