@@ -75,7 +75,7 @@ class WhenExhausted(Enum):
 class Channel(Enum):
     EMAIL = strawberry.enum_value("email", description="By email.")
     PHONE = strawberry.enum_value("phone", description="By phone.")
-    WEB = strawberry.enum_value("web", description="Through the web portal (and the API).")
+    WEB = strawberry.enum_value("web", description="Through the web portal.")
     CHAT = strawberry.enum_value("chat", description="By chat.")
 
 

@@ -208,7 +208,7 @@ class ContractsMutation:
         ],
         agreement_id: Annotated[
             strawberry.ID | None,
-            strawberry.argument(description="The agreement it is issued under; optional."),
+            strawberry.argument(description="Binds the key to this agreement: it expires with it."),
         ] = None,
         expires_at: Annotated[
             datetime | None,

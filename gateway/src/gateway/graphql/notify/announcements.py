@@ -78,7 +78,10 @@ class Announcement:
         description="The date this one replaces, if it moved."
     )
     announce_at: datetime = strawberry.field(
-        description="When the mails go out (at least six months before the milestone)."
+        description=(
+            "When the mails go out: six calendar months before the milestone, or at once if "
+            "that moment had passed when it was planned."
+        )
     )
     status: AnnouncementStatus = strawberry.field(
         description=(

@@ -20,10 +20,18 @@ class DeliveryStatus(Enum):
     )
     DELIVERING = strawberry.enum_value("delivering", description="Being tried right now.")
     SUCCEEDED = strawberry.enum_value("succeeded", description="Delivered.")
-    FAILED = strawberry.enum_value("failed", description="The last try failed; another is planned.")
+    FAILED = strawberry.enum_value(
+        "failed",
+        description=(
+            "Failed for good: the target refused it permanently, or its webhook endpoint was "
+            "deleted. `recoverDeliveries` can queue it again."
+        ),
+    )
     DEAD = strawberry.enum_value(
         "dead",
-        description="Given up after the last retry; `recoverDeliveries` can queue it again.",
+        description=(
+            "Given up after the last scheduled retry. `recoverDeliveries` can queue it again."
+        ),
     )
 
 

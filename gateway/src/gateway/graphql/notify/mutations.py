@@ -109,10 +109,13 @@ class NotifyMutation:
         ticket_id: Annotated[strawberry.ID, strawberry.argument(description="The case.")],
         contact_id: Annotated[
             strawberry.ID | None,
-            strawberry.argument(description="A contact of the case's customer to copy in."),
+            strawberry.argument(description="A contact to copy in; give this or `email`."),
         ] = None,
         email: Annotated[
-            str | None, strawberry.argument(description="An email address to copy in.")
+            str | None,
+            strawberry.argument(
+                description="An email address to copy in; give this or `contactId`."
+            ),
         ] = None,
     ) -> TicketWatcher:
         if (contact_id is None) == (email is None):

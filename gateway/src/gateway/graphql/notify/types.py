@@ -84,7 +84,7 @@ class WebhookEndpoint:
             updated_at=datetime.fromisoformat(row["updated_at"]),
         )
 
-    @strawberry.field(description="The customer it belongs to; null for a vendor endpoint.")
+    @strawberry.field(description="Whose events it receives; null: every customer's.")
     async def customer(self, info: Info) -> Customer | None:
         return await Customer.load_optional(info, self.customer_id)
 
@@ -130,7 +130,7 @@ class Delivery:
     )
     endpoint_id: strawberry.ID | None = strawberry.field(description="A webhook's endpoint.")
     customer_id: strawberry.ID | None = strawberry.field(
-        description="The customer it is for; null for staff deliveries."
+        description="The customer whose event it carries; null when none."
     )
     event_id: str = strawberry.field(
         description="Also the webhook-id header of a webhook delivery, stable across retries."
@@ -214,7 +214,7 @@ class Delivery:
 
     @strawberry.field(
         description=(
-            "The customer it is for; null for staff deliveries or when the caller may not see it."
+            "The customer whose event it carries; null when none or the caller may not see it."
         )
     )
     async def customer(self, info: Info) -> Customer | None:
@@ -265,6 +265,6 @@ class ChatChannel:
             created_at=datetime.fromisoformat(row["created_at"]),
         )
 
-    @strawberry.field(description="The customer it belongs to; null for a staff channel.")
+    @strawberry.field(description="Whose events it posts; null: every customer's.")
     async def customer(self, info: Info) -> Customer | None:
         return await Customer.load_optional(info, self.customer_id)

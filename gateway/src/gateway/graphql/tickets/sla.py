@@ -83,7 +83,7 @@ class SlaAttainment:
     total: int = strawberry.field(description="Clocks counted in the period.")
     within_target: int = strawberry.field(description="Clocks met within their target.")
     breached: int = strawberry.field(description="Clocks past their target.")
-    running: int = strawberry.field(description="Clocks still running and not breached.")
+    running: int = strawberry.field(description="Clocks still running.")
     percent_within: float | None = strawberry.field(
         description="Share met within target of those decided, in percent; null: none decided."
     )

@@ -291,7 +291,7 @@ class TicketEvent:
     )
     contact_id: strawberry.ID | None = strawberry.field(description="The requester.")
     priority: str | None = strawberry.field(
-        description="The case's priority after the event; null while unset."
+        description="The case's priority; null when it has none yet."
     )
     previous_status: TicketStatus | None = strawberry.field(
         description="ticket.status_changed, ticket.escalated: the status before."
