@@ -317,7 +317,7 @@ class ReleaseInput:
     )
 )
 class PlanInput:
-    code: str = strawberry.field(description="A stable short code, e.g. BASIC.")
+    code: str = strawberry.field(description="A stable short code, e.g. infocare.")
     name: str = strawberry.field(description="The plan's display name.")
     sla_policy: JSON = strawberry.field(
         description=(

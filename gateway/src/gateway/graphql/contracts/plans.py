@@ -75,7 +75,7 @@ class PricingRule:
 @strawberry.type(description="A support plan: its SLA, channels, services, quota and pricing.")
 class Plan:
     id: strawberry.ID = strawberry.field(description="The plan's ID (`GET /v1/plans/{id}`).")
-    code: str = strawberry.field(description="A stable short code, e.g. BASIC.")
+    code: str = strawberry.field(description="A stable short code, e.g. infocare.")
     name: str = strawberry.field(description="The plan's display name.")
     description: str | None = strawberry.field(
         description="What the plan offers; null when not written."
