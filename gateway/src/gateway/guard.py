@@ -31,13 +31,13 @@ from enum import Enum
 
 from starlette import status
 from starlette.requests import HTTPConnection, Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from careplane_shared.auth import Principal, authenticate
 from careplane_shared.client_address import connection_address, limit_key
 from careplane_shared.errors import CareplaneError, Unauthenticated, error_response
-from careplane_shared.request_guard import PayloadTooLarge
+from careplane_shared.request_guard import ensure_declared_length, refuse, run_bounded
 from gateway.config import GatewaySettings
 from gateway.limits import CallerKind, RateLimited, RequestLimiter
 
@@ -72,22 +72,6 @@ def admission(method: str, path: str, settings: GatewaySettings) -> Admission | 
     return None
 
 
-def _declared_length(scope: Scope) -> int | None:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None  # the server refuses a malformed length itself
-    return None
-
-
-def _too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(
-        f"The request body is larger than {limit} bytes.", details={"max_bytes": limit}
-    )
-
-
 class GatewayGuard:
     """Pure ASGI middleware: the checks above, before the route runs."""
 
@@ -113,9 +97,9 @@ class GatewayGuard:
         try:
             await self._admit(scope, rule)
         except CareplaneError as exc:
-            await _refuse(exc, scope, receive, send)
+            await refuse(exc, scope, receive, send)
             return
-        await _bounded(self.app, scope, receive, send, rule.max_body_bytes)
+        await run_bounded(self.app, scope, receive, send, rule.max_body_bytes)
 
     async def _admit_socket(self, scope: Scope) -> None:
         connection = HTTPConnection(scope)
@@ -144,14 +128,7 @@ class GatewayGuard:
                 await limiter.hit(CallerKind.ADDRESS, limit_key(address))
         if refusal is not None:
             raise refusal
-        declared = _declared_length(scope)
-        if declared is not None and declared > rule.max_body_bytes:
-            raise _too_large(rule.max_body_bytes)
-
-
-async def _refuse(exc: CareplaneError, scope: Scope, receive: Receive, send: Send) -> None:
-    response = error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
-    await response(scope, receive, send)
+        ensure_declared_length(scope, rule.max_body_bytes)
 
 
 async def _refuse_socket(exc: CareplaneError, scope: Scope, receive: Receive, send: Send) -> None:
@@ -166,40 +143,3 @@ async def _refuse_socket(exc: CareplaneError, scope: Scope, receive: Receive, se
         await websocket.send_denial_response(response)
     else:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=exc.code)
-
-
-async def _bounded(app: ASGIApp, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    """Runs the app with at most ``limit`` body bytes. Past it the caller gets its 413 here (if
-    no answer has begun), the app is told the client went away and whatever it still says or
-    raises about that is dropped."""
-    received = 0
-    started = False
-    cut_off = False
-
-    async def bounded_receive() -> Message:
-        nonlocal received, cut_off
-        if cut_off:
-            return {"type": "http.disconnect"}
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                cut_off = True
-                if not started:
-                    await _refuse(_too_large(limit), scope, receive, send)
-                return {"type": "http.disconnect"}
-        return message
-
-    async def guarded_send(message: Message) -> None:
-        nonlocal started
-        if cut_off:
-            return
-        if message["type"] == "http.response.start":
-            started = True
-        await send(message)
-
-    try:
-        await app(scope, bounded_receive, guarded_send)
-    except Exception:
-        if not cut_off:
-            raise

@@ -46,6 +46,7 @@ def create_app(
         ),
         routers=[graphql_router(settings), proxy_router],
         lifespan=lifespan,
+        guard_requests=False,  # gateway.guard does this job with the gateway's own limits
     )
     # Tokens are verified here too, before a body is read (gateway.guard), with the keys
     # contracts publishes, fetched through the gateway's contracts client.
@@ -54,7 +55,7 @@ def create_app(
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
     )
-    # Innermost, inside the shared request-id and body middleware: its answers carry the
+    # Innermost, inside the shared request-id middleware: its answers carry the
     # request id (add_middleware would put it outside everything).
     app.user_middleware.append(Middleware(GatewayGuard, settings=settings))
     return app

@@ -57,11 +57,13 @@ def create_service_app(
     lifespan: ServiceLifespan | None = None,
     version: str = "0.1.0",
     scope_domain: str | None = None,
+    guard_requests: bool = True,
 ) -> FastAPI:
     """Builds a piece's app. ``lifespan`` runs inside the shared one, after the engine,
     the JWKS client and the token verifier exist (it may replace the verifier).
     ``scope_domain`` names the API key scopes this piece checks (``tickets`` →
-    ``tickets:read`` / ``tickets:write``)."""
+    ``tickets:read`` / ``tickets:write``). ``guard_requests=False`` leaves out the
+    token-before-body and body-size guard, for a piece that brings its own (the gateway)."""
 
     @asynccontextmanager
     async def shared_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -104,12 +106,13 @@ def create_service_app(
     app.state.scope_domain = scope_domain
     install_error_handlers(app)
     app.add_exception_handler(IdempotentReplay, replay_handler)
-    app.add_middleware(
-        RequestGuardMiddleware,
-        routes_of=app,
-        max_body_bytes=settings.max_body_bytes,
-        max_stream_bytes=settings.max_stream_bytes,
-    )
+    if guard_requests:
+        app.add_middleware(
+            RequestGuardMiddleware,
+            routes_of=app,
+            max_body_bytes=settings.max_body_bytes,
+            max_stream_bytes=settings.max_stream_bytes,
+        )
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process is up.")

@@ -97,44 +97,19 @@ class RequestGuardMiddleware:
         try:
             if guard.needs_token:
                 await authenticate(Request(scope))
-            _check_declared_length(scope, limit)
+            ensure_declared_length(scope, limit)
         except CareplaneError as exc:
-            await _refuse(exc, scope, receive, send)
+            await refuse(exc, scope, receive, send)
             return
-        await self._bounded(scope, receive, send, limit)
-
-    async def _bounded(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        received = 0
-        refused = False
-
-        async def counting_receive() -> Message:
-            nonlocal received, refused
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit and not refused:
-                    refused = True
-                    await _refuse(_too_large(limit), scope, receive, send)
-                    return {"type": "http.disconnect"}
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            if not refused:
-                await send(message)
-
-        try:
-            await self.app(scope, counting_receive, guarded_send)
-        except Exception:
-            # The app saw the connection end mid-body; the caller already has its 413.
-            if not refused:
-                raise
+        await run_bounded(self.app, scope, receive, send, limit)
 
 
-def _too_large(limit: int) -> PayloadTooLarge:
+def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(details={"max_bytes": limit})
 
 
-def _check_declared_length(scope: Scope, limit: int) -> None:
+def ensure_declared_length(scope: Scope, limit: int) -> None:
+    """413 at once when the request's Content-Length says it is over ``limit``."""
     for name, value in scope["headers"]:
         if name == b"content-length":
             try:
@@ -142,10 +117,49 @@ def _check_declared_length(scope: Scope, limit: int) -> None:
             except ValueError:
                 return  # the server rejects a malformed length itself
             if declared > limit:
-                raise _too_large(limit)
+                raise too_large(limit)
             return
 
 
-async def _refuse(exc: CareplaneError, scope: Scope, receive: Receive, send: Send) -> None:
+async def refuse(exc: CareplaneError, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answers ``exc`` in the error shape, straight from ASGI."""
     response = error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
     await response(scope, receive, send)
+
+
+async def run_bounded(app: ASGIApp, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    """Runs ``app`` with at most ``limit`` body bytes. Past it the caller gets its 413 here
+    (if no answer has begun), the app is told the client went away, and whatever it still
+    says or raises about that is dropped."""
+    received = 0
+    started = False
+    cut_off = False
+
+    async def bounded_receive() -> Message:
+        nonlocal received, cut_off
+        if cut_off:
+            return {"type": "http.disconnect"}
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                cut_off = True
+                if not started:
+                    await refuse(too_large(limit), scope, receive, send)
+                return {"type": "http.disconnect"}
+        return message
+
+    async def guarded_send(message: Message) -> None:
+        nonlocal started
+        if cut_off:
+            return
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
+
+    try:
+        await app(scope, bounded_receive, guarded_send)
+    except Exception:
+        # The app saw the connection end mid-body; the caller already has its 413.
+        if not cut_off:
+            raise
