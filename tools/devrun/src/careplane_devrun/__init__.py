@@ -1,5 +1,6 @@
-"""Careplane's development runner: the tool behind ``make run``, ``make migrate`` and
-``make revision``. A workspace member of its own that no production image installs.
+"""Careplane's development runner: the tool behind ``make run``, ``make migrate``,
+``make revision`` and the benchmarks' stack. A workspace member of its own that no
+production image installs.
 
 ``python -m careplane_devrun [run]``
     Finds or starts PostgreSQL (an embedded server under ``$CAREPLANE_DATA_DIR/pg``
@@ -8,7 +9,15 @@
     each service's migrations, loads the demo data, starts the three services and the
     gateway as uvicorn processes wired to each other, shows their output with their
     names, waits until every ``/readyz`` answers and prints where to go. Ctrl-C (or
-    SIGTERM) stops every child and the embedded server and exits 0.
+    SIGTERM) stops every child and the embedded server and exits 0. ``--workers N`` runs
+    each piece with N uvicorn workers.
+``python -m careplane_devrun serve [--workers N]``
+    The same in the production profile, as a deployment runs the pieces: ``ENV=production``,
+    JSON logs at INFO appended to ``$CAREPLANE_DATA_DIR/logs/<piece>.log`` (not relayed),
+    secrets and signing keys made for the run (``production``), and each piece as
+    ``uvicorn … --workers N`` (N: the machine's CPU count unless given), their background
+    workers sharing the queues through ``SKIP LOCKED``. Mail goes to ``NOTIFY_SMTP_HOST``
+    and ``NOTIFY_SMTP_PORT``; notify starts no sink of its own. The benchmarks run this.
 ``python -m careplane_devrun migrate``
     The same databases, migrated; an embedded server it started is stopped again.
 ``python -m careplane_devrun revision SVC MESSAGE``
@@ -18,8 +27,8 @@ Modules, one concern each: ``topology`` (the pieces, their ports and how they ar
 as data), ``layout`` (where code and data live, environment values), ``console`` (the
 labelled output), ``embedded_pg`` and ``databases`` (PostgreSQL, databases, migrations,
 the data folder lock), ``seeds`` (demo data, found through the ``careplane.seed`` entry
-point group), ``supervisor`` (the child processes and signals), ``commands`` (the three
-commands and the command line).
+point group), ``production`` (the production profile's secrets and keys), ``supervisor``
+(the child processes and signals), ``commands`` (the commands and the command line).
 
 The services are named only as data (module paths and entry points): this tool imports
 none of them.

@@ -1,4 +1,4 @@
-"""The runner's three commands (run, migrate, revision) and its command line."""
+"""The runner's commands (run, serve, migrate, revision) and its command line."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 
 from careplane_devrun.console import Console, configure_logging, log_label
 from careplane_devrun.databases import (
@@ -28,12 +29,14 @@ from careplane_devrun.layout import (
     float_env,
     int_env,
 )
+from careplane_devrun.production import ensure_signing_keys, run_secrets
 from careplane_devrun.seeds import DemoSeed, discover_seeds
 from careplane_devrun.supervisor import Shutdown, Supervisor
 from careplane_devrun.topology import (
     DEFAULT_SMTP_PORT,
     PIECES,
     SERVICES,
+    Profile,
     child_environment,
     piece_ports,
 )
@@ -58,9 +61,27 @@ async def load_demo_data(urls: Mapping[str, str], console: Console) -> list[Demo
     return seeds
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How ``run`` (the dev profile) or ``serve`` (the production profile) starts the pieces."""
+
+    profile: Profile = Profile.DEV
+    # Worker processes per piece; None starts one process per piece, as uvicorn does.
+    workers: int | None = None
+
+    @property
+    def production(self) -> bool:
+        return self.profile is Profile.PRODUCTION
+
+
 async def command_run(
-    layout: Layout, environ: Mapping[str, str], console: Console, shutdown: Shutdown
+    layout: Layout,
+    environ: Mapping[str, str],
+    console: Console,
+    shutdown: Shutdown,
+    options: RunOptions | None = None,
 ) -> int:
+    options = options or RunOptions()
     started = time.monotonic()
     ports = piece_ports(environ)
     ready_timeout = float_env(environ, "CAREPLANE_READY_TIMEOUT", 60.0)
@@ -73,7 +94,9 @@ async def command_run(
             )
         for name, port in ports.items():
             check_port_free(port, name)
-        smtp_port = free_port(int_env(environ, "CAREPLANE_SMTP_PORT", DEFAULT_SMTP_PORT))
+        smtp_port = int_env(environ, "CAREPLANE_SMTP_PORT", DEFAULT_SMTP_PORT)
+        if not options.production:
+            smtp_port = free_port(smtp_port)  # the sink notify starts in dev
         console.say(f"data folder {layout.data}")
         async with AsyncExitStack() as stack:
             supervisor = Supervisor(console, layout, force=shutdown.force)
@@ -88,24 +111,45 @@ async def command_run(
                 seeds = await load_demo_data(databases.urls, console)
 
                 layout.keys.mkdir(mode=0o700, parents=True, exist_ok=True)
-                for piece in PIECES:
-                    env = child_environment(
-                        piece, ports, databases.urls, layout, environ, smtp_port
+                secrets = None
+                if options.production:
+                    ensure_signing_keys(layout.keys)
+                    secrets = run_secrets(piece.name for piece in PIECES)
+                environments = {
+                    piece.name: child_environment(
+                        piece,
+                        ports,
+                        databases.urls,
+                        layout,
+                        environ,
+                        smtp_port,
+                        profile=options.profile,
+                        secrets=secrets,
                     )
-                    await supervisor.start(piece, ports[piece.name], env)
+                    for piece in PIECES
+                }
+                for piece in PIECES:
+                    await supervisor.start(
+                        piece,
+                        ports[piece.name],
+                        environments[piece.name],
+                        workers=options.workers,
+                        log_file=layout.logs / f"{piece.name}.log" if options.production else None,
+                    )
+                processes = f" ({options.workers} workers each)" if options.workers else ""
                 console.say(
                     "started "
                     + ", ".join(f"{piece.name} on :{ports[piece.name]}" for piece in PIECES)
+                    + processes
                 )
                 await supervisor.wait_ready(ready_timeout)
-                _print_banner(
-                    console,
-                    ports,
-                    databases,
-                    [account for seed in seeds for account in seed.accounts],
-                    layout,
-                    smtp_port,
-                )
+                accounts = [account for seed in seeds for account in seed.accounts]
+                if options.production:
+                    notify = environments["notify"]
+                    smtp = f"{notify['NOTIFY_SMTP_HOST']}:{notify['NOTIFY_SMTP_PORT']}"
+                    _print_production_banner(console, ports, databases, accounts, layout, smtp)
+                else:
+                    _print_banner(console, ports, databases, accounts, layout, smtp_port)
                 console.say(
                     console.heading(f"{READY_LINE} ({elapsed(started)}). Press Ctrl-C to stop.")
                 )
@@ -134,6 +178,34 @@ def _print_banner(
         ("Mailbox (staff token)", f"GET {base_url(ports['notify'])}/v1/mailbox"),
         ("Mailbox folder", f"{layout.mailbox} (SMTP sink on {HOST}:{smtp_port})"),
     ]
+    _print_rows(console, rows, databases, accounts, "dev profile only")
+
+
+def _print_production_banner(
+    console: Console,
+    ports: Mapping[str, int],
+    databases: Databases,
+    accounts: Sequence[tuple[str, str]],
+    layout: Layout,
+    smtp: str,
+) -> None:
+    rows = [
+        ("GraphQL", f"POST {base_url(ports['gateway'])}/graphql"),
+        ("Token endpoint", f"POST {base_url(ports['gateway'])}/auth/token"),
+        *((service, base_url(ports[service])) for service in SERVICES),
+        ("Logs (JSON)", f"{layout.logs}/<piece>.log"),
+        ("Mail goes to", f"SMTP {smtp} (NOTIFY_SMTP_HOST, NOTIFY_SMTP_PORT)"),
+    ]
+    _print_rows(console, rows, databases, accounts, "demo data loaded into this run")
+
+
+def _print_rows(
+    console: Console,
+    rows: list[tuple[str, str]],
+    databases: Databases,
+    accounts: Sequence[tuple[str, str]],
+    password_note: str,
+) -> None:
     if databases.embedded is not None and databases.embedded.port is not None:
         rows.append(
             ("PostgreSQL (embedded)", f"postgresql://postgres@{HOST}:{databases.embedded.port}/")
@@ -144,7 +216,7 @@ def _print_banner(
         console.write(f"  {console.heading(label.ljust(label_width))}  {value}")
     if accounts:
         console.write()
-        console.write(f"  Demo accounts, password: {DEMO_PASSWORD} (dev profile only)")
+        console.write(f"  Demo accounts, password: {DEMO_PASSWORD} ({password_note})")
         email_width = max(len(email) for email, _ in accounts)
         for email, role in accounts:
             console.write(f"    {email.ljust(email_width)}  {role}")
@@ -201,12 +273,16 @@ async def _main(args: argparse.Namespace, console: Console) -> int:
             return await command_migrate(layout, environ, console)
         if args.command == "revision":
             return await command_revision(layout, environ, console, args.service, args.message)
-        return await command_run(layout, environ, console, shutdown)
+        options = RunOptions(
+            profile=Profile.PRODUCTION if args.command == "serve" else Profile.DEV,
+            workers=getattr(args, "workers", None),
+        )
+        return await command_run(layout, environ, console, shutdown, options)
     except asyncio.CancelledError:
         if not shutdown.requested:
             raise
         task.uncancel()
-        if args.command in (None, "run"):
+        if args.command in (None, "run", "serve"):
             console.say("stopped")
             return 0
         console.warn("interrupted")
@@ -220,12 +296,36 @@ def _parser() -> argparse.ArgumentParser:
         "the three services and the gateway.",
     )
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="start everything (the default)")
+    run = commands.add_parser("run", help="start everything (the default)")
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="worker processes per piece (default: one process per piece)",
+    )
+    serve = commands.add_parser(
+        "serve",
+        help="start everything in the production profile: ENV=production, JSON logs to a "
+        "file per piece, secrets made for the run, several workers per piece",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="worker processes per piece (default: the machine's CPU count, %(default)s)",
+    )
     commands.add_parser("migrate", help="create the databases and apply every migration")
     revision = commands.add_parser("revision", help="autogenerate a migration for one service")
     revision.add_argument("service", choices=SERVICES)
     revision.add_argument("message")
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

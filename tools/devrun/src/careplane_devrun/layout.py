@@ -46,6 +46,11 @@ class Layout:
         return self.data / "devrun.lock"
 
     @property
+    def logs(self) -> Path:
+        """Where ``serve`` writes each piece's log (``<piece>.log``)."""
+        return self.data / "logs"
+
+    @property
     def mailbox(self) -> Path:
         """Where notify's dev SMTP sink keeps every mail it receives (.eml files)."""
         return self.data / "mailbox"

@@ -1,6 +1,7 @@
 """The child processes of ``make run``: started in their own process groups (and told to
-die with the runner), their output relayed line by line, watched until ready, stopped in
-order; and the signals that stop the runner itself."""
+die with the runner), their output relayed line by line (or written to a log file of
+their own), watched until ready, stopped in order; and the signals that stop the runner
+itself."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -45,7 +47,8 @@ class Child:
     piece: Piece
     port: int
     process: asyncio.subprocess.Process
-    output: asyncio.Task[None]
+    output: asyncio.Task[None] | None  # None: the child writes to its log file itself
+    log_file: Path | None = None
 
     @property
     def running(self) -> bool:
@@ -83,28 +86,48 @@ class Supervisor:
     children: list[Child] = field(default_factory=list)
     force: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def start(self, piece: Piece, port: int, env: Mapping[str, str]) -> Child:
+    async def start(
+        self,
+        piece: Piece,
+        port: int,
+        env: Mapping[str, str],
+        *,
+        workers: int | None = None,
+        log_file: Path | None = None,
+    ) -> Child:
+        """One uvicorn process for ``piece`` (with ``workers`` worker processes under it if
+        given). Its output is relayed with the piece's name, or appended to ``log_file``
+        without passing through the runner."""
         command = [
             sys.executable, "-m", "uvicorn", f"{piece.module}:create_app", "--factory",
             "--host", HOST, "--port", str(port),
             "--lifespan", "on", "--timeout-graceful-shutdown", "5",
         ]  # fmt: skip
+        if workers is not None:
+            command += ["--workers", str(workers)]
         _load_libc()
-        process = await asyncio.create_subprocess_exec(
-            *command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env=dict(env),
-            cwd=self.layout.root,
-            process_group=0,  # Ctrl-C reaches the runner only; it stops the children itself
-            preexec_fn=_die_with_parent,  # only calls prctl(2): safe after fork
-        )
-        assert process.stdout is not None
-        output = asyncio.create_task(
-            _relay_output(piece, process.stdout, self.console), name=f"{piece.name}-output"
-        )
-        child = Child(piece=piece, port=port, process=process, output=output)
+        with contextlib.ExitStack() as files:
+            if log_file is None:
+                stdout: int | Any = subprocess.PIPE
+            else:
+                log_file.parent.mkdir(parents=True, exist_ok=True)
+                stdout = files.enter_context(log_file.open("ab"))
+            process = await asyncio.create_subprocess_exec(
+                *command,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=subprocess.STDOUT,
+                env=dict(env),
+                cwd=self.layout.root,
+                process_group=0,  # Ctrl-C reaches the runner only; it stops the children itself
+                preexec_fn=_die_with_parent,  # only calls prctl(2): safe after fork
+            )
+        output = None
+        if process.stdout is not None:
+            output = asyncio.create_task(
+                _relay_output(piece, process.stdout, self.console), name=f"{piece.name}-output"
+            )
+        child = Child(piece=piece, port=port, process=process, output=output, log_file=log_file)
         self.children.append(child)
         return child
 
@@ -130,9 +153,10 @@ class Supervisor:
         last = "no answer yet"
         while True:
             if not child.running:
+                where = "above" if child.log_file is None else f"in {child.log_file}"
                 raise DevRunError(
                     f"{child.piece.name} exited with code {child.process.returncode} before it "
-                    "was ready; its last lines are above"
+                    f"was ready; its last lines are {where}"
                 )
             try:
                 response = await client.get(f"{child.url}/readyz")
@@ -177,7 +201,7 @@ class Supervisor:
                     child.send(signal.SIGKILL)
             await exited
             self.console.say(f"all pieces stopped ({elapsed(started)})")
-        outputs = [child.output for child in self.children]
+        outputs = [child.output for child in self.children if child.output is not None]
         if outputs:
             _, unfinished = await asyncio.wait(outputs, timeout=2)
             for task in unfinished:

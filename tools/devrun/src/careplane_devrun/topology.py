@@ -6,6 +6,11 @@ stand for the pieces' base URLs, ``{host}`` for the loopback address, ``{keys}``
 ``{mailbox}`` for folders under the data folder, ``{smtp_port}`` for notify's local mail
 sink. A list or a mapping of templates becomes JSON. Every name is given without the
 piece's prefix (``CONTRACTS_URL`` in tickets' wiring is ``TICKETS_CONTRACTS_URL``).
+
+Two profiles: ``dev`` (``make run``: readable logs, the published dev secrets, notify's own
+mail sink, webhooks to this machine allowed) and ``production`` (``serve``: JSON logs,
+``ENV=production``, and secrets made for the run, named ``{client_secret_<piece>}`` and
+``{encryption_key}`` in the templates, see :mod:`careplane_devrun.production`).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from careplane_devrun.layout import HOST, DevRunError, Layout, base_url, int_env
 
@@ -31,6 +37,10 @@ class Piece:
     color: str  # ANSI SGR code used for its name on a terminal
     owns_database: bool
     wiring: Mapping[str, Template] = field(default_factory=dict)
+    # Only in the dev profile: conveniences a deployment does not have.
+    dev_wiring: Mapping[str, Template] = field(default_factory=dict)
+    # Only in the production profile: what a deployment gives (its secrets).
+    production_wiring: Mapping[str, Template] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:
@@ -41,12 +51,28 @@ class Piece:
         return f"{self.prefix}PORT"
 
 
-# What every piece gets: the dev profile, readable logs, where tokens come from.
+class Profile(StrEnum):
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+# What every piece gets: where tokens come from.
 COMMON_WIRING: Mapping[str, Template] = {
-    "ENV": "dev",
-    "LOG_JSON": "false",  # readable console logs in dev; production keeps JSON
     "JWKS_URL": "{contracts}/.well-known/jwks.json",
     "TOKEN_URL": "{contracts}/auth/token",
+}
+
+# What every piece gets in each profile.
+PROFILE_WIRING: Mapping[Profile, Mapping[str, Template]] = {
+    # Readable console logs in dev; production keeps JSON.
+    Profile.DEV: {"ENV": "dev", "LOG_JSON": "false"},
+    Profile.PRODUCTION: {"ENV": "production", "LOG_JSON": "true", "LOG_LEVEL": "INFO"},
+}
+
+# The service accounts contracts trusts (client id -> secret), in the production profile.
+_SERVICE_CLIENTS = {
+    f"svc-{name}": f"{{client_secret_{name}}}"
+    for name in ("contracts", "tickets", "notify", "gateway")
 }
 
 PIECES = (
@@ -63,6 +89,10 @@ PIECES = (
             "LICENSE_PRIVATE_KEY_FILE": "{keys}/license-ed25519.pem",
             "OUTBOX_TARGETS": {"tickets": "{tickets}/v1/events", "notify": "{notify}/v1/events"},
         },
+        production_wiring={
+            "CLIENT_SECRET": "{client_secret_contracts}",
+            "SERVICE_CLIENTS": _SERVICE_CLIENTS,
+        },
     ),
     Piece(
         "tickets",
@@ -77,6 +107,7 @@ PIECES = (
                 "notify": "{notify}/v1/events",
             },
         },
+        production_wiring={"CLIENT_SECRET": "{client_secret_tickets}"},
     ),
     Piece(
         "notify",
@@ -88,13 +119,19 @@ PIECES = (
             "CONTRACTS_URL": "{contracts}",
             "TICKETS_URL": "{tickets}",
             "PORTAL_URL": "{gateway}",
-            # Mail goes to a local sink that keeps it where a person can read it.
-            "DEV_MAILBOX_DIR": "{mailbox}",
             "SMTP_HOST": "{host}",
             "SMTP_PORT": "{smtp_port}",
             "STAFF_ADDRESSES": ["support-team@careplane.example"],
+        },
+        dev_wiring={
+            # Mail goes to a local sink that keeps it where a person can read it.
+            "DEV_MAILBOX_DIR": "{mailbox}",
             # Webhook and chat targets on this machine are what a developer tries first.
             "ALLOW_PRIVATE_TARGETS": "true",
+        },
+        production_wiring={
+            "CLIENT_SECRET": "{client_secret_notify}",
+            "ENCRYPTION_KEYS": ["{encryption_key}"],
         },
     ),
     Piece(
@@ -108,6 +145,7 @@ PIECES = (
             "CONTRACTS_URL": "{contracts}",
             "NOTIFY_URL": "{notify}",
         },
+        production_wiring={"CLIENT_SECRET": "{client_secret_gateway}"},
     ),
 )
 
@@ -137,8 +175,12 @@ def child_environment(
     layout: Layout,
     environ: Mapping[str, str],
     smtp_port: int = DEFAULT_SMTP_PORT,
+    *,
+    profile: Profile = Profile.DEV,
+    secrets: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment that wires one piece to the others.
+    """The environment that wires one piece to the others in ``profile``; ``secrets`` are
+    the values the production profile's templates name.
 
     The derived values are defaults: a variable already set in the environment wins,
     except the database URL, which is the one this runner resolved and migrated.
@@ -149,9 +191,12 @@ def child_environment(
         "keys": str(layout.keys),
         "mailbox": str(layout.mailbox),
         "smtp_port": str(smtp_port),
+        **(secrets or {}),
     }
+    profile_wiring = piece.dev_wiring if profile is Profile.DEV else piece.production_wiring
+    wiring = {**COMMON_WIRING, **PROFILE_WIRING[profile], **piece.wiring, **profile_wiring}
     env = dict(environ)
-    for key, template in {**COMMON_WIRING, **piece.wiring}.items():
+    for key, template in wiring.items():
         env.setdefault(piece.prefix + key, _render(template, values))
     if piece.name in database_urls:
         env[f"{piece.prefix}DATABASE_URL"] = database_urls[piece.name]
