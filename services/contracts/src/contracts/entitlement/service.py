@@ -1,5 +1,6 @@
-"""The entitlement check: gathers the facts in a handful of indexed queries and hands them
-to the pure rules."""
+"""The entitlement check: gathers the facts (the caller's contact, customer, agreements and
+quota in one statement, see :mod:`contracts.entitlement.repository`) and hands them to
+the pure rules."""
 
 from __future__ import annotations
 
@@ -7,32 +8,17 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
 from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
-from contracts.agreements import quota
-from contracts.customers.service import ContactNotFound, support_center_for
-from contracts.entitlement.rules import (
-    AgreementFacts,
-    ContactFacts,
-    ContactRule,
-    PlanFacts,
-    WhenExhausted,
-    decide,
-)
+from contracts.customers.service import ContactNotFound
+from contracts.entitlement import repository
+from contracts.entitlement.repository import CallerFacts
+from contracts.entitlement.rules import AgreementFacts, ContactFacts, decide
 from contracts.entitlement.schemas import EntitlementCheck, EntitlementResult
-from contracts.models import (
-    Agreement,
-    Contact,
-    Customer,
-    MajorVersion,
-    Plan,
-    Product,
-    Release,
-    agreement_products,
-)
+from contracts.models import MajorVersion, Product, Release, SupportCenter
 from contracts.products.lifecycle import MajorVersionDates, lifecycles
 from contracts.products.service import ProductNotFound, parse_major, release_known
 
@@ -45,20 +31,19 @@ def _day(at: datetime | date | None) -> date:
     return at
 
 
-def _plan_facts(plan: Plan) -> PlanFacts:
-    return PlanFacts(
-        id=plan.id,
-        code=plan.code,
-        name=plan.name,
-        contact_rule=ContactRule(plan.contact_rule),
-        yearly_quota=plan.yearly_quota,
-        when_exhausted=WhenExhausted(plan.when_exhausted),
-        prerequisite_plan_id=plan.prerequisite_plan_id,
-        sla_policy=plan.sla_policy,
+async def _support_center(session: AsyncSession, facts: CallerFacts) -> SupportCenter | None:
+    """The customer's own center, or the one serving its region (seed 000: the closest)."""
+    if facts.support_center_id is not None:
+        return await session.get(SupportCenter, facts.support_center_id)
+    return await session.scalar(
+        select(SupportCenter)
+        .where(SupportCenter.regions.contains([facts.region]))
+        .order_by(SupportCenter.code)
+        .limit(1)
     )
 
 
-def _visible(principal: Principal, contact: Contact, on_behalf_of: uuid.UUID | None) -> bool:
+def _visible(principal: Principal, contact: ContactFacts, on_behalf_of: uuid.UUID | None) -> bool:
     """Whether the caller may ask about this contact at all; when not, the answer is the
     one for a contact that does not exist, given before anything about it is computed."""
     if on_behalf_of is not None and contact.customer_id != on_behalf_of:
@@ -74,16 +59,10 @@ async def check(
     session: AsyncSession, principal: Principal, data: EntitlementCheck
 ) -> EntitlementResult:
     day = _day(data.at)
-    row = (
-        await session.execute(
-            select(Contact, Customer)
-            .join(Customer, Customer.id == Contact.customer_id)
-            .where(Contact.id == data.contact_id)
-        )
-    ).first()
-    if row is None or not _visible(principal, row[0], data.customer_id):
+    facts = await repository.caller_facts(session, data.contact_id, day)
+    if facts is None or not _visible(principal, facts.contact, data.customer_id):
         raise ContactNotFound()
-    contact, customer = row
+    contact = facts.contact
 
     versions = (
         await session.scalars(
@@ -93,30 +72,23 @@ async def check(
     if not versions and await session.get(Product, data.product_id) is None:
         raise ProductNotFound()
 
-    agreement_rows = (
-        await session.execute(
-            select(Agreement, Plan, func.array_agg(agreement_products.c.product_id))
-            .join(Plan, Plan.id == Agreement.plan_id)
-            .join(agreement_products, agreement_products.c.agreement_id == Agreement.id)
-            .where(Agreement.customer_id == customer.id)
-            .group_by(Agreement.id, Plan.id)
-        )
-    ).all()
-    plans = {plan.id: plan for _, plan, _ in agreement_rows}
+    plans = {row.plan.id: row for row in facts.agreements}
     agreements = [
         AgreementFacts(
-            id=agreement.id,
-            plan=_plan_facts(plan),
-            status=agreement.status,
-            starts_on=agreement.starts_on,
-            ends_on=agreement.ends_on,
-            product_ids=frozenset(products),
+            id=row.id,
+            plan=row.plan,
+            status=row.status,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            product_ids=row.product_ids,
         )
-        for agreement, plan, products in agreement_rows
+        for row in facts.agreements
     ]
-    remaining = await quota.remaining_by_agreement(
-        session, [a.id for a in agreements if a.plan.yearly_quota is not None and a.active_at(day)]
-    )
+    remaining = {
+        row.id: row.remaining
+        for row in facts.agreements
+        if row.remaining is not None and row.plan.yearly_quota is not None
+    }
 
     major = parse_major(data.version)
     by_major = {
@@ -140,15 +112,8 @@ async def check(
         version_known = release_known(data.version, releases)
 
     decision = decide(
-        contact=ContactFacts(
-            id=contact.id,
-            customer_id=customer.id,
-            registered=contact.registered,
-            # An invitation not yet accepted is no active contact.
-            active=contact.active and not contact.pending,
-            is_admin=contact.is_admin,
-        ),
-        customer_standing=customer.standing,
+        contact=contact,
+        customer_standing=facts.standing,
         agreements=agreements,
         product_id=data.product_id,
         lifecycle=lifecycle,
@@ -160,9 +125,9 @@ async def check(
     policy: dict[str, Any] | None = None
     center_code: str | None = None
     if decision.agreement is not None:
-        center = await support_center_for(session, customer)
+        center = await _support_center(session, facts)
         center_code = center.code if center else None
-        plan_policy = SlaPolicy.model_validate(plans[decision.agreement.plan.id].sla_policy)
+        plan_policy = SlaPolicy.model_validate(decision.agreement.plan.sla_policy)
         # The snapshot tickets computes with: a center-based calendar made concrete.
         center_calendar = CalendarSpec.model_validate(center.calendar) if center else None
         policy = plan_policy.resolved(center_calendar).model_dump(mode="json")
@@ -174,7 +139,7 @@ async def check(
         quota_remaining=decision.quota_remaining,
         billable=decision.billable,
         sla_policy=policy,
-        customer_id=customer.id,
+        customer_id=contact.customer_id,
         contact_id=contact.id,
         product_id=data.product_id,
         version=data.version,
@@ -187,6 +152,6 @@ async def check(
             plans[decision.agreement.plan.id].case_visibility if decision.agreement else None
         ),
         support_center=center_code,
-        customer_language=customer.language,
+        customer_language=facts.language,
         checked_at=day,
     )
