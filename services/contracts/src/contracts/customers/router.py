@@ -10,7 +10,7 @@ from careplane_shared.auth import CurrentPrincipal
 from careplane_shared.db import DbSession
 from careplane_shared.pagination import Page, PageParamsDep
 from contracts.config import ContractsSettings
-from contracts.customers import service
+from contracts.customers import contacts, invitations, service
 from contracts.customers.schemas import (
     ContactCreate,
     ContactRead,
@@ -146,7 +146,7 @@ async def list_contacts(
     page: PageParamsDep,
     pending: PendingFilter = None,
 ) -> Page[ContactRead]:
-    items, total = await service.list_contacts(
+    items, total = await contacts.list_contacts(
         session, principal, customer_id, limit=page.limit, offset=page.offset, pending=pending
     )
     return page.of([ContactRead.model_validate(c) for c in items], total)
@@ -174,7 +174,7 @@ async def create_contact(
     is the same whether or not the address is known elsewhere. Only an address already
     among the customer's own contacts is a 409."""
     settings: ContractsSettings = request.app.state.settings
-    contact = await service.create_contact(
+    contact = await contacts.create_contact(
         session,
         outbox,
         request.app.state.invitation_outbox,
@@ -197,7 +197,7 @@ async def resend_invitation(
     """By whoever may manage the customer's contacts; 409 `CONTACT_NOT_PENDING` once the
     invitation has been accepted."""
     settings: ContractsSettings = request.app.state.settings
-    contact = await service.resend_invitation(
+    contact = await invitations.resend_invitation(
         session,
         request.app.state.invitation_outbox,
         principal,
@@ -219,7 +219,7 @@ async def accept_invitation(
     `INVITATION_NOT_FOUND` for an unknown, used or expired one; 409
     `EMAIL_ALREADY_REGISTERED` when the address already signs in to another account.
     Afterwards the contact signs in with its email and this password."""
-    contact = await service.accept_invitation(session, outbox, token, body.password)
+    contact = await invitations.accept_invitation(session, outbox, token, body.password)
     return ContactRead.model_validate(contact)
 
 
@@ -238,7 +238,7 @@ async def list_contacts_of_customers(
     """``?customer_id=a&customer_id=b``: the contacts of several customers in one request,
     ordered by customer, then name. A customer's own callers see their own contacts only;
     without `customer_id`, every contact the caller may see."""
-    items, total = await service.list_contacts_of(
+    items, total = await contacts.list_contacts_of(
         session, principal, customer_id, limit=page.limit, offset=page.offset, pending=pending
     )
     return page.of([ContactRead.model_validate(c) for c in items], total)
@@ -259,7 +259,7 @@ async def update_contact(
     contact_id: uuid.UUID,
     body: ContactUpdate,
 ) -> ContactRead:
-    contact = await service.update_contact(session, outbox, principal, contact_id, body)
+    contact = await contacts.update_contact(session, outbox, principal, contact_id, body)
     return ContactRead.model_validate(contact)
 
 
