@@ -15,6 +15,7 @@ from careplane_shared.auth import Principal, Role
 from careplane_shared.errors import NotFound, ValidationFailed
 from careplane_shared.events import CloudEvent, Inbox, Outbox
 from contracts.agreements import quota
+from contracts.agreements.exceptions import QuotaExhausted
 from contracts.billing import service as billing
 from contracts.billing.schemas import BillableRecord
 from contracts.clock import today
@@ -89,7 +90,7 @@ def register(inbox: Inbox, outbox: Outbox) -> None:
                 by=f"event:{event.type}",
                 occurred_at=event.time,
             )
-        except quota.QuotaExhausted:
+        except QuotaExhausted:
             # The case was entitled when it opened; the quota ran out since. Nothing to book,
             # but support management must know.
             log.warning("quota_exhausted_on_close", ticket_id=str(ticket_id))

@@ -15,25 +15,10 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplane_shared.errors import Conflict, NotFound
 from careplane_shared.events import Outbox
+from contracts.agreements.exceptions import AgreementNotFound, NoQuota, QuotaExhausted
 from contracts.agreements.schemas import ConsumeResult, QuotaKind, QuotaSummary
 from contracts.models import Agreement, BillableItem, Plan, QuotaEntry
-
-
-class AgreementNotFound(NotFound):
-    code = "AGREEMENT_NOT_FOUND"
-    message = "No such agreement."
-
-
-class QuotaExhausted(Conflict):
-    code = "QUOTA_EXHAUSTED"
-    message = "The agreement's ticket quota is used up."
-
-
-class NoQuota(Conflict):
-    code = "PLAN_HAS_NO_QUOTA"
-    message = "This agreement's plan has no ticket quota."
 
 
 async def remaining_by_agreement(

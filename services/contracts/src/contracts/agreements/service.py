@@ -12,10 +12,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import Conflict, ValidationFailed
 from careplane_shared.events import Outbox
 from contracts.agreements import quota
-from contracts.agreements.quota import AgreementNotFound
+from contracts.agreements.exceptions import (
+    AgreementAlreadyRenewed,
+    AgreementNotFound,
+    AgreementNotRenewable,
+    AgreementStatusTransition,
+    PlanInactive,
+    PlanPrerequisiteMissing,
+    ProductsUnknown,
+)
 from contracts.agreements.schemas import (
     AgreementCreate,
     AgreementRead,
@@ -191,25 +198,17 @@ async def create_agreement(
     await get_customer(session, principal, data.customer_id)
     plan = await get_plan(session, data.plan_id)
     if not plan.active:
-        raise ValidationFailed("This plan is no longer offered.", code="PLAN_INACTIVE")
+        raise PlanInactive()
     product_ids = sorted(set(data.product_ids))
     known = (await session.scalars(select(Product.id).where(Product.id.in_(product_ids)))).all()
     if len(known) != len(product_ids):
         missing = sorted(set(product_ids) - set(known))
-        raise ValidationFailed(
-            "Unknown products.",
-            code="PRODUCT_NOT_FOUND",
-            details={"product_ids": [str(m) for m in missing]},
-        )
+        raise ProductsUnknown(missing)
     term = term_for_year(data.commencement, 1, data.term_months)
     if not await _prerequisite_active(
         session, data.customer_id, plan, term.starts_on, term.ends_on
     ):
-        raise ValidationFailed(
-            "This plan needs an active agreement on its prerequisite plan.",
-            code="PLAN_PREREQUISITE_MISSING",
-            details={"prerequisite_plan_id": str(plan.prerequisite_plan_id)},
-        )
+        raise PlanPrerequisiteMissing.on_create(plan.prerequisite_plan_id)
     rule = pricing_rule(plan)
     agreement = Agreement(
         id=uuid.uuid4(),
@@ -257,27 +256,18 @@ async def renew(
     license keys bound to the year are issued again for the next."""
     previous, plan = await get_with_plan(session, principal, agreement_id, lock=True)
     if previous.status in ("cancelled", "suspended"):
-        raise Conflict(
-            f"A {previous.status} agreement cannot be renewed.", code="AGREEMENT_NOT_RENEWABLE"
-        )
+        raise AgreementNotRenewable(previous.status)
     successor = await session.scalar(
         select(Agreement.id).where(Agreement.previous_agreement_id == previous.id)
     )
     if successor is not None:
-        raise Conflict(
-            "This agreement year was renewed already.",
-            code="AGREEMENT_ALREADY_RENEWED",
-            details={"agreement_id": str(successor)},
-        )
+        raise AgreementAlreadyRenewed(successor)
     year = previous.year + 1
     term = term_for_year(previous.anchor_date, year, previous.term_months)
     if not await _prerequisite_active(
         session, previous.customer_id, plan, term.starts_on, term.ends_on
     ):
-        raise ValidationFailed(
-            "This plan needs an active agreement on its prerequisite plan: renew that first.",
-            code="PLAN_PREREQUISITE_MISSING",
-        )
+        raise PlanPrerequisiteMissing.on_renewal()
     rule = pricing_rule(plan)
     agreement = Agreement(
         id=uuid.uuid4(),
@@ -340,11 +330,7 @@ async def change_status(
     if data.status.value == agreement.status:
         return agreement
     if data.status.value not in _ALLOWED[agreement.status]:
-        raise Conflict(
-            f"An agreement cannot go from {agreement.status} to {data.status.value}.",
-            code="AGREEMENT_STATUS_TRANSITION",
-            details={"from": agreement.status, "to": data.status.value},
-        )
+        raise AgreementStatusTransition(agreement.status, data.status.value)
     old = agreement.status
     agreement.status = data.status.value
     agreement.status_reason = data.reason
