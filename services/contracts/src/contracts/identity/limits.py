@@ -32,18 +32,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from careplane_shared.client_address import limit_key
-from careplane_shared.errors import CareplaneError
 from contracts.config import ContractsSettings
+from contracts.identity.exceptions import TooManyAttempts
 from contracts.models import LoginAttempt, LoginKnownAddress
 
 # Stale rows removed per admitted attempt (keeps the tables small without a job).
 _SWEEP = 100
-
-
-class TooManyAttempts(CareplaneError):
-    status_code = 429
-    code = "TOO_MANY_ATTEMPTS"
-    message = "Too many failed sign-ins. Try again later."
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +89,7 @@ def limits_for(
 
 def _refusal(until: datetime, now: datetime) -> TooManyAttempts:
     seconds = max(1, math.ceil((until - now).total_seconds()))
-    return TooManyAttempts(headers={"Retry-After": str(seconds)}, details={"retry_after": seconds})
+    return TooManyAttempts(seconds)
 
 
 async def _is_known(

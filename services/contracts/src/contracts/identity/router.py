@@ -15,11 +15,16 @@ from careplane_shared.auth import (
     require_roles,
 )
 from careplane_shared.db import DbSession, get_database
-from careplane_shared.errors import Forbidden
 from careplane_shared.pagination import Page, PageParamsDep
 from contracts.client_address import client_address
 from contracts.config import ContractsSettings
-from contracts.identity import limits, repository, service
+from contracts.identity import limits, service
+from contracts.identity.exceptions import (
+    InvalidClient,
+    InvalidGrant,
+    KeyManagerNotHuman,
+    UnsupportedGrantType,
+)
 from contracts.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -40,10 +45,7 @@ async def _key_manager(principal: Annotated[Principal, Depends(_key_roles)]) -> 
     """API keys are managed by people: a key cannot mint, list or revoke keys (a
     customer-bound key counts as its customer's administrator everywhere else)."""
     if not principal.is_human:
-        raise Forbidden(
-            "API keys are managed by people signed in, not by API keys.",
-            code="HUMAN_REQUIRED",
-        )
+        raise KeyManagerNotHuman()
     return principal
 
 
@@ -120,17 +122,17 @@ async def token(
     settings, key = _settings(request), _signing_key(request)
     if grant_type == GrantType.PASSWORD:
         if not username or not password:
-            raise service.InvalidGrant("username and password are required.")
+            raise InvalidGrant("username and password are required.")
         account: str | None = username
     elif grant_type == GrantType.CLIENT_CREDENTIALS:
         if not client_id or client_secret is None:
             basic = _basic_credentials(request)
             if basic is None:
-                raise service.InvalidClient("client_id and client_secret are required.")
+                raise InvalidClient("client_id and client_secret are required.")
             client_id, client_secret = basic
         account = None  # per address only (see limits.limits_for)
     else:
-        raise service.UnsupportedGrantType()
+        raise UnsupportedGrantType()
 
     # Counted (and committed) before any hashing: a refused attempt costs no argon2 work,
     # and a failure stays counted whatever happens next.
@@ -244,7 +246,7 @@ async def list_staff(
     id: Annotated[list[uuid.UUID] | None, Query(max_length=100, description="Only these.")] = None,
     role: Annotated[str | None, Query(pattern="^(ADMIN|MANAGER|AGENT)$")] = None,
 ) -> Page[StaffUserRead]:
-    items, total = await repository.list_staff(
+    items, total = await service.list_staff(
         session, ids=id or [], role=role, limit=page.limit, offset=page.offset
     )
     return page.of([StaffUserRead.model_validate(s) for s in items], total)

@@ -10,17 +10,22 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal, Role, Scope
-from careplane_shared.errors import (
-    CareplaneError,
-    Conflict,
-    Forbidden,
-    NotFound,
-    Unauthenticated,
-    ValidationFailed,
-)
 from contracts.config import ContractsSettings
 from contracts.customers.service import get_customer
 from contracts.identity import repository
+from contracts.identity.exceptions import (
+    AccountInactive,
+    ApiKeyLimitReached,
+    ApiKeyNotFound,
+    ApiKeyScopeUnknown,
+    CustomerKeyRoleForbidden,
+    InvalidClient,
+    InvalidGrant,
+    KeyTenantForbidden,
+    ServiceKeyBoundToCustomer,
+    ServiceKeyRoleForbidden,
+    ServiceKeyScoped,
+)
 from contracts.identity.schemas import ApiKeyCreate, ApiKeyRole, TokenResponse, Viewer
 from contracts.identity.secrets import (
     hash_secret,
@@ -30,30 +35,7 @@ from contracts.identity.secrets import (
     verify_password,
 )
 from contracts.identity.signing import SigningKey, access_token_claims
-from contracts.models import ApiKey, Customer
-
-
-class InvalidGrant(CareplaneError):
-    status_code = 400
-    code = "INVALID_GRANT"
-    message = "The email or password is not correct."
-
-
-class InvalidClient(CareplaneError):
-    status_code = 401
-    code = "INVALID_CLIENT"
-    message = "The client id or secret is not correct."
-
-
-class UnsupportedGrantType(CareplaneError):
-    status_code = 400
-    code = "UNSUPPORTED_GRANT_TYPE"
-    message = "Use grant_type password or client_credentials."
-
-
-class ApiKeyNotFound(NotFound):
-    code = "API_KEY_NOT_FOUND"
-    message = "No such API key."
+from contracts.models import ApiKey, Customer, StaffUser
 
 
 def _issue(
@@ -142,11 +124,6 @@ async def client_credentials_grant(
     )
 
 
-class AccountInactive(Unauthenticated):
-    code = "ACCOUNT_INACTIVE"
-    message = "The signed-in account is deactivated, or the API key revoked."
-
-
 async def viewer(session: AsyncSession, principal: Principal) -> Viewer:
     """The caller as the gateway's ``me`` shows it. A deactivated staff user or contact,
     a revoked API key or an account that no longer exists answers 401 ACCOUNT_INACTIVE
@@ -194,11 +171,7 @@ KNOWN_SCOPES = frozenset(s.value for s in Scope)
 def _check_scopes(scopes: Sequence[str]) -> list[str]:
     unknown = sorted(set(scopes) - KNOWN_SCOPES)
     if unknown:
-        raise ValidationFailed(
-            "Unknown API key scopes.",
-            code="API_KEY_SCOPE_UNKNOWN",
-            details={"unknown": unknown, "known": sorted(KNOWN_SCOPES)},
-        )
+        raise ApiKeyScopeUnknown(unknown, sorted(KNOWN_SCOPES))
     return sorted(set(scopes))
 
 
@@ -222,10 +195,7 @@ async def _ensure_key_room(session: AsyncSession, customer_id: uuid.UUID, limit:
         .where(ApiKey.customer_id == customer_id, ApiKey.revoked_at.is_(None))
     )
     if (active or 0) >= limit:
-        raise Conflict(
-            f"This customer already has {limit} active API keys: revoke one first.",
-            code="API_KEY_LIMIT_REACHED",
-        )
+        raise ApiKeyLimitReached(limit)
 
 
 async def create_api_key(
@@ -236,22 +206,16 @@ async def create_api_key(
     if principal.is_customer:
         # A customer administrator creates integration keys for its own customer only.
         if data.role is not ApiKeyRole.INTEGRATION:
-            raise Forbidden("Customers may create integration keys only.", code="ROLE_FORBIDDEN")
+            raise CustomerKeyRoleForbidden()
         if customer_id is not None and customer_id != principal.customer_id:
-            raise Forbidden(
-                "A key can only be created for your own customer.", code="TENANT_FORBIDDEN"
-            )
+            raise KeyTenantForbidden()
         customer_id = principal.customer_id
     elif data.role is ApiKeyRole.SERVICE and principal.role is not Role.ADMIN:
-        raise Forbidden("Only administrators create service keys.", code="ROLE_FORBIDDEN")
+        raise ServiceKeyRoleForbidden()
     if data.role is ApiKeyRole.SERVICE and customer_id is not None:
-        raise ValidationFailed(
-            "A service key cannot be limited to a customer.", code="API_KEY_INVALID"
-        )
+        raise ServiceKeyBoundToCustomer()
     if data.role is ApiKeyRole.SERVICE and scopes:
-        raise ValidationFailed(
-            "Service keys are not scope-checked: give them no scopes.", code="API_KEY_INVALID"
-        )
+        raise ServiceKeyScoped()
     if customer_id is not None:
         # Staff binding a key to a customer: it must exist (it becomes that customer's
         # integration, acting as its administrator at most).
@@ -285,6 +249,13 @@ async def list_api_keys(
         limit=limit,
         offset=offset,
     )
+
+
+async def list_staff(
+    session: AsyncSession, *, ids: Sequence[uuid.UUID], role: str | None, limit: int, offset: int
+) -> tuple[Sequence[StaffUser], int]:
+    """Support staff, to show and pick assignees (any staff member sees them all)."""
+    return await repository.list_staff(session, ids=ids, role=role, limit=limit, offset=offset)
 
 
 async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: uuid.UUID) -> None:
