@@ -14,8 +14,8 @@ from careplane_shared.auth import (
     Role,
     require_roles,
 )
-from careplane_shared.errors import Forbidden
 from careplane_shared.events import Outbox
+from contracts.exceptions import VendorSideOnly
 
 
 def _outbox(request: Request) -> Outbox:
@@ -41,11 +41,7 @@ async def _vendor_side(principal: CurrentPrincipal) -> Principal:
         Role.INTEGRATION,
         Role.SERVICE,
     ):
-        raise Forbidden(
-            "Only the vendor's staff, its own integrations and services may do this.",
-            code="ROLE_FORBIDDEN",
-            details={"role": principal.role.value, "kind": principal.kind.value},
-        )
+        raise VendorSideOnly(role=principal.role.value, kind=principal.kind.value)
     return principal
 
 

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Response, status
 
 from careplane_shared.auth import CurrentPrincipal
 from careplane_shared.db import DbSession
-from careplane_shared.errors import ValidationFailed
 from careplane_shared.pagination import Page, PageParamsDep
 from contracts.billing import service
+from contracts.billing.exceptions import PeriodOutOfOrder
 from contracts.billing.schemas import BillableItemRead, BillableKind, BillableRecord
 from contracts.deps import OutboxDep, StaffOrIntegration
 
@@ -30,7 +30,7 @@ async def list_items(
 ) -> Page[BillableItemRead]:
     """`since` inclusive, `until` exclusive, by when the work happened."""
     if since and until and until <= since:
-        raise ValidationFailed("`until` must be after `since`.", code="PERIOD_OUT_OF_ORDER")
+        raise PeriodOutOfOrder()
     items, total = await service.list_items(
         session,
         principal,

@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import ValidationFailed
 from careplane_shared.events import Outbox
+from contracts.agreements.exceptions import AgreementNotOfCustomer
+from contracts.billing.exceptions import IdempotencyKeyReused, MinutesRequired
 from contracts.billing.schemas import BillableKind, BillableRecord
 from contracts.customers.service import get_customer
 from contracts.models import Agreement, BillableItem
@@ -52,10 +53,7 @@ def request_hash(data: BillableRecord) -> str:
 def _replay(existing: BillableItem, data: BillableRecord) -> tuple[BillableItem, bool]:
     """The item recorded with this key before, if it was recorded for the same request."""
     if existing.request_hash is not None and existing.request_hash != request_hash(data):
-        raise ValidationFailed(
-            "This idempotency key was already used for a different item.",
-            code="IDEMPOTENCY_KEY_REUSED",
-        )
+        raise IdempotencyKeyReused()
     return existing, False
 
 
@@ -79,15 +77,10 @@ async def record(
     if data.agreement_id is not None:
         agreement = await session.get(Agreement, data.agreement_id)
         if agreement is None or agreement.customer_id != data.customer_id:
-            raise ValidationFailed(
-                "The agreement is not this customer's.", code="AGREEMENT_NOT_FOUND"
-            )
+            raise AgreementNotOfCustomer()
     if data.kind is BillableKind.OTHER_SUPPORT:
         if data.minutes is None:
-            raise ValidationFailed(
-                "An other-support session is billed by its minutes: give `minutes`.",
-                code="MINUTES_REQUIRED",
-            )
+            raise MinutesRequired()
         quantity = billed_hours(data.minutes)
     else:
         quantity = data.quantity or Decimal(1)

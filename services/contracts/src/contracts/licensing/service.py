@@ -15,11 +15,18 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import Conflict, NotFound, ValidationFailed
 from careplane_shared.events import Outbox
+from contracts.agreements.exceptions import AgreementNotOfCustomer
 from contracts.config import ContractsSettings
 from contracts.customers.service import get_customer
 from contracts.keyfiles import load_ed25519_key
+from contracts.licensing.exceptions import (
+    KeyExpiryInPast,
+    LicenseKeyNotFound,
+    LicenseKeyStatusTransition,
+    RevokedKeyNotReissued,
+    VersionUnknown,
+)
 from contracts.licensing.keys import KeyFormatError, LicensePayload, sign_key, verify_key
 from contracts.licensing.schemas import (
     KeyStatus,
@@ -30,11 +37,6 @@ from contracts.licensing.schemas import (
 )
 from contracts.models import Agreement, LicenseKey, MajorVersion
 from contracts.products.service import get_product, parse_major
-
-
-class LicenseKeyNotFound(NotFound):
-    code = "LICENSE_KEY_NOT_FOUND"
-    message = "No such license key."
 
 
 def load_license_signing_key(settings: ContractsSettings) -> Ed25519PrivateKey:
@@ -74,7 +76,7 @@ async def _expiry(
         return data.expires_at, None
     agreement = await session.get(Agreement, data.agreement_id)
     if agreement is None or agreement.customer_id != data.customer_id:
-        raise ValidationFailed("The agreement is not this customer's.", code="AGREEMENT_NOT_FOUND")
+        raise AgreementNotOfCustomer()
     # Valid through the agreement's last day, to its end in UTC.
     end = datetime.combine(agreement.ends_on + timedelta(days=1), time.min, tzinfo=UTC)
     return end, agreement.id
@@ -97,11 +99,11 @@ async def issue(
         )
     )
     if known_major is None:
-        raise ValidationFailed("The product has no such major version.", code="VERSION_UNKNOWN")
+        raise VersionUnknown()
     expires_at, agreement_id = await _expiry(session, data)
     issued_at = datetime.now(UTC).replace(microsecond=0)
     if expires_at is not None and expires_at <= issued_at:
-        raise ValidationFailed("The key would be expired already.", code="KEY_EXPIRY_IN_PAST")
+        raise KeyExpiryInPast()
     license_id = uuid.uuid4()
     payload = LicensePayload(
         license_id=license_id,
@@ -216,11 +218,7 @@ async def change_status(
     key = await get_key(session, principal, key_id)
     allowed_from, target, event = _TRANSITIONS[action]
     if key.status not in allowed_from:
-        raise Conflict(
-            f"A {key.status} key cannot be {target}.",
-            code="LICENSE_KEY_STATUS_TRANSITION",
-            details={"from": key.status, "to": target},
-        )
+        raise LicenseKeyStatusTransition(key.status, target)
     key.status = target
     key.status_reason = reason
     await session.flush()
@@ -239,7 +237,7 @@ async def reissue(
     """A new key for the same customer, product and version; the old one is revoked."""
     old = await get_key(session, principal, key_id)
     if old.status == "revoked":
-        raise Conflict("A revoked key cannot be reissued.", code="LICENSE_KEY_STATUS_TRANSITION")
+        raise RevokedKeyNotReissued()
     old.status = "revoked"
     old.status_reason = f"reissued: {reason}"
     data = LicenseKeyIssue(

@@ -10,14 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplane_shared.errors import Conflict, NotFound, ValidationFailed
+from contracts.exceptions import FieldNotNullable
 from contracts.models import Plan
+from contracts.plans.exceptions import PlanCodeTaken, PlanNotFound
 from contracts.plans.schemas import PlanCreate, PlanRead, PlanUpdate, PricingRuleIn, QuotaRule
-
-
-class PlanNotFound(NotFound):
-    code = "PLAN_NOT_FOUND"
-    message = "No such plan."
 
 
 def to_read(plan: Plan) -> PlanRead:
@@ -79,7 +75,7 @@ async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> Plan:
 
 async def create_plan(session: AsyncSession, data: PlanCreate) -> Plan:
     if await session.scalar(select(Plan.id).where(Plan.code == data.code)):
-        raise Conflict("A plan with this code exists.", code="PLAN_CODE_TAKEN")
+        raise PlanCodeTaken()
     if data.prerequisite_plan_id is not None:
         await get_plan(session, data.prerequisite_plan_id)
     plan = Plan(
@@ -108,7 +104,7 @@ async def update_plan(session: AsyncSession, plan_id: uuid.UUID, data: PlanUpdat
     changes = data.model_dump(exclude_unset=True)
     if "sla_policy" in changes:
         if data.sla_policy is None:
-            raise ValidationFailed("sla_policy cannot be null.", code="VALIDATION_ERROR")
+            raise FieldNotNullable("sla_policy")
         plan.sla_policy = data.sla_policy.model_dump(mode="json")
     if "quota" in changes or "pricing" in changes:
         current = to_read(plan)
@@ -119,7 +115,7 @@ async def update_plan(session: AsyncSession, plan_id: uuid.UUID, data: PlanUpdat
     for name in ("name", "description", "contact_rule", "case_visibility", "active"):
         if name in changes:
             if changes[name] is None and name != "description":
-                raise ValidationFailed(f"{name} cannot be null.", code="VALIDATION_ERROR")
+                raise FieldNotNullable(name)
             setattr(plan, name, changes[name])
     for name in ("channels", "services"):
         if name in changes:

@@ -10,9 +10,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import Conflict, NotFound, ValidationFailed
 from careplane_shared.events import Outbox
+from contracts.exceptions import FieldNotNullable
 from contracts.models import MajorVersion, Product, Release
+from contracts.products.exceptions import (
+    MajorVersionNotFound,
+    MilestonesInvalid,
+    OverrideReasonRequired,
+    ProductCodeTaken,
+    ReleaseExists,
+    ReleaseMajorMismatch,
+    VersionExists,
+)
+from contracts.products.exceptions import ProductNotFound as ProductNotFound  # re-exported
 from contracts.products.lifecycle import (
     Lifecycle,
     MajorVersionDates,
@@ -32,16 +42,6 @@ from contracts.products.schemas import (
     ReleaseRead,
     SupportedVersion,
 )
-
-
-class ProductNotFound(NotFound):
-    code = "PRODUCT_NOT_FOUND"
-    message = "No such product."
-
-
-class MajorVersionNotFound(NotFound):
-    code = "VERSION_NOT_FOUND"
-    message = "No such major version of this product."
 
 
 def _dates(version: MajorVersion) -> MajorVersionDates:
@@ -67,7 +67,7 @@ async def get_product(session: AsyncSession, product_id: uuid.UUID) -> Product:
 
 async def create_product(session: AsyncSession, data: ProductCreate) -> Product:
     if await session.scalar(select(Product.id).where(Product.code == data.code)):
-        raise Conflict("A product with this code exists.", code="PRODUCT_CODE_TAKEN")
+        raise ProductCodeTaken()
     product = Product(id=uuid.uuid4(), **data.model_dump())
     session.add(product)
     await session.flush()
@@ -128,10 +128,6 @@ async def lifecycle_view(
     return result
 
 
-def _milestone_error(exc: MilestoneError) -> ValidationFailed:
-    return ValidationFailed(str(exc), code=exc.code)
-
-
 async def _apply(
     session: AsyncSession,
     outbox: Outbox,
@@ -151,7 +147,7 @@ async def _apply(
                 before.get(major), lifecycle, today, forced_reason=force_reason
             )
         except MilestoneError as exc:
-            raise _milestone_error(exc) from exc
+            raise MilestonesInvalid(exc) from exc
         if not changed:
             continue
         old = before.get(major)
@@ -182,9 +178,7 @@ async def _apply(
 def _check_override_reason(version: MajorVersion) -> None:
     overridden = version.eoms_override is not None or version.eol_override is not None
     if overridden and not (version.override_reason and version.override_reason.strip()):
-        raise ValidationFailed(
-            "Overriding EOMS or EOL needs a reason.", code="OVERRIDE_REASON_REQUIRED"
-        )
+        raise OverrideReasonRequired()
 
 
 async def add_major_version(
@@ -198,7 +192,7 @@ async def add_major_version(
     product = await get_product(session, product_id)
     before = await product_lifecycles(session, product_id)
     if data.major in before:
-        raise Conflict("This major version exists.", code="VERSION_EXISTS")
+        raise VersionExists()
     version = MajorVersion(
         id=uuid.uuid4(),
         product_id=product_id,
@@ -207,7 +201,7 @@ async def add_major_version(
     try:
         check_order(_dates(version))
     except MilestoneError as exc:
-        raise _milestone_error(exc) from exc
+        raise MilestonesInvalid(exc) from exc
     _check_override_reason(version)
     session.add(version)
     await session.flush()
@@ -235,12 +229,12 @@ async def change_milestones(
     before = await product_lifecycles(session, product_id)
     for name, value in data.model_dump(exclude_unset=True, exclude={"force_reason"}).items():
         if name in ("ga", "release_state") and value is None:
-            raise ValidationFailed(f"{name} cannot be null.", code="VALIDATION_ERROR")
+            raise FieldNotNullable(name)
         setattr(version, name, value)
     try:
         check_order(_dates(version))
     except MilestoneError as exc:
-        raise _milestone_error(exc) from exc
+        raise MilestonesInvalid(exc) from exc
     _check_override_reason(version)
     await session.flush()
     await _apply(session, outbox, principal, product, before, data.force_reason, today)
@@ -259,17 +253,14 @@ async def add_release(
     if version is None:
         raise MajorVersionNotFound()
     if int(data.version.split(".")[0]) != major:
-        raise ValidationFailed(
-            f"Release {data.version} does not belong to major version {major}.",
-            code="RELEASE_MAJOR_MISMATCH",
-        )
+        raise ReleaseMajorMismatch(data.version, major)
     exists = await session.scalar(
         select(func.count())
         .select_from(Release)
         .where(Release.major_version_id == version.id, Release.version == data.version)
     )
     if exists:
-        raise Conflict("This release exists.", code="RELEASE_EXISTS")
+        raise ReleaseExists()
     release = Release(id=uuid.uuid4(), major_version_id=version.id, **data.model_dump())
     session.add(release)
     await session.flush()
