@@ -1,76 +1,114 @@
-"""Shared bench plumbing: the whole stack started the way `make run` starts it, and a
-bounded closed-loop load generator. Everything talks to 127.0.0.1 only."""
+"""The stack the benches measure, and what runs beside it, all on 127.0.0.1.
+
+``running_stack()`` starts ``python -m careplane_devrun serve`` (the production profile:
+``ENV=production``, JSON logs at INFO written to a file per piece, secrets made for the
+run, each piece as ``uvicorn --workers N``) on free ports with a fresh embedded
+PostgreSQL; ``running_stack(production=False)`` starts ``make run``'s dev profile
+instead. ``running_sinks()`` starts the SMTP sink and webhook receiver of ``_sinks.py``;
+``running_bare_app()`` the bare FastAPI baseline of docs/performance.md on the same
+PostgreSQL. The module names of the pieces come from the runner's topology, not from
+here.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
-from httpx_aiohttp import AiohttpTransport
+import psutil
 
+from careplane_devrun.topology import PIECES
 from careplane_shared.testing.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-PIECES = ("gateway", "tickets", "contracts", "notify")
+HERE = Path(__file__).resolve().parent
 READY_LINE = "Careplane is ready"
+_OWN_PREFIXES = ("TICKETS_", "CONTRACTS_", "NOTIFY_", "GATEWAY_", "CAREPLANE_")
 
 
 @dataclass
 class Stack:
     ports: dict[str, int]
     pg_port: int
-    runner_pid: int
+    data: Path
+    launcher: subprocess.Popen[str]
+    workers: int | None
     seconds_to_ready: float
 
     def url(self, piece: str) -> str:
         return f"http://127.0.0.1:{self.ports[piece]}"
 
+    def log_file(self, piece: str) -> Path:
+        return self.data / "logs" / f"{piece}.log"
+
+    def server_url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.pg_port}/{database}"
+
+    def piece_roots(self) -> dict[str, int]:
+        """Each piece's uvicorn process (the parent of its workers), by piece name."""
+        roots = {}
+        for child in psutil.Process(self.launcher.pid).children():
+            command = " ".join(child.cmdline())
+            for piece in PIECES:
+                if f"{piece.module}:create_app" in command:
+                    roots[piece.name] = child.pid
+        missing = {piece.name for piece in PIECES} - set(roots)
+        if missing:
+            raise RuntimeError(f"no process found for {', '.join(sorted(missing))}")
+        return roots
+
+    def postmaster_pid(self) -> int:
+        pid_file = self.data / "pg" / "data" / "postmaster.pid"
+        return int(pid_file.read_text().splitlines()[0])
+
+
+def _environment(extra: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_OWN_PREFIXES)}
+    env.update({"NO_COLOR": "1", "PYTHONUNBUFFERED": "1", **extra})
+    return env
+
 
 @contextlib.contextmanager
-def running_stack(timeout: float = 120) -> Iterator[Stack]:
-    """`python -m careplane_devrun` on free ports with a fresh embedded PostgreSQL:
-    the bench measures what `make run` runs."""
+def running_stack(
+    *,
+    production: bool = True,
+    workers: int | None = None,
+    environ: Mapping[str, str] | None = None,
+    timeout: float = 240,
+) -> Iterator[Stack]:
+    """The whole stack on free ports with its own data folder and embedded PostgreSQL,
+    stopped (and the folder removed) on exit. ``environ`` adds to the pieces' environment
+    (a value set there wins over the runner's wiring)."""
     folder = Path(tempfile.mkdtemp(prefix="careplane-bench-"))
-    ports = {piece: free_port() for piece in PIECES}
+    ports = {piece.name: free_port() for piece in PIECES}
     pg_port = free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TICKETS_", "CONTRACTS_", "NOTIFY_", "GATEWAY_", "CAREPLANE_"))
-    }
-    env.update(
+    env = _environment(
         {
             "CAREPLANE_DATA_DIR": str(folder / "data"),
             "CAREPLANE_PG_PORT": str(pg_port),
-            "NO_COLOR": "1",
-            "PYTHONUNBUFFERED": "1",
-            # Quiet logs: the bench measures the service, not the terminal.
-            "TICKETS_LOG_LEVEL": "WARNING",
-            "CONTRACTS_LOG_LEVEL": "WARNING",
-            "NOTIFY_LOG_LEVEL": "WARNING",
-            "GATEWAY_LOG_LEVEL": "WARNING",
-            # One bench token sends far more than any real caller may: the gateway's
-            # request limits are off here (an empty limit), everything else as configured.
-            "GATEWAY_RATE_LIMIT_PER_PRINCIPAL": "",
-            "GATEWAY_RATE_LIMIT_PER_ADDRESS": "",
-            **{f"{piece.upper()}_PORT": str(port) for piece, port in ports.items()},
+            "CAREPLANE_READY_TIMEOUT": str(timeout),
+            **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()},
+            **(environ or {}),
         }
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "careplane_devrun"],
+    command = [sys.executable, "-m", "careplane_devrun"]
+    if production:
+        command += ["serve"] + (["--workers", str(workers)] if workers else [])
+    process = subprocess.Popen(  # noqa: S603 - our interpreter, our runner
+        command,
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -86,155 +124,142 @@ def running_stack(timeout: float = 120) -> Iterator[Stack]:
         assert process.stdout is not None
         for line in process.stdout:
             tail.append(line.rstrip())
-            del tail[:-40]
+            del tail[:-60]
             if READY_LINE in line:
                 ready.set()
 
     threading.Thread(target=read, daemon=True).start()
     started = time.monotonic()
     try:
-        deadline = time.monotonic() + timeout
+        deadline = started + timeout + 60
         while not ready.wait(0.2):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the stack did not start:\n" + "\n".join(tail))
-        yield Stack(ports, pg_port, process.pid, time.monotonic() - started)
+        chosen = (workers or os.cpu_count() or 1) if production else None
+        yield Stack(ports, pg_port, folder / "data", process, chosen, time.monotonic() - started)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop(process, 90)
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _stop(process: subprocess.Popen[str] | subprocess.Popen[bytes], wait: float) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(wait)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
 @dataclass
-class LoadResult:
-    requests: int
-    errors: int
-    seconds: float
-    latencies_ms: list[float]
+class Sinks:
+    smtp_port: int
+    http_port: int
+    pid: int
 
     @property
-    def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+    def webhook_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/hooks"
 
-    def percentile(self, p: float) -> float:
-        if not self.latencies_ms:
-            return float("nan")
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-    def line(self, label: str) -> str:
-        return (
-            f"{label}: {self.rate:,.0f} requests/s, p50 {self.percentile(50):.1f} ms, "
-            f"p99 {self.percentile(99):.1f} ms ({self.requests} requests, {self.errors} errors, "
-            f"{self.seconds:.1f} s)"
-        )
-
-
-Call = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
-
-
-async def closed_loop(
-    call: Call,
-    *,
-    concurrency: int = 16,
-    seconds: float = 10.0,
-    max_requests: int = 200_000,
-    warmup_seconds: float = 2.0,
-    ok: Callable[[httpx.Response], bool] = lambda r: r.status_code < 400,
-) -> LoadResult:
-    """`concurrency` workers each send one request at a time, for `seconds` after a
-    warm-up, never more than `max_requests` in all."""
-    async with httpx.AsyncClient(
-        transport=AiohttpTransport(), timeout=30, limits=httpx.Limits(max_connections=concurrency)
-    ) as client:
-        counter = 0
-
-        async def worker(until: float, latencies: list[float] | None) -> tuple[int, int]:
-            nonlocal counter
-            done = errors = 0
-            while time.monotonic() < until and counter < max_requests:
-                counter += 1
-                started = time.perf_counter()
-                try:
-                    response = await call(client, counter)
-                    good = ok(response)
-                except httpx.HTTPError:
-                    good = False
-                if latencies is not None:
-                    latencies.append((time.perf_counter() - started) * 1000)
-                done += 1
-                errors += 0 if good else 1
-            return done, errors
-
-        await asyncio.gather(
-            *(worker(time.monotonic() + warmup_seconds, None) for _ in range(concurrency))
-        )
-        counter = 0
-        latencies: list[float] = []
-        started = time.monotonic()
-        results = await asyncio.gather(
-            *(worker(started + seconds, latencies) for _ in range(concurrency))
-        )
-        elapsed = time.monotonic() - started
-    return LoadResult(
-        requests=sum(r[0] for r in results),
-        errors=sum(r[1] for r in results),
-        seconds=elapsed,
-        latencies_ms=latencies,
-    )
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)
+    def counts(self) -> dict[str, int]:
+        response = httpx.get(f"http://127.0.0.1:{self.http_port}/counts", timeout=5)
+        return dict(response.json())
 
 
 @contextlib.contextmanager
-def bare_app(database_url: str) -> Iterator[str]:
-    """The bare baseline app of docs/performance.md on a free port; yields its base URL."""
+def running_sinks() -> Iterator[Sinks]:
+    """The SMTP sink and the webhook receiver of ``_sinks.py``, in a process of their own."""
+    smtp_port, http_port = free_port(), free_port()
+    process = subprocess.Popen(  # noqa: S603 - our interpreter, our module
+        [sys.executable, str(HERE / "_sinks.py"), str(smtp_port), str(http_port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the mail and webhook sinks did not start")
+        yield Sinks(smtp_port, http_port, process.pid)
+    finally:
+        _stop(process, 15)
+
+
+BARE_TABLE = """
+CREATE TABLE IF NOT EXISTS bare_items (
+    id uuid PRIMARY KEY, subject varchar(300) NOT NULL, body text NOT NULL
+)
+"""
+
+
+async def create_database(server_url: str, name: str, *, setup: str = "") -> str:
+    """A fresh database ``name`` on the server (dropped first if it exists); its URL."""
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    if setup:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(setup)
+        finally:
+            await connection.close()
+    return url
+
+
+@dataclass
+class BareApp:
+    url: str
+    pid: int
+
+
+@contextlib.contextmanager
+def running_bare_app(database_url: str, workers: int | None) -> Iterator[BareApp]:
+    """The bare baseline of docs/performance.md (``bare_app.py``) with as many uvicorn
+    workers as the stack's pieces; its table must exist (``BARE_TABLE``)."""
     port = free_port()
-    env = {**os.environ, "BARE_DATABASE_URL": database_url}
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bare_app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=Path(__file__).parent,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
+    env = {
+        **os.environ,
+        "BARE_DATABASE_URL": database_url.replace("postgresql://", "postgresql+asyncpg://", 1),
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "bare_app:app", "--host", "127.0.0.1",
+        "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    if workers:
+        command += ["--workers", str(workers)]
+    process = subprocess.Popen(  # noqa: S603 - our interpreter and module
+        command, cwd=HERE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{url}/docs", timeout=1).status_code == 200:
                     break
-            except httpx.HTTPError:
-                pass
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("the bare app did not start")
             time.sleep(0.2)
-        yield url
+        yield BareApp(url, process.pid)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process, 15)
 
 
-def database_url(stack: Stack, database: str) -> str:
-    """A database on the stack's own PostgreSQL (created by the caller if needed)."""
-    return f"postgresql+asyncpg://postgres@127.0.0.1:{stack.pg_port}/{database}"
+def request_lines(stack: Stack, piece: str, request_id: str) -> list[dict[str, object]]:
+    """The access-log lines a piece wrote for requests carrying ``request_id`` (the
+    gateway passes its request id on to every service call it makes)."""
+    lines = []
+    with contextlib.suppress(FileNotFoundError):
+        for raw in stack.log_file(piece).read_text(errors="replace").splitlines():
+            if request_id not in raw or not raw.startswith("{"):
+                continue
+            with contextlib.suppress(ValueError):
+                entry = json.loads(raw)
+                if entry.get("event") == "request" and entry.get("request_id") == request_id:
+                    lines.append(entry)
+    return lines

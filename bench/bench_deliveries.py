@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+from _goals import record
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -168,6 +169,11 @@ async def measure(database_url: str, receiver_port: int) -> None:
             succeeded = await session.scalar(
                 select(func.count()).where(Delivery.status == "succeeded")
             )
+        record(
+            "webhooks_per_second",
+            (succeeded or 0) / elapsed,
+            f"{WORKERS} delivery workers, one local receiver",
+        )
         print(
             f"signed webhook deliveries: {succeeded}/{DELIVERIES} succeeded "
             f"({handled} attempts) in {elapsed:.2f} s with {WORKERS} workers "

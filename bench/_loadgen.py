@@ -1,0 +1,81 @@
+"""The Python load generator ``_load.py`` falls back on when wrk is not installed: the
+same closed loop (``concurrency`` connections, one request at a time each, for a fixed
+time, never more than MAX_REQUESTS in all) and the same result line, in a process of its
+own so its CPU is not the bench's. Slower than wrk: it saturates sooner.
+
+    python bench/_loadgen.py SPEC.json
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+RESULT_MARK = "LOADJSON "
+MAX_REQUESTS = 500_000
+
+
+async def run(spec: dict[str, Any]) -> dict[str, Any]:
+    authorizations: list[str] = spec["authorizations"]
+    body = spec["body"].encode() if spec["body"] is not None else None
+    base_headers = dict(spec["headers"])
+    if body is not None:
+        base_headers.setdefault("Content-Type", "application/json")
+    latencies: list[float] = []
+    counts = {"requests": 0, "status_errors": 0, "socket_errors": 0, "graphql_errors": 0}
+    connector = aiohttp.TCPConnector(limit=spec["concurrency"])
+    timeout = aiohttp.ClientTimeout(total=10)
+    started = time.monotonic()
+    until = started + spec["seconds"]
+
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+        async def worker(offset: int) -> None:
+            n = offset * 7919
+            while time.monotonic() < until and counts["requests"] < MAX_REQUESTS:
+                n += 1
+                headers = dict(base_headers)
+                if authorizations:
+                    headers["Authorization"] = authorizations[n % len(authorizations)]
+                sent = time.perf_counter()
+                try:
+                    async with session.request(
+                        spec["method"], spec["url"], data=body, headers=headers
+                    ) as response:
+                        text = await response.read()
+                        if response.status > 399:
+                            counts["status_errors"] += 1
+                        elif spec["graphql"] and b'"errors"' in text:
+                            counts["graphql_errors"] += 1
+                except (aiohttp.ClientError, TimeoutError):
+                    counts["socket_errors"] += 1
+                latencies.append((time.perf_counter() - sent) * 1000)
+                counts["requests"] += 1
+
+        await asyncio.gather(*(worker(i) for i in range(spec["concurrency"])))
+    ordered = sorted(latencies) or [float("nan")]
+
+    def percentile(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+    return {
+        **counts,
+        "seconds": time.monotonic() - started,
+        "p50_ms": percentile(50),
+        "p99_ms": percentile(99),
+    }
+
+
+def main() -> None:
+    with open(sys.argv[1]) as file:
+        spec = json.load(file)
+    print(RESULT_MARK + json.dumps(asyncio.run(run(spec))), flush=True)
+
+
+if __name__ == "__main__":
+    main()

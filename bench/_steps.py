@@ -1,0 +1,159 @@
+"""The measurements of the stack bench, one function each; bench_stack.py runs them in
+order on one stack and prints the table.
+
+Every load is closed-loop at a fixed concurrency for a fixed time after a short warm-up
+(discarded). CPU is read before and after (``_cpu``); for opened cases the second reading
+is taken only once the fan-out has caught up (every case's number mail at the SMTP sink
+and its webhook at the receiver), so CPU per case includes its whole fan-out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+
+import httpx
+from _cpu import CpuMeter, Reading, Usage
+from _harness import Sinks, Stack, request_lines
+from _load import Call, LoadResult, run_load
+from _scenario import Backlog, Scenario, backlog
+
+WARM_UP_SECONDS = 3.0
+OPEN_SECONDS = 15.0
+READ_SECONDS = 10.0
+DRAIN_LIMIT_SECONDS = 60.0
+SERVICES = ("tickets", "contracts", "notify")
+
+
+@dataclass
+class Bench:
+    stack: Stack
+    sinks: Sinks
+    scenario: Scenario
+    meter: CpuMeter
+
+
+@dataclass
+class Measured:
+    """A load and the CPU spent for it."""
+
+    load: LoadResult
+    usage: Usage
+    served: int  # what the CPU is divided by: requests answered without error
+
+    def cpu_ms(self, *groups: str) -> float:
+        """CPU ms per request served, of the groups named (all of them if none)."""
+        names = groups or tuple(self.usage.groups)
+        return sum(self.usage.groups[name] for name in names) * 1000 / max(self.served, 1)
+
+    def machine_ms(self) -> float:
+        return self.usage.machine * 1000 / max(self.served, 1)
+
+
+@dataclass
+class Opened(Measured):
+    """Opening cases: the load, then the drain of their fan-out."""
+
+    load_only: Usage  # CPU during the load alone (fan-out still owed is not in it)
+    at_end: str  # what the fan-out owed when the load stopped
+    owed_at_end: tuple[int, int]  # mails, webhooks
+    drained_after: float | None  # seconds after the load until it caught up; None: never
+
+
+async def _load(call: Call, seconds: float, concurrency: int = 16) -> LoadResult:
+    return await asyncio.to_thread(run_load, call, seconds=seconds, concurrency=concurrency)
+
+
+async def warm_up(call: Call, seconds: float = WARM_UP_SECONDS, concurrency: int = 16) -> None:
+    await _load(call, seconds, concurrency)
+
+
+async def wait_for_fan_out(bench: Bench, since: Backlog, limit: float) -> float | None:
+    """Seconds until every case opened since ``since`` has its mail and webhook and the
+    queues are empty, polled every half second; None if not within ``limit``."""
+    started = time.monotonic()
+    while True:
+        now = await backlog(bench.stack, bench.sinks)
+        if now.caught_up(since) and now.relay_pending == 0 and now.deliveries_pending == 0:
+            return time.monotonic() - started
+        if time.monotonic() - started > limit:
+            return None
+        await asyncio.sleep(0.5)
+
+
+async def measure_opens(bench: Bench, call: Call, seconds: float = OPEN_SECONDS) -> Opened:
+    await warm_up(call)
+    baseline = await backlog(bench.stack, bench.sinks)
+    await wait_for_fan_out(bench, baseline, DRAIN_LIMIT_SECONDS)
+    baseline = await backlog(bench.stack, bench.sinks)
+    before = bench.meter.read()
+    load = await _load(call, seconds)
+    after_load = bench.meter.read()
+    at_end = await backlog(bench.stack, bench.sinks)
+    drained_after = await wait_for_fan_out(bench, baseline, DRAIN_LIMIT_SECONDS)
+    after = bench.meter.read()
+    final = await backlog(bench.stack, bench.sinks)
+    return Opened(
+        load=load,
+        usage=CpuMeter.usage(before, after),
+        served=final.opened - baseline.opened,
+        load_only=CpuMeter.usage(before, after_load),
+        at_end=at_end.describe(baseline),
+        owed_at_end=at_end.behind(baseline),
+        drained_after=drained_after,
+    )
+
+
+async def measure(
+    meter: CpuMeter, call: Call, seconds: float = READ_SECONDS, concurrency: int = 16
+) -> Measured:
+    """A warm-up, then ``call`` for ``seconds`` with CPU read around it."""
+    await warm_up(call, WARM_UP_SECONDS, concurrency)
+    before: Reading = meter.read()
+    load = await _load(call, seconds, concurrency)
+    after = meter.read()
+    return Measured(load=load, usage=CpuMeter.usage(before, after), served=load.ok)
+
+
+async def idle(bench: Bench, seconds: float = 5.0) -> Usage:
+    """CPU the stack spends doing nothing asked of it (its pollers), over ``seconds``."""
+    before = bench.meter.read()
+    await asyncio.sleep(seconds)
+    return CpuMeter.usage(before, bench.meter.read())
+
+
+async def one_case(scenario: Scenario) -> tuple[str, str]:
+    """The id and number of the newest case."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(
+            f"{scenario.tickets}/v1/tickets",
+            params={"limit": 1},
+            headers={"Authorization": scenario.agent},
+        )
+        response.raise_for_status()
+        item = response.json()["items"][0]
+    return str(item["id"]), str(item["number"])
+
+
+async def backend_calls(bench: Bench, body: str) -> tuple[dict[str, int], float, bool]:
+    """Requests each service received for one GraphQL query through the gateway (their
+    access-log lines carrying the query's request id), its latency, and whether it
+    answered without errors."""
+    request_id = f"bench-{uuid.uuid4().hex}"
+    headers = {
+        "Authorization": bench.scenario.keys[0],
+        "Content-Type": "application/json",
+        "X-Request-ID": request_id,
+    }
+    async with httpx.AsyncClient(timeout=30) as client:
+        started = time.perf_counter()
+        response = await client.post(
+            f"{bench.scenario.gateway}/graphql", content=body, headers=headers
+        )
+        latency_ms = (time.perf_counter() - started) * 1000
+    answered = response.status_code == 200 and "errors" not in response.json()
+    await asyncio.sleep(1.0)  # the services write their log lines as they answer
+    calls = {service: len(request_lines(bench.stack, service, request_id)) for service in SERVICES}
+    return calls, latency_ms, answered
