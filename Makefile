@@ -55,8 +55,17 @@ revision: install ## new migration: make revision SVC=tickets m="add tickets"
 	@test -n "$(SVC)" -a -n "$(m)" || (echo 'usage: make revision SVC=tickets m="message"' && exit 2)
 	$(RUN) python -m careplane_devrun revision $(SVC) "$(m)"
 
-bench: install ## run the benchmarks in bench/ and print their figures
-	@for b in bench/bench_*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done
+# The stack bench runs last: its goals table takes in the figures the others recorded.
+bench: install ## run the benchmarks in bench/: their figures and the goals table (installs wrk as root)
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing wrk, the benches' load generator (apt-get)"; \
+	    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+	      || echo "wrk could not be installed: the benches use their Python load generator"; \
+	  else echo "wrk not found (install it as root): the benches use their Python load generator"; fi; }
+	@mkdir -p .data/bench && rm -f .data/bench/results.json
+	@for b in bench/bench_sla_engine.py bench/bench_deliveries.py bench/bench_stack.py; do \
+	  echo "== $$b"; BENCH_RESULTS=$(CURDIR)/.data/bench/results.json $(RUN) python $$b || exit 1; done
 
 clean: ## remove the virtualenv, tools and local data
 	rm -rf .venv .tools .data
