@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 from careplane_shared.auth import Principal, PrincipalKind, Role
-from careplane_shared.errors import Forbidden
+from notify.exceptions import NotificationsNotForRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ def manager_scope(principal: Principal) -> Scope:
         kind is PrincipalKind.CUSTOMER and principal.effective_role is Role.CUSTOMER_ADMIN
     ):
         return Scope(everyone=False, customer_id=principal.customer_id)
-    raise Forbidden("Your role may not manage notifications.", code="ROLE_FORBIDDEN")
+    raise NotificationsNotForRole()
 
 
 def reader_scope(principal: Principal) -> Scope:

@@ -8,16 +8,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplane_shared.errors import NotFound
 from notify.access import Scope
+from notify.announcements.exceptions import AnnouncementNotFound
 from notify.announcements.schemas import AnnouncementDetail, AnnouncementRead, RecipientRead
 from notify.models import Announcement, AnnouncementRecipient, Delivery, MailMessage
 from notify.rows import read_as
-
-
-class AnnouncementNotFound(NotFound):
-    code = "ANNOUNCEMENT_NOT_FOUND"
-    message = "No such announcement."
 
 
 def _recipients_count() -> Any:

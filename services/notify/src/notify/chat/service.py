@@ -10,20 +10,10 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplane_shared.errors import Conflict, NotFound
+from notify.chat.exceptions import ChatChannelLimitReached, ChatChannelNotFound
 from notify.encryption import SecretBox
 from notify.models import ChatChannel
 from notify.webhooks.ssrf import registered_url
-
-
-class ChatChannelNotFound(NotFound):
-    code = "CHAT_CHANNEL_NOT_FOUND"
-    message = "No such chat channel."
-
-
-class ChatChannelLimitReached(Conflict):
-    code = "CHAT_CHANNEL_LIMIT_REACHED"
-    message = "This customer has as many chat channels as it may; disconnect one first."
 
 
 async def ensure_room(session: AsyncSession, customer_id: uuid.UUID, limit: int) -> None:

@@ -8,12 +8,7 @@ from typing import Any
 
 import httpx
 
-from careplane_shared.errors import NotFound, ServiceUnavailable
-
-
-class TicketNotFound(NotFound):
-    code = "TICKET_NOT_FOUND"
-    message = "No such case."
+from notify.clients.exceptions import TicketNotFound, TicketsUnavailable
 
 
 class TicketsClient:
@@ -25,15 +20,10 @@ class TicketsClient:
         try:
             response = await self.http.get(f"/v1/tickets/{ticket_id}")
         except httpx.HTTPError as exc:
-            raise ServiceUnavailable(
-                "Tickets could not be asked about the case.", code="TICKETS_UNAVAILABLE"
-            ) from exc
+            raise TicketsUnavailable() from exc
         if response.status_code in (403, 404):
             raise TicketNotFound()
         if response.status_code >= 400:
-            raise ServiceUnavailable(
-                f"Tickets answered {response.status_code} about the case.",
-                code="TICKETS_UNAVAILABLE",
-            )
+            raise TicketsUnavailable.answered(response.status_code)
         found: dict[str, Any] = response.json()
         return found

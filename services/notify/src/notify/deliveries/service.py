@@ -9,16 +9,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplane_shared.errors import NotFound
 from notify.access import Scope
+from notify.deliveries.exceptions import DeliveryNotFound
 from notify.models import Delivery, DeliveryAttempt
 
 FINISHED_BADLY = ("failed", "dead")
-
-
-class DeliveryNotFound(NotFound):
-    code = "DELIVERY_NOT_FOUND"
-    message = "No such delivery."
 
 
 def _scoped(query: Any, scope: Scope) -> Any:

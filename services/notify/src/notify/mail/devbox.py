@@ -19,8 +19,8 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from careplane_shared.auth import StaffPrincipal
-from careplane_shared.errors import NotFound
 from notify.deps import SettingsDep
+from notify.mail.exceptions import MailboxDisabled, MailNotFound
 
 _NAME = re.compile(r"^[0-9]{13}-[0-9a-f]{32}\.eml$")
 
@@ -92,7 +92,7 @@ router = APIRouter(prefix="/v1/mailbox", tags=["dev mailbox"])
 
 def _folder(settings: SettingsDep) -> Path:
     if settings.dev_mailbox_dir is None:
-        raise NotFound("The dev mailbox is not enabled.", code="MAILBOX_DISABLED")
+        raise MailboxDisabled()
     return settings.dev_mailbox_dir
 
 
@@ -107,5 +107,5 @@ async def mail(name: str, settings: SettingsDep, _: StaffPrincipal) -> Response:
     """The raw mail, headers and all."""
     path = _folder(settings) / name
     if not _NAME.match(name) or not path.exists():
-        raise NotFound("No such mail.", code="MAIL_NOT_FOUND")
+        raise MailNotFound()
     return Response(path.read_bytes(), media_type="message/rfc822")

@@ -18,12 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from careplane_shared.events import CloudEvent
 from notify.access import Scope
 from notify.audience import Addressee, Addressing, addressees
 from notify.clients.contracts import ContractsClient, ContractsUnavailable
 from notify.config import NotifySettings
+from notify.maintenance.exceptions import (
+    AlreadyCancelled,
+    AudienceUnavailable,
+    MaintenanceWindowNotFound,
+    UnknownCustomers,
+)
 from notify.maintenance.ics import CalendarEvent, calendar
 from notify.maintenance.schemas import (
     MaintenanceRecipientRead,
@@ -36,11 +41,6 @@ from notify.routing import route_event
 from notify.rows import read_as
 
 SOURCE = "notify"
-
-
-class MaintenanceWindowNotFound(NotFound):
-    code = "MAINTENANCE_WINDOW_NOT_FOUND"
-    message = "No such maintenance window."
 
 
 def local_time(moment: datetime, timezone: str) -> str:
@@ -142,18 +142,11 @@ async def _affected(contracts: ContractsClient, body: MaintenanceWindowCreate) -
             addressing=Addressing.REGISTERED,
         )
     except ContractsUnavailable as exc:
-        raise ServiceUnavailable(
-            "Contracts could not tell which customers are affected; nothing was sent.",
-            code="CONTRACTS_UNAVAILABLE",
-        ) from exc
+        raise AudienceUnavailable() from exc
     if body.customer_ids is not None:
         unknown = {str(c) for c in body.customer_ids} - {str(a.customer_id) for a in audience}
         if unknown:
-            raise ValidationFailed(
-                "Some customers do not exist.",
-                code="UNKNOWN_CUSTOMERS",
-                details=[{"loc": ["body", "customer_ids"], "msg": sorted(unknown)}],
-            )
+            raise UnknownCustomers(unknown)
     return audience
 
 
@@ -243,7 +236,7 @@ async def cancel_window(
     if window is None or not scope.everyone:
         raise MaintenanceWindowNotFound()
     if window.status == "cancelled":
-        raise Conflict("The maintenance window is already cancelled.", code="ALREADY_CANCELLED")
+        raise AlreadyCancelled()
     window.status = "cancelled"
     window.sequence += 1
     window.stamped_at = datetime.now(UTC)

@@ -15,18 +15,25 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import (
-    Conflict,
-    Forbidden,
-    NotFound,
-    ServiceUnavailable,
-    ValidationFailed,
-)
 from notify.access import may_manage_contact
 from notify.clients.contracts import ContractsClient, ContractsUnavailable
-from notify.clients.tickets import TicketNotFound, TicketsClient
+from notify.clients.exceptions import TicketNotFound
+from notify.clients.tickets import TicketsClient
 from notify.models import ContactPreference, TicketWatcher
 from notify.preferences.categories import DESCRIPTIONS, ESSENTIAL, Category
+from notify.preferences.exceptions import (
+    CategoryEssential,
+    ContactNotFound,
+    ContactUnavailable,
+    NotAContactOfTheCustomer,
+    PreferencesNotForRole,
+    PreferencesNotOwn,
+    RequesterAlreadyInformed,
+    TicketHasNoCustomer,
+    UnknownCategory,
+    WatcherNotFound,
+    WatchersNotForRole,
+)
 from notify.preferences.schemas import (
     CategoryRead,
     EssentialRead,
@@ -35,27 +42,11 @@ from notify.preferences.schemas import (
 )
 
 
-class ContactNotFound(NotFound):
-    code = "CONTACT_NOT_FOUND"
-    message = "No such contact."
-
-
-class WatcherNotFound(NotFound):
-    code = "WATCHER_NOT_FOUND"
-    message = "That contact does not follow this case."
-
-
-def _unavailable(exc: ContractsUnavailable) -> ServiceUnavailable:
-    return ServiceUnavailable(
-        f"Contracts could not be asked about the contact: {exc}", code="CONTRACTS_UNAVAILABLE"
-    )
-
-
 async def _contact(contracts: ContractsClient, contact_id: uuid.UUID) -> dict[str, Any]:
     try:
         contact = await contracts.contact(contact_id)
     except ContractsUnavailable as exc:
-        raise _unavailable(exc) from exc
+        raise ContactUnavailable(exc) from exc
     if contact is None:
         raise ContactNotFound()
     return contact
@@ -69,15 +60,12 @@ async def authorized_contact(
     if principal.is_staff:
         return await _contact(contracts, contact_id)
     if not principal.is_customer:
-        raise Forbidden("Only people manage mail preferences.", code="ROLE_FORBIDDEN")
+        raise PreferencesNotForRole()
     contact = await _contact(contracts, contact_id)
     if str(contact["customer_id"]) != str(principal.customer_id):
         raise ContactNotFound()
     if not may_manage_contact(principal, contact_id):
-        raise Forbidden(
-            "Only the contact itself or its administrators manage its preferences.",
-            code="ROLE_FORBIDDEN",
-        )
+        raise PreferencesNotOwn()
     return contact
 
 
@@ -108,18 +96,10 @@ def checked_categories(requested: list[str]) -> list[str]:
     known = {c.value for c in Category}
     essential = sorted({c for c in requested if c in ESSENTIAL})
     if essential:
-        raise ValidationFailed(
-            "Essential notices cannot be switched off.",
-            code="CATEGORY_ESSENTIAL",
-            details=[{"loc": ["body", "opted_out"], "msg": essential}],
-        )
+        raise CategoryEssential(essential)
     unknown = sorted(set(requested) - known)
     if unknown:
-        raise ValidationFailed(
-            "Unknown mail categories.",
-            code="UNKNOWN_CATEGORY",
-            details=[{"loc": ["body", "opted_out"], "msg": unknown, "known": sorted(known)}],
-        )
+        raise UnknownCategory(unknown, sorted(known))
     return sorted(set(requested))
 
 
@@ -162,7 +142,7 @@ async def _visible_ticket(
     if it is their own customer's: anything else is not found); only people, a customer's
     keys and staff manage watchers."""
     if not (principal.is_staff or principal.is_customer):
-        raise Forbidden("Only people and staff manage a case's watchers.", code="ROLE_FORBIDDEN")
+        raise WatchersNotForRole()
     ticket = await tickets.ticket(ticket_id)
     if principal.is_customer and str(ticket.get("customer_id")) != str(principal.customer_id):
         raise TicketNotFound()
@@ -189,7 +169,7 @@ async def _colleague(
     try:
         contacts = await contracts.contacts_of([customer_id])
     except ContractsUnavailable as exc:
-        raise _unavailable(exc) from exc
+        raise ContactUnavailable(exc) from exc
     for contact in contacts:
         same = (
             str(contact["id"]) == str(body.contact_id)
@@ -198,10 +178,7 @@ async def _colleague(
         )
         if same and contact.get("active", True):
             return contact
-    raise ValidationFailed(
-        "A watcher must be an active contact of the case's customer.",
-        code="NOT_A_CONTACT_OF_THE_CUSTOMER",
-    )
+    raise NotAContactOfTheCustomer()
 
 
 async def add_watcher(
@@ -215,12 +192,10 @@ async def add_watcher(
     """The watcher, and whether it is new (adding one twice changes nothing)."""
     ticket = await _visible_ticket(principal, tickets, ticket_id)
     if not ticket.get("customer_id"):
-        raise ValidationFailed("The case belongs to no customer.", code="TICKET_HAS_NO_CUSTOMER")
+        raise TicketHasNoCustomer()
     contact = await _colleague(contracts, str(ticket["customer_id"]), body)
     if str(contact["id"]) == str(ticket.get("contact_id")):
-        raise Conflict(
-            "The requester gets the case's mail already.", code="REQUESTER_ALREADY_INFORMED"
-        )
+        raise RequesterAlreadyInformed()
     contact_id = uuid.UUID(str(contact["id"]))
     inserted = await session.execute(
         insert(TicketWatcher)

@@ -9,23 +9,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.errors import Conflict, NotFound
 from notify.access import Scope
 from notify.encryption import SecretBox
 from notify.models import Delivery, WebhookEndpoint
+from notify.webhooks.exceptions import WebhookEndpointLimitReached, WebhookEndpointNotFound
 from notify.webhooks.schemas import WebhookEndpointCreate, WebhookEndpointUpdate
 from notify.webhooks.signing import new_secret
 from notify.webhooks.ssrf import registered_url
-
-
-class WebhookEndpointNotFound(NotFound):
-    code = "WEBHOOK_ENDPOINT_NOT_FOUND"
-    message = "No such webhook endpoint."
-
-
-class WebhookEndpointLimitReached(Conflict):
-    code = "WEBHOOK_ENDPOINT_LIMIT_REACHED"
-    message = "This customer has as many webhook endpoints as it may; delete one first."
 
 
 async def ensure_room(session: AsyncSession, customer_id: uuid.UUID, limit: int) -> None:
