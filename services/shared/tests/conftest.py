@@ -6,8 +6,9 @@ Careplane service is imported here."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import pytest
 from fastapi import FastAPI
@@ -43,7 +44,11 @@ def _service_tables() -> ServiceTables:
 
 TABLES = _service_tables()
 
-ExampleService = Callable[[str, TokenMinter], FastAPI]
+
+class ExampleService(Protocol):
+    def __call__(
+        self, database: str, minter: TokenMinter, *, inbox: Inbox | None = None
+    ) -> FastAPI: ...
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +86,7 @@ def minter() -> TokenMinter:
     return TokenMinter()
 
 
-def _example_service(database: str, minter: TokenMinter) -> FastAPI:
+def _example_service(database: str, minter: TokenMinter, *, inbox: Inbox | None = None) -> FastAPI:
     settings = DatabaseSettings(
         env="test",
         service_name="example",
@@ -93,7 +98,7 @@ def _example_service(database: str, minter: TokenMinter) -> FastAPI:
         settings,
         title="example",
         description="A service with an inbox that records every event it receives.",
-        routers=[inbox_router(Inbox(TABLES.inbox))],
+        routers=[inbox_router(inbox or Inbox(TABLES.inbox))],
     )
     app.state.token_verifier = minter.verifier()
     return app
@@ -101,5 +106,6 @@ def _example_service(database: str, minter: TokenMinter) -> FastAPI:
 
 @pytest.fixture(scope="session")
 def example_service() -> ExampleService:
-    """``example_service(database_url, minter)`` → a minimal service app on that database."""
+    """``example_service(database_url, minter)`` → a minimal service app on that database;
+    ``inbox=`` gives it an inbox with handlers of the test's own."""
     return _example_service
