@@ -34,22 +34,15 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from careplane_shared.sla_policy import CalendarSpec, clock_minutes
+from tickets.sla.offsets import DAY_US, EPOCH_ORDINAL, MINUTE_US, year_segments, year_start_us
 
 __all__ = ["BusinessCalendar"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_ONE_US = timedelta(microseconds=1)
 _ZERO = timedelta(0)
 _MINUTE = timedelta(minutes=1)
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_SECOND_US = 1_000_000
-_MINUTE_US = 60 * _SECOND_US
-_DAY_US = 86_400 * _SECOND_US
-# Offsets are sampled this often to find daylight-saving transitions; no zone has two
-# transitions closer together than this.
-_TRANSITION_PROBE_US = 6 * 3_600 * _SECOND_US
 # A calendar with weekly hours always has business time within a year or two; this
 # bound turns a calendar whose hours are all swallowed by holidays into an error
 # instead of an endless search.
@@ -67,10 +60,6 @@ def _utc(at: datetime) -> datetime:
 
 def _from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
-
-
-def _year_start_us(year: int) -> int:
-    return (date(year, 1, 1).toordinal() - _EPOCH_ORDINAL) * _DAY_US
 
 
 @lru_cache(maxsize=4096)
@@ -310,9 +299,9 @@ class BusinessCalendar:
 
     def _build_intervals(self, year: int) -> list[tuple[int, int]]:
         """The open intervals within UTC year ``year``, sorted and joined."""
-        year_start, year_end = _year_start_us(year), _year_start_us(year + 1)
+        year_start, year_end = year_start_us(year), year_start_us(year + 1)
         # Local dates within two days of the UTC year cover every zone offset.
-        segments = _year_segments(self.spec.timezone, year)
+        segments = year_segments(self.spec.timezone, year)
         closed = self._closed_dates(range(year - 1, year + 2))
         first_day = date(year - 1, 12, 30).toordinal()
         last_day = date(year + 1, 1, 2).toordinal()
@@ -322,10 +311,10 @@ class BusinessCalendar:
             day_hours = self._weekly[day.weekday()]
             if not day_hours or day in closed:
                 continue
-            midnight = (ordinal - _EPOCH_ORDINAL) * _DAY_US
+            midnight = (ordinal - EPOCH_ORDINAL) * DAY_US
             for open_minute, close_minute in day_hours:
-                wall_open = midnight + open_minute * _MINUTE_US
-                wall_close = midnight + close_minute * _MINUTE_US
+                wall_open = midnight + open_minute * MINUTE_US
+                wall_close = midnight + close_minute * MINUTE_US
                 # Within a segment wall time is UTC plus a fixed offset; the interval's
                 # real instants are its wall times mapped back through each segment.
                 for segment_start, segment_end, offset in segments:
@@ -353,48 +342,6 @@ def _merged_day(spec: CalendarSpec, weekday: int) -> tuple[tuple[int, int], ...]
         else:
             merged.append((start, end))
     return tuple(merged)
-
-
-@lru_cache(maxsize=1024)
-def _year_segments(zone_name: str, year: int) -> tuple[tuple[int, int, int], ...]:
-    """The offset segments around UTC year ``year``, shared by every calendar of a zone."""
-    start, end = _year_start_us(year) - 2 * _DAY_US, _year_start_us(year + 1) + 2 * _DAY_US
-    return tuple(_offset_segments(ZoneInfo(zone_name), start, end))
-
-
-def _offset_us(zone: ZoneInfo, second: int) -> int:
-    offset = datetime.fromtimestamp(second, zone).utcoffset()
-    assert offset is not None  # a ZoneInfo always knows its offset
-    return offset // _ONE_US
-
-
-def _offset_segments(zone: ZoneInfo, start: int, end: int) -> list[tuple[int, int, int]]:
-    """``[start, end)`` split where the zone's UTC offset changes: (from, to, offset) µs.
-
-    Offsets are probed every few hours and each change is narrowed down to the second
-    by bisection (zone transitions fall on whole seconds).
-    """
-    probe = _TRANSITION_PROBE_US // _SECOND_US
-    second, last_second = start // _SECOND_US, end // _SECOND_US
-    offset = _offset_us(zone, second)
-    segments: list[tuple[int, int, int]] = []
-    segment_start = second
-    while second < last_second:
-        ahead = min(second + probe, last_second)
-        if _offset_us(zone, ahead) == offset:
-            second = ahead
-            continue
-        low, high = second, ahead
-        while high - low > 1:
-            middle = (low + high) // 2
-            if _offset_us(zone, middle) == offset:
-                low = middle
-            else:
-                high = middle
-        segments.append((segment_start * _SECOND_US, high * _SECOND_US, offset))
-        segment_start, second, offset = high, high, _offset_us(zone, high)
-    segments.append((segment_start * _SECOND_US, last_second * _SECOND_US, offset))
-    return segments
 
 
 @lru_cache(maxsize=256)

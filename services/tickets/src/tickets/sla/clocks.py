@@ -26,11 +26,13 @@ Rules (docs/domain.md section 3, seeds 000-003):
   start with the new priority's target. A breach that had already happened under the
   earlier priority stands: reclassifying a case cannot undo a missed commitment.
 - breached: stopped after the due time, or still running with ``as_of`` past it.
+
+The words of each explanation step are in :mod:`tickets.sla.explain`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -39,6 +41,7 @@ from zoneinfo import ZoneInfo
 from careplane_shared.sla_policy import WEEKDAYS, SlaMetric, SlaPolicy, TargetSpec, WindowSpec
 from careplane_shared.sla_policy import clock_minutes as _clock_minutes
 from tickets.sla.calendar import BusinessCalendar
+from tickets.sla.explain import duration_text, pause_text, target_text
 from tickets.sla.model import (
     SlaClock,
     SlaEvent,
@@ -155,7 +158,7 @@ class _Context:
         amount = target.minutes * _MINUTE
         due = _elapse(calendar, business, started, pauses, amount)
 
-        lines = [_target_text(run.metric, final_priority, target, skipped)]
+        lines = [target_text(run.metric, final_priority, target, skipped)]
         if not business:
             lines.append(
                 f"{run.trigger_text} {describe(run.trigger)}; calendar time, every minute counts"
@@ -215,7 +218,7 @@ class _Context:
                 else timedelta(0)
             )
             paused += span
-            lines.append(_pause_text(pause, span, basis, describe))
+            lines.append(pause_text(pause, span, basis, describe))
 
         earlier_breach = bool(breach_candidates)
         if due is None:
@@ -257,7 +260,7 @@ class _Context:
             if earlier_breach:
                 lines.append("breached earlier, under the previous priority")
         elif end > due:
-            late = _span(end - due, days=True)
+            late = duration_text(end - due, days=True)
             if run.stopped_at is not None:
                 lines.append(f"breached: stopped {late} after due")
             else:
@@ -265,11 +268,10 @@ class _Context:
         elif earlier_breach:
             lines.append("within the recomputed due time, but the earlier breach stands")
         elif run.stopped_at is not None:
-            lines.append(f"met with {_span(due - run.stopped_at, days=True)} to spare")
+            lines.append(f"met with {duration_text(due - run.stopped_at, days=True)} to spare")
         else:
-            lines.append(
-                f"running: due in {_span(due - self.now, days=True)} as of {describe(self.now)}"
-            )
+            left = duration_text(due - self.now, days=True)
+            lines.append(f"running: due in {left} as of {describe(self.now)}")
         return lines
 
 
@@ -348,64 +350,3 @@ def _elapse(
     if business:
         return calendar.add_business_time(cursor, remaining)
     return cursor + remaining
-
-
-# -- explanations -------------------------------------------------------------------------
-
-
-def _target_text(
-    metric: SlaMetric, priority: str, target: TargetSpec, skipped: Sequence[WindowSpec]
-) -> str:
-    basis = "business" if target.business_time else "calendar"
-    text = (
-        f"{metric.value} target for priority {priority}: {target.minutes} {basis} minutes "
-        f"({_span(target.minutes * _MINUTE)})"
-    )
-    if target.scheduled_visit:
-        text += " during a scheduled customer visit"
-    if target.window is not None:
-        text += f"; the clock started inside {_window_text(target.window)}"
-    elif skipped:
-        text += f"; the clock started outside {_window_text(skipped[0])}"
-    return text
-
-
-def _window_text(window: WindowSpec) -> str:
-    indexes = sorted(WEEKDAYS.index(day) for day in window.days)
-    names = [WEEKDAYS[index].capitalize() for index in indexes]
-    consecutive = indexes == list(range(indexes[0], indexes[0] + len(indexes)))
-    days = f"{names[0]}-{names[-1]}" if consecutive and len(names) > 2 else ",".join(names)
-    return f"{days} {window.start}-{window.end} {window.timezone}"
-
-
-def _pause_text(
-    pause: SlaPause, span: timedelta, basis: str, describe: Callable[[datetime], str]
-) -> str:
-    amount = f"{_span(span)} of {basis} time"
-    if pause.reason == TicketStatus.CLOSED.value:
-        assert pause.end is not None
-        return (
-            f"closed {describe(pause.start)} and reopened {describe(pause.end)}: "
-            f"the {amount} in between does not count"
-        )
-    if pause.end is None:
-        return f"paused since {describe(pause.start)} while {pause.reason} ({amount} so far)"
-    return (
-        f"paused {describe(pause.start)} to {describe(pause.end)} while {pause.reason} ({amount})"
-    )
-
-
-def _span(duration: timedelta, *, days: bool = False) -> str:
-    """``2h 30m``; with ``days`` (real time only: a business day has no fixed length)
-    ``3d 2h``."""
-    minutes = duration // _MINUTE
-    hours, minutes = divmod(minutes, 60)
-    parts = []
-    if days and hours >= 24:
-        whole_days, hours = divmod(hours, 24)
-        parts.append(f"{whole_days}d")
-    if hours:
-        parts.append(f"{hours}h")
-    if minutes or not parts:
-        parts.append(f"{minutes}m")
-    return " ".join(parts)
