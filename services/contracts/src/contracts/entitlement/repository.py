@@ -1,5 +1,6 @@
 """The entitlement check's reads: what it must know fresh about the caller's contact,
-customer, agreements and quota, in one statement.
+customer, agreements and quota, in one statement (the catalogue it reads from
+:mod:`contracts.entitlement.catalogue`).
 
 The statement is built once, at import, with bound parameters: building a select with
 its joins and lateral subquery costs more CPU than running it."""
@@ -10,18 +11,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Date, Uuid, and_, bindparam, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.entitlement.rules import ContactFacts, ContactRule, PlanFacts, WhenExhausted
-from contracts.models import Agreement, Contact, Customer, Plan, QuotaEntry, agreement_products
+from contracts.entitlement.rules import ContactFacts
+from contracts.models import Agreement, Contact, Customer, QuotaEntry, agreement_products
 
 _contacts = Contact.__table__
 _customers = Customer.__table__
 _agreements = Agreement.__table__
-_plans = Plan.__table__
 _entries = QuotaEntry.__table__
 
 _CONTACT_ID = bindparam("contact_id", type_=Uuid())
@@ -53,17 +52,8 @@ _customer_agreements = (
                 .scalar_subquery(),
             ),
         ).label("remaining"),
-        _plans.c.id.label("plan_id"),
-        _plans.c.code.label("plan_code"),
-        _plans.c.name.label("plan_name"),
-        _plans.c.contact_rule,
-        _plans.c.case_visibility,
-        _plans.c.yearly_quota,
-        _plans.c.when_exhausted,
-        _plans.c.prerequisite_plan_id,
-        _plans.c.sla_policy,
+        _agreements.c.plan_id,
     )
-    .join(_plans, _plans.c.id == _agreements.c.plan_id)
     .where(_agreements.c.customer_id == _contacts.c.customer_id)
     .lateral("customer_agreements")
 )
@@ -102,8 +92,7 @@ class AgreementRow:
     ends_on: date
     product_ids: frozenset[uuid.UUID]
     remaining: int | None
-    plan: PlanFacts
-    case_visibility: str
+    plan_id: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,19 +103,6 @@ class CallerFacts:
     region: str
     support_center_id: uuid.UUID | None
     agreements: Sequence[AgreementRow]
-
-
-def _plan(row: Any) -> PlanFacts:
-    return PlanFacts(
-        id=row.plan_id,
-        code=row.plan_code,
-        name=row.plan_name,
-        contact_rule=ContactRule(row.contact_rule),
-        yearly_quota=row.yearly_quota,
-        when_exhausted=WhenExhausted(row.when_exhausted),
-        prerequisite_plan_id=row.prerequisite_plan_id,
-        sla_policy=row.sla_policy,
-    )
 
 
 async def caller_facts(
@@ -160,8 +136,7 @@ async def caller_facts(
                 ends_on=row.ends_on,
                 product_ids=frozenset(row.product_ids),
                 remaining=None if row.remaining is None else int(row.remaining),
-                plan=_plan(row),
-                case_visibility=row.case_visibility,
+                plan_id=row.plan_id,
             )
             for row in rows
             if row.product_ids  # an agreement covering nothing is no agreement to check

@@ -1,6 +1,8 @@
-"""The entitlement check: gathers the facts (the caller's contact, customer, agreements and
-quota in one statement, see :mod:`contracts.entitlement.repository`) and hands them to
-the pure rules."""
+"""The entitlement check: gathers the facts and hands them to the pure rules. What may
+change at any moment (the caller's contact, customer, agreements and quota) is read in one
+statement (:mod:`contracts.entitlement.repository`); the catalogue (lifecycles, releases,
+plans, support centers) comes from the process's snapshot
+(:mod:`contracts.entitlement.catalogue`)."""
 
 from __future__ import annotations
 
@@ -8,19 +10,16 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
-from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
-from contracts.customers.service import ContactNotFound
+from contracts.customers.exceptions import ContactNotFound
 from contracts.entitlement import repository
-from contracts.entitlement.repository import CallerFacts
+from contracts.entitlement.catalogue import catalogue
 from contracts.entitlement.rules import AgreementFacts, ContactFacts, decide
 from contracts.entitlement.schemas import EntitlementCheck, EntitlementResult
-from contracts.models import MajorVersion, Product, Release, SupportCenter
-from contracts.products.lifecycle import MajorVersionDates, lifecycles
-from contracts.products.service import ProductNotFound, parse_major, release_known
+from contracts.products.exceptions import ProductNotFound
+from contracts.products.service import parse_major, release_known
 
 
 def _day(at: datetime | date | None) -> date:
@@ -29,18 +28,6 @@ def _day(at: datetime | date | None) -> date:
     if isinstance(at, datetime):
         return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).date()
     return at
-
-
-async def _support_center(session: AsyncSession, facts: CallerFacts) -> SupportCenter | None:
-    """The customer's own center, or the one serving its region (seed 000: the closest)."""
-    if facts.support_center_id is not None:
-        return await session.get(SupportCenter, facts.support_center_id)
-    return await session.scalar(
-        select(SupportCenter)
-        .where(SupportCenter.regions.contains([facts.region]))
-        .order_by(SupportCenter.code)
-        .limit(1)
-    )
 
 
 def _visible(principal: Principal, contact: ContactFacts, on_behalf_of: uuid.UUID | None) -> bool:
@@ -64,19 +51,20 @@ async def check(
         raise ContactNotFound()
     contact = facts.contact
 
-    versions = (
-        await session.scalars(
-            select(MajorVersion).where(MajorVersion.product_id == data.product_id)
-        )
-    ).all()
-    if not versions and await session.get(Product, data.product_id) is None:
+    known = await catalogue(
+        session,
+        product_id=data.product_id,
+        plan_ids={row.plan_id for row in facts.agreements},
+        center_id=facts.support_center_id,
+    )
+    versions = known.products.get(data.product_id)
+    if versions is None:
         raise ProductNotFound()
 
-    plans = {row.plan.id: row for row in facts.agreements}
     agreements = [
         AgreementFacts(
             id=row.id,
-            plan=row.plan,
+            plan=known.plans[row.plan_id].facts,
             status=row.status,
             starts_on=row.starts_on,
             ends_on=row.ends_on,
@@ -85,52 +73,31 @@ async def check(
         for row in facts.agreements
     ]
     remaining = {
-        row.id: row.remaining
-        for row in facts.agreements
-        if row.remaining is not None and row.plan.yearly_quota is not None
+        agreement.id: row.remaining
+        for agreement, row in zip(agreements, facts.agreements, strict=True)
+        if row.remaining is not None and agreement.plan.yearly_quota is not None
     }
 
     major = parse_major(data.version)
-    by_major = {
-        lc.major: lc
-        for lc in lifecycles(
-            [
-                MajorVersionDates(v.major, v.ga, v.eos, v.eoms_override, v.eol_override)
-                for v in versions
-            ]
-        )
-    }
-    lifecycle = by_major.get(major) if major is not None else None
-    version_known = False
-    if lifecycle is not None:
-        major_id = next(v.id for v in versions if v.major == major)
-        releases = (
-            await session.scalars(
-                select(Release.version).where(Release.major_version_id == major_id)
-            )
-        ).all()
-        version_known = release_known(data.version, releases)
-
+    version = versions.get(major) if major is not None else None
     decision = decide(
         contact=contact,
         customer_standing=facts.standing,
         agreements=agreements,
         product_id=data.product_id,
-        lifecycle=lifecycle,
-        version_known=version_known,
+        lifecycle=version.lifecycle if version else None,
+        version_known=version is not None and release_known(data.version, version.releases),
         day=day,
         quota_remaining=remaining,
     )
 
     policy: dict[str, Any] | None = None
     center_code: str | None = None
-    if decision.agreement is not None:
-        center = await _support_center(session, facts)
+    plan = known.plans[decision.agreement.plan.id] if decision.agreement else None
+    if plan is not None:
+        center = known.center_for(facts.support_center_id, facts.region)
         center_code = center.code if center else None
-        plan_policy = SlaPolicy.model_validate(decision.agreement.plan.sla_policy)
-        # The snapshot tickets computes with: a center-based calendar made concrete.
-        center_calendar = CalendarSpec.model_validate(center.calendar) if center else None
-        policy = plan_policy.resolved(center_calendar).model_dump(mode="json")
+        policy = known.resolved_policy(plan.facts.id, center)
     return EntitlementResult(
         entitled=decision.entitled,
         reasons=[r.value for r in decision.reasons],
@@ -145,12 +112,10 @@ async def check(
         version=data.version,
         major_version=major,
         agreement_id=decision.agreement.id if decision.agreement else None,
-        plan_id=decision.agreement.plan.id if decision.agreement else None,
-        plan_code=decision.agreement.plan.code if decision.agreement else None,
-        plan_name=decision.agreement.plan.name if decision.agreement else None,
-        case_visibility=(
-            plans[decision.agreement.plan.id].case_visibility if decision.agreement else None
-        ),
+        plan_id=plan.facts.id if plan else None,
+        plan_code=plan.facts.code if plan else None,
+        plan_name=plan.facts.name if plan else None,
+        case_visibility=plan.case_visibility if plan else None,
         support_center=center_code,
         customer_language=facts.language,
         checked_at=day,
