@@ -37,7 +37,7 @@ fuzz: install ## schemathesis against every service's OpenAPI on 127.0.0.1: no 5
 	timeout --signal=INT --kill-after=30 $(FUZZ_TIMEOUT) $(RUN) pytest -q -p no:randomly -p no:cacheprovider tests/tenancy/fuzz_openapi.py $(PYTEST_ARGS)
 
 schema: install ## write the gateway's GraphQL SDL to gateway/tests/schema.graphql (a test compares it with the code)
-	$(RUN) python -c 'from gateway.config import GatewaySettings; from gateway.graphql.schema import build_schema; print(build_schema(GatewaySettings(env="test")).as_str())' > gateway/tests/schema.graphql
+	$(RUN) python -c 'from careplane_gateway.config import GatewaySettings; from careplane_gateway.graphql.schema import build_schema; print(build_schema(GatewaySettings(env="test")).as_str())' > gateway/tests/schema.graphql
 
 lint: install ## ruff and mypy
 	$(RUN) ruff check .

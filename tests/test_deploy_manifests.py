@@ -36,11 +36,18 @@ DOCKERFILE = DOCKER / "Dockerfile"
 
 SERVICES = ("tickets", "contracts", "notify")
 PIECES = (*SERVICES, "gateway")
+# The Python package of each piece: a service's is named after it, the gateway's is not.
+PACKAGES = {
+    "tickets": "tickets",
+    "contracts": "contracts",
+    "notify": "notify",
+    "gateway": "careplane_gateway",
+}
 SETTINGS = {
     "tickets": ("tickets.config", "TicketsSettings"),
     "contracts": ("contracts.config", "ContractsSettings"),
     "notify": ("notify.config", "NotifySettings"),
-    "gateway": ("gateway.config", "GatewaySettings"),
+    "gateway": ("careplane_gateway.config", "GatewaySettings"),
 }
 # Variables a container may set that belong to no settings class (uvicorn reads this one).
 NOT_SETTINGS = {"gateway": {"FORWARDED_ALLOW_IPS"}}
@@ -424,7 +431,8 @@ def app(piece: str) -> Any:
     kwargs: dict[str, Any] = {"env": "test", "log_json": False}
     if piece == "contracts":  # keys as PEM: nothing generated on disk
         kwargs |= {"jwt_private_key": _pem(), "license_private_key": _pem()}
-    return importlib.import_module(f"{piece}.main").create_app(settings_class(piece)(**kwargs))
+    module = importlib.import_module(f"{PACKAGES[piece]}.main")
+    return module.create_app(settings_class(piece)(**kwargs))
 
 
 def serves(piece: str, path: str) -> bool:
@@ -579,15 +587,29 @@ def _instructions(name: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("piece", PIECES)
-def test_dockerfile_cmd_names_a_real_app_factory(piece: str) -> None:
+def uvicorn_arguments(piece: str) -> list[str]:
+    """The arguments the image's CMD gives uvicorn in the piece's image: its shell script,
+    run by /bin/sh with ``echo`` in place of ``exec uvicorn``."""
     (cmd,) = _instructions("CMD")
     argv = json.loads(cmd)
     assert argv[:2] == ["/bin/sh", "-c"]
-    words = argv[2].split()
-    assert words[:2] == ["exec", "uvicorn"]
-    target = words[2].strip('"').replace("${CAREPLANE_PIECE}", piece)
+    script = argv[2]
+    assert script.count("exec uvicorn ") == 1, script
+    shown = subprocess.run(
+        ["/bin/sh", "-c", script.replace("exec uvicorn ", "echo ")],
+        env={"CAREPLANE_PIECE": piece},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return shown.stdout.split()
+
+
+@pytest.mark.parametrize("piece", PIECES)
+def test_dockerfile_cmd_names_a_real_app_factory(piece: str) -> None:
+    target, *words = uvicorn_arguments(piece)
     module_name, attr = target.split(":")
+    assert module_name == f"{PACKAGES[piece]}.main"
     factory = getattr(importlib.import_module(module_name), attr)
     assert callable(factory)
     assert "--factory" in words and "--proxy-headers" in words

@@ -7,15 +7,13 @@ contracts suite's own fixtures of similar purpose.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import socket
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import pytest
@@ -26,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 import contracts
 import notify
 import tickets
+from careplane_gateway.config import GatewaySettings
+from careplane_gateway.main import create_app
 from careplane_shared.auth import StaticKeySource, TokenVerifier
 from careplane_shared.testing import (
     asgi_client,
@@ -43,25 +43,6 @@ from notify.config import NotifySettings
 from notify.main import create_app as create_notify_app
 from tickets.config import TicketsSettings
 from tickets.main import create_app as create_tickets_app
-
-if TYPE_CHECKING:
-    from gateway.config import GatewaySettings
-
-
-def _unshadow_gateway_package() -> None:
-    """pytest (``--import-mode=importlib``) imports this file as ``gateway.tests.conftest``
-    and, to do so, first registers the folder ``gateway/`` as a namespace package called
-    ``gateway``: that hides the installed ``gateway`` package (``gateway.main``, ...). Put the
-    real package back, keeping pytest's ``gateway.tests`` reachable under it."""
-    shadow = sys.modules.get("gateway")
-    if shadow is None or getattr(shadow, "__file__", None) is not None:
-        return
-    del sys.modules["gateway"]
-    package = importlib.import_module("gateway")
-    package.tests = sys.modules["gateway.tests"]  # type: ignore[attr-defined]
-
-
-_unshadow_gateway_package()
 
 CONTRACTS_DIR = Path(contracts.__file__).resolve().parents[2]
 # Only the in-process transport answers here; the name never reaches a network.
@@ -143,8 +124,6 @@ def unreachable_url() -> str:
 @pytest.fixture
 def gateway_settings(unreachable_url: str) -> GatewaySettings:
     """Contracts runs in-process; tickets and notify are not running in these tests."""
-    from gateway.config import GatewaySettings
-
     return GatewaySettings(
         env="test",
         log_json=False,
@@ -159,8 +138,6 @@ def start_gateway(gateway_settings: GatewaySettings, contracts_app: FastAPI) -> 
     """``async with start_gateway(**settings) as client``: a running gateway with its client.
     ``contracts_transport`` replaces the in-process contracts (None: contracts is not running);
     ``token_verifier`` replaces the gateway's own (which asks contracts for its keys)."""
-
-    from gateway.main import create_app
 
     @asynccontextmanager
     async def start(
@@ -357,7 +334,6 @@ def start_tickets_gateway(
     over an in-process tickets (wrap it in ``OneAtATime``: its requests share one test
     connection too) and the in-process contracts (``contracts_transport`` must keep to the
     same lock)."""
-    from gateway.main import create_app
 
     @asynccontextmanager
     async def start(
@@ -462,7 +438,6 @@ def start_notify_gateway(
     """``async with start_notify_gateway(notify_transport) as client``: a gateway over an
     in-process notify (wrap it in ``OneAtATime``: its requests share one test connection) and
     the in-process contracts."""
-    from gateway.main import create_app
 
     @asynccontextmanager
     async def start(notify_transport: httpx.AsyncBaseTransport) -> AsyncIterator[httpx.AsyncClient]:
@@ -525,7 +500,6 @@ def serve_live_gateway(
 ) -> LiveGatewayFactory:
     """``async with serve_live_gateway(**settings) as base_url``: the gateway served by uvicorn
     on 127.0.0.1, over the served tickets (a real network hop) and the in-process contracts."""
-    from gateway.main import create_app
 
     @asynccontextmanager
     async def serve(**overrides: Any) -> AsyncIterator[str]:

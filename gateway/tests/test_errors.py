@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 from graphql import GraphQLError
 
-from gateway.graphql.errors import coded, error_from_response
+from careplane_gateway.graphql.errors import coded, error_from_response
 
 
 def test_a_service_error_keeps_its_code_message_and_details() -> None:

@@ -1,4 +1,4 @@
-"""No import cycles in ``gateway.graphql``.
+"""No import cycles in ``careplane_gateway.graphql``.
 
 Modules that import each other only work when imported in the right order, and only because
 some import was tucked inside a function: a newcomer cannot tell which. The rule kept here:
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import gateway.graphql
+import careplane_gateway.graphql
 from careplane_shared.testing.imports import cycles, describe, import_graph, imported_modules
 
-PACKAGE = "gateway.graphql"
-ROOT = Path(gateway.graphql.__file__).parent
+PACKAGE = "careplane_gateway.graphql"
+ROOT = Path(careplane_gateway.graphql.__file__).parent
 
 
 def test_the_graphql_package_has_no_import_cycle() -> None:
@@ -29,27 +29,27 @@ def test_the_graphql_package_has_no_import_cycle() -> None:
 
 def test_the_check_sees_imports_in_functions_but_not_for_the_type_checker() -> None:
     known = {
-        "gateway.graphql",
-        "gateway.graphql.contracts",
-        "gateway.graphql.contracts.types",
-        "gateway.graphql.tickets",
-        "gateway.graphql.tickets.types",
-        "gateway.graphql.convert",
+        "careplane_gateway.graphql",
+        "careplane_gateway.graphql.contracts",
+        "careplane_gateway.graphql.contracts.types",
+        "careplane_gateway.graphql.tickets",
+        "careplane_gateway.graphql.tickets.types",
+        "careplane_gateway.graphql.convert",
     }
     source = (
         "from typing import TYPE_CHECKING\n"
-        "from gateway.graphql.convert import to_id\n"
+        "from careplane_gateway.graphql.convert import to_id\n"
         "if TYPE_CHECKING:\n"
-        "    from gateway.graphql.tickets.types import Ticket\n"
+        "    from careplane_gateway.graphql.tickets.types import Ticket\n"
         "def f():\n"
-        "    from gateway.graphql.contracts import types\n"
+        "    from careplane_gateway.graphql.contracts import types\n"
     )
-    found = imported_modules(source, "gateway.graphql.notify.types", known, package=False)
+    found = imported_modules(source, "careplane_gateway.graphql.notify.types", known, package=False)
     assert found == {
-        "gateway.graphql",
-        "gateway.graphql.convert",
-        "gateway.graphql.contracts",
-        "gateway.graphql.contracts.types",
+        "careplane_gateway.graphql",
+        "careplane_gateway.graphql.convert",
+        "careplane_gateway.graphql.contracts",
+        "careplane_gateway.graphql.contracts.types",
     }
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []

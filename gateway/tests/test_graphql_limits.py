@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from careplane_gateway.config import GatewaySettings
 from careplane_shared.settings import Environment
 from careplane_shared.testing import bearer, password_token
 
@@ -244,8 +245,6 @@ async def test_outside_dev_no_introspection_graphiql_or_service_docs(
 
 
 def test_the_defaults_by_profile() -> None:
-    from gateway.config import GatewaySettings
-
     production = GatewaySettings(env="production", client_secret="not-the-dev-secret")
     dev = GatewaySettings(env="dev")
     test = GatewaySettings(env="test")

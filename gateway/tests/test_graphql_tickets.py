@@ -15,6 +15,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from careplane_gateway.config import GatewaySettings
+from careplane_gateway.graphql.schema import build_schema
 from careplane_shared.testing import bearer, password_token
 
 from .conftest import (
@@ -173,9 +175,6 @@ def clock(ticket: Mapping[str, Any], metric: str, cycle: int = 1) -> dict[str, A
 
 
 def test_the_schema_keeps_the_fixed_points_of_api_md() -> None:
-    from gateway.config import GatewaySettings
-    from gateway.graphql.schema import build_schema
-
     schema = graphql_core.build_schema(build_schema(GatewaySettings(env="test")).as_str())
 
     def field(type_name: str, name: str) -> str:

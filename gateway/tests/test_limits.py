@@ -17,6 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from careplane_gateway.proxy import is_internal_path
 from careplane_shared.testing import bearer, password_token
 
 from .conftest import GatewayFactory
@@ -374,8 +375,6 @@ async def test_the_services_own_paths_are_not_exposed(
 
 
 def test_a_services_own_path_is_found_however_it_is_spelled() -> None:
-    from gateway.proxy import is_internal_path
-
     for path in ("metrics", "/metrics/", "./docs", "v1/../openapi.json", "a/b/../../readyz"):
         assert is_internal_path(path), path
     for path in ("v1/metrics", "v1/tickets/docs", ".well-known/jwks.json", "v1/me", ""):

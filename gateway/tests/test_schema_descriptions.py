@@ -16,8 +16,8 @@ from graphql import (
 )
 from graphql import build_schema as build_sdl
 
-from gateway.config import GatewaySettings
-from gateway.graphql.schema import build_schema
+from careplane_gateway.config import GatewaySettings
+from careplane_gateway.graphql.schema import build_schema
 
 
 def _undescribed(schema: GraphQLSchema) -> list[str]:

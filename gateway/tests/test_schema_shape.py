@@ -8,8 +8,8 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from gateway.config import GatewaySettings
-from gateway.graphql.schema import build_schema
+from careplane_gateway.config import GatewaySettings
+from careplane_gateway.graphql.schema import build_schema
 
 SNAPSHOT = Path(__file__).with_name("schema.graphql")
 

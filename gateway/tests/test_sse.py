@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from gateway.sse import ServerSentEvent, read_events
+from careplane_gateway.sse import ServerSentEvent, read_events
 
 
 async def _lines(*lines: str) -> AsyncIterator[str]:

@@ -128,12 +128,12 @@ async def build_world(
 ) -> World:
     """``name`` names its databases (fresh ones: a world never meets another's data);
     ``contracts_overrides`` go into contracts' settings."""
+    from careplane_gateway.config import GatewaySettings
+    from careplane_gateway.main import create_app as create_gateway
     from contracts.main import create_app as create_contracts
     from contracts.seed import seed_demo
     from contracts.testing import SERVICE_DIR as CONTRACTS_DIR
     from contracts.testing import settings_for_tests
-    from gateway.config import GatewaySettings
-    from gateway.main import create_app as create_gateway
     from notify.config import NotifySettings
     from notify.main import create_app as create_notify
     from tickets.config import TicketsSettings

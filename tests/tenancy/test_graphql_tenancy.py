@@ -126,8 +126,8 @@ class Probe:
 
 
 def _schema() -> GraphQLSchema:
-    from gateway.config import GatewaySettings
-    from gateway.graphql.schema import build_schema
+    from careplane_gateway.config import GatewaySettings
+    from careplane_gateway.graphql.schema import build_schema
 
     return build_schema(GatewaySettings(env="test"))._schema
 

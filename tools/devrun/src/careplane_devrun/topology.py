@@ -136,7 +136,7 @@ PIECES = (
     ),
     Piece(
         "gateway",
-        "gateway.main",
+        "careplane_gateway.main",
         8000,
         "32",
         owns_database=False,

@@ -1,0 +1,238 @@
+"""The services' REST APIs under the gateway's origin, bodies streamed both ways.
+
+``/api/{service}/{path}`` goes to ``{service}/{path}`` with the caller's headers (the token
+among them), the query string and the request id; ``POST /auth/token`` goes to contracts.
+Each service verifies the token and answers for itself; the gateway has checked it already
+(``careplane_gateway.guard``: with the rate limits and the body limits) and keeps the services' own
+paths (``/docs``, ``/openapi.json``, ``/metrics``, ``/healthz``, ``/readyz``) to itself unless
+``expose_service_docs`` is set.
+
+``X-Forwarded-For`` tells the service who called: the hops the gateway believes (through its
+trusted proxies) and the peer it saw, never more of what a caller wrote itself; the services
+treat the gateway as a trusted proxy and so key their own limits (sign-in) on that address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import quote, unquote
+
+import httpx
+import structlog
+from fastapi import APIRouter, Request, Response
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from careplane_gateway.config import GatewaySettings
+from careplane_gateway.services import ServiceClients, ServiceName
+from careplane_gateway.upstream import UPSTREAM_ERRORS, transport_failure
+from careplane_shared.client_address import connection_chain
+from careplane_shared.errors import CareplaneError, NotFound
+
+log = structlog.get_logger(__name__)
+
+router = APIRouter()
+
+# RFC 9110 7.6.1: meaningful for one connection only, never forwarded.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# Set again on this hop: the request id by the client's event hook (the id this request got
+# at the gateway), host by httpx; on the way back, request id, date and server by our own stack.
+_REQUEST_OWN = frozenset({"host", "x-request-id"})
+_RESPONSE_OWN = frozenset({"x-request-id", "date", "server"})
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# What each service serves for its operators, not its callers (first path segment).
+INTERNAL_PATHS = frozenset({"metrics", "docs", "redoc", "openapi.json", "healthz", "readyz"})
+
+
+def _not_forwarded(connection_headers: list[str]) -> set[str]:
+    """Hop-by-hop headers, with those the Connection header names."""
+    names = set(HOP_BY_HOP)
+    for value in connection_headers:
+        names.update(token.strip().lower() for token in value.split(","))
+    return names
+
+
+def _settings(request: Request) -> GatewaySettings:
+    settings: GatewaySettings = request.app.state.settings
+    return settings
+
+
+def _request_headers(request: Request) -> list[tuple[str, str]]:
+    drop = (
+        _not_forwarded(request.headers.getlist("connection"))
+        | _REQUEST_OWN
+        | {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
+    )
+    headers = [(name, value) for name, value in request.headers.items() if name not in drop]
+    chain = connection_chain(request, _settings(request).trusted_proxy_networks)
+    if chain:
+        headers.append(("x-forwarded-for", ", ".join(chain)))
+    # What a trusted proxy in front of us said of the original request stands; a caller's
+    # own claims do not.
+    behind_proxy = len(chain) > 1
+    proto = request.headers.get("x-forwarded-proto") if behind_proxy else None
+    headers.append(("x-forwarded-proto", proto or request.url.scheme))
+    host = request.headers.get("x-forwarded-host") if behind_proxy else None
+    if host or "host" in request.headers:
+        headers.append(("x-forwarded-host", host or request.headers["host"]))
+    return headers
+
+
+def _has_body(request: Request) -> bool:
+    length = request.headers.get("content-length")
+    return "transfer-encoding" in request.headers or (length is not None and length != "0")
+
+
+def _upstream_path(request: Request, prefix: str, path: str) -> str:
+    """The path as the caller encoded it (``%2F`` stays ``%2F``), after ``prefix``."""
+    raw_path: bytes = request.scope.get("raw_path") or b""
+    raw = raw_path.split(b"?", 1)[0].decode("latin-1")
+    index = raw.find(prefix)
+    if index >= 0:
+        rest = raw[index + len(prefix) :]
+        if unquote(rest) == path:
+            return "/" + rest
+    return "/" + quote(path)
+
+
+def is_internal_path(path: str) -> bool:
+    """Whether ``path`` (decoded) leads to one of ``INTERNAL_PATHS``, however it is spelled:
+    empty and dot segments are resolved as a server would."""
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    return bool(segments) and segments[0].lower() in INTERNAL_PATHS
+
+
+class ProxiedResponse(StreamingResponse):
+    """A service's answer relayed as it arrives. The upstream response is closed however the
+    relay ends, a caller that went away included (then Starlette runs no background task)."""
+
+    def __init__(self, upstream: httpx.Response, service: str) -> None:
+        super().__init__(_relay(upstream, service), status_code=upstream.status_code)
+        drop = _not_forwarded(upstream.headers.get_list("connection")) | _RESPONSE_OWN
+        self.raw_headers = [
+            (name, value)
+            for name, value in upstream.headers.raw
+            if name.decode("latin-1").lower() not in drop
+        ]
+        self.upstream = upstream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.upstream.aclose()
+
+
+async def _relay(upstream: httpx.Response, service: str) -> AsyncIterator[bytes]:
+    try:
+        # Raw: a compressed answer stays compressed, its content-length stays true.
+        async for chunk in upstream.aiter_raw():
+            yield chunk
+    except UPSTREAM_ERRORS as exc:
+        # The status line is already out: all that is left is to cut the answer short.
+        log.warning("proxy_stream_broken", service=service, error=repr(exc))
+        raise
+
+
+async def forward(
+    request: Request, service: ServiceName, client: httpx.AsyncClient, path: str
+) -> Response:
+    url = path + (f"?{request.url.query}" if request.url.query else "")
+    upstream_request = client.build_request(
+        request.method,
+        url,
+        headers=_request_headers(request),
+        content=request.stream() if _has_body(request) else None,
+    )
+    try:
+        upstream = await client.send(upstream_request, stream=True)
+    except UPSTREAM_ERRORS as exc:
+        failure = transport_failure(service.value, exc)
+        log.warning("proxy_failed", service=service.value, code=failure.code, error=repr(exc))
+        raise CareplaneError(
+            failure.message,
+            code=failure.code,
+            status_code=failure.status_code,
+            details={"service": service.value},
+        ) from exc
+    return ProxiedResponse(upstream, service.value)
+
+
+def _clients(request: Request) -> ServiceClients:
+    clients: ServiceClients = request.app.state.service_clients
+    return clients
+
+
+_TOKEN_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["grant_type"],
+                    "properties": {
+                        "grant_type": {
+                            "type": "string",
+                            "enum": ["password", "client_credentials"],
+                        },
+                        "username": {"type": "string"},
+                        "password": {"type": "string", "format": "password"},
+                        "client_id": {"type": "string"},
+                        "client_secret": {"type": "string", "format": "password"},
+                        "scope": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/auth/token",
+    tags=["auth"],
+    summary="Get an access token (OAuth2 password or client_credentials grant).",
+    openapi_extra=_TOKEN_FORM,
+)
+async def token(request: Request) -> Response:
+    """Contracts' token endpoint under the gateway's origin: the form goes to contracts as
+    sent, its answer (status and body) comes back unchanged."""
+    return await forward(
+        request, ServiceName.CONTRACTS, _clients(request)[ServiceName.CONTRACTS], "/auth/token"
+    )
+
+
+@router.api_route("/api/{service}/{path:path}", methods=_METHODS, include_in_schema=False)
+async def service_api(request: Request, service: str, path: str) -> Response:
+    """``/api/contracts/v1/me`` is contracts' ``/v1/me``; each service documents its own
+    routes at its ``/openapi.json``."""
+    named = _clients(request).named(service)
+    if named is None:
+        known = ", ".join(name.value for name in ServiceName)
+        raise NotFound(f"There is no service called {service!r} (there are {known}).")
+    name, client = named
+    if not _settings(request).service_docs_exposed and is_internal_path(path):
+        # Answered as for a path the service does not have.
+        raise NotFound()
+    return await forward(request, name, client, _upstream_path(request, f"/api/{service}/", path))
