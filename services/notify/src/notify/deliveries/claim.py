@@ -27,10 +27,25 @@ it depend on the number of targets instead.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Integer,
+    Interval,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.channels.base import DeliveryJob
@@ -55,24 +70,13 @@ def _target_key() -> Any:
     return func.coalesce(cast(d.c.endpoint_id, Text), d.c.target)
 
 
-async def claim_due(
-    session: AsyncSession,
-    *,
-    limit: int,
-    per_target: int,
-    per_customer: int,
-    lease: timedelta,
-    worker_id: str,
-) -> list[DeliveryJob]:
-    """Takes up to ``limit`` due rows: pending ones, and delivering ones whose lease ran
-    out (their worker died); marks them delivering under ``worker_id``'s lease. Runs in
-    the caller's transaction.
+# The columns a claimed row is returned with: a DeliveryJob's fields, in order.
+JOB_COLUMNS = tuple(field.name for field in fields(DeliveryJob))
 
-    Fair: per target, the due rows are ranked by when they came due, and a row is taken
-    only while its rank plus what is in flight to its target (live leases, any worker)
-    stays within ``per_target``; the rows that pass are ranked the same way per customer
-    against ``per_customer`` (rows of no customer pass); the oldest of those rows go
-    first."""
+
+def _claim_statement() -> Any:
+    """The claim, built once: the limits, the lease and the worker are bound parameters, so
+    every claim reuses one compiled statement (and one prepared statement per connection)."""
     d = deliveries_table
     now = func.now()
     key = _target_key()
@@ -107,7 +111,7 @@ async def claim_due(
     )
     target_fair = (
         select(ranked.c.id, ranked.c.customer_id, ranked.c.next_attempt_at)
-        .where(ranked.c.slot <= per_target)
+        .where(ranked.c.slot <= bindparam("per_target", type_=Integer))
         .subquery("target_fair")
     )
     customer_ranked = (
@@ -137,7 +141,7 @@ async def claim_due(
         .where(
             or_(
                 customer_ranked.c.customer_id.is_(None),
-                customer_ranked.c.slot <= per_customer,
+                customer_ranked.c.slot <= bindparam("per_customer", type_=Integer),
             )
         )
         .scalar_subquery()
@@ -146,42 +150,60 @@ async def claim_due(
         select(d.c.id)
         .where(d.c.id == func.any(fair), due_now)
         .order_by(d.c.next_attempt_at)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         .with_for_update(of=d, skip_locked=True)
         .cte("due")
     )
-    rows = await session.execute(
+    return (
         update(d)
         .where(d.c.id == due.c.id)
         .values(
             status="delivering",
-            locked_until=now + text(f"interval '{int(lease.total_seconds())} seconds'"),
-            locked_by=worker_id,
+            locked_until=now + bindparam("lease", type_=Interval),
+            locked_by=bindparam("worker_id", type_=String),
             attempts=d.c.attempts + 1,
             updated_at=now,
         )
-        .returning(
-            d.c.id,
-            d.c.channel,
-            d.c.target,
-            d.c.endpoint_id,
-            d.c.customer_id,
-            d.c.event_id,
-            d.c.event_source,
-            d.c.event_type,
-            d.c.event_time,
-            d.c.payload,
-            d.c.attempts,
-            d.c.schedule_step,
-        )
+        .returning(*(d.c[name] for name in JOB_COLUMNS))
     )
-    return [DeliveryJob(**row._mapping) for row in rows]
 
 
-async def reap_expired(session: AsyncSession, *, lease: timedelta) -> int:
-    """Gives rows whose worker died (lease over, no outcome) back to the queue, with an
-    attempt saying so; a row claimed too often without an outcome is dead. Runs in the
-    caller's transaction; returns how many rows it gave back."""
+CLAIM = _claim_statement()
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    limit: int,
+    per_target: int,
+    per_customer: int,
+    lease: timedelta,
+    worker_id: str,
+) -> list[DeliveryJob]:
+    """Takes up to ``limit`` due rows: pending ones, and delivering ones whose lease ran
+    out (their worker died); marks them delivering under ``worker_id``'s lease. Runs in
+    the caller's transaction.
+
+    Fair: per target, the due rows are ranked by when they came due, and a row is taken
+    only while its rank plus what is in flight to its target (live leases, any worker)
+    stays within ``per_target``; the rows that pass are ranked the same way per customer
+    against ``per_customer`` (rows of no customer pass); the oldest of those rows go
+    first."""
+    connection = await session.connection()
+    rows = await connection.execute(
+        CLAIM,
+        {
+            "limit": limit,
+            "per_target": per_target,
+            "per_customer": per_customer,
+            "lease": timedelta(seconds=int(lease.total_seconds())),
+            "worker_id": worker_id,
+        },
+    )
+    return [DeliveryJob(*row) for row in rows]
+
+
+def _reap_statement() -> Any:
     d = deliveries_table
     expired = (
         select(d.c.id, d.c.locked_by, d.c.locked_until)
@@ -189,27 +211,35 @@ async def reap_expired(session: AsyncSession, *, lease: timedelta) -> int:
         .with_for_update(skip_locked=True)
         .cte("expired")
     )
-    rows = (
-        await session.execute(
-            update(d)
-            .where(d.c.id == expired.c.id)
-            .values(
-                status=case((d.c.attempts >= MAX_CLAIMS, "dead"), else_="pending"),
-                locked_by=None,
-                locked_until=None,
-                next_attempt_at=func.now(),
-                last_error=LEASE_LOST,
-                updated_at=func.now(),
-            )
-            .returning(
-                d.c.id,
-                d.c.attempts,
-                d.c.status,
-                expired.c.locked_by,
-                expired.c.locked_until,
-            )
+    return (
+        update(d)
+        .where(d.c.id == expired.c.id)
+        .values(
+            status=case((d.c.attempts >= MAX_CLAIMS, "dead"), else_="pending"),
+            locked_by=None,
+            locked_until=None,
+            next_attempt_at=func.now(),
+            last_error=LEASE_LOST,
+            updated_at=func.now(),
         )
-    ).all()
+        .returning(
+            d.c.id,
+            d.c.attempts,
+            d.c.status,
+            expired.c.locked_by,
+            expired.c.locked_until,
+        )
+    )
+
+
+REAP = _reap_statement()
+
+
+async def reap_expired(session: AsyncSession, *, lease: timedelta) -> int:
+    """Gives rows whose worker died (lease over, no outcome) back to the queue, with an
+    attempt saying so; a row claimed too often without an outcome is dead. Runs in the
+    caller's transaction; returns how many rows it gave back."""
+    rows = (await session.execute(REAP)).all()
     if rows:
         await session.execute(
             insert(delivery_attempts_table),

@@ -27,6 +27,30 @@ log = structlog.get_logger(__name__)
 
 INTERRUPTED = "The worker stopped during the attempt; it is tried again at once."
 
+# Built once: every recording reuses the compiled statements.
+INSERT_ATTEMPTS = insert(delivery_attempts_table)
+# Settles a row with the bound values of :func:`next_state`, only while ``b_worker`` holds it.
+SETTLE = (
+    update(deliveries_table)
+    .where(
+        and_(
+            deliveries_table.c.id == bindparam("b_id"),
+            deliveries_table.c.locked_by == bindparam("b_worker"),
+        )
+    )
+    .values(
+        status=bindparam("b_status"),
+        schedule_step=bindparam("b_step"),
+        next_attempt_at=func.coalesce(bindparam("b_next"), deliveries_table.c.next_attempt_at),
+        last_status_code=bindparam("b_code"),
+        last_error=bindparam("b_error"),
+        delivered_at=bindparam("b_delivered_at"),
+        locked_until=None,
+        locked_by=None,
+        updated_at=func.now(),
+    )
+)
+
 
 def next_state(job: DeliveryJob, outcome: Outcome, settings: NotifySettings) -> dict[str, Any]:
     """The row's new state after this attempt (bound parameters of the settling update)."""
@@ -67,7 +91,6 @@ async def record_results(
     """Appends an attempt per result and settles each row still ``worker_id``'s, then lets
     each kind's channel react (:meth:`Channel.after`), all in the caller's transaction.
     Returns each row's new state, for :func:`log_failures` once that has committed."""
-    d = deliveries_table
     settled = [next_state(job, outcome, settings) for job, outcome, _ in results]
     attempts = [
         {
@@ -86,26 +109,12 @@ async def record_results(
         }
         for (job, outcome, timing), values in zip(results, settled, strict=True)
     ]
-    statement = (
-        update(d)
-        .where(and_(d.c.id == bindparam("b_id"), d.c.locked_by == worker_id))
-        .values(
-            status=bindparam("b_status"),
-            schedule_step=bindparam("b_step"),
-            next_attempt_at=func.coalesce(bindparam("b_next"), d.c.next_attempt_at),
-            last_status_code=bindparam("b_code"),
-            last_error=bindparam("b_error"),
-            delivered_at=bindparam("b_delivered_at"),
-            locked_until=None,
-            locked_by=None,
-            updated_at=func.now(),
-        )
-    )
     by_kind: dict[str, list[tuple[DeliveryJob, Outcome]]] = defaultdict(list)
     for job, outcome, _ in results:
         by_kind[job.channel].append((job, outcome))
-    await session.execute(insert(delivery_attempts_table), attempts)
-    await (await session.connection()).execute(statement, settled)
+    connection = await session.connection()
+    await connection.execute(INSERT_ATTEMPTS, attempts)
+    await connection.execute(SETTLE, [{**values, "b_worker": worker_id} for values in settled])
     for kind, group in by_kind.items():
         channel = channels.get(kind)
         if channel is not None:
@@ -134,7 +143,7 @@ async def release_interrupted(
     d = deliveries_table
     now = datetime.now(UTC)
     await session.execute(
-        insert(delivery_attempts_table),
+        INSERT_ATTEMPTS,
         [
             {
                 "delivery_id": job.id,
