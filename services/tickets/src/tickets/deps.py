@@ -1,4 +1,8 @@
-"""Dependencies shared by tickets' routers."""
+"""Dependencies shared by tickets' routers.
+
+They are coroutines although they only read ``app.state``: FastAPI runs a plain ``def``
+dependency in its thread pool, a thread hand-off per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,17 @@ from tickets.clients.contracts import ContractsClient
 from tickets.ticket.policy import TicketPolicy
 
 
-def _outbox(request: Request) -> Outbox:
+async def _outbox(request: Request) -> Outbox:
     outbox: Outbox = request.app.state.outbox
     return outbox
 
 
-def _contracts(request: Request) -> ContractsClient:
+async def _contracts(request: Request) -> ContractsClient:
     client: ContractsClient = request.app.state.contracts
     return client
 
 
-def _policy(request: Request) -> TicketPolicy:
+async def _policy(request: Request) -> TicketPolicy:
     policy: TicketPolicy = request.app.state.ticket_policy
     return policy
 

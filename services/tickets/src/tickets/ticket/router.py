@@ -82,7 +82,7 @@ async def ticket_view(
     )
 
 
-def _filter(
+async def _filter(
     status: Annotated[list[Status] | None, Query(description="Any of these statuses.")] = None,
     customer_id: uuid.UUID | None = None,
     contact_id: uuid.UUID | None = None,
