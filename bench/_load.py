@@ -5,7 +5,8 @@ its CPU is its own process's (the caller's CPU readings take it off the machine'
 
 Each request may carry the next of several Authorization values in turn, so a load is
 spread over many principals the way many callers would send it (the gateway's rate
-limits count per principal). A GraphQL answer with ``errors`` counts as an error.
+limits count per principal). A GraphQL answer with ``errors`` counts as an error; the
+first failed answer is kept for the report.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 RESULT_MARK = "LOADJSON "
+ERROR_FILE = "first-error"  # the first failed answer each thread (or worker) saw
 THREADS = 2
 
 _LUA = r"""
@@ -36,6 +38,9 @@ if %(body_file)s ~= "" then
   local file = io.open(%(body_file)s, "rb"); body = file:read("*a"); file:close()
 end
 local headers = %(headers)s
+local graphql = %(graphql)s
+local error_file = %(error_file)s
+local captured = false
 local n = 0
 local threads = {}
 local thread_count = 0
@@ -56,7 +61,22 @@ function request()
   if #auths > 0 then headers["Authorization"] = auths[(n %% #auths) + 1] end
   return wrk.format(%(method)s, %(path)s, headers, body)
 end
-%(response)s
+
+function response(status, response_headers, response_body)
+  local bad = status > 399
+  if not bad and graphql and response_body and string.find(response_body, '"errors"', 1, true) then
+    graphql_errors = graphql_errors + 1
+    bad = true
+  end
+  if bad and not captured then
+    captured = true
+    local file = io.open(error_file .. "." .. tostring(thread_id or 0), "w")
+    if file then
+      file:write(tostring(status) .. " " .. string.sub(response_body or "", 1, 400)); file:close()
+    end
+  end
+end
+
 function done(summary, latency, requests)
   local graphql = 0
   for _, thread in ipairs(threads) do graphql = graphql + (thread:get("graphql_errors") or 0) end
@@ -67,14 +87,6 @@ function done(summary, latency, requests)
     summary.requests, summary.duration / 1e6, errors.status,
     errors.connect + errors.read + errors.write + errors.timeout, graphql,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000))
-end
-"""
-
-_LUA_GRAPHQL_RESPONSE = r"""
-function response(status, headers, body)
-  if status == 200 and body and string.find(body, '"errors"', 1, true) then
-    graphql_errors = graphql_errors + 1
-  end
 end
 """
 
@@ -99,6 +111,7 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     generator: str
+    error_sample: str = ""  # status and start of the body of one failed answer
 
     @property
     def rate(self) -> float:
@@ -109,10 +122,18 @@ class LoadResult:
         return self.requests - self.errors
 
     def line(self, label: str) -> str:
-        return (
-            f"{label}: {self.rate:,.0f}/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms "
+        text = (
+            f"{label}: {rate_text(self.rate)}, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms "
             f"({self.requests} requests, {self.errors} errors, {self.seconds:.1f} s)"
         )
+        if self.error_sample:
+            text += f"\n  one failed answer: {self.error_sample}"
+        return text
+
+
+def rate_text(rate: float) -> str:
+    """Requests per second, with a decimal when there are few."""
+    return f"{rate:,.1f}/s" if rate < 10 else f"{rate:,.0f}/s"
 
 
 def generator_name() -> str:
@@ -129,6 +150,8 @@ def run_load(call: Call, *, seconds: float, concurrency: int = 16) -> LoadResult
         else:
             output = _run_python(call, seconds, concurrency, work)
             generator = "python"
+        samples = sorted(work.glob(f"{ERROR_FILE}.*"))
+        error_sample = samples[0].read_text(errors="replace").replace("\n", " ") if samples else ""
     line = next((x for x in output.splitlines() if x.startswith(RESULT_MARK)), None)
     if line is None:
         raise RuntimeError(f"the load generator printed no result:\n{output[-2000:]}")
@@ -140,6 +163,7 @@ def run_load(call: Call, *, seconds: float, concurrency: int = 16) -> LoadResult
         p50_ms=data["p50_ms"],
         p99_ms=data["p99_ms"],
         generator=generator,
+        error_sample=error_sample[:300],
     )
 
 
@@ -172,7 +196,8 @@ def _run_wrk(call: Call, seconds: float, concurrency: int, work: Path) -> str:
             "headers": _lua_table(headers),
             "method": json.dumps(call.method),
             "path": json.dumps(path),
-            "response": _LUA_GRAPHQL_RESPONSE if call.graphql else "",
+            "graphql": "true" if call.graphql else "false",
+            "error_file": json.dumps(str(work / ERROR_FILE)),
             "mark": RESULT_MARK,
         }
     )
@@ -197,6 +222,7 @@ def _run_python(call: Call, seconds: float, concurrency: int, work: Path) -> str
                 "graphql": call.graphql,
                 "seconds": seconds,
                 "concurrency": concurrency,
+                "error_file": str(work / f"{ERROR_FILE}.0"),
             }
         )
     )

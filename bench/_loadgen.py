@@ -27,6 +27,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     if body is not None:
         base_headers.setdefault("Content-Type", "application/json")
     latencies: list[float] = []
+    first_error: list[str] = []
     counts = {"requests": 0, "status_errors": 0, "socket_errors": 0, "graphql_errors": 0}
     connector = aiohttp.TCPConnector(limit=spec["concurrency"])
     timeout = aiohttp.ClientTimeout(total=10)
@@ -52,8 +53,16 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                             counts["status_errors"] += 1
                         elif spec["graphql"] and b'"errors"' in text:
                             counts["graphql_errors"] += 1
-                except (aiohttp.ClientError, TimeoutError):
+                        else:
+                            text = b""
+                        if text and not first_error:
+                            first_error.append(
+                                f"{response.status} {text[:400].decode(errors='replace')}"
+                            )
+                except (aiohttp.ClientError, TimeoutError) as exc:
                     counts["socket_errors"] += 1
+                    if not first_error:
+                        first_error.append(repr(exc))
                 latencies.append((time.perf_counter() - sent) * 1000)
                 counts["requests"] += 1
 
@@ -65,6 +74,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
 
     return {
         **counts,
+        "first_error": first_error[0] if first_error else "",
         "seconds": time.monotonic() - started,
         "p50_ms": percentile(50),
         "p99_ms": percentile(99),
@@ -74,7 +84,11 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     with open(sys.argv[1]) as file:
         spec = json.load(file)
-    print(RESULT_MARK + json.dumps(asyncio.run(run(spec))), flush=True)
+    result = asyncio.run(run(spec))
+    if result["first_error"]:
+        with open(spec["error_file"], "w") as file:
+            file.write(result["first_error"])
+    print(RESULT_MARK + json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,12 @@ class Measured:
     def machine_ms(self) -> float:
         return self.usage.machine * 1000 / max(self.served, 1)
 
+    def idle_share_ms(self, idle: Usage) -> float:
+        """Of ``cpu_ms()``, what the stack would have spent anyway over as long (its
+        pollers, as measured at rest)."""
+        per_second = idle.stack / idle.seconds if idle.seconds else 0.0
+        return per_second * self.usage.seconds * 1000 / max(self.served, 1)
+
 
 @dataclass
 class Opened(Measured):
@@ -137,23 +143,27 @@ async def one_case(scenario: Scenario) -> tuple[str, str]:
     return str(item["id"]), str(item["number"])
 
 
-async def backend_calls(bench: Bench, body: str) -> tuple[dict[str, int], float, bool]:
-    """Requests each service received for one GraphQL query through the gateway (their
-    access-log lines carrying the query's request id), its latency, and whether it
-    answered without errors."""
+async def backend_calls(
+    bench: Bench, path: str, body: str | None = None
+) -> tuple[dict[str, int], float, bool]:
+    """Requests each service received for one request to the gateway (POST with a body,
+    else GET): their access-log lines carrying its request id, which the gateway passes
+    on to every call it makes. Also its latency, and whether it answered without errors."""
     request_id = f"bench-{uuid.uuid4().hex}"
     headers = {
         "Authorization": bench.scenario.keys[0],
         "Content-Type": "application/json",
         "X-Request-ID": request_id,
     }
+    url = f"{bench.scenario.gateway}{path}"
     async with httpx.AsyncClient(timeout=30) as client:
         started = time.perf_counter()
-        response = await client.post(
-            f"{bench.scenario.gateway}/graphql", content=body, headers=headers
-        )
+        if body is None:
+            response = await client.get(url, headers=headers)
+        else:
+            response = await client.post(url, content=body, headers=headers)
         latency_ms = (time.perf_counter() - started) * 1000
-    answered = response.status_code == 200 and "errors" not in response.json()
+    answered = response.status_code < 400 and "errors" not in response.json()
     await asyncio.sleep(1.0)  # the services write their log lines as they answer
     calls = {service: len(request_lines(bench.stack, service, request_id)) for service in SERVICES}
     return calls, latency_ms, answered
