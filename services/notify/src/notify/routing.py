@@ -6,7 +6,9 @@ channel for its type (with the same customer rule), and to the mail recipients o
 :func:`mail_routes`: the requester and the case's watchers, less the categories each contact
 opted out of (the case number mail, lifecycle and maintenance notices cannot be), and staff,
 whose non-urgent mail may be held for quiet hours or a digest. ``(event_id, target)`` is
-unique, so an event handled twice can never create a second delivery.
+unique, so an event handled twice can never create a second delivery. Routing decides the
+mail; the deliveries are written, endpoints and channels selected along, in one statement
+(:mod:`notify.fanout`).
 
 ``contact.invited`` (from contracts) is the exception: it carries the token that lets its
 holder choose the contact's password, so it becomes one mail to the invited address and
@@ -27,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +38,7 @@ from notify.announcements.planning import plan_announcements
 from notify.config import NotifySettings
 from notify.digest import policy as digest_policy
 from notify.digest import service as digest
+from notify.fanout import MailRow, write_deliveries
 from notify.invitations import (
     INVITATION_EVENT,
     INVITATION_SOURCE,
@@ -45,18 +48,14 @@ from notify.invitations import (
     without_secrets,
 )
 from notify.models import (
-    ChatChannel,
     ContactPreference,
     TicketWatcher,
-    WebhookEndpoint,
     deliveries_table,
     inbox_events,
 )
 from notify.preferences.categories import Category
 
 log = structlog.get_logger(__name__)
-
-ALL_TYPES = "*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,16 +137,6 @@ def _customer_of(data: dict[str, Any]) -> uuid.UUID | None:
         return uuid.UUID(str(data["customer_id"])) if data.get("customer_id") else None
     except ValueError:
         return None
-
-
-def _subscribed(types_column: Any, event_type: str) -> Any:
-    return or_(types_column.contains([event_type]), types_column.contains([ALL_TYPES]))
-
-
-def _for_customer(customer_column: Any, customer_id: uuid.UUID | None) -> Any:
-    if customer_id is None:
-        return customer_column.is_(None)
-    return or_(customer_column.is_(None), customer_column == customer_id)
 
 
 async def _watchers(session: AsyncSession, event_type: str, data: dict[str, Any]) -> list[str]:
@@ -242,81 +231,30 @@ async def route_event(
     customer_id = _customer_of(data)
     if event.type == INVITATION_EVENT:
         return await route_invitation(session, event, data, customer_id, settings)
-    base = {
-        "event_id": event.id,
-        "event_source": event.source,
-        "event_type": event.type,
-        "event_time": event.time or datetime.now(UTC),
-    }
-    rows: list[dict[str, Any]] = []
-    endpoints = await session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.customer_id).where(
-            WebhookEndpoint.disabled_at.is_(None),
-            _subscribed(WebhookEndpoint.event_types, event.type),
-            _for_customer(WebhookEndpoint.customer_id, customer_id),
+    mail = [
+        MailRow(
+            target=route.target,
+            template=route.template,
+            urgent=route.urgent,
+            watching=route.watching,
+            customer_id=None if route.staff_address else customer_id,
         )
-    )
-    # A delivery's customer_id is whose target it is (the customer's own endpoint, channel or
-    # contact), so a customer's administrators never see deliveries to the vendor's targets.
-    for endpoint_id, owner in endpoints:
-        rows.append(
-            {
-                **base,
-                "customer_id": owner,
-                "id": uuid.uuid4(),
-                "channel": "webhook",
-                "target": f"webhook:{endpoint_id}",
-                "endpoint_id": endpoint_id,
-                "payload": {"data": data},
-            }
-        )
-    channels = await session.execute(
-        select(ChatChannel.id, ChatChannel.kind, ChatChannel.customer_id).where(
-            ChatChannel.disabled_at.is_(None),
-            _subscribed(ChatChannel.event_types, event.type),
-            _for_customer(ChatChannel.customer_id, customer_id),
-        )
-    )
-    for channel_id, kind, owner in channels:
-        rows.append(
-            {
-                **base,
-                "customer_id": owner,
-                "id": uuid.uuid4(),
-                "channel": kind,
-                "target": f"{kind}:{channel_id}",
-                "endpoint_id": channel_id,
-                "payload": {"data": data},
-            }
-        )
-    for route in await _wanted_mail(session, event, data, settings, now or datetime.now(UTC)):
-        rows.append(
-            {
-                **base,
-                "customer_id": None if route.staff_address else customer_id,
-                "id": uuid.uuid4(),
-                "channel": "email",
-                "target": route.target,
-                "endpoint_id": None,
-                "payload": {
-                    "template": route.template,
-                    "urgent": route.urgent,
-                    "data": data,
-                    **({"watching": True} if route.watching else {}),
-                },
-            }
-        )
+        for route in await _wanted_mail(session, event, data, settings, now or datetime.now(UTC))
+    ]
     if event.type == "lifecycle.milestones_changed":
         await plan_announcements(session, event, data)
-    if not rows:
-        return 0
-    inserted = await session.execute(
-        insert(deliveries_table)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["event_id", "target"])
-        .returning(deliveries_table.c.id)
+    # A delivery's customer_id is whose target it is (the customer's own endpoint, channel or
+    # contact), so a customer's administrators never see deliveries to the vendor's targets.
+    count = await write_deliveries(
+        session,
+        event_id=event.id,
+        event_source=event.source,
+        event_type=event.type,
+        event_time=event.time or datetime.now(UTC),
+        customer_id=customer_id,
+        data=data,
+        mail=mail,
     )
-    count = len(inserted.all())
     log.info("event_routed", event_id=event.id, type=event.type, deliveries=count)
     return count
 
