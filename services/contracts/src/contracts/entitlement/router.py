@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from careplane_shared.auth import READS_ONLY, CurrentPrincipal
 from careplane_shared.db import DbSession
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/entitlements", tags=["entitlement"])
 )
 async def check(
     session: DbSession, principal: CurrentPrincipal, body: EntitlementCheck
-) -> EntitlementResult:
+) -> Response:
     """Answers yes or no with machine-readable reasons, the version's phase, the support
     scope, the quota left and the SLA policy snapshot the case will run under. Unknown
     contact or product ids are 404s; a refusal is a 200 with `entitled: false`. A contact
@@ -26,4 +26,7 @@ async def check(
     customer's contacts. Another customer's contact answers exactly as one that does not
     exist (404 `CONTACT_NOT_FOUND`, checked before anything else): with `customer_id`, a
     service asking for a customer's caller gets the same wall."""
-    return await service.check(session, principal, body)
+    result = await service.check(session, principal, body)
+    # Asked at every case opened: the answer, validated once when built, is serialized
+    # here rather than validated again by FastAPI against the response model.
+    return Response(result.model_dump_json(), media_type="application/json")
