@@ -12,6 +12,7 @@ measured in this run.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,12 +64,16 @@ class Row:
         return {True: "met", False: "NOT met", None: "n/a"}[self.met]
 
 
+def measured(value: float | None) -> bool:
+    return value is not None and not math.isnan(value)
+
+
 def at_most(value: float | None, limit: float) -> bool | None:
-    return None if value is None else value <= limit
+    return value <= limit if value is not None and measured(value) else None
 
 
 def at_least(value: float | None, limit: float) -> bool | None:
-    return None if value is None else value >= limit
+    return value >= limit if value is not None and measured(value) else None
 
 
 def table(rows: list[Row]) -> str:

@@ -88,10 +88,12 @@ def running_stack(
     workers: int | None = None,
     environ: Mapping[str, str] | None = None,
     timeout: float = 240,
+    keep_logs: Path | None = None,
 ) -> Iterator[Stack]:
     """The whole stack on free ports with its own data folder and embedded PostgreSQL,
     stopped (and the folder removed) on exit. ``environ`` adds to the pieces' environment
-    (a value set there wins over the runner's wiring)."""
+    (a value set there wins over the runner's wiring). With ``keep_logs`` the pieces' log
+    files and the runner's output are copied there (replacing an earlier run's) on exit."""
     folder = Path(tempfile.mkdtemp(prefix="careplane-bench-"))
     ports = {piece.name: free_port() for piece in PIECES}
     pg_port = free_port()
@@ -107,6 +109,9 @@ def running_stack(
     command = [sys.executable, "-m", "careplane_devrun"]
     if production:
         command += ["serve"] + (["--workers", str(workers)] if workers else [])
+    else:
+        # notify's own mail sink in dev: a free port, not 8025, which a `make run` may hold.
+        env.setdefault("CAREPLANE_SMTP_PORT", str(free_port()))
     process = subprocess.Popen(  # noqa: S603 - our interpreter, our runner
         command,
         cwd=ROOT,
@@ -139,6 +144,12 @@ def running_stack(
         yield Stack(ports, pg_port, folder / "data", process, chosen, time.monotonic() - started)
     finally:
         _stop(process, 90)
+        if keep_logs is not None:
+            shutil.rmtree(keep_logs, ignore_errors=True)
+            keep_logs.mkdir(parents=True)
+            if (folder / "data" / "logs").is_dir():
+                shutil.copytree(folder / "data" / "logs", keep_logs, dirs_exist_ok=True)
+            (keep_logs / "runner.log").write_text("\n".join(tail) + "\n")
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from _cpu import Usage
-from _goals import Row, at_least, at_most, recorded_value, table
+from _goals import Row, at_least, at_most, measured, recorded_value, table
 from _load import rate_text
 from _steps import Measured, Opened
 
@@ -36,6 +36,12 @@ class Figures:
     ready_seconds: float | None = None
 
 
+def measured_line(measured: Measured, label: str) -> str:
+    """The load's figures and the CPU per answered request of each process group."""
+    groups = ", ".join(f"{name} {measured.cpu_ms(name):.2f}" for name in measured.usage.groups)
+    return f"{measured.load.line(label)}\n  CPU per request: {measured.cpu_ms():.2f} ms ({groups})"
+
+
 def opened_line(label: str, opened: Opened, idle: Usage) -> str:
     drained = (
         f"caught up {opened.drained_after:.1f} s after the load"
@@ -47,7 +53,7 @@ def opened_line(label: str, opened: Opened, idle: Usage) -> str:
         f"  CPU per case with its fan-out: {opened.cpu_ms():.2f} ms (processes; "
         f"{opened.idle_share_ms(idle):.2f} ms of it the pollers' idle rate), "
         f"{opened.machine_ms():.2f} ms (machine less generator); "
-        f"during the load alone {opened.load_only.stack * 1000 / max(opened.served, 1):.2f} ms\n"
+        f"during the load alone {opened.per_request_ms(opened.load_only.stack):.2f} ms\n"
         f"  fan-out when the load stopped: {opened.at_end}; {drained}"
     )
 
@@ -59,7 +65,7 @@ def cpu_table(figures: Figures) -> str:
         return ""
 
     def ms(seconds: float) -> str:
-        return f"{seconds * 1000 / max(opened.served, 1):.2f}"
+        return f"{opened.per_request_ms(seconds):.2f}"
 
     lines = [
         f"CPU ms per case opened through gateway REST, with its fan-out ({opened.served} cases):"
@@ -98,7 +104,7 @@ def _ratio(a: Measured | None, b: Measured | None) -> float | None:
 
 
 def _fmt(value: float | None, pattern: str) -> str:
-    return "n/a" if value is None else pattern.format(value)
+    return pattern.format(value) if value is not None and measured(value) else "n/a"
 
 
 def goal_rows(figures: Figures) -> list[Row]:

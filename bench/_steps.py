@@ -10,6 +10,7 @@ and its webhook at the receiver), so CPU per case includes its whole fan-out.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from _harness import Sinks, Stack, request_lines
 from _load import Call, LoadResult, run_load
 from _scenario import Backlog, Scenario, backlog
 
-WARM_UP_SECONDS = 3.0
+WARM_UP_SECONDS = 2.0
 OPEN_SECONDS = 15.0
 READ_SECONDS = 10.0
 DRAIN_LIMIT_SECONDS = 60.0
@@ -43,19 +44,23 @@ class Measured:
     usage: Usage
     served: int  # what the CPU is divided by: requests answered without error
 
+    def per_request_ms(self, seconds: float) -> float:
+        """``seconds`` of CPU per request served, in ms (NaN when nothing was served)."""
+        return seconds * 1000 / self.served if self.served > 0 else math.nan
+
     def cpu_ms(self, *groups: str) -> float:
         """CPU ms per request served, of the groups named (all of them if none)."""
         names = groups or tuple(self.usage.groups)
-        return sum(self.usage.groups[name] for name in names) * 1000 / max(self.served, 1)
+        return self.per_request_ms(sum(self.usage.groups[name] for name in names))
 
     def machine_ms(self) -> float:
-        return self.usage.machine * 1000 / max(self.served, 1)
+        return self.per_request_ms(self.usage.machine)
 
     def idle_share_ms(self, idle: Usage) -> float:
         """Of ``cpu_ms()``, what the stack would have spent anyway over as long (its
         pollers, as measured at rest)."""
         per_second = idle.stack / idle.seconds if idle.seconds else 0.0
-        return per_second * self.usage.seconds * 1000 / max(self.served, 1)
+        return self.per_request_ms(per_second * self.usage.seconds)
 
 
 @dataclass
@@ -130,8 +135,8 @@ async def idle(bench: Bench, seconds: float = 5.0) -> Usage:
     return CpuMeter.usage(before, bench.meter.read())
 
 
-async def one_case(scenario: Scenario) -> tuple[str, str]:
-    """The id and number of the newest case."""
+async def one_case(scenario: Scenario) -> tuple[str, str] | None:
+    """The id and number of the newest case; None if there is none."""
     async with httpx.AsyncClient(timeout=10) as client:
         response = await client.get(
             f"{scenario.tickets}/v1/tickets",
@@ -139,8 +144,8 @@ async def one_case(scenario: Scenario) -> tuple[str, str]:
             headers={"Authorization": scenario.agent},
         )
         response.raise_for_status()
-        item = response.json()["items"][0]
-    return str(item["id"]), str(item["number"])
+        items = response.json()["items"]
+    return (str(items[0]["id"]), str(items[0]["number"])) if items else None
 
 
 async def backend_calls(
