@@ -74,6 +74,12 @@ class NotifySettings(DatabaseSettings):
     smtp_start_tls: bool = False
     smtp_use_tls: bool = False
     smtp_timeout_seconds: float = 10.0
+    # A worker sends over at most this many SMTP connections, one message at a time on
+    # each, and keeps a connection open for the next message up to smtp_idle_seconds.
+    smtp_max_connections: int = Field(default=8, ge=1)
+    smtp_idle_seconds: float = Field(default=10.0, gt=0)
+    # The name given in EHLO; unset, this machine's FQDN (looked up once per worker).
+    smtp_local_hostname: str | None = None
     mail_from: str = "Careplane Support <support@careplane.example>"
     mail_domain: str = Field(
         default="careplane.example", description="The right-hand side of our Message-IDs."

@@ -78,13 +78,14 @@ def create_app(
         targets = create_target_client(settings)
         contracts = ContractsClient(contracts_http)
         app.state.contracts = contracts
+        mail = MailSender(settings)
         services = ChannelServices(
             settings=settings,
             http=targets,
             # An event a channel raises (an endpoint disabled) is routed like any other.
             raise_event=route,
             contracts=contracts,
-            mail=MailSender(settings),
+            mail=mail,
         )
         app.state.channel_services = services
         app.state.delivery_worker = DeliveryWorker(
@@ -111,6 +112,7 @@ def create_app(
             yield
         finally:
             await app.state.workers.shutdown()
+            await mail.aclose()
             await targets.aclose()
             await contracts_http.aclose()
             await tickets_http.aclose()

@@ -1,4 +1,5 @@
-"""Sending composed mail over SMTP (aiosmtplib)."""
+"""Sending composed mail over SMTP (aiosmtplib), over connections kept open between
+messages (:mod:`notify.mail.connections`)."""
 
 from __future__ import annotations
 
@@ -10,31 +11,23 @@ import aiosmtplib
 from notify.channels.base import Outcome
 from notify.config import NotifySettings
 from notify.mail.compose import MAIL_POLICY
+from notify.mail.connections import SmtpConnections
+
+# Flattened here, not by aiosmtplib (whose policy folds headers at 78 characters).
+WIRE_POLICY = MAIL_POLICY.clone(linesep="\r\n")
 
 
 class MailSender:
     def __init__(self, settings: NotifySettings) -> None:
         self.settings = settings
+        self.connections = SmtpConnections(settings)
 
     async def send(self, message: EmailMessage) -> Outcome:
-        s = self.settings
-        # Flattened here, not by aiosmtplib (whose policy folds headers at 78 characters).
-        raw = message.as_bytes(policy=MAIL_POLICY.clone(linesep="\r\n"))
+        raw = message.as_bytes(policy=WIRE_POLICY)
         sender = parseaddr(str(message["From"]))[1]
         recipients = [address for _, address in getaddresses([str(message["To"])])]
         try:
-            refused, reply = await aiosmtplib.send(
-                raw,
-                sender=sender,
-                recipients=recipients,
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_username,
-                password=s.smtp_password,
-                start_tls=s.smtp_start_tls,
-                use_tls=s.smtp_use_tls,
-                timeout=s.smtp_timeout_seconds,
-            )
+            refused, reply = await self.connections.sendmail(sender, recipients, raw)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             permanent = all(r.code >= 500 for r in exc.recipients)
             detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
@@ -49,3 +42,7 @@ class MailSender:
             detail = "; ".join(f"{addr}: {r.code} {r.message}" for addr, r in refused.items())
             return Outcome.failure(f"Some recipients refused: {detail}")
         return Outcome(ok=True, status_code=250, response_excerpt=reply)
+
+    async def aclose(self) -> None:
+        """Closes the connections kept open (the lifespan's end)."""
+        await self.connections.aclose()
