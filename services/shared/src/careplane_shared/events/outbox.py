@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.events.envelope import CloudEvent, new_event
+from careplane_shared.events.wakeup import mark_written
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -51,7 +52,8 @@ def outbox_table(metadata: MetaData) -> Table:
 
 
 class Outbox:
-    """Writes events in the caller's transaction, one row per destination."""
+    """Writes events in the caller's transaction, one row per destination; the relays of
+    this process are woken when that transaction commits."""
 
     def __init__(self, table: Table, source: str, destinations: Mapping[str, str]) -> None:
         self.table = table
@@ -81,4 +83,5 @@ class Outbox:
                     for d in self.destinations
                 ],
             )
+            mark_written(session.info, self.table)
         return event

@@ -4,7 +4,6 @@ CloudEvents batch per round, and records every row's outcome."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import socket
 import uuid
@@ -37,6 +36,7 @@ from careplane_shared.events.envelope import (
     CLOUDEVENTS_CONTENT_TYPE,
 )
 from careplane_shared.events.inbox import InboxBatchAck
+from careplane_shared.events.wakeup import committed_rows
 
 log = structlog.get_logger("careplane_shared.events")
 
@@ -268,15 +268,30 @@ class OutboxRelay:
         return len(rows)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                handled = await self.run_once()
-            except Exception:
-                log.exception("outbox_relay_error")
-                handled = 0
-            if handled < self.batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+        """Rounds until ``stop``: the next one at once while rows come in full batches,
+        else as soon as a transaction of this process that wrote to the table commits,
+        and after ``poll_seconds`` at the latest (rows written elsewhere, retries due)."""
+        with committed_rows(self.table) as written:
+            while not stop.is_set():
+                written.clear()
+                try:
+                    handled = await self.run_once()
+                except Exception:
+                    log.exception("outbox_relay_error")
+                    handled = 0
+                if handled < self.batch_size:
+                    await _first_of(stop, written, seconds=self.poll_seconds)
+
+
+async def _first_of(*events: asyncio.Event, seconds: float) -> None:
+    """Returns when one of ``events`` is set, or after ``seconds``."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
 
 
 def _all_failed(rows: Sequence[Row[Any]], error: str) -> list[Outcome]:
