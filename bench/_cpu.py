@@ -103,6 +103,7 @@ class Usage:
     groups: dict[str, float]
     processes: dict[str, dict[int, float]]
     machine: float  # the machine's busy time less the load generator, bench and sinks
+    bench: float  # this process's own
 
     @property
     def stack(self) -> float:
@@ -159,7 +160,13 @@ class CpuMeter:
             groups=groups,
             processes=processes,
             machine=(after.machine - before.machine) - not_stack,
+            bench=after.bench_self - before.bench_self,
         )
+
+
+def postmaster_pid(data_dir: Path) -> int:
+    """The pid of the PostgreSQL server whose data folder this is."""
+    return int((data_dir / "postmaster.pid").read_text().splitlines()[0])
 
 
 def resident_mb(pid: int) -> float:

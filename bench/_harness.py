@@ -29,6 +29,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import psutil
+from _cpu import postmaster_pid
 
 from careplane_devrun.topology import PIECES
 from careplane_shared.testing.ports import free_port
@@ -71,8 +72,7 @@ class Stack:
         return roots
 
     def postmaster_pid(self) -> int:
-        pid_file = self.data / "pg" / "data" / "postmaster.pid"
-        return int(pid_file.read_text().splitlines()[0])
+        return postmaster_pid(self.data / "pg" / "data")
 
 
 def _environment(extra: Mapping[str, str]) -> dict[str, str]:

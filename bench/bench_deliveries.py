@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+from _cpu import CpuMeter, Usage, postmaster_pid
 from _goals import record
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -98,7 +99,7 @@ async def admin(server_url: str, statement: str) -> None:
         await connection.close()
 
 
-async def measure(database_url: str, receiver_port: int) -> None:
+async def measure(database_url: str, receiver_port: int, meter: CpuMeter) -> None:
     await asyncio.to_thread(upgrade, ROOT / "services" / "notify", database_url)
     settings = NotifySettings(
         env="test",
@@ -161,27 +162,49 @@ async def measure(database_url: str, receiver_port: int) -> None:
                 done += handled
             return done
 
+        before = meter.read()
         started = time.perf_counter()
         deadline = time.monotonic() + TIME_LIMIT
         handled = sum(await asyncio.gather(*(work(w, deadline) for w in workers)))
         elapsed = time.perf_counter() - started
+        usage = CpuMeter.usage(before, meter.read())
         async with database.sessionmaker() as session:
             succeeded = await session.scalar(
                 select(func.count()).where(Delivery.status == "succeeded")
             )
+        cpu = usage.bench + usage.groups.get("postgres", 0.0)
         record(
             "webhooks_per_second",
             (succeeded or 0) / elapsed,
-            f"{WORKERS} delivery workers, one local receiver",
+            f"{WORKERS} workers, one receiver; "
+            f"{(succeeded or 0) / cpu if cpu else 0:,.0f} per CPU second of workers + PostgreSQL",
         )
         print(
             f"signed webhook deliveries: {succeeded}/{DELIVERIES} succeeded "
             f"({handled} attempts) in {elapsed:.2f} s with {WORKERS} workers "
             f"→ {(succeeded or 0) / elapsed:,.0f} deliveries/s (goal: ≥ 500/s)"
         )
+        print(cpu_line(usage, succeeded or 0))
     finally:
         await http.aclose()
         await database.dispose()
+
+
+def cpu_line(usage: Usage, delivered: int) -> str:
+    """CPU per delivery: the workers (this process), PostgreSQL and the receiver. Unlike
+    the rate, it does not depend on what else the machine is doing."""
+    if not delivered:
+        return "CPU per delivery: nothing was delivered"
+    workers = usage.bench
+    database = usage.groups.get("postgres", 0.0)
+    receiver = usage.groups["receiver"]
+    per_cpu_second = delivered / (workers + database) if workers + database else 0.0
+    return (
+        f"CPU per delivery: workers {workers * 1000 / delivered:.2f} ms, PostgreSQL "
+        f"{database * 1000 / delivered:.2f} ms, receiver {receiver * 1000 / delivered:.2f} ms "
+        f"→ {per_cpu_second:,.0f} deliveries per CPU second of workers and PostgreSQL"
+        + ("" if "postgres" in usage.groups else " (PostgreSQL not on this machine: not counted)")
+    )
 
 
 async def main() -> None:
@@ -197,7 +220,10 @@ async def main() -> None:
     try:
         await wait_listening(port)
         await admin(server_url, f'CREATE DATABASE "{name}"')
-        await measure(url.render_as_string(hide_password=False), port)
+        roots = {"receiver": receiver.pid}
+        if embedded is not None:
+            roots["postgres"] = postmaster_pid(embedded.data)
+        await measure(url.render_as_string(hide_password=False), port, CpuMeter(roots))
     finally:
         receiver.terminate()
         receiver.wait(timeout=10)
