@@ -19,7 +19,7 @@ import asyncpg
 import httpx
 from _harness import Sinks, Stack
 
-KEYS = 64
+KEYS = 96
 KEY_SCOPES = ["tickets:write", "contracts:read"]
 DEMO_PASSWORD = "careplane"
 

@@ -236,7 +236,9 @@ def main() -> None:
                 f"stack: production profile, {stack.workers} workers per piece on {cores} cores, "
                 f"ready after {stack.seconds_to_ready:.1f} s; load generator: {generator_name()}, "
                 f"concurrency 16; gateway rate limits as deployed (defaults, counted in each "
-                f"worker's memory), the load spread over {KEYS} integration keys"
+                f"worker's memory: every request passes the limiter), the load spread over "
+                f"{KEYS} integration keys so that none is refused; mail to a local SMTP sink, "
+                f"webhooks to a local receiver (NOTIFY_ALLOW_PRIVATE_TARGETS=true for it)"
             )
             figures = asyncio.run(run_stack(stack, sinks))
     try:
