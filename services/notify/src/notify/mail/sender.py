@@ -17,6 +17,14 @@ from notify.mail.connections import SmtpConnections
 WIRE_POLICY = MAIL_POLICY.clone(linesep="\r\n")
 
 
+def envelope(message: EmailMessage) -> tuple[str, list[str]]:
+    """The envelope's sender and recipients, from the From and To headers as stored (read
+    without parsing them into header objects again)."""
+    headers = {name.lower(): str(value) for name, value in message.raw_items()}
+    sender = parseaddr(headers.get("from", ""))[1]
+    return sender, [address for _, address in getaddresses([headers.get("to", "")])]
+
+
 class MailSender:
     def __init__(self, settings: NotifySettings) -> None:
         self.settings = settings
@@ -24,8 +32,7 @@ class MailSender:
 
     async def send(self, message: EmailMessage) -> Outcome:
         raw = message.as_bytes(policy=WIRE_POLICY)
-        sender = parseaddr(str(message["From"]))[1]
-        recipients = [address for _, address in getaddresses([str(message["To"])])]
+        sender, recipients = envelope(message)
         try:
             refused, reply = await self.connections.sendmail(sender, recipients, raw)
         except aiosmtplib.SMTPRecipientsRefused as exc:
