@@ -16,6 +16,7 @@ from tickets.models import SlaTimer, Ticket, TicketEvent
 from tickets.sla.calendar import BusinessCalendar
 from tickets.sla.clocks import compute_clocks, warning_at
 from tickets.sla.model import SlaClock, SlaEvent, SlaEventKind, TicketStatus
+from tickets.ticket import sla_policies
 
 # History kinds that move clocks, and how.
 _MESSAGE_KINDS = {
@@ -60,7 +61,8 @@ def initial_priority(ticket: Ticket, history: Sequence[TicketEvent]) -> str | No
 
 
 def policy_of(ticket: Ticket) -> SlaPolicy | None:
-    return SlaPolicy.model_validate(ticket.sla_policy) if ticket.sla_policy else None
+    """The case's SLA policy snapshot (none while its entitlement is pending)."""
+    return sla_policies.parse(ticket.sla_policy) if ticket.sla_policy else None
 
 
 def compute(ticket: Ticket, history: Sequence[TicketEvent], *, as_of: datetime) -> list[SlaClock]:
@@ -142,13 +144,13 @@ async def reschedule(
             delete(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.fired_at.is_(None))
         )
     policy = policy_of(ticket)
+    calendar = BusinessCalendar.for_spec(policy.calendar) if policy is not None else None
     rows: list[dict[str, Any]] = []
     due_times = []
     for clock in clocks:
-        if clock.stopped_at is not None or clock.due_at is None or policy is None:
+        if clock.stopped_at is not None or clock.due_at is None or calendar is None:
             continue
         due_times.append(clock.due_at)
-        calendar = BusinessCalendar.for_spec(policy.calendar)
         warn = warning_at(clock, warning_fraction, calendar=calendar)
         for kind, fire_at in (("warning", warn), ("breach", clock.due_at)):
             if fire_at is None or (kind == "warning" and clock.breached):

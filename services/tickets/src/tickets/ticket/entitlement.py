@@ -11,10 +11,10 @@ import structlog
 
 from careplane_shared.auth import Principal
 from careplane_shared.errors import CareplaneError
-from careplane_shared.sla_policy import SlaPolicy
 from tickets import access
 from tickets.clients.contracts import ContractsClient, ContractsUnavailable
 from tickets.models import Ticket
+from tickets.ticket import sla_policies
 from tickets.ticket.exceptions import ContactNotFound, NotEntitled, PriorityUnknown
 from tickets.ticket.rules import severity
 from tickets.ticket.schemas import TicketOpen
@@ -29,7 +29,7 @@ def apply_entitlement(
 ) -> None:
     """Takes an entitled answer onto the case; the priority asked for must be one of the
     plan's (``PRIORITY_UNKNOWN``), none asked means the plan's default."""
-    sla = SlaPolicy.model_validate(answer["sla_policy"])
+    sla, stored = sla_policies.normalized(answer["sla_policy"])
     priority = requested_priority or sla.default_priority
     if priority not in sla.priorities:
         raise PriorityUnknown(
@@ -39,7 +39,7 @@ def apply_entitlement(
     ticket.customer_id = uuid.UUID(answer["customer_id"])
     ticket.entitlement_status = "entitled"
     ticket.entitlement = {key: answer.get(key) for key in _KEPT}
-    ticket.sla_policy = sla.model_dump(mode="json")
+    ticket.sla_policy = stored
     ticket.priority = priority
     ticket.severity = severity(priority)
     ticket.agreement_id = uuid.UUID(answer["agreement_id"]) if answer.get("agreement_id") else None
