@@ -8,12 +8,14 @@ not stored.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -56,6 +58,22 @@ class Database:
         await self.engine.dispose()
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def connect_args(settings: DatabaseSettings) -> dict[str, Any]:
+    """asyncpg's connection arguments. Without an ``sslmode`` (or ``ssl``) in the URL or
+    ``PGSSLMODE``, asyncpg asks the server for TLS first ("prefer"): an extra round trip
+    and a TLS context built at every new connection. On the loopback, where TLS protects
+    nothing, the connection is made in plain unless the URL or ``PGSSLMODE`` asks for TLS."""
+    args: dict[str, Any] = {"server_settings": {"application_name": settings.service_name}}
+    url = make_url(settings.database_url)
+    asks_for_tls = {"ssl", "sslmode"} & set(url.query) or "PGSSLMODE" in os.environ
+    if url.host in LOOPBACK_HOSTS and not asks_for_tls:
+        args["ssl"] = False
+    return args
+
+
 def create_database(settings: DatabaseSettings) -> Database:
     engine = create_async_engine(
         settings.database_url,
@@ -64,7 +82,7 @@ def create_database(settings: DatabaseSettings) -> Database:
         pool_pre_ping=settings.database_pool_pre_ping,
         pool_recycle=settings.database_pool_recycle_seconds,
         echo=settings.database_echo,
-        connect_args={"server_settings": {"application_name": settings.service_name}},
+        connect_args=connect_args(settings),
     )
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
 
