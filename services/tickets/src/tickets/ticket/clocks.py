@@ -129,20 +129,11 @@ async def histories_of(
     return result
 
 
-async def reschedule(
-    session: AsyncSession,
-    ticket: Ticket,
-    *,
-    clocks: Sequence[SlaClock],
-    warning_fraction: float,
-    fresh: bool = False,
-) -> None:
-    """Replaces the case's unfired timers with the instants its running clocks warn and
-    breach at, and keeps ``next_due_at`` (the triage order) in step."""
-    if not fresh:  # a case just opened has no timers to replace
-        await session.execute(
-            delete(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.fired_at.is_(None))
-        )
+def timer_rows(
+    ticket: Ticket, *, clocks: Sequence[SlaClock], warning_fraction: float
+) -> tuple[list[dict[str, Any]], datetime | None]:
+    """The timer rows of the case's running clocks (the instants they warn and breach
+    at) and the soonest due time among them (``next_due_at``, the triage order)."""
     policy = policy_of(ticket)
     calendar = BusinessCalendar.for_spec(policy.calendar) if policy is not None else None
     rows: list[dict[str, Any]] = []
@@ -166,6 +157,22 @@ async def reschedule(
                     "due_at": clock.due_at,
                 }
             )
+    return rows, min(due_times) if due_times else None
+
+
+async def reschedule(
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    clocks: Sequence[SlaClock],
+    warning_fraction: float,
+) -> None:
+    """Replaces the case's unfired timers with those of its running clocks, and keeps
+    ``next_due_at`` in step."""
+    await session.execute(
+        delete(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.fired_at.is_(None))
+    )
+    rows, ticket.next_due_at = timer_rows(ticket, clocks=clocks, warning_fraction=warning_fraction)
     if rows:
         # A timer that already fired for this clock stays fired: never announce it twice.
         await session.execute(
@@ -173,4 +180,3 @@ async def reschedule(
             .values(rows)
             .on_conflict_do_nothing(index_elements=["ticket_id", "metric", "cycle", "kind"])
         )
-    ticket.next_due_at = min(due_times) if due_times else None

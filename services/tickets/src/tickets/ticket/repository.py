@@ -1,5 +1,6 @@
 """The statements that read cases: one case (optionally locked), several, a filtered page,
-the triage queue, the next case number and the cases waiting for their entitlement.
+the triage queue and the cases waiting for their entitlement; and the one that writes a
+new case whole.
 
 Every read a caller makes goes through the one visibility rule in :mod:`tickets.access`.
 """
@@ -7,16 +8,16 @@ Every read a caller makes goes through the one visibility rule in :mod:`tickets.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, Text, cast, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
 from tickets import access
-from tickets.models import Ticket, TicketEvent, ticket_number_seq
+from tickets.models import Base, SlaTimer, Ticket, TicketEvent, ticket_number_seq
 from tickets.ticket import clocks
 from tickets.ticket.exceptions import TicketNotFound
 from tickets.ticket.rules import Status
@@ -137,11 +138,53 @@ async def history(
     return entries
 
 
-async def next_number(session: AsyncSession) -> int:
-    """The next value of the case number sequence."""
-    number = await session.scalar(select(ticket_number_seq.next_value()))
-    assert number is not None
-    return int(number)
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _given(row: Base) -> dict[str, Any]:
+    """The columns set on a new, unsaved object: what its INSERT sends (the others take
+    the table's defaults)."""
+    given = row.__dict__
+    return {c.key: given[c.key] for c in row.__table__.columns if c.key in given}
+
+
+async def insert_opened(
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    number_prefix: str,
+    history: Sequence[TicketEvent],
+    timers: Sequence[Mapping[str, Any]],
+) -> None:
+    """Writes a new case with its first history entries and its timers in one statement,
+    one round trip, numbered from the case number sequence as
+    ``{prefix}-{year received}-{number, at least 6 digits}``.
+
+    ``ticket`` stays out of the session (nothing is flushed, nothing read back later):
+    what the database decides (the number, the timestamps, the column defaults) comes
+    back through ``RETURNING`` and is set on it.
+    """
+    tickets = _table(Ticket)
+    values = _given(ticket)
+    sequence = select(ticket_number_seq.next_value().label("value")).cte("number_value")
+    digits = cast(sequence.c.value, Text)
+    number = select(
+        literal(f"{number_prefix}-{ticket.received_at.year}-")
+        + func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+    ).scalar_subquery()
+    # Written by sibling statements of the same command: the foreign keys to the case are
+    # checked at its end, once the case is there.
+    writes = [insert(_table(TicketEvent)).values([_given(e) for e in history]).cte("history")]
+    if timers:
+        writes.append(insert(_table(SlaTimer)).values(list(timers)).cte("timers"))
+    decided = [c for c in tickets.columns if c.key not in values]
+    statement = insert(tickets).values(**values, number=number).returning(*decided).add_cte(*writes)
+    row = (await session.execute(statement)).one()
+    for key, value in row._mapping.items():
+        setattr(ticket, key, value)
 
 
 async def lock_pending(session: AsyncSession, *, limit: int) -> Sequence[Ticket]:

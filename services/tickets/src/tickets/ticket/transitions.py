@@ -81,27 +81,47 @@ def entry(
     )
 
 
-async def refresh_clocks(
-    session: AsyncSession,
+def status_change(
     ticket: Ticket,
+    to: Status | None,
     *,
-    policy: TicketPolicy,
-    now: datetime,
-    new_history: list[TicketEvent] | None = None,
+    at: datetime,
+    by: Principal | None,
+    reason: str | None = None,
+) -> list[TicketEvent]:
+    """Moves the case ``to`` a status when it is not there yet: its ``STATUS_CHANGE``
+    entry (none when it stays); closing sets ``closed_at``, leaving CLOSED clears it."""
+    if to is None or to.value == ticket.status:
+        return []
+    previous = ticket.status
+    ticket.status = to.value
+    if to is Status.CLOSED:
+        ticket.closed_at = at
+    elif previous == Status.CLOSED.value:
+        ticket.closed_at = None
+    return [
+        entry(
+            ticket,
+            "STATUS_CHANGE",
+            at=at,
+            by=by,
+            from_value=previous,
+            to_value=to.value,
+            reason=reason,
+        )
+    ]
+
+
+async def refresh_clocks(
+    session: AsyncSession, ticket: Ticket, *, policy: TicketPolicy, now: datetime
 ) -> list[SlaClock]:
-    """``new_history``: a case just opened, whose whole history is in hand and which has
-    no timers yet (saves a read and a delete on the busiest path)."""
+    """The case's clocks as of ``now`` from its whole history (just flushed), with its
+    timers replaced to match."""
     await session.flush()
-    history = (
-        new_history if new_history is not None else await clocks.history_of(session, ticket.id)
-    )
+    history = await clocks.history_of(session, ticket.id)
     computed = clocks.compute(ticket, history, as_of=now)
     await clocks.reschedule(
-        session,
-        ticket,
-        clocks=computed,
-        warning_fraction=policy.warning_fraction,
-        fresh=new_history is not None,
+        session, ticket, clocks=computed, warning_fraction=policy.warning_fraction
     )
     return computed
 
@@ -118,41 +138,15 @@ async def move(
     reason: str | None = None,
     entries: Sequence[TicketEvent] = (),
     emits: Sequence[Emit] = (),
-    opened: bool = False,
-    clocks_at: datetime | None = None,
 ) -> TicketChange:
     """Records ``entries`` (what happened besides a status change), then moves the case
     ``to`` a status when it is not there yet (a ``STATUS_CHANGE`` entry at ``at`` by
-    ``by`` with ``reason``; closing sets ``closed_at``, leaving CLOSED clears it),
-    recomputes the clocks and timers as of ``clocks_at`` (default ``at``) and emits
-    ``emits`` in order. ``opened``: the case is new, its whole history is in hand."""
-    history = list(entries)
-    if to is not None and to.value != ticket.status:
-        previous = ticket.status
-        ticket.status = to.value
-        if to is Status.CLOSED:
-            ticket.closed_at = at
-        elif previous == Status.CLOSED.value:
-            ticket.closed_at = None
-        history.append(
-            entry(
-                ticket,
-                "STATUS_CHANGE",
-                at=at,
-                by=by,
-                from_value=previous,
-                to_value=to.value,
-                reason=reason,
-            )
-        )
+    ``by`` with ``reason``, see :func:`status_change`), recomputes the clocks and timers
+    as of ``at`` and emits ``emits`` in order. A case being opened does not come here:
+    :func:`tickets.ticket.service.open_ticket` writes it whole in one statement."""
+    history = [*entries, *status_change(ticket, to, at=at, by=by, reason=reason)]
     session.add_all(history)
-    computed = await refresh_clocks(
-        session,
-        ticket,
-        policy=policy,
-        now=clocks_at or at,
-        new_history=history if opened else None,
-    )
+    computed = await refresh_clocks(session, ticket, policy=policy, now=at)
     for emit in emits:
         await outbox.emit(
             session, emit.type, event_data(ticket, **emit.extra), subject=ticket.number
