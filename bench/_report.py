@@ -46,7 +46,7 @@ def opened_line(label: str, opened: Opened, idle: Usage) -> str:
     drained = (
         f"caught up {opened.drained_after:.1f} s after the load"
         if opened.drained_after is not None
-        else "NOT caught up within the drain limit"
+        else f"NOT caught up when the bench stopped waiting: {opened.left}"
     )
     return (
         f"{opened.load.line(label)}\n"
@@ -157,7 +157,7 @@ def goal_rows(figures: Figures) -> list[Row]:
         drained = (
             f"drained {rest.drained_after:.1f} s later"
             if rest.drained_after is not None
-            else "NOT drained within the limit"
+            else "NOT drained: " + rest.left
         )
         rows.append(
             Row(

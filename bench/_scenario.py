@@ -157,6 +157,7 @@ class Backlog:
     deliveries_pending: int  # notify's deliveries not yet settled (pending, delivering)
     mails: int  # received by the SMTP sink
     webhooks: int  # received by the webhook receiver
+    entitlement_pending: int  # cases accepted while contracts could not answer
 
     def behind(self, since: Backlog) -> tuple[int, int]:
         """Case-number mails and webhooks still owed for the cases opened since ``since``."""
@@ -171,7 +172,9 @@ class Backlog:
         return (
             f"{mails} case-number mails and {hooks} webhooks still owed for "
             f"{self.opened - since.opened} cases; tickets' outbox {self.relay_pending} rows "
-            f"unsent, notify {self.deliveries_pending} deliveries unsettled"
+            f"unsent, notify {self.deliveries_pending} deliveries unsettled; "
+            f"{self.entitlement_pending - since.entitlement_pending} cases with their "
+            "entitlement pending"
         )
 
 
@@ -186,11 +189,12 @@ async def _scalar(url: str, query: str) -> int:
 async def backlog(stack: Stack, sinks: Sinks) -> Backlog:
     tickets, notify = stack.server_url("careplane_tickets"), stack.server_url("careplane_notify")
     counts = await asyncio.to_thread(sinks.counts)
-    opened, relay, deliveries = await asyncio.gather(
+    opened, pending, relay, deliveries = await asyncio.gather(
         _scalar(tickets, "SELECT count(*) FROM tickets"),
+        _scalar(tickets, "SELECT count(*) FROM tickets WHERE entitlement_status = 'pending'"),
         _scalar(tickets, "SELECT count(*) FROM outbox_events WHERE delivered_at IS NULL"),
         _scalar(
             notify, "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'delivering')"
         ),
     )
-    return Backlog(opened, relay, deliveries, counts["mails"], counts["webhooks"])
+    return Backlog(opened, relay, deliveries, counts["mails"], counts["webhooks"], pending)

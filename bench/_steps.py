@@ -25,6 +25,7 @@ WARM_UP_SECONDS = 2.0
 OPEN_SECONDS = 15.0
 READ_SECONDS = 10.0
 DRAIN_LIMIT_SECONDS = 60.0
+SETTLE_SECONDS = 5.0
 SERVICES = ("tickets", "contracts", "notify")
 
 
@@ -71,6 +72,7 @@ class Opened(Measured):
     at_end: str  # what the fan-out owed when the load stopped
     owed_at_end: tuple[int, int]  # mails, webhooks
     drained_after: float | None  # seconds after the load until it caught up; None: never
+    left: str  # what it still owed when the bench stopped waiting ("" if nothing)
 
 
 async def _load(call: Call, seconds: float, concurrency: int = 16) -> LoadResult:
@@ -81,31 +83,44 @@ async def warm_up(call: Call, seconds: float = WARM_UP_SECONDS, concurrency: int
     await _load(call, seconds, concurrency)
 
 
-async def wait_for_fan_out(bench: Bench, since: Backlog, limit: float) -> float | None:
-    """Seconds until every case opened since ``since`` has its mail and webhook and the
-    queues are empty, polled every half second; None if not within ``limit``."""
+async def wait_for_fan_out(
+    bench: Bench, since: Backlog, limit: float
+) -> tuple[float | None, Backlog]:
+    """Polls every half second until every case opened since ``since`` has its mail and
+    webhook and the queues are empty: the seconds that took, and the last reading. Gives
+    up (None) after ``limit``, or once the queues have been empty and nothing arrived for
+    SETTLE_SECONDS: what is still owed then will not come soon (a case accepted while
+    its entitlement was pending, say, is mailed only once a recheck entitles it)."""
     started = time.monotonic()
+    last, quiet_since = None, time.monotonic()
     while True:
         now = await backlog(bench.stack, bench.sinks)
-        if now.caught_up(since) and now.relay_pending == 0 and now.deliveries_pending == 0:
-            return time.monotonic() - started
-        if time.monotonic() - started > limit:
-            return None
+        queues_empty = now.relay_pending == 0 and now.deliveries_pending == 0
+        if now.caught_up(since) and queues_empty:
+            return time.monotonic() - started, now
+        if last is None or (now.mails, now.webhooks, now.opened) != (
+            last.mails,
+            last.webhooks,
+            last.opened,
+        ):
+            quiet_since = time.monotonic()
+        last = now
+        waited = time.monotonic() - started
+        if waited > limit or (queues_empty and time.monotonic() - quiet_since > SETTLE_SECONDS):
+            return None, now
         await asyncio.sleep(0.5)
 
 
 async def measure_opens(bench: Bench, call: Call, seconds: float = OPEN_SECONDS) -> Opened:
     await warm_up(call)
     baseline = await backlog(bench.stack, bench.sinks)
-    await wait_for_fan_out(bench, baseline, DRAIN_LIMIT_SECONDS)
-    baseline = await backlog(bench.stack, bench.sinks)
+    _, baseline = await wait_for_fan_out(bench, baseline, DRAIN_LIMIT_SECONDS)
     before = bench.meter.read()
     load = await _load(call, seconds)
     after_load = bench.meter.read()
     at_end = await backlog(bench.stack, bench.sinks)
-    drained_after = await wait_for_fan_out(bench, baseline, DRAIN_LIMIT_SECONDS)
+    drained_after, final = await wait_for_fan_out(bench, baseline, DRAIN_LIMIT_SECONDS)
     after = bench.meter.read()
-    final = await backlog(bench.stack, bench.sinks)
     return Opened(
         load=load,
         usage=CpuMeter.usage(before, after),
@@ -114,6 +129,7 @@ async def measure_opens(bench: Bench, call: Call, seconds: float = OPEN_SECONDS)
         at_end=at_end.describe(baseline),
         owed_at_end=at_end.behind(baseline),
         drained_after=drained_after,
+        left="" if drained_after is not None else final.describe(baseline),
     )
 
 
