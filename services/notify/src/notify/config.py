@@ -84,6 +84,11 @@ class NotifySettings(DatabaseSettings):
     mail_domain: str = Field(
         default="careplane.example", description="The right-hand side of our Message-IDs."
     )
+    # How long a mail recipient looked up in contracts (an active, accepted contact; a
+    # customer's language) is reused for later mail, and how many are kept: a changed
+    # address is picked up within this time. 0: asked for every mail.
+    contact_cache_seconds: float = Field(default=60.0, ge=0)
+    contact_cache_size: int = Field(default=10_000, ge=1)
     portal_url: str = "http://127.0.0.1:8000"
     staff_addresses: list[str] = Field(
         default_factory=lambda: ["support-team@careplane.example"],

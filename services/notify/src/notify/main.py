@@ -76,7 +76,11 @@ def create_app(
         )
         app.state.tickets = TicketsClient(tickets_http)
         targets = create_target_client(settings)
-        contracts = ContractsClient(contracts_http)
+        contracts = ContractsClient(
+            contracts_http,
+            cache_seconds=settings.contact_cache_seconds,
+            cache_size=settings.contact_cache_size,
+        )
         app.state.contracts = contracts
         mail = MailSender(settings)
         services = ChannelServices(

@@ -80,8 +80,14 @@ class EmailChannel(Channel):
         if not job.target.startswith(CONTACT_PREFIX):
             return Outcome.failure(f"No way to resolve {job.target!r}.", permanent=True)
         contracts = self.services.contracts
+        contact_id = job.target[len(CONTACT_PREFIX) :]
         try:
-            contact = await contracts.contact(job.target[len(CONTACT_PREFIX) :])
+            # An invitation checks the contact as it is now; other mail may use a contact
+            # looked up a moment ago (ContractsClient.contact_for_mail).
+            if SEALED_TOKEN in job.payload:
+                contact = await contracts.contact(contact_id)
+            else:
+                contact = await contracts.contact_for_mail(contact_id)
             if contact is None:
                 return Outcome.failure("The contact does not exist in contracts.", permanent=True)
             if not contact.get("active", True):
@@ -91,7 +97,7 @@ class EmailChannel(Channel):
                 return refused
             language = job.payload.get("data", {}).get("language")
             if not language:
-                customer = await contracts.customer(contact["customer_id"])
+                customer = await contracts.customer_for_mail(contact["customer_id"])
                 language = (customer or {}).get("language")
         except ContractsUnavailable as exc:
             return Outcome.failure(f"Contracts unavailable: {exc}")
