@@ -22,6 +22,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from careplane_shared.errors import Forbidden, NotFound, ServiceUnavailable, Unauthenticated
+from careplane_shared.verified_tokens import VerifiedToken, VerifiedTokens
 
 
 class Role(StrEnum):
@@ -209,6 +210,16 @@ class RemoteJWKS(KeySource):
 
 
 class TokenVerifier:
+    """Verifies bearer tokens; a token verified once is remembered until its ``exp``
+    (``careplane_shared.verified_tokens``, at most ``cache_size`` of them; 0: none).
+
+    A remembered token is accepted only while the key that verified it is still the one
+    its key source holds for its ``kid`` (a key withdrawn from the JWKS refuses its tokens
+    as soon as the JWKS is read again) and never past its ``exp``; after that it is
+    verified afresh, the leeway applying as before. Nothing else revokes a token before
+    its ``exp``: deactivated accounts and revoked API keys are checked where they matter
+    (contracts' viewer, live streams), never by this verifier."""
+
     def __init__(
         self,
         keys: KeySource,
@@ -218,6 +229,7 @@ class TokenVerifier:
         role_claim: str = "role",
         customer_claim: str = "customer_id",
         leeway_seconds: int = 30,
+        cache_size: int = 4096,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
@@ -225,15 +237,22 @@ class TokenVerifier:
         self.role_claim = role_claim
         self.customer_claim = customer_claim
         self.leeway = leeway_seconds
+        self._verified = VerifiedTokens(cache_size)
 
     async def verify(self, token: str) -> Principal:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            if await self.keys.key_for(remembered.kid) is remembered.key:
+                return remembered.principal
+            self._verified.forget(token)
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise Unauthenticated("The bearer token is malformed.", code="TOKEN_INVALID") from exc
         if header.get("alg") not in ALGORITHMS:
             raise Unauthenticated("The token's algorithm is not accepted.", code="TOKEN_INVALID")
-        key = await self.keys.key_for(header.get("kid"))
+        kid = header.get("kid")
+        key = await self.keys.key_for(kid)
         try:
             claims = jwt.decode(
                 token,
@@ -248,7 +267,9 @@ class TokenVerifier:
             raise Unauthenticated("The bearer token has expired.", code="TOKEN_EXPIRED") from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated("The bearer token is not valid.", code="TOKEN_INVALID") from exc
-        return principal_from_claims(claims, token, self.role_claim, self.customer_claim)
+        principal = principal_from_claims(claims, token, self.role_claim, self.customer_claim)
+        self._verified.remember(token, VerifiedToken(principal, kid, key, float(claims["exp"])))
+        return principal
 
 
 def principal_from_claims(
