@@ -3,39 +3,24 @@ verified by the real tickets app against contracts' JWKS fetched over HTTP."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 
 from careplane_shared.auth import RemoteJWKS, TokenVerifier
 from careplane_shared.http import ClientCredentialsAuth
 from careplane_shared.settings import dev_secret
 from careplane_shared.testing import running_app
-from contracts.config import ContractsSettings
-from contracts.main import create_app as create_contracts_app
-from tickets.config import TicketsSettings
-from tickets.main import create_app as create_tickets_app
-
-ROOT = Path(__file__).resolve().parents[1]
+from careplane_shared.testing.pieces import CONTRACTS, TICKETS
 
 
 async def test_a_service_token_from_contracts_opens_another_services_inbox(
     provision_database, tmp_path
 ):
-    contracts_url = await provision_database("contracts", ROOT / "services" / "contracts")
-    tickets_url = await provision_database("tickets", ROOT / "services" / "tickets")
-    contracts = create_contracts_app(
-        ContractsSettings(
-            env="test",
-            database_url=contracts_url,
-            run_workers=False,
-            log_json=False,
-            jwt_private_key_file=tmp_path / "jwt.pem",
-        )
+    contracts_url = await provision_database("contracts", CONTRACTS.service_dir)
+    tickets_url = await provision_database("tickets", TICKETS.service_dir)
+    contracts = CONTRACTS.app_factory(
+        CONTRACTS.settings(contracts_url, jwt_private_key_file=tmp_path / "jwt.pem")
     )
-    tickets = create_tickets_app(
-        TicketsSettings(env="test", database_url=tickets_url, run_workers=False, log_json=False)
-    )
+    tickets = TICKETS.app_factory(TICKETS.settings(tickets_url))
     to_contracts = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=contracts), base_url="http://contracts"
     )

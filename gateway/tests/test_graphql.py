@@ -8,19 +8,12 @@ import httpx
 
 from careplane_shared.auth import TokenVerifier
 from careplane_shared.testing import bearer
+from careplane_shared.testing.graphql import graphql
+from careplane_shared.testing.transport import RecordingTransport
 
 from .conftest import GatewayFactory
 
 ME = "{ me { id email role customerId } }"
-
-
-async def graphql(
-    client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None
-) -> dict[str, object]:
-    response = await client.post("/graphql", json={"query": query}, headers=headers)
-    assert response.status_code == 200, response.text
-    body: dict[str, object] = response.json()
-    return body
 
 
 async def test_token_from_the_gateway_answers_me(
@@ -35,7 +28,7 @@ async def test_token_from_the_gateway_answers_me(
     assert token["token_type"] == "bearer"
     assert token["expires_in"] > 0
 
-    body = await graphql(gateway_client, ME, bearer(token["access_token"]))
+    body = await graphql(gateway_client, token["access_token"], ME)
 
     assert body == {
         "data": {
@@ -82,7 +75,7 @@ async def test_me_when_contracts_is_down_is_service_unavailable(
     async with start_gateway(
         contracts_transport=None, contracts_url=unreachable_url, token_verifier=contracts_keys
     ) as client:
-        body = await graphql(client, ME, bearer(admin_token))
+        body = await graphql(client, admin_token, ME)
 
     assert body["data"] is None
     [error] = body["errors"]
@@ -90,27 +83,15 @@ async def test_me_when_contracts_is_down_is_service_unavailable(
     assert error["extensions"]["service"] == "contracts"
 
 
-class CountingTransport(httpx.AsyncBaseTransport):
-    """The real contracts app underneath; counts the calls that reach it."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.paths: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
-        return await self.inner.handle_async_request(request)
-
-
 async def test_a_query_asks_contracts_once_per_request(
     start_gateway: GatewayFactory, contracts_app: object, admin_token: str
 ) -> None:
-    transport = CountingTransport(httpx.ASGITransport(app=contracts_app))
+    transport = RecordingTransport.to(contracts_app)
     query = "{ first: me { email } second: me { role } }"
 
     async with start_gateway(contracts_transport=transport) as client:
-        first = await graphql(client, query, bearer(admin_token))
-        second = await graphql(client, query, bearer(admin_token))
+        first = await graphql(client, admin_token, query)
+        second = await graphql(client, admin_token, query)
 
     expected = {"data": {"first": {"email": "admin@example.com"}, "second": {"role": "ADMIN"}}}
     assert first == expected
@@ -124,7 +105,7 @@ async def test_a_query_deeper_than_the_limit_is_refused(
     start_gateway: GatewayFactory, admin_token: str
 ) -> None:
     async with start_gateway(graphql_max_depth=0) as client:
-        body = await graphql(client, ME, bearer(admin_token))
+        body = await graphql(client, admin_token, ME)
 
     assert body["data"] is None
     errors = body["errors"]
@@ -140,7 +121,7 @@ async def test_a_query_with_too_many_tokens_is_refused(
     # Each alias is three tokens; the default limit is 5000.
     query = "{ " + " ".join(f"a{i}: __typename" for i in range(2000)) + " }"
 
-    body = await graphql(gateway_client, query, bearer(admin_token))
+    body = await graphql(gateway_client, admin_token, query)
 
     assert body["data"] is None
     [error] = body["errors"]
@@ -151,7 +132,7 @@ async def test_a_query_with_too_many_tokens_is_refused(
 async def test_an_unknown_field_is_a_validation_error(
     gateway_client: httpx.AsyncClient, admin_token: str
 ) -> None:
-    body = await graphql(gateway_client, "{ me { password } }", bearer(admin_token))
+    body = await graphql(gateway_client, admin_token, "{ me { password } }")
 
     [error] = body["errors"]
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

@@ -16,9 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi import FastAPI
 
-from careplane_shared.testing import bearer, password_token
+from careplane_shared.testing import TokenBox, bearer
+from careplane_shared.testing.graphql import data_of, graphql, only_error
+from careplane_shared.testing.transport import RecordingTransport, SerialTransport
 
-from .conftest import ContractsDemo, GatewayFactory, OneAtATime
+from .conftest import ContractsDemo, GatewayFactory
 
 ADMIN = "admin@example.com"
 AGENT = "agent@example.com"
@@ -27,57 +29,11 @@ BEN = "ben@borealis.example"  # InfraCare (administrators only), not an administ
 DAN = "dan@delta.example"  # Infotecs Basic + Premium
 
 
-async def graphql(
-    client: httpx.AsyncClient,
-    token: str | None,
-    query: str,
-    variables: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    response = await client.post(
-        "/graphql",
-        json={"query": query, "variables": dict(variables or {})},
-        headers=bearer(token) if token else None,
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def data_of(
-    client: httpx.AsyncClient,
-    token: str | None,
-    query: str,
-    variables: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    body = await graphql(client, token, query, variables)
-    assert "errors" not in body, body["errors"]
-    data: dict[str, Any] = body["data"]
-    return data
-
-
-def only_error(body: Mapping[str, Any]) -> dict[str, Any]:
-    [error] = body["errors"]
-    return dict(error)
-
-
 @pytest.fixture
 async def tokens(
     gateway_serial_client: httpx.AsyncClient, contracts_demo: ContractsDemo
 ) -> TokenBox:
     return TokenBox(gateway_serial_client)
-
-
-class TokenBox:
-    """Tokens from the gateway's own ``/auth/token``, one password grant per account."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self.cache: dict[str, str] = {}
-
-    async def __call__(self, email: str) -> str:
-        if email not in self.cache:
-            self.cache[email] = await password_token(self.client, email)
-        return self.cache[email]
 
 
 def camel(name: str) -> str:
@@ -748,24 +704,6 @@ async def test_a_contact_sees_only_its_own_customer(
     assert foreign_agreements["agreements"]["totalCount"] == 0
 
 
-class CountingTransport(httpx.AsyncBaseTransport):
-    """The real contracts app underneath; keeps the calls that reach it (but the gateway's
-    fetch of the keys that verify tokens, which is no call of a query's)."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.inner = OneAtATime(httpx.ASGITransport(app=app))
-        self.requests: list[httpx.Request] = []
-
-    @property
-    def paths(self) -> list[str]:
-        return [r.url.path for r in self.requests]
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path != "/.well-known/jwks.json":
-            self.requests.append(request)
-        return await self.inner.handle_async_request(request)
-
-
 async def test_nested_customer_fields_are_batched_per_request(
     start_gateway: GatewayFactory,
     contracts_app: FastAPI,
@@ -773,7 +711,10 @@ async def test_nested_customer_fields_are_batched_per_request(
     tokens: TokenBox,
 ) -> None:
     admin = await tokens(ADMIN)
-    transport = CountingTransport(contracts_app)
+    # The calls of the query: not the gateway's fetch of the keys that verify tokens.
+    transport = RecordingTransport(
+        SerialTransport.to(contracts_app), ignore={"/.well-known/jwks.json"}
+    )
 
     async with start_gateway(contracts_transport=transport) as client:
         data = await data_of(client, admin, CUSTOMERS_DEEP)

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 
 from careplane_shared.testing import password_token
+from careplane_shared.testing.graphql import data_of, graphql, only_error
 
 from .conftest import ContractsDemo
-from .test_graphql_contracts import data_of, graphql, only_error
 
 SLA_POLICY: dict[str, Any] = {
     "calendar": {

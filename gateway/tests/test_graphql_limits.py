@@ -15,8 +15,9 @@ from fastapi import FastAPI
 from careplane_gateway.config import GatewaySettings
 from careplane_shared.settings import Environment
 from careplane_shared.testing import bearer, password_token
+from careplane_shared.testing.transport import RecordingTransport, SerialTransport
 
-from .conftest import ContractsDemo, GatewayFactory, OneAtATime, TicketsGatewayFactory
+from .conftest import ContractsDemo, GatewayFactory, TicketsGatewayFactory
 
 AGENT = "agent@example.com"
 ANA = "ana@acme-water.example"
@@ -35,23 +36,11 @@ PAGE = """query Page($first: Int) {
 }"""
 
 
-class Recording(httpx.AsyncBaseTransport):
-    """Passes requests on and remembers their paths."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.paths: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
-        return await self.inner.handle_async_request(request)
-
-
 class Desk:
     """A gateway over the in-process tickets and contracts that counts every call the
     gateway makes to tickets."""
 
-    def __init__(self, client: httpx.AsyncClient, tickets: Recording, token: str) -> None:
+    def __init__(self, client: httpx.AsyncClient, tickets: RecordingTransport, token: str) -> None:
         self.client = client
         self.tickets = tickets
         self.token = token
@@ -77,7 +66,7 @@ def desk(
 ) -> DeskFactory:
     @asynccontextmanager
     async def start(**settings: Any) -> AsyncIterator[Desk]:
-        tickets = Recording(OneAtATime(httpx.ASGITransport(app=tickets_app)))
+        tickets = RecordingTransport(SerialTransport.to(tickets_app))
         async with start_tickets_gateway(tickets, **settings) as client:
             yield Desk(client, tickets, await password_token(client, AGENT))
 
@@ -139,7 +128,7 @@ async def test_the_cost_follows_first_from_the_variables(
             headers=bearer(ana),
         )
         assert "errors" not in opened.json(), opened.text
-        gateway.tickets.paths.clear()
+        gateway.tickets.clear()
         too_big = await gateway.post(PAGE, {"first": 200})
         calls_refused = list(gateway.tickets.paths)
         by_default = await gateway.post(PAGE)  # 50 a page: 1 + 50 * 6

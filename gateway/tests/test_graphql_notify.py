@@ -6,7 +6,7 @@ data; webhooks go to a real receiver on 127.0.0.1 and are checked with the
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,11 +22,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from careplane_shared.testing import bearer, password_token, serve_on_loopback
+from careplane_shared.testing.graphql import data_of, error_code
+from careplane_shared.testing.transport import SerialTransport
 from contracts.config import ContractsSettings
 from notify.channels.registry import build_channels
 from notify.deliveries.worker import DeliveryWorker
 
-from .conftest import ContractsDemo, NotifyFactory, NotifyGatewayFactory, OneAtATime
+from .conftest import ContractsDemo, NotifyFactory, NotifyGatewayFactory
 
 ADMIN = "admin@example.com"
 ANA = "ana@acme-water.example"  # customer administrator, Acme Water
@@ -81,46 +83,6 @@ query Delivery($id: ID!) {{
 # -- helpers ----------------------------------------------------------------------------------
 
 
-async def graphql(
-    client: httpx.AsyncClient,
-    token: str | None,
-    query: str,
-    variables: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    response = await client.post(
-        "/graphql",
-        json={"query": query, "variables": dict(variables or {})},
-        headers=bearer(token) if token else {},
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def data_of(
-    client: httpx.AsyncClient,
-    token: str | None,
-    query: str,
-    variables: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    body = await graphql(client, token, query, variables)
-    assert "errors" not in body, body["errors"]
-    data: dict[str, Any] = body["data"]
-    return data
-
-
-async def error_code(
-    client: httpx.AsyncClient,
-    token: str | None,
-    query: str,
-    variables: Mapping[str, Any] | None = None,
-) -> str:
-    body = await graphql(client, token, query, variables)
-    [error] = body["errors"]
-    code: str = error["extensions"]["code"]
-    return code
-
-
 class Receiver:
     """A customer's webhook receiver on 127.0.0.1: keeps every request, answers 200."""
 
@@ -154,7 +116,7 @@ async def client(
     notify_app: FastAPI,
     contracts_demo: ContractsDemo,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with start_notify_gateway(OneAtATime(httpx.ASGITransport(app=notify_app))) as client:
+    async with start_notify_gateway(SerialTransport.to(notify_app)) as client:
         yield client
 
 
@@ -513,7 +475,7 @@ async def test_urls_notify_will_not_post_to_are_refused(
 ) -> None:
     async with (
         start_notify(allow_private_targets=False) as strict_notify,
-        start_notify_gateway(OneAtATime(httpx.ASGITransport(app=strict_notify))) as client,
+        start_notify_gateway(SerialTransport.to(strict_notify)) as client,
     ):
         admin = await password_token(client, ADMIN)
         refused = {

@@ -12,9 +12,10 @@ import pytest
 from fastapi import FastAPI
 
 from careplane_shared.testing import password_token
+from careplane_shared.testing.graphql import data_of, error_code, graphql
+from careplane_shared.testing.transport import SerialTransport
 
-from .conftest import ContractsDemo, NotifyFactory, NotifyGatewayFactory, OneAtATime
-from .test_graphql_notify import data_of, error_code, graphql
+from .conftest import ContractsDemo, NotifyFactory, NotifyGatewayFactory
 
 ADMIN = "admin@example.com"
 MANAGER = "manager@example.com"
@@ -103,7 +104,7 @@ async def client(
     notify_app: FastAPI,
     contracts_demo: ContractsDemo,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with start_notify_gateway(OneAtATime(httpx.ASGITransport(app=notify_app))) as client:
+    async with start_notify_gateway(SerialTransport.to(notify_app)) as client:
         yield client
 
 

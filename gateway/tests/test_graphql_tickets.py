@@ -17,11 +17,12 @@ from fastapi import FastAPI
 
 from careplane_gateway.config import GatewaySettings
 from careplane_gateway.graphql.schema import build_schema
-from careplane_shared.testing import bearer, password_token
+from careplane_shared.testing import TokenBox, bearer, password_token
+from careplane_shared.testing.graphql import data_of, graphql, only_error
+from careplane_shared.testing.transport import RecordingTransport, SerialTransport
 
 from .conftest import (
     ContractsDemo,
-    OneAtATime,
     TicketsFactory,
     TicketsGatewayFactory,
 )
@@ -39,58 +40,8 @@ NUMBER = re.compile(r"CS-\d{4}-\d{6}")
 # -- helpers ----------------------------------------------------------------------------------
 
 
-async def graphql(
-    client: httpx.AsyncClient,
-    token: str | None,
-    query: str,
-    variables: Mapping[str, Any] | None = None,
-    *,
-    headers: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    response = await client.post(
-        "/graphql",
-        json={"query": query, "variables": dict(variables or {})},
-        headers={**(bearer(token) if token else {}), **(headers or {})},
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def data_of(
-    client: httpx.AsyncClient,
-    token: str | None,
-    query: str,
-    variables: Mapping[str, Any] | None = None,
-    *,
-    headers: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    body = await graphql(client, token, query, variables, headers=headers)
-    assert "errors" not in body, body["errors"]
-    data: dict[str, Any] = body["data"]
-    return data
-
-
-def only_error(body: Mapping[str, Any]) -> dict[str, Any]:
-    [error] = body["errors"]
-    return dict(error)
-
-
 def instant(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
-
-
-class TokenBox:
-    """Tokens from the gateway's own ``/auth/token``, one password grant per account."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self.cache: dict[str, str] = {}
-
-    async def __call__(self, email: str) -> str:
-        if email not in self.cache:
-            self.cache[email] = await password_token(self.client, email)
-        return self.cache[email]
 
 
 @pytest.fixture
@@ -467,7 +418,7 @@ async def test_a_case_is_accepted_while_contracts_cannot_be_reached(
     (or the priority asked for), never an empty string."""
     async with (
         start_tickets(contracts_url=unreachable_url) as tickets_app,
-        start_tickets_gateway(OneAtATime(httpx.ASGITransport(app=tickets_app))) as client,
+        start_tickets_gateway(SerialTransport.to(tickets_app)) as client,
     ):
         ana = await password_token(client, ANA)
         pending = await open_ticket(client, ana, contracts_demo)
@@ -1002,32 +953,20 @@ async def test_sla_report_per_period_plan_and_customer(
 # -- batching ---------------------------------------------------------------------------------
 
 
-class Recording(httpx.AsyncBaseTransport):
-    """Passes requests on and remembers their paths."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.paths: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
-        return await self.inner.handle_async_request(request)
-
-
 async def test_nested_fields_ask_each_service_once_per_case_or_per_batch(
     start_tickets_gateway: TicketsGatewayFactory,
     tickets_app: FastAPI,
-    contracts_serial_transport: OneAtATime,
+    contracts_serial_transport: SerialTransport,
     contracts_demo: ContractsDemo,
 ) -> None:
-    tickets = Recording(OneAtATime(httpx.ASGITransport(app=tickets_app)))
+    tickets = RecordingTransport(SerialTransport.to(tickets_app))
     # Tickets' own calls to contracts keep to the same lock; only the gateway's are recorded.
-    contracts = Recording(contracts_serial_transport)
+    contracts = RecordingTransport(contracts_serial_transport)
     async with start_tickets_gateway(tickets, contracts_transport=contracts) as client:
         ana = await password_token(client, ANA)
         opened = [await open_ticket(client, ana, contracts_demo) for _ in range(3)]
-        tickets.paths.clear()
-        contracts.paths.clear()
+        tickets.clear()
+        contracts.clear()
 
         page = await data_of(
             client,

@@ -19,28 +19,13 @@ from fastapi import FastAPI
 
 from careplane_gateway.proxy import is_internal_path
 from careplane_shared.testing import bearer, password_token
+from careplane_shared.testing.transport import RecordingTransport
 
 from .conftest import GatewayFactory
 
 ME = "{ me { email } }"
-
-
-class Recording(httpx.AsyncBaseTransport):
-    """The real contracts app underneath; keeps the requests that reached it, but the
-    gateway's fetch of the keys that verify tokens."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.inner = httpx.ASGITransport(app=app)
-        self.requests: list[httpx.Request] = []
-
-    @property
-    def paths(self) -> list[str]:
-        return [r.url.path for r in self.requests]
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path != "/.well-known/jwks.json":
-            self.requests.append(request)
-        return await self.inner.handle_async_request(request)
+# The gateway's fetch of the keys that verify tokens: no call of the request under test.
+KEYS = "/.well-known/jwks.json"
 
 
 def error_of(response: httpx.Response, status: int, code: str) -> dict[str, object]:
@@ -63,13 +48,13 @@ def retry_after(response: httpx.Response, window_seconds: int) -> int:
 async def test_a_caller_over_its_limit_gets_429_and_the_service_is_not_called(
     start_gateway: GatewayFactory, contracts_app: FastAPI, seeded_staff: dict[str, uuid.UUID]
 ) -> None:
-    transport = Recording(contracts_app)
+    transport = RecordingTransport.to(contracts_app, ignore={KEYS})
     async with start_gateway(
         contracts_transport=transport, rate_limit_per_principal="3/minute"
     ) as client:
         admin = await password_token(client, "admin@example.com")
         agent = await password_token(client, "agent@example.com")
-        transport.requests.clear()
+        transport.clear()
         # REST and GraphQL count alike, per token subject.
         answers = [
             await client.get("/api/contracts/v1/me", headers=bearer(admin)),
@@ -97,14 +82,14 @@ async def test_a_caller_over_its_limit_gets_429_and_the_service_is_not_called(
 async def test_calls_without_a_valid_token_are_counted_per_address(
     start_gateway: GatewayFactory, contracts_app: FastAPI, seeded_staff: dict[str, uuid.UUID]
 ) -> None:
-    transport = Recording(contracts_app)
+    transport = RecordingTransport.to(contracts_app, ignore={KEYS})
     async with start_gateway(
         contracts_transport=transport, rate_limit_per_address="3/minute"
     ) as client:
         token = await password_token(client, "admin@example.com")  # counts: 1
         anonymous = await client.get("/api/contracts/v1/me")  # 2: contracts answers 401
         forged = await client.get("/api/contracts/v1/me", headers=bearer("x.y.z"))  # 3
-        transport.requests.clear()
+        transport.clear()
         over = [
             await client.get("/api/contracts/v1/me"),
             await client.post("/graphql", json={"query": ME}),
@@ -175,10 +160,10 @@ async def test_the_token_endpoint_tells_contracts_who_called(
 ) -> None:
     form = {"grant_type": "password", "username": "nobody@example.com", "password": "x"}
     claim = {"x-forwarded-for": "203.0.113.9, 10.1.2.3"}
-    transport = Recording(contracts_app)
+    transport = RecordingTransport.to(contracts_app, ignore={KEYS})
     async with start_gateway(contracts_transport=transport) as direct:
         await direct.post("/auth/token", data=form, headers=claim)
-    trusted = Recording(contracts_app)
+    trusted = RecordingTransport.to(contracts_app, ignore={KEYS})
     async with start_gateway(
         contracts_transport=trusted, trusted_proxies=["127.0.0.1", "10.0.0.0/8"]
     ) as behind_proxy:
@@ -244,7 +229,7 @@ async def chunks(total: int, size: int = 1024) -> AsyncIterator[bytes]:
 async def test_a_body_is_not_read_before_the_token_is_verified(
     start_gateway: GatewayFactory, contracts_app: FastAPI
 ) -> None:
-    transport = Recording(contracts_app)
+    transport = RecordingTransport.to(contracts_app, ignore={KEYS})
     async with start_gateway(contracts_transport=transport) as client:
         broken = {"content": b"{not json", "headers": {"content-type": "application/json"}}
         answers = [
@@ -279,7 +264,7 @@ async def test_routes_a_service_keeps_open_take_a_body_without_a_token(
 async def test_a_body_over_its_limit_is_413_by_length_or_while_streaming(
     start_gateway: GatewayFactory, contracts_app: FastAPI, admin_token: str
 ) -> None:
-    transport = Recording(contracts_app)
+    transport = RecordingTransport.to(contracts_app, ignore={KEYS})
     headers = {**bearer(admin_token), "content-type": "application/json"}
     big = b'{"name": "' + b"x" * 4096 + b'"}'
     async with start_gateway(
@@ -359,7 +344,7 @@ INTERNAL = [
 async def test_the_services_own_paths_are_not_exposed(
     start_gateway: GatewayFactory, contracts_app: FastAPI
 ) -> None:
-    transport = Recording(contracts_app)
+    transport = RecordingTransport.to(contracts_app, ignore={KEYS})
     async with start_gateway(contracts_transport=transport) as client:
         answers = {path: await client.get(f"/api/contracts/{path}") for path in INTERNAL}
         keys = await client.get("/api/contracts/.well-known/jwks.json")

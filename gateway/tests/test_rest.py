@@ -9,8 +9,12 @@ import httpx
 from fastapi import FastAPI
 
 from careplane_shared.testing import bearer
+from careplane_shared.testing.transport import RecordingTransport
 
 from .conftest import GatewayFactory
+
+# The gateway's fetch of the keys that verify tokens: no call of the request under test.
+KEYS = "/.well-known/jwks.json"
 
 
 def assert_error_shape(response: httpx.Response, status: int, code: str) -> dict[str, object]:
@@ -98,24 +102,10 @@ async def test_request_bodies_and_query_strings_reach_the_service(
     assert [item["id"] for item in page["items"]] == [key["id"]]
 
 
-class RecordingTransport(httpx.AsyncBaseTransport):
-    """The real contracts app underneath; keeps the requests that reached it (but the
-    gateway's own fetch of the keys that verify tokens)."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.inner = httpx.ASGITransport(app=app)
-        self.requests: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path != "/.well-known/jwks.json":
-            self.requests.append(request)
-        return await self.inner.handle_async_request(request)
-
-
 async def test_what_reaches_the_service(
     start_gateway: GatewayFactory, contracts_app: FastAPI, admin_token: str
 ) -> None:
-    transport = RecordingTransport(contracts_app)
+    transport = RecordingTransport.to(contracts_app, ignore={KEYS})
     async with start_gateway(contracts_transport=transport) as client:
         response = await client.get(
             "/api/contracts/v1/me?fields=a%2Fb&x=1",
@@ -145,7 +135,7 @@ async def test_what_reaches_the_service(
 async def test_an_encoded_path_reaches_the_service_as_sent(
     start_gateway: GatewayFactory, contracts_app: FastAPI
 ) -> None:
-    transport = RecordingTransport(contracts_app)
+    transport = RecordingTransport.to(contracts_app, ignore={KEYS})
     async with start_gateway(contracts_transport=transport) as client:
         response = await client.get("/api/contracts/v1/things/a%2Fb")
 

@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, Phase, settings
 from tenancy_setup import World, build_world
 
 from careplane_shared.testing import serve_on_loopback
+from careplane_shared.testing.pieces import CONTRACTS, NOTIFY, TICKETS
 from careplane_shared.testing.plugin import (
     database_url,
     drop_database,
@@ -52,20 +53,9 @@ FUZZ_SETTINGS = settings(
 
 def _openapi(service: str) -> dict[str, Any]:
     """The document each service serves at /openapi.json (built without a database)."""
-    if service == "tickets":
-        from tickets.config import TicketsSettings
-        from tickets.main import create_app as create_tickets
-
-        return create_tickets(TicketsSettings(env="test")).openapi()
-    if service == "contracts":
-        from contracts.config import ContractsSettings
-        from contracts.main import create_app as create_contracts
-
-        return create_contracts(ContractsSettings(env="test")).openapi()
-    from notify.config import NotifySettings
-    from notify.main import create_app as create_notify
-
-    return create_notify(NotifySettings(env="test")).openapi()
+    kit = {"tickets": TICKETS, "contracts": CONTRACTS, "notify": NOTIFY}[service]
+    document: dict[str, Any] = kit.app_factory(kit.settings_class(env="test")).openapi()
+    return document
 
 
 # Server-sent event streams do not end while access lasts: the tenancy suite and the

@@ -24,14 +24,11 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-import notify
-import tickets
-from careplane_shared.auth import StaticKeySource, TokenVerifier
-from careplane_shared.testing import asgi_client, bearer, password_token, running_app
+from careplane_shared.testing import asgi_client, bearer, password_token
+from careplane_shared.testing.pieces import CONTRACTS, GATEWAY, NOTIFY, TICKETS
 from careplane_shared.testing.plugin import ProvisionDatabase
+from careplane_shared.testing.service import verifier_of
 
-TICKETS_DIR = Path(tickets.__file__).resolve().parents[2]
-NOTIFY_DIR = Path(notify.__file__).resolve().parents[2]
 # Only the in-process transports answer these names; they never reach a network.
 CONTRACTS_URL = "http://contracts.internal"
 TICKETS_URL = "http://tickets.internal"
@@ -128,21 +125,13 @@ async def build_world(
 ) -> World:
     """``name`` names its databases (fresh ones: a world never meets another's data);
     ``contracts_overrides`` go into contracts' settings."""
-    from careplane_gateway.config import GatewaySettings
-    from careplane_gateway.main import create_app as create_gateway
-    from contracts.main import create_app as create_contracts
     from contracts.seed import seed_demo
-    from contracts.testing import SERVICE_DIR as CONTRACTS_DIR
     from contracts.testing import settings_for_tests
-    from notify.config import NotifySettings
-    from notify.main import create_app as create_notify
-    from tickets.config import TicketsSettings
-    from tickets.main import create_app as create_tickets
 
     # One at a time: the migrations of two services must not share a moment.
-    contracts_url = await provision(f"{name}_contracts", CONTRACTS_DIR)
-    tickets_url = await provision(f"{name}_tickets", TICKETS_DIR)
-    notify_url = await provision(f"{name}_notify", NOTIFY_DIR)
+    contracts_url = await provision(f"{name}_contracts", CONTRACTS.service_dir)
+    tickets_url = await provision(f"{name}_tickets", TICKETS.service_dir)
+    notify_url = await provision(f"{name}_notify", NOTIFY.service_dir)
     engine = create_async_engine(contracts_url)
     try:
         async with AsyncSession(engine, expire_on_commit=False) as session:
@@ -154,72 +143,58 @@ async def build_world(
     contracts_settings = settings_for_tests(
         contracts_url, tmp / "keys", log_level="WARNING", **{**POOL, **contracts_overrides}
     )
-    contracts_app = await stack.enter_async_context(
-        running_app(create_contracts(contracts_settings))
-    )
+    contracts_app = await stack.enter_async_context(CONTRACTS.app(contracts_settings))
     contracts_transport = httpx.ASGITransport(app=contracts_app)
 
-    def verifier() -> TokenVerifier:
-        return TokenVerifier(
-            StaticKeySource(contracts_app.state.signing_key.jwks),
-            issuer="careplane",
-            audience="careplane",
-        )
-
-    common = {
-        "env": "test",
-        "run_workers": False,
-        "log_json": False,
+    wiring = {
         "log_level": "WARNING",
         "http_retries": 0,
         "contracts_url": CONTRACTS_URL,
         "token_url": f"{CONTRACTS_URL}/auth/token",
         **POOL,
     }
-    tickets_app = create_tickets(
-        TicketsSettings(
-            database_url=tickets_url,
-            outbox_targets={},
-            attachments_dir=tmp / "attachments",
-            **common,
-        ),
-        contracts_transport=contracts_transport,
+    tickets_app = await stack.enter_async_context(
+        TICKETS.app(
+            TICKETS.settings(
+                tickets_url, outbox_targets={}, attachments_dir=tmp / "attachments", **wiring
+            ),
+            token_verifier=verifier_of(contracts_app),
+            contracts_transport=contracts_transport,
+        )
     )
-    tickets_app.state.token_verifier = verifier()
-    tickets_app = await stack.enter_async_context(running_app(tickets_app))
     tickets_transport = httpx.ASGITransport(app=tickets_app)
 
-    notify_app = create_notify(
-        NotifySettings(
-            database_url=notify_url,
-            tickets_url=TICKETS_URL,
-            allow_private_targets=True,
-            delivery_jitter=0.0,
-            **common,
-        ),
-        contracts_transport=contracts_transport,
-        tickets_transport=tickets_transport,
+    notify_app = await stack.enter_async_context(
+        NOTIFY.app(
+            NOTIFY.settings(
+                notify_url,
+                tickets_url=TICKETS_URL,
+                allow_private_targets=True,
+                delivery_jitter=0.0,
+                **wiring,
+            ),
+            token_verifier=verifier_of(contracts_app),
+            contracts_transport=contracts_transport,
+            tickets_transport=tickets_transport,
+        )
     )
-    notify_app.state.token_verifier = verifier()
-    notify_app = await stack.enter_async_context(running_app(notify_app))
     notify_transport = httpx.ASGITransport(app=notify_app)
 
-    gateway_app = create_gateway(
-        GatewaySettings(
-            env="test",
-            log_json=False,
-            log_level="WARNING",
-            contracts_url=CONTRACTS_URL,
-            tickets_url=TICKETS_URL,
-            notify_url=NOTIFY_URL,
-        ),
-        transports={
-            "contracts": contracts_transport,
-            "tickets": tickets_transport,
-            "notify": notify_transport,
-        },
+    gateway_app = await stack.enter_async_context(
+        GATEWAY.app(
+            GATEWAY.settings(
+                log_level="WARNING",
+                contracts_url=CONTRACTS_URL,
+                tickets_url=TICKETS_URL,
+                notify_url=NOTIFY_URL,
+            ),
+            transports={
+                "contracts": contracts_transport,
+                "tickets": tickets_transport,
+                "notify": notify_transport,
+            },
+        )
     )
-    gateway_app = await stack.enter_async_context(running_app(gateway_app))
 
     clients: dict[str, httpx.AsyncClient] = {}
     timeout = httpx.Timeout(30.0)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,31 +9,26 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from careplane_shared.testing import asgi_client, rolled_back_connection, running_app
+from careplane_shared.testing import asgi_client
+from careplane_shared.testing.pieces import CONTRACTS
 from careplane_shared.testing.plugin import ProvisionDatabase
+from careplane_shared.testing.service import ServiceDatabase
 from contracts.config import ContractsSettings
-from contracts.main import create_app
-
-SERVICE_DIR = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-async def contracts_db_url(provision_database: ProvisionDatabase) -> str:
-    return await provision_database("contracts", SERVICE_DIR)
-
-
-@pytest.fixture(scope="session")
-async def contracts_engine(contracts_db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(contracts_db_url)
-    yield engine
-    await engine.dispose()
+async def contracts_database(
+    provision_database: ProvisionDatabase,
+) -> AsyncIterator[ServiceDatabase]:
+    async with CONTRACTS.database(provision_database) as database:
+        yield database
 
 
 @pytest.fixture
-async def connection(contracts_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with rolled_back_connection(contracts_engine) as connection:
+async def connection(contracts_database: ServiceDatabase) -> AsyncIterator[AsyncConnection]:
+    async with contracts_database.rolled_back() as connection:
         yield connection
 
 
@@ -48,22 +42,17 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture(scope="session")
 def contracts_settings(
-    contracts_db_url: str, tmp_path_factory: pytest.TempPathFactory
+    contracts_database: ServiceDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> ContractsSettings:
-    return ContractsSettings(
-        env="test",
-        database_url=contracts_db_url,
-        run_workers=False,
-        log_json=False,
-        jwt_private_key_file=tmp_path_factory.mktemp("keys") / "jwt.pem",
-    )
+    keys = tmp_path_factory.mktemp("keys")
+    return CONTRACTS.settings(contracts_database, jwt_private_key_file=keys / "jwt.pem")
 
 
 @pytest.fixture
 async def app(
     contracts_settings: ContractsSettings, connection: AsyncConnection
 ) -> AsyncIterator[FastAPI]:
-    async with running_app(create_app(contracts_settings), connection) as app:
+    async with CONTRACTS.app(contracts_settings, connection) as app:
         yield app
 
 
@@ -244,9 +233,9 @@ async def committed_app(
     """The app on a database of its own where every request really commits (for races
     that a single rolled-back test transaction cannot show). Nothing is rolled back, so
     tests using it make their own rows with fresh names."""
-    url = await provision_database("contracts_concurrency", SERVICE_DIR)
+    url = await provision_database("contracts_concurrency", CONTRACTS.service_dir)
     settings = contracts_settings.model_copy(update={"database_url": url})
-    async with running_app(create_app(settings)) as app:
+    async with CONTRACTS.app(settings) as app:
         yield app
 
 

@@ -378,7 +378,7 @@ async def test_staff_users_are_listed_for_staff_only(client, staff, customers):
 
 
 async def test_tokens_signed_before_a_key_rotation_stay_valid_until_they_expire(
-    contracts_settings, contracts_db_url, tmp_path
+    contracts_settings, tmp_path
 ):
     """Rotation: the new key signs, the retired one is still published and accepted."""
     from cryptography.hazmat.primitives import serialization

@@ -18,13 +18,12 @@ from sqlalchemy import select, text, update
 from starlette.requests import Request
 
 from careplane_shared.testing import asgi_client, running_app
+from careplane_shared.testing.pieces import CONTRACTS
 from careplane_shared.testing.plugin import ProvisionDatabase
 from contracts import client_address as addresses
 from contracts.identity import secrets
 from contracts.main import create_app
 from contracts.models import LoginAttempt, LoginKnownAddress, StaffUser
-
-from .conftest import SERVICE_DIR
 
 pytestmark = pytest.mark.usefixtures("quick_demo_password")
 
@@ -347,7 +346,7 @@ async def test_parallel_guesses_get_no_more_tries_than_the_limit(
     """20 wrong passwords at once against a real, committing app (its own pool, each
     request its own transaction): each attempt is counted before hashing, so no more
     than the limit ever reach argon2, and the rest are refused."""
-    url = await provision_database("contracts_concurrency", SERVICE_DIR)
+    url = await provision_database("contracts_concurrency", CONTRACTS.service_dir)
     settings = contracts_settings.model_copy(update={**LIMITS, "database_url": url})
     email = f"race-{uuid.uuid4().hex[:12]}@example.com"
     via = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"

@@ -3,37 +3,38 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from careplane_shared.testing import TokenMinter, asgi_client, rolled_back_connection, running_app
+from careplane_shared.testing import TokenMinter, asgi_client, bearer, password_token
+from careplane_shared.testing.pieces import CONTRACTS, NOTIFY, TICKETS
 from careplane_shared.testing.plugin import ProvisionDatabase
-from notify.config import NotifySettings
-from notify.main import create_app
+from careplane_shared.testing.service import ServiceDatabase, verifier_of
+from careplane_shared.testing.transport import SerialTransport
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
 # The test modules share notify_testkit.py (plain helpers); importlib mode adds no path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(scope="session")
-async def notify_db_url(provision_database: ProvisionDatabase) -> str:
-    return await provision_database("notify", SERVICE_DIR)
+async def notify_database(provision_database: ProvisionDatabase) -> AsyncIterator[ServiceDatabase]:
+    async with NOTIFY.database(provision_database) as database:
+        yield database
 
 
 @pytest.fixture(scope="session")
-async def notify_engine(notify_db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(notify_db_url)
-    yield engine
-    await engine.dispose()
+def notify_engine(notify_database: ServiceDatabase) -> AsyncEngine:
+    """For the tests of committed data: workers use their own transactions."""
+    return notify_database.engine
 
 
 @pytest.fixture
-async def notify_connection(notify_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with rolled_back_connection(notify_engine) as connection:
+async def notify_connection(notify_database: ServiceDatabase) -> AsyncIterator[AsyncConnection]:
+    async with notify_database.rolled_back() as connection:
         yield connection
 
 
@@ -44,14 +45,14 @@ def notify_minter() -> TokenMinter:
 
 @pytest.fixture
 async def notify_app(
-    notify_db_url: str, notify_connection: AsyncConnection, notify_minter: TokenMinter
+    notify_database: ServiceDatabase,
+    notify_connection: AsyncConnection,
+    notify_minter: TokenMinter,
 ) -> AsyncIterator[FastAPI]:
-    settings = NotifySettings(
-        env="test", database_url=notify_db_url, run_workers=False, log_json=False
-    )
-    app = create_app(settings)
-    app.state.token_verifier = notify_minter.verifier()
-    async with running_app(app, notify_connection) as app:
+    """Notify alone: its tokens come from the test's own minter."""
+    settings = NOTIFY.settings(notify_database)
+    verifier = notify_minter.verifier()
+    async with NOTIFY.app(settings, notify_connection, token_verifier=verifier) as app:
         yield app
 
 
@@ -83,17 +84,11 @@ NOTIFY_TABLES = (
 )
 
 
-def notify_settings(db_url: str, **overrides) -> NotifySettings:
-    values = {
-        "env": "test",
-        "database_url": db_url,
-        "run_workers": False,
-        "log_json": False,
-        "allow_private_targets": True,
-        "delivery_jitter": 0.0,
-        **overrides,
-    }
-    return NotifySettings(**values)
+def notify_settings(database: ServiceDatabase | str, **overrides: Any) -> Any:
+    """Delivering to targets on 127.0.0.1 (the tests' own receivers), without jitter."""
+    return NOTIFY.settings(
+        database, **{"allow_private_targets": True, "delivery_jitter": 0.0, **overrides}
+    )
 
 
 async def truncate_notify(engine: AsyncEngine) -> None:
@@ -104,26 +99,25 @@ async def truncate_notify(engine: AsyncEngine) -> None:
 
 
 @pytest.fixture
-async def live_notify(notify_db_url: str, notify_engine: AsyncEngine, notify_minter: TokenMinter):
+async def live_notify(notify_database: ServiceDatabase, notify_minter: TokenMinter):
     """``async with live_notify(**settings) as app``: notify on its real database (committing),
     emptied afterwards; its delivery worker is ``app.state.delivery_worker``."""
     from contextlib import asynccontextmanager
 
     @asynccontextmanager
     async def start(contracts_transport=None, tickets_transport=None, verifier=None, **overrides):
-        app = create_app(
-            notify_settings(notify_db_url, **overrides),
+        async with NOTIFY.app(
+            notify_settings(notify_database, **overrides),
+            token_verifier=verifier or notify_minter.verifier(),
             contracts_transport=contracts_transport,
             tickets_transport=tickets_transport,
-        )
-        app.state.token_verifier = verifier or notify_minter.verifier()
-        async with running_app(app) as running:
-            yield running
+        ) as app:
+            yield app
 
     try:
         yield start
     finally:
-        await truncate_notify(notify_engine)
+        await truncate_notify(notify_database.engine)
 
 
 class Receiver:
@@ -216,38 +210,31 @@ def smtp_server() -> Iterator[tuple[SmtpInbox, int]]:
 
 # -- the real contracts service in-process, for recipients ------------------------------------
 
-CONTRACTS_DIR = SERVICE_DIR.parent / "contracts"  # its migrations
-
 
 @pytest.fixture(scope="session")
-async def contracts_db_url(provision_database: ProvisionDatabase) -> str:
-    return await provision_database("contracts", CONTRACTS_DIR)
-
-
-@pytest.fixture(scope="session")
-async def contracts_engine(contracts_db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(contracts_db_url)
-    yield engine
-    await engine.dispose()
+async def contracts_database(
+    provision_database: ProvisionDatabase,
+) -> AsyncIterator[ServiceDatabase]:
+    async with CONTRACTS.database(provision_database) as database:
+        yield database
 
 
 @pytest.fixture
 async def contracts_app(
-    contracts_db_url: str, contracts_engine: AsyncEngine, tmp_path_factory: pytest.TempPathFactory
+    contracts_database: ServiceDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FastAPI]:
     """Contracts with the demo data, inside a transaction rolled back after the test."""
     from contracts.testing import demo_contracts, settings_for_tests
 
     keys = tmp_path_factory.getbasetemp() / "contracts-keys"
-    async with demo_contracts(contracts_engine, settings_for_tests(contracts_db_url, keys)) as app:
+    settings = settings_for_tests(contracts_database.url, keys)
+    async with demo_contracts(contracts_database.engine, settings) as app:
         yield app
 
 
 @pytest.fixture
 async def demo_contacts(contracts_app: FastAPI) -> dict[str, dict]:
     """The demo contacts by email (with their customer), read through contracts' API."""
-    from careplane_shared.testing import bearer, password_token
-
     async with asgi_client(contracts_app, base_url="http://contracts") as client:
         headers = bearer(await password_token(client, "admin@example.com"))
         customers = (await client.get("/v1/customers", headers=headers)).json()["items"]
@@ -262,114 +249,56 @@ async def demo_contacts(contracts_app: FastAPI) -> dict[str, dict]:
 @pytest.fixture
 async def tideway(contracts_app: FastAPI) -> str:
     """The demo product's id, read through contracts' API."""
-    from careplane_shared.testing import bearer, password_token
-
     async with asgi_client(contracts_app, base_url="http://contracts") as client:
         headers = bearer(await password_token(client, "admin@example.com"))
         [product] = (await client.get("/v1/products", headers=headers)).json()
     return str(product["id"])
 
 
-class SerialTransport(httpx.AsyncBaseTransport):
-    """The in-process contracts app runs on one test connection, which cannot serve two
-    requests at once: this transport lets one through at a time."""
-
-    def __init__(self, app: FastAPI) -> None:
-        import asyncio
-
-        self.inner = httpx.ASGITransport(app=app)
-        self.lock = asyncio.Lock()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        async with self.lock:
-            response = await self.inner.handle_async_request(request)
-            await response.aread()
-            return response
-
-
 @pytest.fixture
 def contracts_transport(contracts_app: FastAPI) -> SerialTransport:
-    return SerialTransport(contracts_app)
+    """The in-process contracts app runs on one test connection, which cannot serve two
+    requests at once: notify, tickets and the test take turns."""
+    return SerialTransport.to(contracts_app)
 
 
 # -- the real tickets service in-process, for tenancy checks (watchers) -----------------------
 
-TICKETS_DIR = SERVICE_DIR.parent / "tickets"
-
-
-class EitherVerifier:
-    """Accepts the test minter's tokens (services posting events) and contracts' own (people
-    who logged in), as a deployment whose gateway and services share one issuer would."""
-
-    def __init__(self, *verifiers) -> None:
-        self.verifiers = verifiers
-
-    async def verify(self, token: str):
-        from careplane_shared.errors import Unauthenticated
-
-        for verifier in self.verifiers[:-1]:
-            try:
-                return await verifier.verify(token)
-            except Unauthenticated:
-                continue
-        return await self.verifiers[-1].verify(token)
-
-
-def contracts_verifier(contracts_app: FastAPI):
-    from careplane_shared.auth import StaticKeySource, TokenVerifier
-
-    return TokenVerifier(
-        StaticKeySource(contracts_app.state.signing_key.jwks),
-        issuer="careplane",
-        audience="careplane",
-    )
-
 
 @pytest.fixture(scope="session")
-async def tickets_db_url(provision_database: ProvisionDatabase) -> str:
-    return await provision_database("tickets", TICKETS_DIR)
-
-
-@pytest.fixture(scope="session")
-async def tickets_engine(tickets_db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(tickets_db_url)
-    yield engine
-    await engine.dispose()
+async def tickets_database(provision_database: ProvisionDatabase) -> AsyncIterator[ServiceDatabase]:
+    async with TICKETS.database(provision_database) as database:
+        yield database
 
 
 @pytest.fixture
 async def tickets_app(
-    tickets_db_url: str,
-    tickets_engine: AsyncEngine,
+    tickets_database: ServiceDatabase,
     contracts_app: FastAPI,
     contracts_transport: SerialTransport,
     tmp_path: Path,
 ) -> AsyncIterator[FastAPI]:
     """Tickets wired to the real contracts app, inside a transaction rolled back after."""
-    from tickets.config import TicketsSettings
-    from tickets.main import create_app as create_tickets_app
-
-    settings = TicketsSettings(
-        env="test",
-        database_url=tickets_db_url,
-        run_workers=False,
-        log_json=False,
+    settings = TICKETS.settings(
+        tickets_database,
         token_url="http://contracts/auth/token",
         attachments_dir=tmp_path / "attachments",
     )
-    app = create_tickets_app(settings, contracts_transport=contracts_transport)
-    app.state.token_verifier = contracts_verifier(contracts_app)
     async with (
-        rolled_back_connection(tickets_engine) as connection,
-        running_app(app, connection) as running,
+        tickets_database.rolled_back() as connection,
+        TICKETS.app(
+            settings,
+            connection,
+            token_verifier=verifier_of(contracts_app),
+            contracts_transport=contracts_transport,
+        ) as app,
     ):
-        yield running
+        yield app
 
 
 @pytest.fixture
 async def login(contracts_app: FastAPI):
     """``await login("ana@acme-water.example")`` → Authorization headers of a demo account."""
-    from careplane_shared.testing import bearer, password_token
 
     async def headers(email: str) -> dict[str, str]:
         async with asgi_client(contracts_app, base_url="http://contracts") as client:

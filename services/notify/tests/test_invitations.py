@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from conftest import EitherVerifier, contracts_verifier
-from notify_testkit import drain, post_event, staff, ticket_event
+from notify_testkit import EitherVerifier, drain, post_event, staff, ticket_event
 from sqlalchemy import text
 
 from careplane_shared.auth import Role
 from careplane_shared.events import OutboxRelay
 from careplane_shared.testing import asgi_client, bearer, password_token
+from careplane_shared.testing.service import verifier_of
 from contracts.models import outbox_events as contracts_outbox
 from notify.audience import Addressing, pick_addresses
 from notify.mail.compose import long_date, render
@@ -32,7 +32,7 @@ ACCEPT = re.compile(
 
 @pytest.fixture
 def verifier(contracts_app, notify_minter):
-    return EitherVerifier(notify_minter.verifier(), contracts_verifier(contracts_app))
+    return EitherVerifier(notify_minter.verifier(), verifier_of(contracts_app))
 
 
 async def relay_contracts_outbox(contracts_app, notify_app, minter) -> None:

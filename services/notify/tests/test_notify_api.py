@@ -8,20 +8,15 @@ from notify_testkit import post_event, staff, ticket_event
 from sqlalchemy import text
 
 from careplane_shared.auth import Role
-from careplane_shared.testing import asgi_client
-from notify.config import NotifySettings
-from notify.main import create_app
+from careplane_shared.testing.pieces import NOTIFY
 
 
 async def test_private_targets_are_refused_unless_allowed(
-    notify_db_url, notify_connection, notify_minter
+    notify_database, notify_connection, notify_minter
 ):
-    from careplane_shared.testing import running_app
-
-    settings = NotifySettings(env="test", database_url=notify_db_url, run_workers=False)
-    app = create_app(settings)
-    app.state.token_verifier = notify_minter.verifier()
-    async with running_app(app, notify_connection), asgi_client(app) as client:
+    settings = NOTIFY.settings(notify_database)
+    verifier = notify_minter.verifier()
+    async with NOTIFY.client(settings, notify_connection, token_verifier=verifier) as client:
         refused = await client.post(
             "/v1/webhook-endpoints",
             json={"url": "http://169.254.169.254/latest", "event_types": ["ticket.opened"]},

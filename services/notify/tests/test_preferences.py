@@ -7,15 +7,15 @@ import uuid
 
 import httpx
 import pytest
-from conftest import EitherVerifier, contracts_verifier
-from notify_testkit import drain, post_event, ticket_event
+from notify_testkit import EitherVerifier, drain, post_event, ticket_event
 
 from careplane_shared.testing import asgi_client
+from careplane_shared.testing.service import verifier_of
 
 
 @pytest.fixture
 def verifier(contracts_app, notify_minter):
-    return EitherVerifier(notify_minter.verifier(), contracts_verifier(contracts_app))
+    return EitherVerifier(notify_minter.verifier(), verifier_of(contracts_app))
 
 
 def prefs(contact) -> str:

@@ -134,7 +134,7 @@ async def rotate_keys_process(db_url: str, keys: list[str]) -> tuple[int, str]:
 
 
 async def test_key_rotation_keeps_old_and_plaintext_rows_readable_and_rewrites_them(
-    live_notify, receiver, notify_minter, notify_engine, notify_db_url
+    live_notify, receiver, notify_minter, notify_engine, notify_database
 ):
     target, url = receiver
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -189,11 +189,11 @@ async def test_key_rotation_keeps_old_and_plaintext_rows_readable_and_rewrites_t
 
     # A key that opens none of the rows: the command says so and changes nothing.
     stranger = Fernet.generate_key().decode()
-    code, output = await rotate_keys_process(notify_db_url, [stranger])
+    code, output = await rotate_keys_process(notify_database.url, [stranger])
     assert code == 1 and "resealed: 0 webhook endpoints, 0 chat channels; unreadable: 2" in output
     assert (await raw_rows(notify_engine))[0] == before
 
-    code, output = await rotate_keys_process(notify_db_url, [new_key, old_key])
+    code, output = await rotate_keys_process(notify_database.url, [new_key, old_key])
     assert code == 0, output
     assert "resealed: 2 webhook endpoints, 2 chat channels; unreadable: 0" in output
 
@@ -205,7 +205,7 @@ async def test_key_rotation_keeps_old_and_plaintext_rows_readable_and_rewrites_t
     assert fernet_open(new_key, channels[chat.json()["id"]]) == f"{url}/mm-sealed"
     assert fernet_open(new_key, channels[str(legacy_chat)]) == f"{url}/mm-legacy"
     # Run again: nothing left to do.
-    code, output = await rotate_keys_process(notify_db_url, [new_key, old_key])
+    code, output = await rotate_keys_process(notify_database.url, [new_key, old_key])
     assert "resealed: 0 webhook endpoints, 0 chat channels" in output
 
     # After: the old key removed; everything still delivers and verifies.

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -8,31 +7,24 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from careplane_shared.testing import TokenMinter, asgi_client, rolled_back_connection, running_app
+from careplane_shared.testing import TokenMinter, asgi_client, bearer, password_token
+from careplane_shared.testing.pieces import CONTRACTS, TICKETS
 from careplane_shared.testing.plugin import ProvisionDatabase
-from tickets.config import TicketsSettings
-from tickets.main import create_app
-
-SERVICE_DIR = Path(__file__).resolve().parents[1]
+from careplane_shared.testing.service import ServiceDatabase, verifier_of
+from careplane_shared.testing.transport import RecordingTransport
 
 
 @pytest.fixture(scope="session")
-async def tickets_db_url(provision_database: ProvisionDatabase) -> str:
-    return await provision_database("tickets", SERVICE_DIR)
-
-
-@pytest.fixture(scope="session")
-async def tickets_engine(tickets_db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(tickets_db_url)
-    yield engine
-    await engine.dispose()
+async def tickets_database(provision_database: ProvisionDatabase) -> AsyncIterator[ServiceDatabase]:
+    async with TICKETS.database(provision_database) as database:
+        yield database
 
 
 @pytest.fixture
-async def tickets_connection(tickets_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with rolled_back_connection(tickets_engine) as connection:
+async def tickets_connection(tickets_database: ServiceDatabase) -> AsyncIterator[AsyncConnection]:
+    async with tickets_database.rolled_back() as connection:
         yield connection
 
 
@@ -43,14 +35,14 @@ def tickets_minter() -> TokenMinter:
 
 @pytest.fixture
 async def tickets_app(
-    tickets_db_url: str, tickets_connection: AsyncConnection, tickets_minter: TokenMinter
+    tickets_database: ServiceDatabase,
+    tickets_connection: AsyncConnection,
+    tickets_minter: TokenMinter,
 ) -> AsyncIterator[FastAPI]:
-    settings = TicketsSettings(
-        env="test", database_url=tickets_db_url, run_workers=False, log_json=False
-    )
-    app = create_app(settings)
-    app.state.token_verifier = tickets_minter.verifier()
-    async with running_app(app, tickets_connection) as app:
+    """Tickets alone: its tokens come from the test's own minter."""
+    settings = TICKETS.settings(tickets_database)
+    verifier = tickets_minter.verifier()
+    async with TICKETS.app(settings, tickets_connection, token_verifier=verifier) as app:
         yield app
 
 
@@ -64,30 +56,24 @@ async def tickets_client(tickets_app: FastAPI) -> AsyncIterator[httpx.AsyncClien
 
 
 @pytest.fixture(scope="session")
-async def contracts_db_url(provision_database: ProvisionDatabase) -> str:
-    from contracts.testing import SERVICE_DIR as CONTRACTS_DIR
-
-    return await provision_database("contracts", CONTRACTS_DIR)
-
-
-@pytest.fixture(scope="session")
-async def contracts_engine(contracts_db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(contracts_db_url)
-    yield engine
-    await engine.dispose()
+async def contracts_database(
+    provision_database: ProvisionDatabase,
+) -> AsyncIterator[ServiceDatabase]:
+    async with CONTRACTS.database(provision_database) as database:
+        yield database
 
 
 @pytest.fixture
 async def contracts_app(
-    contracts_db_url: str, contracts_engine: AsyncEngine, tmp_path_factory: pytest.TempPathFactory
+    contracts_database: ServiceDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FastAPI]:
     """Contracts with the demo data, inside a transaction rolled back after the test."""
     from contracts.testing import demo_contracts, settings_for_tests
 
     settings = settings_for_tests(
-        contracts_db_url, tmp_path_factory.getbasetemp() / "contracts-keys"
+        contracts_database.url, tmp_path_factory.getbasetemp() / "contracts-keys"
     )
-    async with demo_contracts(contracts_engine, settings) as app:
+    async with demo_contracts(contracts_database.engine, settings) as app:
         yield app
 
 
@@ -97,65 +83,39 @@ async def contracts_client(contracts_app: FastAPI) -> AsyncIterator[httpx.AsyncC
         yield client
 
 
-class RecordingTransport(httpx.AsyncBaseTransport):
-    """Passes every request on to the real app behind it and keeps what was asked and
-    answered (method, path, JSON body, status): how many calls tickets makes to contracts,
-    and with what."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[tuple[str, str, Any, int]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        content = await request.aread()
-        is_json = request.headers.get("content-type") == "application/json"
-        body = json.loads(content) if content and is_json else None
-        response = await self.inner.handle_async_request(request)
-        self.requests.append((request.method, request.url.path, body, response.status_code))
-        return response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-    def api_calls(self) -> list[tuple[str, str, Any, int]]:
-        """The calls to contracts' API (method, path, JSON body, status), without the
-        fetches of tickets' own token."""
-        return [r for r in self.requests if r[1].startswith("/v1/")]
-
-
 @pytest.fixture
 def contracts_transport(contracts_app: FastAPI) -> RecordingTransport:
-    """The way tickets reaches the in-process contracts app, recording every call."""
-    return RecordingTransport(httpx.ASGITransport(app=contracts_app))
+    """The way tickets reaches the in-process contracts app, recording every call: how many
+    calls tickets makes to contracts, and with what."""
+    return RecordingTransport.to(contracts_app)
+
+
+def live_settings(database: ServiceDatabase, **overrides: Any) -> Any:
+    """Tickets asking the in-process contracts (``http://contracts``) for its token."""
+    return TICKETS.settings(
+        database,
+        token_url="http://contracts/auth/token",
+        attachment_max_bytes=64 * 1024,
+        **overrides,
+    )
 
 
 @pytest.fixture
 async def live_app(
-    tickets_db_url: str,
+    tickets_database: ServiceDatabase,
     tickets_connection: AsyncConnection,
     contracts_app: FastAPI,
     contracts_transport: RecordingTransport,
     tmp_path: Path,
 ) -> AsyncIterator[FastAPI]:
     """Tickets wired to the real contracts app: entitlement checks, tokens and keys."""
-    from careplane_shared.auth import StaticKeySource, TokenVerifier
-
-    settings = TicketsSettings(
-        env="test",
-        database_url=tickets_db_url,
-        run_workers=False,
-        log_json=False,
-        token_url="http://contracts/auth/token",
-        attachments_dir=tmp_path / "attachments",
-        attachment_max_bytes=64 * 1024,
-    )
-    app = create_app(settings, contracts_transport=contracts_transport)
-    app.state.token_verifier = TokenVerifier(
-        StaticKeySource(contracts_app.state.signing_key.jwks),
-        issuer="careplane",
-        audience="careplane",
-    )
-    async with running_app(app, tickets_connection) as app:
+    settings = live_settings(tickets_database, attachments_dir=tmp_path / "attachments")
+    async with TICKETS.app(
+        settings,
+        tickets_connection,
+        token_verifier=verifier_of(contracts_app),
+        contracts_transport=contracts_transport,
+    ) as app:
         yield app
 
 
@@ -168,7 +128,6 @@ async def live(live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def login(contracts_client: httpx.AsyncClient):
     """``await login("ana@acme-water.example")`` → Authorization headers of a demo account."""
-    from careplane_shared.testing import bearer, password_token
 
     async def headers(email: str) -> dict[str, str]:
         return bearer(await password_token(contracts_client, email))
@@ -232,22 +191,15 @@ async def s3_bucket(s3_client: Any) -> str:
 
 @pytest.fixture
 async def s3_live_app(
-    tickets_db_url: str,
+    tickets_database: ServiceDatabase,
     tickets_connection: AsyncConnection,
     contracts_app: FastAPI,
     s3_endpoint: str,
     s3_bucket: str,
 ) -> AsyncIterator[FastAPI]:
     """``live_app`` with its attachments on S3 (parts of 5 MiB, the smallest S3 allows)."""
-    from careplane_shared.auth import StaticKeySource, TokenVerifier
-
-    settings = TicketsSettings(
-        env="test",
-        database_url=tickets_db_url,
-        run_workers=False,
-        log_json=False,
-        token_url="http://contracts/auth/token",
-        attachment_max_bytes=64 * 1024,
+    settings = live_settings(
+        tickets_database,
         attachment_storage="s3",
         s3_endpoint_url=s3_endpoint,
         s3_bucket=s3_bucket,
@@ -257,13 +209,12 @@ async def s3_live_app(
         s3_prefix="attachments/",
         s3_part_size=5 * 1024 * 1024,
     )
-    app = create_app(settings, contracts_transport=httpx.ASGITransport(app=contracts_app))
-    app.state.token_verifier = TokenVerifier(
-        StaticKeySource(contracts_app.state.signing_key.jwks),
-        issuer="careplane",
-        audience="careplane",
-    )
-    async with running_app(app, tickets_connection) as app:
+    async with TICKETS.app(
+        settings,
+        tickets_connection,
+        token_verifier=verifier_of(contracts_app),
+        contracts_transport=httpx.ASGITransport(app=contracts_app),
+    ) as app:
         yield app
 
 

@@ -12,7 +12,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -22,13 +21,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
-from careplane_shared.auth import StaticKeySource, TokenVerifier
-from careplane_shared.testing import bearer, password_token, running_app, serve_on_loopback
-from tickets.config import TicketsSettings
+from careplane_shared.testing import bearer, password_token, serve_on_loopback
+from careplane_shared.testing.pieces import TICKETS
+from careplane_shared.testing.service import verifier_of
+from careplane_shared.testing.transport import SerialTransport
 from tickets.live_hub import APPLICATION_NAME, LAGGING, LiveHub
-from tickets.main import create_app
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
 ANA = "ana@acme-water.example"  # customer administrator, Acme Water
 CORA = "cora@cobalt.example"  # customer administrator, Cobalt Logistics
 AGENT = "agent@example.com"
@@ -37,26 +35,14 @@ ADMIN = "admin@example.com"
 WAIT = 10.0
 
 
-class OneAtATime(httpx.AsyncBaseTransport):
-    """The in-process contracts runs every request on the test's one connection (savepoints
-    of a rolled-back transaction): requests from tickets and from the test take turns."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.lock = asyncio.Lock()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        async with self.lock:
-            return await self.inner.handle_async_request(request)
+@pytest.fixture
+def contracts_serial(contracts_app: FastAPI) -> SerialTransport:
+    """The in-process contracts, for tickets and the test alike: they take turns."""
+    return SerialTransport.to(contracts_app)
 
 
 @pytest.fixture
-def contracts_serial(contracts_app: FastAPI) -> OneAtATime:
-    return OneAtATime(httpx.ASGITransport(app=contracts_app))
-
-
-@pytest.fixture
-async def contracts(contracts_serial: OneAtATime) -> AsyncIterator[httpx.AsyncClient]:
+async def contracts(contracts_serial: SerialTransport) -> AsyncIterator[httpx.AsyncClient]:
     """The test's own client of the in-process contracts, taking turns with tickets'."""
     async with httpx.AsyncClient(transport=contracts_serial, base_url="http://contracts") as c:
         yield c
@@ -84,12 +70,12 @@ ServeTickets = Callable[..., AbstractAsyncContextManager[Served]]
 
 @pytest.fixture
 async def tickets_live_db_url(provision_database) -> str:
-    return str(await provision_database("tickets_live", SERVICE_DIR))
+    return str(await provision_database("tickets_live", TICKETS.service_dir))
 
 
 @pytest.fixture
 def serve_tickets(
-    tickets_live_db_url: str, contracts_app: FastAPI, contracts_serial: OneAtATime, tmp_path
+    tickets_live_db_url: str, contracts_app: FastAPI, contracts_serial: SerialTransport, tmp_path
 ) -> ServeTickets:
     """``async with serve_tickets(**settings) as served``: tickets on its own database with real
     commits (NOTIFY is delivered on commit), served by uvicorn on 127.0.0.1, with the real
@@ -97,25 +83,23 @@ def serve_tickets(
 
     @asynccontextmanager
     async def serve(**overrides: Any) -> AsyncIterator[Served]:
-        values: dict[str, Any] = {
-            "env": "test",
-            "database_url": tickets_live_db_url,
-            "run_workers": False,
-            "log_json": False,
-            "http_retries": 0,
-            "outbox_targets": {},
-            "token_url": "http://contracts/auth/token",
-            "attachments_dir": tmp_path,
-            **overrides,
-        }
-        transport = None if "contracts_url" in overrides else contracts_serial
-        app = create_app(TicketsSettings(**values), contracts_transport=transport)
-        app.state.token_verifier = TokenVerifier(
-            StaticKeySource(contracts_app.state.signing_key.jwks),
-            issuer="careplane",
-            audience="careplane",
+        settings = TICKETS.settings(
+            tickets_live_db_url,
+            **{
+                "http_retries": 0,
+                "outbox_targets": {},
+                "token_url": "http://contracts/auth/token",
+                "attachments_dir": tmp_path,
+                **overrides,
+            },
         )
-        async with running_app(app), serve_on_loopback(app) as base_url:
+        transport = None if "contracts_url" in overrides else contracts_serial
+        async with (
+            TICKETS.app(
+                settings, token_verifier=verifier_of(contracts_app), contracts_transport=transport
+            ) as app,
+            serve_on_loopback(app) as base_url,
+        ):
             yield Served(app, base_url, tickets_live_db_url)
 
     return serve

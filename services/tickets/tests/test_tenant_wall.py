@@ -406,7 +406,7 @@ async def test_opening_for_a_colleague_costs_one_call_to_contracts(
         (callers["ana"], demo_ids["cora@cobalt.example"], acme, 404, 404),
     ]
     for headers, contact, customer, status, contracts_status in attempts:
-        contracts_transport.requests.clear()
+        contracts_transport.clear()
         response = await live.post(
             "/v1/tickets", json=_case(demo_ids, contact_id=contact), headers=headers
         )
@@ -420,7 +420,7 @@ async def test_opening_for_a_colleague_costs_one_call_to_contracts(
             )
         ]
     # The vendor's side asks for any customer's contact, on nobody's behalf.
-    contracts_transport.requests.clear()
+    contracts_transport.clear()
     response = await live.post(
         "/v1/tickets", json=_case(demo_ids, contact_id=ana), headers=callers["agent"]
     )
@@ -438,11 +438,12 @@ def _calls(transport: Any) -> list[tuple[str, str, Any, int]]:
     """The calls to contracts' API, each body without its time (``at``: when the case
     arrived, which must be there)."""
     calls = []
-    for method, path, body, status in transport.api_calls():
+    for call in transport.api_calls():
+        body = call.json
         if body is not None:
             body = dict(body)
             assert datetime.fromisoformat(body.pop("at")).tzinfo is not None
-        calls.append((method, path, body, status))
+        calls.append((call.method, call.path, body, call.status))
     return calls
 
 

@@ -10,11 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from careplane_shared.auth import StaticKeySource, TokenVerifier
 from careplane_shared.testing import asgi_client, running_app
+from careplane_shared.testing.pieces import TICKETS
 from careplane_shared.testing.ports import free_port
-from tickets.config import TicketsSettings
-from tickets.main import create_app
+from careplane_shared.testing.service import verifier_of
 from tickets.models import SlaTimer, Ticket, outbox_events
 from tickets.ticket import recheck, timers
 
@@ -309,52 +308,38 @@ async def test_breaches_and_warnings_fire_once(live, login, demo_ids, tickets_co
     assert pending == []
 
 
-def _tickets_app(tickets_db_url, contracts_app, *, contracts_up, transport=None):
+def _tickets_app(tickets_database, contracts_app, *, contracts_up, transport=None):
     """Tickets with contracts reachable in-process (through ``transport`` when given), or
     down for real (nothing listens on the port it is given)."""
     if contracts_up:
-        settings = TicketsSettings(
-            env="test",
-            database_url=tickets_db_url,
-            run_workers=False,
-            log_json=False,
-            token_url="http://contracts/auth/token",
-        )
-        app = create_app(
-            settings, contracts_transport=transport or httpx.ASGITransport(app=contracts_app)
-        )
+        settings = TICKETS.settings(tickets_database, token_url="http://contracts/auth/token")
+        wiring = {"contracts_transport": transport or httpx.ASGITransport(app=contracts_app)}
     else:
         closed = f"http://127.0.0.1:{free_port()}"
-        settings = TicketsSettings(
-            env="test",
-            database_url=tickets_db_url,
-            run_workers=False,
-            log_json=False,
+        settings = TICKETS.settings(
+            tickets_database,
             http_retries=0,
             contracts_url=closed,
             token_url=f"{closed}/auth/token",
         )
-        app = create_app(settings)
-    app.state.token_verifier = TokenVerifier(
-        StaticKeySource(contracts_app.state.signing_key.jwks),
-        issuer="careplane",
-        audience="careplane",
-    )
+        wiring = {}
+    app = TICKETS.app_factory(settings, **wiring)
+    app.state.token_verifier = verifier_of(contracts_app)
     return app
 
 
 async def _open_while_contracts_is_down(
-    tickets_db_url, tickets_connection, contracts_app, headers, body
+    tickets_database, tickets_connection, contracts_app, headers, body
 ):
-    app = _tickets_app(tickets_db_url, contracts_app, contracts_up=False)
+    app = _tickets_app(tickets_database, contracts_app, contracts_up=False)
     async with running_app(app, tickets_connection), asgi_client(app) as client:
         response = await client.post("/v1/tickets", json=body, headers=headers)
         assert response.status_code == 201, response.text
         return response.json()
 
 
-async def _recheck(tickets_db_url, tickets_connection, contracts_app, ticket_id, transport=None):
-    app = _tickets_app(tickets_db_url, contracts_app, contracts_up=True, transport=transport)
+async def _recheck(tickets_database, tickets_connection, contracts_app, ticket_id, transport=None):
+    app = _tickets_app(tickets_database, contracts_app, contracts_up=True, transport=transport)
     async with running_app(app, tickets_connection) as app:
         async with app.state.database.sessionmaker() as session, session.begin():
             settled = await recheck.recheck_pending(
@@ -370,18 +355,18 @@ async def _recheck(tickets_db_url, tickets_connection, contracts_app, ticket_id,
 def _entitlement_checks(transport):
     """(contact, on whose behalf, contracts' status) of each entitlement check tickets made."""
     return [
-        (body["contact_id"], body.get("customer_id"), status)
-        for method, path, body, status in transport.api_calls()
-        if (method, path) == ("POST", "/v1/entitlements/check")
+        (call.json["contact_id"], call.json.get("customer_id"), call.status)
+        for call in transport.api_calls()
+        if (call.method, call.path) == ("POST", "/v1/entitlements/check")
     ]
 
 
 async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
-    tickets_db_url, tickets_connection, contracts_app, login, demo_ids, contracts_transport
+    tickets_database, tickets_connection, contracts_app, login, demo_ids, contracts_transport
 ):
     ana = await login("ana@acme-water.example")
     ticket = await _open_while_contracts_is_down(
-        tickets_db_url, tickets_connection, contracts_app, ana, _case(demo_ids)
+        tickets_database, tickets_connection, contracts_app, ana, _case(demo_ids)
     )
     assert (ticket["status"], ticket["entitlement_status"], ticket["sla"]) == ("NEW", "pending", [])
     assert ticket["customer_id"] == demo_ids["Acme Water"]
@@ -389,7 +374,7 @@ async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
     # Contracts is back: the background check opens the case with its clocks, asking on
     # behalf of the customer whose caller opened it.
     settled, stored = await _recheck(
-        tickets_db_url, tickets_connection, contracts_app, ticket["id"], contracts_transport
+        tickets_database, tickets_connection, contracts_app, ticket["id"], contracts_transport
     )
     assert settled == 1
     assert _entitlement_checks(contracts_transport) == [
@@ -403,7 +388,7 @@ async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
 
 
 async def test_a_pending_case_naming_another_customers_contact_is_refused_later(
-    tickets_db_url, tickets_connection, contracts_app, login, demo_ids, contracts_transport
+    tickets_database, tickets_connection, contracts_app, login, demo_ids, contracts_transport
 ):
     """A customer administrator cannot slip a case into another customer's desk by naming
     its contact while contracts is down: the later check, on Acme's behalf, is answered as
@@ -412,11 +397,11 @@ async def test_a_pending_case_naming_another_customers_contact_is_refused_later(
     cora = demo_ids["cora@cobalt.example"]
     body = _case(demo_ids, contact_id=cora)
     ticket = await _open_while_contracts_is_down(
-        tickets_db_url, tickets_connection, contracts_app, ana, body
+        tickets_database, tickets_connection, contracts_app, ana, body
     )
     assert ticket["customer_id"] == demo_ids["Acme Water"]
     settled, stored = await _recheck(
-        tickets_db_url, tickets_connection, contracts_app, ticket["id"], contracts_transport
+        tickets_database, tickets_connection, contracts_app, ticket["id"], contracts_transport
     )
     assert settled == 1
     assert _entitlement_checks(contracts_transport) == [(cora, demo_ids["Acme Water"], 404)]

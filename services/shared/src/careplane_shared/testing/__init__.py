@@ -140,6 +140,20 @@ async def password_token(
     return str(response.json()["access_token"])
 
 
+class TokenBox:
+    """Tokens from a piece's ``/auth/token`` (the gateway's or contracts'), one password
+    grant per account (argon2 is slow on purpose): ``await tokens("ana@acme-water.example")``."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.cache: dict[str, str] = {}
+
+    async def __call__(self, email: str) -> str:
+        if email not in self.cache:
+            self.cache[email] = await password_token(self.client, email)
+        return self.cache[email]
+
+
 @asynccontextmanager
 async def serve_on_loopback(app: Any) -> AsyncIterator[str]:
     """Serves an ASGI app with uvicorn on a free 127.0.0.1 port; yields its base URL.
