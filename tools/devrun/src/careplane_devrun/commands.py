@@ -94,9 +94,6 @@ async def command_run(
             )
         for name, port in ports.items():
             check_port_free(port, name)
-        smtp_port = int_env(environ, "CAREPLANE_SMTP_PORT", DEFAULT_SMTP_PORT)
-        if not options.production:
-            smtp_port = free_port(smtp_port)  # the sink notify starts in dev
         console.say(f"data folder {layout.data}")
         async with AsyncExitStack() as stack:
             supervisor = Supervisor(console, layout, force=shutdown.force)
@@ -111,6 +108,11 @@ async def command_run(
                 seeds = await load_demo_data(databases.urls, console)
 
                 layout.keys.mkdir(mode=0o700, parents=True, exist_ok=True)
+                smtp_port = int_env(environ, "CAREPLANE_SMTP_PORT", DEFAULT_SMTP_PORT)
+                if not options.production:
+                    # The sink notify starts in dev. Chosen just before notify starts: another
+                    # runner starting meanwhile may take the same port in between.
+                    smtp_port = free_port(smtp_port)
                 secrets = None
                 if options.production:
                     ensure_signing_keys(layout.keys)
