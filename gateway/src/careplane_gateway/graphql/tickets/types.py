@@ -3,16 +3,18 @@
 what a case carries in ``parts``.
 
 A case comes in two sizes: the list row (``GET /v1/tickets``, ``GET /v1/triage``) and the full
-view with its clocks (``GET /v1/tickets/{id}``, every mutation's answer). A ``Ticket`` made from
-a list row loads its full view only when a query asks for a field the row lacks, through the
-per-request loader (``TicketsLoaders``): once per case, however many of its fields are asked
-for. Customers come from contracts' batching loader (one request per batch of cases), products
-and plans from their lists (one request per GraphQL request).
+view with its clocks (``GET /v1/tickets/{id}``, every mutation's answer). A ``Ticket`` keeps the
+row it was made from and answers every field that row has from it; only a field the row lacks
+loads the full view, through the per-request loader (``TicketsLoaders``): once per case, and
+for the cases of one page in one call. Customers come from contracts' batching loader (one
+request per batch of cases), products and plans from their lists (one request per GraphQL
+request).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -115,7 +117,8 @@ class Ticket:
     entitlement_status: EntitlementStatus = strawberry.field(
         description="Whether contracts has confirmed the entitlement."
     )
-    full_view: strawberry.Private[Row | None]
+    # The answer the case was made from: a list row or the full view.
+    row: strawberry.Private[Row]
 
     @classmethod
     def from_rest(cls, row: Row) -> Ticket:
@@ -137,8 +140,7 @@ class Ticket:
             support_center=row.get("support_center"),
             next_due_at=optional_datetime(row.get("next_due_at")),
             entitlement_status=EntitlementStatus(row["entitlement_status"]),
-            # A list row has no clocks; the full view always has them (maybe none).
-            full_view=row if "sla" in row else None,
+            row=row,
         )
 
     @classmethod
@@ -147,11 +149,14 @@ class Ticket:
         not see it)."""
         return cls.from_rest(await info.context.loaders.tickets.ticket_row(ticket_id))
 
-    async def _full(self, info: Info) -> Row:
-        if self.full_view is not None:
-            return self.full_view
-        row: Row = await info.context.loaders.tickets.ticket.load(str(self.id))
-        return row
+    async def _detail(self, info: Info, name: str) -> Any:
+        """A field of the full view: from the row this case was made from when it has it
+        (the full view has them all; a list row only its summary), otherwise from the full
+        view, loaded once per case."""
+        if name in self.row:
+            return self.row[name]
+        full: Row = await info.context.loaders.tickets.ticket.load(str(self.id))
+        return full.get(name)
 
     @strawberry.field(
         description=(
@@ -160,58 +165,58 @@ class Ticket:
         )
     )
     async def sla(self, info: Info) -> list[SlaClock]:
-        return [SlaClock.from_rest(clock) for clock in (await self._full(info))["sla"]]
+        return [SlaClock.from_rest(clock) for clock in await self._detail(info, "sla")]
 
     @strawberry.field(description="The full description of the problem.")
     async def description(self, info: Info) -> str:
-        return str((await self._full(info))["description"])
+        return str(await self._detail(info, "description"))
 
     @strawberry.field(description="How the case arrived.")
     async def channel(self, info: Info) -> TicketChannel:
-        return TicketChannel((await self._full(info))["channel"])
+        return TicketChannel(await self._detail(info, "channel"))
 
     @strawberry.field(description="The error code reported; null when none.")
     async def error_code(self, info: Info) -> str | None:
-        return (await self._full(info)).get("error_code")
+        return await self._detail(info, "error_code")
 
     @strawberry.field(description="The error message reported; null when none.")
     async def error_message(self, info: Info) -> str | None:
-        return (await self._full(info)).get("error_message")
+        return await self._detail(info, "error_message")
 
     @strawberry.field(description="How to make the problem happen; null when not given.")
     async def steps_to_reproduce(self, info: Info) -> str | None:
-        return (await self._full(info)).get("steps_to_reproduce")
+        return await self._detail(info, "steps_to_reproduce")
 
     @strawberry.field(description="References to the case in other systems.")
     async def external_refs(self, info: Info) -> list[ExternalRef]:
-        refs = (await self._full(info)).get("external_refs") or {}
+        refs = await self._detail(info, "external_refs") or {}
         return [ExternalRef(system=str(k), reference=str(v)) for k, v in refs.items()]
 
     @strawberry.field(description="When the case was recorded (receivedAt may be earlier).")
     async def created_at(self, info: Info) -> datetime:
-        return datetime.fromisoformat((await self._full(info))["created_at"])
+        return datetime.fromisoformat(await self._detail(info, "created_at"))
 
     @strawberry.field(description="When the case was closed; null while open.")
     async def closed_at(self, info: Info) -> datetime | None:
-        return optional_datetime((await self._full(info)).get("closed_at"))
+        return optional_datetime(await self._detail(info, "closed_at"))
 
     @strawberry.field(description="How it was resolved; null while open.")
     async def resolution(self, info: Info) -> str | None:
-        return (await self._full(info)).get("resolution")
+        return await self._detail(info, "resolution")
 
     @strawberry.field(description="The code of the plan the case runs under, e.g. infocare.")
     async def plan_code(self, info: Info) -> str | None:
-        return (await self._full(info)).get("plan_code")
+        return await self._detail(info, "plan_code")
 
     @strawberry.field(description="Accepted as an extra, billable ticket.")
     async def billable(self, info: Info) -> bool:
-        return bool((await self._full(info)).get("billable"))
+        return bool(await self._detail(info, "billable"))
 
     @strawberry.field(
         description="What contracts answered (for a refused case: the reasons); null: pending."
     )
     async def entitlement(self, info: Info) -> TicketEntitlement | None:
-        snapshot = (await self._full(info)).get("entitlement")
+        snapshot = await self._detail(info, "entitlement")
         return TicketEntitlement.from_rest(snapshot) if snapshot else None
 
     @strawberry.field(
@@ -241,7 +246,7 @@ class Ticket:
 
     @strawberry.field(description="The plan the case runs under; null while pending.")
     async def plan(self, info: Info) -> Plan | None:
-        code = (await self._full(info)).get("plan_code")
+        code = await self._detail(info, "plan_code")
         if code is None:
             return None
         plans = (await info.context.loaders.contracts.plan_rows()).values()
