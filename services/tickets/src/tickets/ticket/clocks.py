@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.sla_policy import SlaPolicy
@@ -17,6 +16,7 @@ from tickets.sla.calendar import BusinessCalendar
 from tickets.sla.clocks import compute_clocks, warning_at
 from tickets.sla.model import SlaClock, SlaEvent, SlaEventKind, TicketStatus
 from tickets.ticket import sla_policies
+from tickets.ticket.inserts import insert_rows, table_of
 
 # History kinds that move clocks, and how.
 _MESSAGE_KINDS = {
@@ -176,7 +176,7 @@ async def reschedule(
     if rows:
         # A timer that already fired for this clock stays fired: never announce it twice.
         await session.execute(
-            insert(SlaTimer)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["ticket_id", "metric", "cycle", "kind"])
+            insert_rows(table_of(SlaTimer), rows, name="timers").on_conflict_do_nothing(
+                index_elements=["ticket_id", "metric", "cycle", "kind"]
+            )
         )

@@ -12,14 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, Text, cast, func, insert, literal, select
+from sqlalchemy import Text, bindparam, cast, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
 from tickets import access
-from tickets.models import Base, SlaTimer, Ticket, TicketEvent, ticket_number_seq
+from tickets.models import SlaTimer, Ticket, TicketEvent, ticket_number_seq
 from tickets.ticket import clocks
 from tickets.ticket.exceptions import TicketNotFound
+from tickets.ticket.inserts import given, insert_rows, table_of
 from tickets.ticket.rules import Status
 
 
@@ -36,22 +37,27 @@ class TicketFilter:
     open_only: bool = False
 
 
+# Built once: a statement built per call costs more to build and to key for SQLAlchemy's
+# compiled cache than to run (these two serve every read and change of one case).
+_BY_ID = select(Ticket).where(Ticket.id == bindparam("ticket_id"))
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
+_BY_NUMBER = select(Ticket).where(Ticket.number == bindparam("number"))
+
+
 async def get_ticket(
     session: AsyncSession, *, principal: Principal, ticket_id: uuid.UUID, lock: bool = False
 ) -> Ticket:
     """The case, if the caller may see it (``TICKET_NOT_FOUND`` otherwise, the same answer
     as for a case that does not exist); ``lock``: held ``FOR UPDATE`` to change it."""
-    query = select(Ticket).where(Ticket.id == ticket_id)
-    if lock:
-        query = query.with_for_update()
-    ticket = await session.scalar(query)
+    query = _BY_ID_FOR_UPDATE if lock else _BY_ID
+    ticket = await session.scalar(query, {"ticket_id": ticket_id})
     if ticket is None or not access.may_see_ticket(principal, ticket):
         raise TicketNotFound()
     return ticket
 
 
 async def get_by_number(session: AsyncSession, *, principal: Principal, number: str) -> Ticket:
-    ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
+    ticket = await session.scalar(_BY_NUMBER, {"number": number})
     if ticket is None or not access.may_see_ticket(principal, ticket):
         raise TicketNotFound()
     return ticket
@@ -138,19 +144,6 @@ async def history(
     return entries
 
 
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-def _given(row: Base) -> dict[str, Any]:
-    """The columns set on a new, unsaved object: what its INSERT sends (the others take
-    the table's defaults)."""
-    given = row.__dict__
-    return {c.key: given[c.key] for c in row.__table__.columns if c.key in given}
-
-
 async def insert_opened(
     session: AsyncSession,
     ticket: Ticket,
@@ -167,8 +160,8 @@ async def insert_opened(
     what the database decides (the number, the timestamps, the column defaults) comes
     back through ``RETURNING`` and is set on it.
     """
-    tickets = _table(Ticket)
-    values = _given(ticket)
+    tickets = table_of(Ticket)
+    values = given(ticket)
     sequence = select(ticket_number_seq.next_value().label("value")).cte("number_value")
     digits = cast(sequence.c.value, Text)
     number = select(
@@ -177,9 +170,13 @@ async def insert_opened(
     ).scalar_subquery()
     # Written by sibling statements of the same command: the foreign keys to the case are
     # checked at its end, once the case is there.
-    writes = [insert(_table(TicketEvent)).values([_given(e) for e in history]).cte("history")]
+    writes = [
+        insert_rows(table_of(TicketEvent), [given(e) for e in history], name="history").cte(
+            "history"
+        )
+    ]
     if timers:
-        writes.append(insert(_table(SlaTimer)).values(list(timers)).cte("timers"))
+        writes.append(insert_rows(table_of(SlaTimer), timers, name="timers").cte("timers"))
     decided = [c for c in tickets.columns if c.key not in values]
     statement = insert(tickets).values(**values, number=number).returning(*decided).add_cte(*writes)
     row = (await session.execute(statement)).one()
