@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.entitlement import catalogue
 from contracts.models import MajorVersion, Plan, Product, Release, SupportCenter
@@ -128,6 +129,29 @@ async def test_a_catalogue_write_rolled_back_is_not_served(check, session):
 
     await savepoint.rollback()
     assert (await check("cora@cobalt.example"))["plan_name"] == before["plan_name"]
+
+
+async def test_a_snapshot_read_inside_a_transaction_is_dropped_when_it_rolls_back(
+    connection, monkeypatch
+):
+    """A session sharing a writer's transaction reads what it flushed; once that
+    transaction rolls back, the next check must not be served the vanished rows."""
+    monkeypatch.setattr(catalogue, "TTL_SECONDS", 3600.0)
+    engine = connection.engine  # the test's database; its own transaction is not used here
+    async with engine.connect() as writer:
+        await writer.begin()
+        async with AsyncSession(bind=writer) as session:
+            product = Product(id=uuid.uuid4(), code=f"p-{uuid.uuid4().hex[:8]}", name="Doomed")
+            session.add(product)
+            await session.flush()
+            inside = await catalogue.snapshot(session, product_id=product.id)
+            assert product.id in inside.products
+        await writer.rollback()
+
+    async with AsyncSession(engine) as session:
+        after = await catalogue.snapshot(session, product_id=product.id)
+        assert product.id not in after.products
+        assert await session.scalar(select(Product.id).where(Product.id == product.id)) is None
 
 
 async def test_a_change_made_behind_the_orms_back_is_seen_once_the_snapshot_is_too_old(

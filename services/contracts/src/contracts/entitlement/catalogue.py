@@ -217,7 +217,7 @@ async def _read(session: AsyncSession) -> Catalogue:
     return catalogue
 
 
-async def catalogue(
+async def snapshot(
     session: AsyncSession,
     *,
     product_id: uuid.UUID,

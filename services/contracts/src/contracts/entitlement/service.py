@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from careplane_shared.auth import Principal
 from contracts.customers.exceptions import ContactNotFound
 from contracts.entitlement import repository
-from contracts.entitlement.catalogue import catalogue
+from contracts.entitlement.catalogue import snapshot
 from contracts.entitlement.rules import AgreementFacts, ContactFacts, decide
 from contracts.entitlement.schemas import EntitlementCheck, EntitlementResult
 from contracts.products.exceptions import ProductNotFound
@@ -51,7 +51,7 @@ async def check(
         raise ContactNotFound()
     contact = facts.contact
 
-    known = await catalogue(
+    known = await snapshot(
         session,
         product_id=data.product_id,
         plan_ids={row.plan_id for row in facts.agreements},
