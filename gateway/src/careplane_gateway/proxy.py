@@ -1,4 +1,4 @@
-"""The services' REST APIs under the gateway's origin, bodies streamed both ways.
+"""The services' REST APIs under the gateway's origin.
 
 ``/api/{service}/{path}`` goes to ``{service}/{path}`` with the caller's headers (the token
 among them), the query string and the request id; ``POST /auth/token`` goes to contracts.
@@ -7,6 +7,11 @@ Each service verifies the token and answers for itself; the gateway has checked 
 paths (``/docs``, ``/openapi.json``, ``/metrics``, ``/healthz``, ``/readyz``) to itself unless
 ``expose_service_docs`` is set.
 
+Small bodies (a declared length up to ``BUFFERED_BYTES``: nearly every JSON request and
+answer) are passed on whole, in one piece; larger ones, and those of unknown length
+(uploads, downloads), are streamed as they arrive. Relaying a small answer as a stream cost
+more than the rest of the hop: a task group per answer and a message per chunk.
+
 ``X-Forwarded-For`` tells the service who called: the hops the gateway believes (through its
 trusted proxies) and the peer it saw, never more of what a caller wrote itself; the services
 treat the gateway as a trusted proxy and so key their own limits (sign-in) on that address.
@@ -14,7 +19,7 @@ treat the gateway as a trusted proxy and so key their own limits (sign-in) on th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from urllib.parse import quote, unquote
 
 import httpx
@@ -48,20 +53,28 @@ HOP_BY_HOP = frozenset(
     }
 )
 # Set again on this hop: the request id by the client's event hook (the id this request got
-# at the gateway), host by httpx; on the way back, request id, date and server by our own stack.
-_REQUEST_OWN = frozenset({"host", "x-request-id"})
+# at the gateway), host by httpx, the forwarding headers by ``_request_headers``; on the way
+# back, request id, date and server by our own stack.
+_REQUEST_OWN = frozenset(
+    {"host", "x-request-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
+)
 _RESPONSE_OWN = frozenset({"x-request-id", "date", "server"})
+# The same as raw header names (bytes, lowercase: ASGI spells them so, httpx's are lowered).
+_REQUEST_DROP = frozenset(name.encode() for name in HOP_BY_HOP | _REQUEST_OWN)
+_RESPONSE_DROP = frozenset(name.encode() for name in HOP_BY_HOP | _RESPONSE_OWN)
+# Bodies up to this declared length are read whole and sent on in one piece.
+BUFFERED_BYTES = 256 * 1024
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # What each service serves for its operators, not its callers (first path segment).
 INTERNAL_PATHS = frozenset({"metrics", "docs", "redoc", "openapi.json", "healthz", "readyz"})
 
 
-def _not_forwarded(connection_headers: list[str]) -> set[str]:
-    """Hop-by-hop headers, with those the Connection header names."""
-    names = set(HOP_BY_HOP)
-    for value in connection_headers:
-        names.update(token.strip().lower() for token in value.split(","))
-    return names
+def _dropped(fixed: frozenset[bytes], connection: list[bytes]) -> frozenset[bytes]:
+    """``fixed`` with the headers the Connection header names (hop-by-hop as well)."""
+    if not connection:
+        return fixed
+    named = {token.strip().lower() for value in connection for token in value.split(b",")}
+    return fixed | named
 
 
 def _settings(request: Request) -> GatewaySettings:
@@ -69,30 +82,44 @@ def _settings(request: Request) -> GatewaySettings:
     return settings
 
 
-def _request_headers(request: Request) -> list[tuple[str, str]]:
-    drop = (
-        _not_forwarded(request.headers.getlist("connection"))
-        | _REQUEST_OWN
-        | {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
-    )
-    headers = [(name, value) for name, value in request.headers.items() if name not in drop]
+def _request_headers(request: Request) -> list[tuple[bytes, bytes]]:
+    raw: list[tuple[bytes, bytes]] = request.scope["headers"]
+    drop = _dropped(_REQUEST_DROP, [value for name, value in raw if name == b"connection"])
+    headers = [(name, value) for name, value in raw if name not in drop]
     chain = connection_chain(request, _settings(request).trusted_proxy_networks)
     if chain:
-        headers.append(("x-forwarded-for", ", ".join(chain)))
+        headers.append((b"x-forwarded-for", ", ".join(chain).encode("latin-1")))
     # What a trusted proxy in front of us said of the original request stands; a caller's
     # own claims do not.
     behind_proxy = len(chain) > 1
     proto = request.headers.get("x-forwarded-proto") if behind_proxy else None
-    headers.append(("x-forwarded-proto", proto or request.url.scheme))
+    headers.append((b"x-forwarded-proto", (proto or request.url.scheme).encode("latin-1")))
     host = request.headers.get("x-forwarded-host") if behind_proxy else None
-    if host or "host" in request.headers:
-        headers.append(("x-forwarded-host", host or request.headers["host"]))
+    host = host or request.headers.get("host")
+    if host:
+        headers.append((b"x-forwarded-host", host.encode("latin-1")))
     return headers
 
 
-def _has_body(request: Request) -> bool:
-    length = request.headers.get("content-length")
-    return "transfer-encoding" in request.headers or (length is not None and length != "0")
+def _declared_length(headers: Mapping[str, str]) -> int | None:
+    """The body's Content-Length; None for a body of unknown length (chunked)."""
+    if "transfer-encoding" in headers:
+        return None
+    try:
+        return int(headers.get("content-length", "0"))
+    except ValueError:
+        return None  # the server refuses a malformed length itself
+
+
+async def _request_body(request: Request) -> bytes | AsyncIterator[bytes] | None:
+    """The body to send on: whole when it is small, as a stream otherwise. The guard has
+    bounded it already (``careplane_gateway.guard``)."""
+    length = _declared_length(request.headers)
+    if length == 0:
+        return None
+    if length is not None and length <= BUFFERED_BYTES:
+        return await request.body()
+    return request.stream()
 
 
 def _upstream_path(request: Request, prefix: str, path: str) -> str:
@@ -122,18 +149,31 @@ def is_internal_path(path: str) -> bool:
     return bool(segments) and segments[0].lower() in INTERNAL_PATHS
 
 
+def _response_headers(upstream: httpx.Response) -> list[tuple[bytes, bytes]]:
+    raw = upstream.headers.raw
+    drop = _dropped(_RESPONSE_DROP, [value for name, value in raw if name.lower() == b"connection"])
+    return [(name, value) for name, value in raw if name.lower() not in drop]
+
+
+class RelayedResponse(Response):
+    """A service's whole answer, as it came: status, headers and body bytes unchanged."""
+
+    def __init__(
+        self, status_code: int, body: bytes, raw_headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.background = None
+        self.raw_headers = raw_headers
+
+
 class ProxiedResponse(StreamingResponse):
     """A service's answer relayed as it arrives. The upstream response is closed however the
     relay ends, a caller that went away included (then Starlette runs no background task)."""
 
     def __init__(self, upstream: httpx.Response, service: str) -> None:
         super().__init__(_relay(upstream, service), status_code=upstream.status_code)
-        drop = _not_forwarded(upstream.headers.get_list("connection")) | _RESPONSE_OWN
-        self.raw_headers = [
-            (name, value)
-            for name, value in upstream.headers.raw
-            if name.decode("latin-1").lower() not in drop
-        ]
+        self.raw_headers = _response_headers(upstream)
         self.upstream = upstream
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -154,28 +194,46 @@ async def _relay(upstream: httpx.Response, service: str) -> AsyncIterator[bytes]
         raise
 
 
+def _unreachable(service: ServiceName, exc: Exception) -> CareplaneError:
+    failure = transport_failure(service.value, exc)
+    log.warning("proxy_failed", service=service.value, code=failure.code, error=repr(exc))
+    return CareplaneError(
+        failure.message,
+        code=failure.code,
+        status_code=failure.status_code,
+        details={"service": service.value},
+    )
+
+
+def _buffered(upstream: httpx.Response) -> bool:
+    """Whether the answer is read whole: small, and not encoded (so its decoded bytes are
+    the bytes that came, and its Content-Length stays true)."""
+    length = _declared_length(upstream.headers)
+    encoding = upstream.headers.get("content-encoding", "identity")
+    return length is not None and length <= BUFFERED_BYTES and encoding == "identity"
+
+
 async def forward(
     request: Request, service: ServiceName, client: httpx.AsyncClient, path: str
 ) -> Response:
-    url = path + (f"?{request.url.query}" if request.url.query else "")
+    query = request.scope["query_string"]
+    url = f"{path}?{query.decode('latin-1')}" if query else path
     upstream_request = client.build_request(
-        request.method,
-        url,
-        headers=_request_headers(request),
-        content=request.stream() if _has_body(request) else None,
+        request.method, url, headers=_request_headers(request), content=await _request_body(request)
     )
     try:
         upstream = await client.send(upstream_request, stream=True)
     except UPSTREAM_ERRORS as exc:
-        failure = transport_failure(service.value, exc)
-        log.warning("proxy_failed", service=service.value, code=failure.code, error=repr(exc))
-        raise CareplaneError(
-            failure.message,
-            code=failure.code,
-            status_code=failure.status_code,
-            details={"service": service.value},
-        ) from exc
-    return ProxiedResponse(upstream, service.value)
+        raise _unreachable(service, exc) from exc
+    if not _buffered(upstream):
+        return ProxiedResponse(upstream, service.value)
+    try:
+        body = await upstream.aread()
+    except UPSTREAM_ERRORS as exc:
+        raise _unreachable(service, exc) from exc
+    finally:
+        await upstream.aclose()
+    return RelayedResponse(upstream.status_code, body, _response_headers(upstream))
 
 
 def _clients(request: Request) -> ServiceClients:
@@ -223,10 +281,12 @@ async def token(request: Request) -> Response:
     )
 
 
-@router.api_route("/api/{service}/{path:path}", methods=_METHODS, include_in_schema=False)
-async def service_api(request: Request, service: str, path: str) -> Response:
+async def service_api(request: Request) -> Response:
     """``/api/contracts/v1/me`` is contracts' ``/v1/me``; each service documents its own
-    routes at its ``/openapi.json``."""
+    routes at its ``/openapi.json``. A plain Starlette route: nothing here for FastAPI to
+    validate or document."""
+    service: str = request.path_params["service"]
+    path: str = request.path_params["path"]
     named = _clients(request).named(service)
     if named is None:
         known = ", ".join(name.value for name in ServiceName)
@@ -236,3 +296,8 @@ async def service_api(request: Request, service: str, path: str) -> Response:
         # Answered as for a path the service does not have.
         raise NotFound()
     return await forward(request, name, client, _upstream_path(request, f"/api/{service}/", path))
+
+
+router.add_route(
+    "/api/{service}/{path:path}", service_api, methods=_METHODS, include_in_schema=False
+)
