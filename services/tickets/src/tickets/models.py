@@ -96,6 +96,10 @@ class Ticket(Base):
     scheduled_visit: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # The soonest due time of a running clock: the triage queue's second key.
     next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What reading the clocks needs besides the case (tickets.ticket.kept_clocks): kept by
+    # every change from the history, so a read needs neither the history nor, once every
+    # clock has stopped, the SLA engine.
+    sla_clocks: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     opened_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False

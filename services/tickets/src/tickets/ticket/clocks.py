@@ -67,8 +67,17 @@ def policy_of(ticket: Ticket) -> SlaPolicy | None:
 
 def compute(ticket: Ticket, history: Sequence[TicketEvent], *, as_of: datetime) -> list[SlaClock]:
     """Every clock of the case as of ``as_of`` (none while its entitlement is pending)."""
+    return compute_from(
+        ticket, priority=initial_priority(ticket, history), events=sla_events(history), as_of=as_of
+    )
+
+
+def compute_from(
+    ticket: Ticket, *, priority: str | None, events: Sequence[SlaEvent], as_of: datetime
+) -> list[SlaClock]:
+    """:func:`compute` from what it takes out of the history: the priority at receipt and
+    the events that move clocks."""
     policy = policy_of(ticket)
-    priority = initial_priority(ticket, history)
     if policy is None or priority is None:
         return []
     calendar = BusinessCalendar.for_spec(policy.calendar)
@@ -77,7 +86,7 @@ def compute(ticket: Ticket, history: Sequence[TicketEvent], *, as_of: datetime) 
         calendar,
         priority=priority,
         received_at=ticket.received_at,
-        events=sla_events(history),
+        events=events,
         as_of=max(as_of, ticket.received_at),
         scheduled_visit=ticket.scheduled_visit,
     )

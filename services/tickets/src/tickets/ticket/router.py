@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -11,10 +12,9 @@ from careplane_shared.auth import CurrentPrincipal, StaffPrincipal
 from careplane_shared.db import DbSession
 from careplane_shared.idempotency import IdempotencyDep
 from careplane_shared.pagination import Page, PageParamsDep
-from tickets.deps import ContractsDep, OutboxDep, PolicyDep
-from tickets.models import Ticket, TicketEvent
-from tickets.sla.model import SlaClock
-from tickets.ticket import clocks, conversation, repository, service
+from tickets.deps import ContractsDep, OutboxDep, PolicyDep, ReadSession
+from tickets.models import Ticket
+from tickets.ticket import conversation, kept_clocks, repository, service
 from tickets.ticket.repository import TicketFilter
 from tickets.ticket.rules import Status
 from tickets.ticket.schemas import (
@@ -32,23 +32,13 @@ from tickets.ticket.schemas import (
     TicketRead,
     TicketSummary,
 )
+from tickets.ticket.transitions import TicketChange
 
 router = APIRouter(prefix="/v1", tags=["tickets"])
 
 
-async def ticket_view(
-    session: AsyncSession,
-    ticket: Ticket,
-    *,
-    history: list[TicketEvent] | None = None,
-    computed: list[SlaClock] | None = None,
-) -> TicketRead:
-    """The case with its clocks: those just ``computed`` by a change, else computed now
-    from ``history`` (read when not given)."""
-    if computed is None:
-        if history is None:
-            history = await clocks.history_of(session, ticket.id)
-        computed = clocks.compute(ticket, history, as_of=datetime.now(UTC))
+def ticket_view(ticket: Ticket, sla: list[SlaClockRead]) -> TicketRead:
+    """The case as the API shows it, with its clocks."""
     return TicketRead(
         id=ticket.id,
         number=ticket.number,
@@ -78,8 +68,22 @@ async def ticket_view(
         support_center=ticket.support_center,
         billable=ticket.billable,
         next_due_at=ticket.next_due_at,
-        sla=[SlaClockRead(**clocks.clock_view(c)) for c in computed],
+        sla=sla,
     )
+
+
+async def read_views(session: AsyncSession, tickets: Sequence[Ticket]) -> list[TicketRead]:
+    """Cases as read now, with their clocks as of now (see :mod:`~tickets.ticket.kept_clocks`)."""
+    sla = await kept_clocks.read_all(session, tickets, as_of=datetime.now(UTC))
+    return [ticket_view(ticket, sla[ticket.id]) for ticket in tickets]
+
+
+async def changed_view(session: AsyncSession, change: TicketChange) -> TicketRead:
+    """A case just changed, with the clocks the change computed (or, when it computed none,
+    as read now)."""
+    if change.clocks is None:
+        return (await read_views(session, [change.ticket]))[0]
+    return ticket_view(change.ticket, kept_clocks.views(change.clocks))
 
 
 async def _filter(
@@ -129,14 +133,14 @@ async def open_ticket(
     change = await service.open_ticket(
         session, outbox, contracts=contracts, principal=principal, data=body, policy=policy
     )
-    view = await ticket_view(session, change.ticket, computed=change.clocks)
+    view = await changed_view(session, change)
     await idempotency.save(session, 201, view.model_dump(mode="json"))
     return view
 
 
 @router.get("/tickets", response_model=Page[TicketSummary], summary="List cases.")
 async def list_tickets(
-    session: DbSession,
+    session: ReadSession,
     principal: CurrentPrincipal,
     page: PageParamsDep,
     filters: Filter,
@@ -150,7 +154,7 @@ async def list_tickets(
 
 @router.get("/triage", response_model=Page[TicketSummary], summary="The triage queue (staff).")
 async def triage_queue(
-    session: DbSession, principal: StaffPrincipal, page: PageParamsDep, filters: Filter
+    session: ReadSession, principal: StaffPrincipal, page: PageParamsDep, filters: Filter
 ) -> Page[TicketSummary]:
     """Open cases, most severe priority first, then by least time left before a breach;
     filter by language, product, support center or assignee."""
@@ -166,44 +170,43 @@ async def triage_queue(
     summary="Several cases at once, with their clocks (for DataLoaders).",
 )
 async def batch(
-    session: DbSession,
+    session: ReadSession,
     principal: CurrentPrincipal,
     id: Annotated[list[uuid.UUID], Query(min_length=1, max_length=100)],
 ) -> list[TicketRead]:
     """In the order asked; ids the caller may not see (or that do not exist) are left out.
-    Two queries whatever the number of cases."""
+    One query whatever the number of cases."""
     visible = await repository.visible_tickets(session, principal=principal, ids=id)
     found = {t.id: t for t in visible}
-    histories = await clocks.histories_of(session, list(found))
-    return [
-        await ticket_view(session, found[i], history=histories.get(i, [])) for i in id if i in found
-    ]
+    return await read_views(session, [found[i] for i in id if i in found])
 
 
 @router.get(
     "/tickets/by-number/{number}", response_model=TicketRead, summary="A case by its number."
 )
-async def get_by_number(session: DbSession, principal: CurrentPrincipal, number: str) -> TicketRead:
+async def get_by_number(
+    session: ReadSession, principal: CurrentPrincipal, number: str
+) -> TicketRead:
     ticket = await repository.get_by_number(session, principal=principal, number=number)
-    return await ticket_view(session, ticket)
+    return (await read_views(session, [ticket]))[0]
 
 
 @router.get(
     "/tickets/{ticket_id}", response_model=TicketRead, summary="One case with its SLA clocks."
 )
 async def get_ticket(
-    session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
+    session: ReadSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
 ) -> TicketRead:
     """Each clock carries an `explanation`: why it is due when it is."""
     ticket = await repository.get_ticket(session, principal=principal, ticket_id=ticket_id)
-    return await ticket_view(session, ticket)
+    return (await read_views(session, [ticket]))[0]
 
 
 @router.get(
     "/tickets/{ticket_id}/history", response_model=list[HistoryEntry], summary="Who did what, when."
 )
 async def history(
-    session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
+    session: ReadSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
 ) -> list[HistoryEntry]:
     entries = await repository.history(session, principal=principal, ticket_id=ticket_id)
     return [HistoryEntry.model_validate(e) for e in entries]
@@ -213,7 +216,7 @@ async def history(
     "/tickets/{ticket_id}/messages", response_model=list[MessageRead], summary="The conversation."
 )
 async def list_messages(
-    session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
+    session: ReadSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
 ) -> list[MessageRead]:
     """Customers do not see internal notes."""
     ticket = await repository.get_ticket(session, principal=principal, ticket_id=ticket_id)
@@ -269,7 +272,7 @@ async def change_status(
         reason=body.reason,
         policy=policy,
     )
-    return await ticket_view(session, change.ticket, computed=change.clocks)
+    return await changed_view(session, change)
 
 
 @router.post(
@@ -293,7 +296,7 @@ async def close(
         policy=policy,
         resolution=body.resolution,
     )
-    return await ticket_view(session, change.ticket, computed=change.clocks)
+    return await changed_view(session, change)
 
 
 @router.post(
@@ -311,7 +314,7 @@ async def reopen(
     change = await service.reopen(
         session, outbox, principal=principal, ticket_id=ticket_id, reason=body.reason, policy=policy
     )
-    return await ticket_view(session, change.ticket, computed=change.clocks)
+    return await changed_view(session, change)
 
 
 @router.post(
@@ -337,7 +340,7 @@ async def change_priority(
         reason=body.reason,
         policy=policy,
     )
-    return await ticket_view(session, change.ticket, computed=change.clocks)
+    return await changed_view(session, change)
 
 
 @router.post(
@@ -353,7 +356,7 @@ async def assign(
     change = await service.assign(
         session, outbox, principal=principal, ticket_id=ticket_id, assignee_id=body.assignee_id
     )
-    return await ticket_view(session, change.ticket, computed=change.clocks)
+    return await changed_view(session, change)
 
 
 @router.post(
@@ -378,4 +381,4 @@ async def escalate(
         reason=body.reason,
         policy=policy,
     )
-    return await ticket_view(session, change.ticket, computed=change.clocks)
+    return await changed_view(session, change)

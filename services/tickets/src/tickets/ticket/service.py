@@ -21,7 +21,7 @@ from careplane_shared.events import Outbox
 from tickets import access
 from tickets.clients.contracts import ContractsClient
 from tickets.models import Ticket
-from tickets.ticket import clocks, repository
+from tickets.ticket import clocks, kept_clocks, repository
 from tickets.ticket.entitlement import apply_entitlement, check_at_open, sla_inputs_given
 from tickets.ticket.events import event_data
 from tickets.ticket.exceptions import (
@@ -117,6 +117,7 @@ async def open_ticket(
         ),
     ]
     computed = clocks.compute(ticket, history, as_of=now)
+    kept_clocks.keep(ticket, history, computed, as_of=now)
     timers, ticket.next_due_at = clocks.timer_rows(
         ticket, clocks=computed, warning_fraction=policy.warning_fraction
     )

@@ -20,7 +20,7 @@ from careplane_shared.auth import Principal
 from careplane_shared.events import Outbox
 from tickets.models import Ticket, TicketEvent
 from tickets.sla.model import SlaClock
-from tickets.ticket import clocks
+from tickets.ticket import clocks, kept_clocks
 from tickets.ticket.events import event_data
 from tickets.ticket.policy import TicketPolicy
 from tickets.ticket.rules import Status
@@ -115,11 +115,12 @@ def status_change(
 async def refresh_clocks(
     session: AsyncSession, ticket: Ticket, *, policy: TicketPolicy, now: datetime
 ) -> list[SlaClock]:
-    """The case's clocks as of ``now`` from its whole history (just flushed), with its
-    timers replaced to match."""
+    """The case's clocks as of ``now`` from its whole history (just flushed), kept with
+    the case for its reads, with its timers replaced to match."""
     await session.flush()
     history = await clocks.history_of(session, ticket.id)
     computed = clocks.compute(ticket, history, as_of=now)
+    kept_clocks.keep(ticket, history, computed, as_of=now)
     await clocks.reschedule(
         session, ticket, clocks=computed, warning_fraction=policy.warning_fraction
     )
