@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from careplane_shared.events.wakeup import mark_written
 from notify.models import ChatChannel, WebhookEndpoint, deliveries_table
 
 ALL_TYPES = "*"
@@ -177,4 +178,8 @@ async def write_deliveries(
             "mail_watching": [m.watching for m in mail],
         },
     )
-    return len(inserted.all())
+    count = len(inserted.all())
+    if count:
+        # The delivery workers of this process claim once this transaction commits.
+        mark_written(session.info, deliveries_table)
+    return count

@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.events import CloudEvent
+from careplane_shared.events.wakeup import mark_written
 from notify.announcements.planning import plan_announcements
 from notify.config import NotifySettings
 from notify.digest import policy as digest_policy
@@ -315,5 +316,7 @@ async def route_invitation(
         .returning(deliveries_table.c.id)
     )
     count = len(inserted.all())
+    if count:
+        mark_written(session.info, deliveries_table)
     log.info("event_routed", event_id=event.id, type=event.type, deliveries=count)
     return count

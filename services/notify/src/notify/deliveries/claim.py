@@ -27,7 +27,7 @@ it depend on the number of targets instead.
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -107,7 +107,7 @@ def _claim_statement() -> Any:
         )
         .select_from(d.outerjoin(busy, busy.c.key == key))
         .where(due_now)
-        .subquery("ranked")
+        .cte("ranked")
     )
     target_fair = (
         select(ranked.c.id, ranked.c.customer_id, ranked.c.next_attempt_at)
@@ -164,11 +164,25 @@ def _claim_statement() -> Any:
             attempts=d.c.attempts + 1,
             updated_at=now,
         )
-        .returning(*(d.c[name] for name in JOB_COLUMNS))
+        .returning(
+            *(d.c[name] for name in JOB_COLUMNS),
+            # Every row due at the claim, taken or not (the ranking reads them all anyway).
+            select(func.count()).select_from(ranked).scalar_subquery().label("due"),
+        )
     )
 
 
 CLAIM = _claim_statement()
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What a claim took, and whether it left due rows behind."""
+
+    jobs: list[DeliveryJob]
+    # Due rows it did not take: held back for fairness, being claimed by another worker, or
+    # past the limit. None when it took nothing (the count comes with the rows taken).
+    left: int | None
 
 
 async def claim_due(
@@ -189,18 +203,42 @@ async def claim_due(
     stays within ``per_target``; the rows that pass are ranked the same way per customer
     against ``per_customer`` (rows of no customer pass); the oldest of those rows go
     first."""
-    connection = await session.connection()
-    rows = await connection.execute(
-        CLAIM,
-        {
-            "limit": limit,
-            "per_target": per_target,
-            "per_customer": per_customer,
-            "lease": timedelta(seconds=int(lease.total_seconds())),
-            "worker_id": worker_id,
-        },
+    claimed = await claim(
+        session,
+        limit=limit,
+        per_target=per_target,
+        per_customer=per_customer,
+        lease=lease,
+        worker_id=worker_id,
     )
-    return [DeliveryJob(*row) for row in rows]
+    return claimed.jobs
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    limit: int,
+    per_target: int,
+    per_customer: int,
+    lease: timedelta,
+    worker_id: str,
+) -> Claimed:
+    """:func:`claim_due`, saying also how many due rows it left behind."""
+    connection = await session.connection()
+    rows = (
+        await connection.execute(
+            CLAIM,
+            {
+                "limit": limit,
+                "per_target": per_target,
+                "per_customer": per_customer,
+                "lease": timedelta(seconds=int(lease.total_seconds())),
+                "worker_id": worker_id,
+            },
+        )
+    ).all()
+    jobs = [DeliveryJob(*row[:-1]) for row in rows]
+    return Claimed(jobs, rows[0].due - len(rows) if rows else None)
 
 
 def _reap_statement() -> Any:

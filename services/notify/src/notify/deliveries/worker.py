@@ -8,8 +8,9 @@ keeps its own job table on its own asyncpg driver, deletes finished jobs into a 
 retries on its own terms, so we would keep two sources of truth in step and still write the
 Standard Webhooks schedule, Retry-After, resend and recover ourselves. Any number of workers
 (in-process in dev, separate processes in production) cooperate. What we give up is
-pgqueuer's LISTEN/NOTIFY wake-up: an idle worker polls every ``delivery_poll_seconds``, and a
-busy one claims again at once.
+pgqueuer's LISTEN/NOTIFY wake-up across processes: a worker is woken by the commits of its own
+process that wrote deliveries (``careplane_shared.events.wakeup``), and polls every
+``delivery_poll_seconds`` for the rest (other processes' rows, retries coming due).
 
 This module runs the loop; each step has its own:
 
@@ -35,20 +36,23 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from careplane_shared.events.wakeup import committed_rows
 from notify.channels.base import Channel, DeliveryJob
 from notify.config import NotifySettings
 from notify.deliveries.attempt import Result, TargetLimits, attempt
-from notify.deliveries.claim import claim_due, reap_expired
+from notify.deliveries.claim import Claimed, claim, reap_expired
 from notify.deliveries.outcome import (
     INTERRUPTED,
     log_failures,
     record_results,
     release_interrupted,
 )
+from notify.models import deliveries_table
 
 __all__ = ["INTERRUPTED", "DeliveryWorker"]
 
@@ -81,15 +85,7 @@ class DeliveryWorker:
     async def claim(self, limit: int | None = None) -> list[DeliveryJob]:
         """Takes up to ``limit`` (else ``delivery_batch_size``) due rows, fairly, under our
         lease (:func:`notify.deliveries.claim.claim_due`)."""
-        async with self.sessionmaker() as session, session.begin():
-            return await claim_due(
-                session,
-                limit=limit or self.batch_size,
-                per_target=self.per_target,
-                per_customer=self.per_customer,
-                lease=self.lease,
-                worker_id=self.worker_id,
-            )
+        return (await self._claim(limit or self.batch_size)).jobs
 
     async def start(self, jobs: Sequence[DeliveryJob]) -> dict[asyncio.Task[Result], DeliveryJob]:
         """Prepares the claimed jobs (one query per kind) and starts an attempt for each.
@@ -176,41 +172,75 @@ class DeliveryWorker:
             await release_interrupted(session, interrupted, worker_id=self.worker_id)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        """Keeps up to ``delivery_batch_size`` attempts in flight: claims whenever there is
-        room, records each attempt as it settles, polls every ``delivery_poll_seconds``
-        for newly due rows. On stop, attempts still running are cut short and given back."""
+        """Keeps up to ``delivery_batch_size`` attempts in flight and records each as it
+        settles. Claims when a transaction of this process that wrote deliveries commits
+        (routing), when room frees while the last claim left due rows behind, and at least
+        every ``delivery_poll_seconds`` (rows written elsewhere, retries coming due); a
+        claim that found everything due is not followed by another at each settling
+        attempt. On stop, attempts still running are cut short and given back."""
         in_flight: dict[asyncio.Task[Result], DeliveryJob] = {}
+        poll = self.settings.delivery_poll_seconds
         stopping = asyncio.create_task(stop.wait())
         last_reap = 0.0
-        try:
-            while not stop.is_set():
-                try:
-                    if time.monotonic() - last_reap > self.lease.total_seconds() / 2:
-                        await self.reap()
-                        last_reap = time.monotonic()
-                    room = self.batch_size - len(in_flight)
-                    if room > 0:
-                        in_flight.update(await self.start(await self.claim(room)))
-                except Exception:
-                    log.exception("delivery_worker_error")
-                await asyncio.wait(
-                    [*in_flight, stopping],
-                    timeout=self.settings.delivery_poll_seconds,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                if stop.is_set() or not any(task.done() for task in in_flight):
-                    continue
-                settled, _ = await self._settled(in_flight)
-                results = [task.result() for task in settled]
-                for task in settled:
-                    del in_flight[task]
-                try:
-                    await self.record(results)
-                except Exception:  # the rows stay leased: reaped and tried again
-                    log.exception("delivery_worker_error")
-        finally:
-            stopping.cancel()
-            await self._wind_down(in_flight)
+        next_poll = 0.0
+        more_due = True  # whether a claim now may find something: at start, yes
+        with committed_rows(deliveries_table) as routed:
+            woken = asyncio.create_task(routed.wait())
+            try:
+                while not stop.is_set():
+                    try:
+                        if time.monotonic() - last_reap > self.lease.total_seconds() / 2:
+                            more_due |= await self.reap() > 0
+                            last_reap = time.monotonic()
+                        room = self.batch_size - len(in_flight)
+                        now = time.monotonic()
+                        if room <= 0:
+                            next_poll = max(next_poll, now + poll)
+                        elif more_due or routed.is_set() or now >= next_poll:
+                            routed.clear()  # a commit from here on wakes the next claim
+                            next_poll = now + poll
+                            claimed = await self._claim(room)
+                            # Nothing taken: rows may wait for the slots our attempts hold.
+                            left = claimed.left if claimed.left is not None else len(in_flight)
+                            more_due = left > 0
+                            in_flight.update(await self.start(claimed.jobs))
+                    except Exception:
+                        log.exception("delivery_worker_error")
+                    waiting: list[asyncio.Future[Any]] = [*in_flight, stopping]
+                    if not routed.is_set():
+                        if woken.done():
+                            woken = asyncio.create_task(routed.wait())
+                        waiting.append(woken)
+                    await asyncio.wait(
+                        waiting,
+                        timeout=max(0.0, next_poll - time.monotonic()),
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    if stop.is_set() or not any(task.done() for task in in_flight):
+                        continue
+                    settled, _ = await self._settled(in_flight)
+                    results = [task.result() for task in settled]
+                    for task in settled:
+                        del in_flight[task]
+                    try:
+                        await self.record(results)
+                    except Exception:  # the rows stay leased: reaped and tried again
+                        log.exception("delivery_worker_error")
+            finally:
+                woken.cancel()
+                stopping.cancel()
+                await self._wind_down(in_flight)
+
+    async def _claim(self, limit: int) -> Claimed:
+        async with self.sessionmaker() as session, session.begin():
+            return await claim(
+                session,
+                limit=limit,
+                per_target=self.per_target,
+                per_customer=self.per_customer,
+                lease=self.lease,
+                worker_id=self.worker_id,
+            )
 
     async def _wind_down(self, in_flight: dict[asyncio.Task[Result], DeliveryJob]) -> None:
         for task in in_flight:
