@@ -105,8 +105,12 @@ class Call:
 
 @dataclass
 class LoadResult:
-    requests: int
-    errors: int
+    """A load's outcome. ``rate`` counts only answers without an error: a fast failure
+    is no throughput."""
+
+    requests: int  # answers received
+    failed: int  # of them, a 4xx/5xx status or a GraphQL answer with errors
+    socket_errors: int  # connections refused, reset or timed out (no answer)
     seconds: float
     p50_ms: float
     p99_ms: float
@@ -114,17 +118,22 @@ class LoadResult:
     error_sample: str = ""  # status and start of the body of one failed answer
 
     @property
-    def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+    def ok(self) -> int:
+        return max(self.requests - self.failed, 0)
 
     @property
-    def ok(self) -> int:
-        return self.requests - self.errors
+    def errors(self) -> int:
+        return self.failed + self.socket_errors
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
 
     def line(self, label: str) -> str:
         text = (
             f"{label}: {rate_text(self.rate)}, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms "
-            f"({self.requests} requests, {self.errors} errors, {self.seconds:.1f} s)"
+            f"({self.ok} ok, {self.failed} failed, {self.socket_errors} socket errors, "
+            f"{self.seconds:.1f} s)"
         )
         if self.error_sample:
             text += f"\n  one failed answer: {self.error_sample}"
@@ -158,7 +167,8 @@ def run_load(call: Call, *, seconds: float, concurrency: int = 16) -> LoadResult
     data = json.loads(line[len(RESULT_MARK) :])
     return LoadResult(
         requests=data["requests"],
-        errors=data["status_errors"] + data["socket_errors"] + data["graphql_errors"],
+        failed=data["status_errors"] + data["graphql_errors"],
+        socket_errors=data["socket_errors"],
         seconds=data["seconds"],
         p50_ms=data["p50_ms"],
         p99_ms=data["p99_ms"],
