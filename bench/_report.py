@@ -38,6 +38,8 @@ class Figures:
 
 def measured_line(measured: Measured, label: str) -> str:
     """The load's figures and the CPU per answered request of each process group."""
+    if measured.served <= 0:
+        return f"{measured.load.line(label)}\n  CPU per request: n/a (no request succeeded)"
     groups = ", ".join(f"{name} {measured.cpu_ms(name):.2f}" for name in measured.usage.groups)
     return f"{measured.load.line(label)}\n  CPU per request: {measured.cpu_ms():.2f} ms ({groups})"
 
