@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 from sqlalchemy import func, select
@@ -91,3 +92,64 @@ async def test_the_relay_delivers_an_event_on_its_commit_without_waiting_for_its
 
     assert received == 1
     assert rounds >= 2
+
+
+async def test_under_load_rounds_are_spaced_and_carry_what_came_in_meanwhile(
+    shared_engine, shared_db_url, minter, example_service, tables
+):
+    maker = async_sessionmaker(shared_engine, expire_on_commit=False)
+    outbox = Outbox(tables.outbox, source="sender", destinations={"x": "http://x/v1/events"})
+    receiver = example_service(shared_db_url, minter)
+    posts: list[int] = []  # events per post
+
+    class Counting(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.ASGITransport(app=receiver)
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            posts.append(len(json.loads(await request.aread())))
+            return await self.inner.handle_async_request(request)
+
+    async def received(*ids: str) -> int:
+        async with maker() as session:
+            return await session.scalar(
+                select(func.count()).select_from(tables.inbox).where(tables.inbox.c.id.in_(ids))
+            )
+
+    stop = asyncio.Event()
+    async with (
+        running_app(receiver),
+        httpx.AsyncClient(transport=Counting(), headers=minter.headers(Role.SERVICE)) as client,
+    ):
+        # Rounds that carry rows at most every 600 s: longer than the test lasts.
+        relay = OutboxRelay(
+            maker,
+            tables.outbox,
+            client,
+            outbox.destinations,
+            poll_seconds=600,
+            min_round_seconds=600,
+        )
+        task = asyncio.create_task(relay.run_forever(stop))
+        try:
+            async with maker() as session, session.begin():
+                first = (await outbox.emit(session, "ticket.opened", {})).id
+            for _ in range(1000):  # the first event after a quiet spell leaves at once
+                if await received(first):
+                    break
+                await asyncio.sleep(0.01)
+            later = []
+            for n in range(3):  # each commit wakes the relay, which holds back
+                async with maker() as session, session.begin():
+                    later.append((await outbox.emit(session, "ticket.replied", {"n": n})).id)
+            await asyncio.sleep(0.2)
+            held_back = await received(*later)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=10)
+        assert await relay.run_once() == 3  # the next round carries all three
+
+    assert await received(first) == 1
+    assert held_back == 0
+    assert posts == [1, 3]
+    assert await received(*later) == 3

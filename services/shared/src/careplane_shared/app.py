@@ -152,6 +152,7 @@ def start_outbox_relay(app: FastAPI, settings: DatabaseSettings, table: Table) -
         batch_size=settings.outbox_batch_size,
         lease_seconds=settings.outbox_lease_seconds,
         poll_seconds=settings.outbox_poll_seconds,
+        min_round_seconds=settings.outbox_min_round_seconds,
     )
 
     async def run(stop: asyncio.Event) -> None:

@@ -4,6 +4,7 @@ CloudEvents batch per round, and records every row's outcome."""
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import socket
 import uuid
@@ -84,6 +85,7 @@ class OutboxRelay:
         batch_size: int = 50,
         lease_seconds: int = 30,
         poll_seconds: float = 0.5,
+        min_round_seconds: float = 0.25,
         max_batch_bytes: int = MAX_BATCH_BYTES,
     ) -> None:
         self.sessionmaker = sessionmaker
@@ -93,6 +95,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
+        self.min_round_seconds = min_round_seconds
         self.max_batch_bytes = max_batch_bytes
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         # Built once: a round only binds values.
@@ -269,18 +272,33 @@ class OutboxRelay:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Rounds until ``stop``: the next one at once while rows come in full batches,
-        else as soon as a transaction of this process that wrote to the table commits,
-        and after ``poll_seconds`` at the latest (rows written elsewhere, retries due)."""
+        else when a transaction of this process that wrote to the table commits, and after
+        ``poll_seconds`` at the latest (rows written elsewhere, retries coming due).
+
+        A round costs about the same whatever it carries (a claim, a post per destination,
+        each a request and a transaction in the receiver, a record), so a round that
+        carries rows starts at most every ``min_round_seconds``: the first event after a
+        quiet spell leaves at once, and under load each round carries what came in
+        meanwhile instead of an event or two."""
+        loop = asyncio.get_running_loop()
+        last_carried = -math.inf  # when the last round that carried rows started
         with committed_rows(self.table) as written:
             while not stop.is_set():
                 written.clear()
+                started = loop.time()
                 try:
                     handled = await self.run_once()
                 except Exception:
                     log.exception("outbox_relay_error")
                     handled = 0
-                if handled < self.batch_size:
-                    await _first_of(stop, written, seconds=self.poll_seconds)
+                if handled:
+                    last_carried = started
+                if handled >= self.batch_size:
+                    continue
+                await _first_of(stop, written, seconds=self.poll_seconds)
+                early = last_carried + self.min_round_seconds - loop.time()
+                if written.is_set() and early > 0:
+                    await _first_of(stop, seconds=early)
 
 
 async def _first_of(*events: asyncio.Event, seconds: float) -> None:
