@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from careplane_shared.auth import CurrentPrincipal, StaffPrincipal
 from careplane_shared.db import DbSession
 from careplane_shared.idempotency import IdempotencyDep
-from careplane_shared.pagination import Page, PageParamsDep
+from careplane_shared.pagination import Page, PageParams, PageParamsDep
 from tickets.deps import ContractsDep, OutboxDep, PolicyDep, ReadSession
 from tickets.models import Ticket
 from tickets.ticket import conversation, kept_clocks, repository, service
@@ -138,30 +138,65 @@ async def open_ticket(
     return view
 
 
-@router.get("/tickets", response_model=Page[TicketSummary], summary="List cases.")
+Include = Annotated[
+    Literal["sla"] | None,
+    Query(
+        description=(
+            "`sla`: each item is the whole case with its SLA clocks, exactly as "
+            "`GET /v1/tickets/{ticket_id}` answers it (every field of the list row and more), "
+            "so a page that shows clocks takes this one request. Left out: the list rows."
+        )
+    ),
+]
+ListItem = TicketSummary | TicketRead
+
+
+async def _page_of(
+    session: AsyncSession,
+    page: PageParams,
+    found: tuple[Sequence[Ticket], int],
+    include: str | None,
+) -> Page[ListItem]:
+    tickets, total = found
+    items: list[ListItem] = []
+    if include == "sla":
+        items.extend(await read_views(session, tickets))
+    else:
+        items.extend(TicketSummary.model_validate(t) for t in tickets)
+    return page.of(items, total)
+
+
+@router.get("/tickets", response_model=Page[ListItem], summary="List cases.")
 async def list_tickets(
     session: ReadSession,
     principal: CurrentPrincipal,
     page: PageParamsDep,
     filters: Filter,
-) -> Page[TicketSummary]:
-    """Newest first. Contacts see their own customer's cases only."""
-    items, total = await repository.list_tickets(
+    include: Include = None,
+) -> Page[ListItem]:
+    """Newest first. Contacts see their own customer's cases only. With `include=sla` each
+    case comes whole, with its SLA clocks."""
+    found = await repository.list_tickets(
         session, principal=principal, f=filters, limit=page.limit, offset=page.offset
     )
-    return page.of([TicketSummary.model_validate(t) for t in items], total)
+    return await _page_of(session, page, found, include)
 
 
-@router.get("/triage", response_model=Page[TicketSummary], summary="The triage queue (staff).")
+@router.get("/triage", response_model=Page[ListItem], summary="The triage queue (staff).")
 async def triage_queue(
-    session: ReadSession, principal: StaffPrincipal, page: PageParamsDep, filters: Filter
-) -> Page[TicketSummary]:
+    session: ReadSession,
+    principal: StaffPrincipal,
+    page: PageParamsDep,
+    filters: Filter,
+    include: Include = None,
+) -> Page[ListItem]:
     """Open cases, most severe priority first, then by least time left before a breach;
-    filter by language, product, support center or assignee."""
-    items, total = await repository.triage(
+    filter by language, product, support center or assignee. With `include=sla` each case
+    comes whole, with its SLA clocks."""
+    found = await repository.triage(
         session, principal=principal, f=filters, limit=page.limit, offset=page.offset
     )
-    return page.of([TicketSummary.model_validate(t) for t in items], total)
+    return await _page_of(session, page, found, include)
 
 
 @router.get(
