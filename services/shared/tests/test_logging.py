@@ -68,14 +68,14 @@ def test_an_exception_is_rendered_into_its_line(json_logs):
     assert "RuntimeError: boom" in line["exception"]
 
 
-def test_httpx_request_lines_are_left_to_the_receiver_but_its_warnings_kept(json_logs):
+def test_httpx_request_lines_are_left_to_the_receiver_other_lines_kept(json_logs):
     logging.getLogger("httpx").info('HTTP Request: POST http://notify/v1/events "200 OK"')
     logging.getLogger("httpx").warning("connection pool full")
-    logging.getLogger("uvicorn.error").info("Application startup complete.")
+    logging.getLogger("some.library").info("Started.")
 
     assert [(line["logger"], line["event"]) for line in lines(json_logs)] == [
         ("httpx", "connection pool full"),
-        ("uvicorn.error", "Application startup complete."),
+        ("some.library", "Started."),
     ]
 
 
