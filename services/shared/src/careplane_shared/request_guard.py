@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from starlette._utils import get_route_path
 from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -61,6 +62,31 @@ class PayloadTooLarge(CareplaneError):
     message = "The request body is too large."
 
 
+@dataclass(frozen=True, slots=True)
+class _GuardedRoute:
+    """A route with what can be told about it without matching its path pattern: the
+    literal start of its path, and its methods."""
+
+    prefix: str
+    methods: frozenset[str] | None
+    route: RouteContext
+    guard: RouteGuard
+
+    @classmethod
+    def of(cls, route: RouteContext) -> _GuardedRoute:
+        path_format = route.path_format or ""
+        methods = route.methods
+        return cls(
+            prefix=path_format.split("{", 1)[0],
+            methods=frozenset(methods) if methods else None,
+            route=route,
+            guard=guard_of(route),
+        )
+
+    def could_match(self, path: str, method: str) -> bool:
+        return path.startswith(self.prefix) and (self.methods is None or method in self.methods)
+
+
 class RequestGuardMiddleware:
     def __init__(
         self, app: ASGIApp, *, routes_of: FastAPI, max_body_bytes: int, max_stream_bytes: int
@@ -69,20 +95,25 @@ class RequestGuardMiddleware:
         self.routes_of = routes_of
         self.max_body_bytes = max_body_bytes
         self.max_stream_bytes = max_stream_bytes
-        self._routes: list[tuple[RouteContext, RouteGuard]] | None = None
+        self._routes: list[_GuardedRoute] | None = None
 
     def _guard(self, scope: Scope) -> RouteGuard | None:
+        """The first route that fully matches, as the router will find it. Only the
+        routes whose literal path start and methods fit are matched against their
+        pattern: matching each of a service's routes in turn cost up to 130 us a request."""
         if self._routes is None:
             # Routes are complete once the app serves; included routers are flattened once.
             self._routes = [
-                (route, guard_of(route))
+                _GuardedRoute.of(route)
                 for route in iter_route_contexts(self.routes_of.routes)
                 if isinstance(route.original_route, APIRoute)
             ]
-        for route, guard in self._routes:
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                return guard
+        path, method = get_route_path(scope), scope["method"]
+        for candidate in self._routes:
+            if candidate.could_match(path, method):
+                match, _ = candidate.route.matches(scope)
+                if match is Match.FULL:
+                    return candidate.guard
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
