@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -230,6 +231,7 @@ async def main() -> None:
         await admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
