@@ -116,7 +116,7 @@ async def command_run(
                 secrets = None
                 if options.production:
                     ensure_signing_keys(layout.keys)
-                    secrets = run_secrets(piece.name for piece in PIECES)
+                    secrets = run_secrets((piece.name for piece in PIECES), layout.keys)
                 environments = {
                     piece.name: child_environment(
                         piece,
