@@ -50,9 +50,7 @@ class GatewayContext(BaseContext):
         cache growing for as long as a websocket stays open). The operations of one socket
         share its context: one's renewal sends another's fields, resolved meanwhile, to the
         new loaders too, which costs a repeated call at most."""
-        self.loaders = Loaders.for_request(
-            tickets=self.tickets, contracts=self.contracts, notify=self.notify
-        )
+        self.loaders = Loaders(tickets=self.tickets, contracts=self.contracts, notify=self.notify)
 
 
 async def get_context(connection: HTTPConnection) -> GatewayContext:

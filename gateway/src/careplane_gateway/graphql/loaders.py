@@ -4,7 +4,7 @@ resolvers reach them as ``info.context.loaders.<domain>``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 from careplane_gateway.graphql.calls import ServiceCaller
 from careplane_gateway.graphql.contracts.loaders import ContractsLoaders
@@ -12,18 +12,26 @@ from careplane_gateway.graphql.notify.loaders import NotifyLoaders
 from careplane_gateway.graphql.tickets.loaders import TicketsLoaders
 
 
-@dataclass(frozen=True, slots=True)
 class Loaders:
-    tickets: TicketsLoaders
-    contracts: ContractsLoaders
-    notify: NotifyLoaders
+    """Each domain's loaders, made when a field of the request first reaches for them: most
+    requests touch one or two services, and a dozen DataLoaders per request cost more than
+    the conversion of a small answer."""
 
-    @classmethod
-    def for_request(
-        cls, *, tickets: ServiceCaller, contracts: ServiceCaller, notify: ServiceCaller
-    ) -> Loaders:
-        return cls(
-            tickets=TicketsLoaders.for_request(tickets),
-            contracts=ContractsLoaders.for_request(contracts),
-            notify=NotifyLoaders.for_request(notify),
-        )
+    def __init__(
+        self, *, tickets: ServiceCaller, contracts: ServiceCaller, notify: ServiceCaller
+    ) -> None:
+        self._tickets = tickets
+        self._contracts = contracts
+        self._notify = notify
+
+    @cached_property
+    def tickets(self) -> TicketsLoaders:
+        return TicketsLoaders.for_request(self._tickets)
+
+    @cached_property
+    def contracts(self) -> ContractsLoaders:
+        return ContractsLoaders.for_request(self._contracts)
+
+    @cached_property
+    def notify(self) -> NotifyLoaders:
+        return NotifyLoaders.for_request(self._notify)
