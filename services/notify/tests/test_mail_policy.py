@@ -1,6 +1,7 @@
 """The mail policy's shortcuts (notify.mail.compose: headers written as given when they are
-plain ASCII on one line, header classes made once) write the very bytes the stock policy
-writes, and the envelope is read from the stored headers."""
+plain ASCII on one line, header classes made once, Content-* headers parsed once per value)
+write the very bytes the stock policy writes; the MIME boundaries are chosen when the message
+is built; the envelope is read from the stored headers."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from hypothesis import strategies as st
 
 from notify.mail import compose
 from notify.mail.compose import RenderedMail, Threading, build_message, mail_context, render
-from notify.mail.sender import WIRE_POLICY, envelope
+from notify.mail.policy import WIRE_POLICY
+from notify.mail.sender import envelope
 
 STOCK = email.policy.default.clone(max_line_length=998)
 WHEN = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
-BOUNDARY = re.compile(rb"={15}\d+==")
+BOUNDARY = re.compile(rb"={15}\d+==|=_[0-9a-f]{32}")
 
 
 def flattened(monkeypatch, policy, rendered, **kwargs) -> bytes:
@@ -115,3 +117,23 @@ def test_the_envelope_comes_from_the_stored_from_and_to():
     assert WIRE_POLICY.linesep == "\r\n"
     # Reading a header still gives the parsed header.
     assert message["To"].addresses[1].display_name == "Zoë Ñandú"
+
+
+def test_each_multipart_has_its_own_boundary_found_nowhere_else():
+    rendered = RenderedMail("Hello", "Hello =_ and --\n", "<p>Hello =_</p>", "en")
+    message = build_message(
+        rendered,
+        sender="Careplane Support <support@careplane.example>",
+        to=["ana@acme-water.example"],
+        threading=THREAD,
+        calendar={"ics": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "method": "REQUEST"},
+    )
+    mixed = message.get_boundary()
+    [alternative, _] = [part.get_boundary() for part in message.iter_parts()]
+    assert mixed and alternative and mixed != alternative
+    raw = message.as_bytes(policy=WIRE_POLICY).decode()
+    for boundary in (mixed, alternative):
+        lines = [line for line in raw.split("\r\n") if boundary in line]
+        # The header naming it, then only delimiter lines.
+        assert all(line in (f"--{boundary}", f"--{boundary}--") for line in lines[1:])
+        assert boundary not in rendered.text and boundary not in rendered.html

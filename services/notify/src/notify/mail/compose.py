@@ -15,13 +15,10 @@ resends the very same message and the receiver can drop the copy.
 
 from __future__ import annotations
 
-import email.policy
 import re
-import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cache
@@ -36,6 +33,8 @@ from jinja2 import (
     TemplateNotFound,
     select_autoescape,
 )
+
+from notify.mail.policy import MAIL_POLICY
 
 # What templates may use; an event without one of these renders it as None.
 CONTEXT_KEYS = (
@@ -99,50 +98,6 @@ def mail_context(
 
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-class _HeaderClasses(HeaderRegistry):
-    """The standard header classes, each made once: the stock registry makes a new class
-    every time it is asked for one (for every header set, parsed or counted)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._made: dict[str, type[BaseHeader]] = {}
-
-    def __getitem__(self, name: str) -> type[BaseHeader]:
-        key = name.lower()
-        made = self._made.get(key)
-        if made is None:
-            made = self._made[key] = super().__getitem__(name)
-        return made
-
-
-class _MailPolicy(email.policy.EmailPolicy):
-    """The default policy, except that a header we write ourselves whose value is plain
-    ASCII on one line is kept as written rather than parsed into a header object and folded
-    again when the message is flattened: the same bytes, for a fraction of the cost. Any
-    other value (non-ASCII, needing RFC 2047; something that reads as an encoded word; a
-    line break, refused; a line too long for ``max_line_length``, folded) and every
-    ``Content-*`` header (which the message reads back as it builds its parts) take the
-    default path. Reading a header parses it as usual."""
-
-    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
-        if (
-            type(value) is str
-            and value.isascii()
-            and "=?" not in value
-            and len(value.splitlines()) <= 1
-            and len(name) + len(value) + 2 <= (self.max_line_length or sys.maxsize)
-            and not name.lower().startswith("content-")
-        ):
-            return (name, value)
-        return super().header_store_parse(name, value)
-
-
-# Headers up to RFC 5322's 998 characters on one line: Python's folding at 78 moves a
-# subject that starts with "[CS-…]" whole onto a continuation line, and some clients then
-# show it with a leading space.
-MAIL_POLICY = _MailPolicy(max_line_length=998, header_factory=_HeaderClasses())
 LANGUAGES = ("en", "nl")
 DEFAULT_LANGUAGE = "en"
 
@@ -164,6 +119,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The templates ship with the code: loaded once, never checked for changes (a stat
+        # of the file at every mail otherwise).
+        auto_reload=False,
     )
     env.filters["status_label"] = status_label
     env.filters["status_label_nl"] = status_label_nl
@@ -325,6 +283,17 @@ def threading_for(
     return Threading(delivery_message_id(delivery_id, domain), root, root)
 
 
+def mime_boundary(*contents: str) -> str:
+    """A random MIME boundary found in none of ``contents``. "=_" cannot occur in
+    quoted-printable or base64 parts; the text parts are checked. (Left to the email
+    package, a boundary is picked and checked when the message is flattened, with a regular
+    expression compiled anew for every message.)"""
+    while True:
+        boundary = f"=_{uuid.uuid4().hex}"
+        if not any(boundary in content for content in contents):
+            return boundary
+
+
 def build_message(
     rendered: RenderedMail,
     *,
@@ -352,8 +321,10 @@ def build_message(
     for name, value in (extra_headers or {}).items():
         message[name] = one_line(value, 998)
     message.set_content(rendered.text)
+    message.make_alternative(boundary=mime_boundary(rendered.text, rendered.html))
     message.add_alternative(rendered.html, subtype="html")
     if calendar is not None:
+        message.make_mixed(boundary=mime_boundary(rendered.text, rendered.html))
         # As bytes in base64, so the CRLF line ends and the 75-octet folding arrive as written.
         message.add_attachment(
             calendar["ics"].encode(),

@@ -10,11 +10,8 @@ import aiosmtplib
 
 from notify.channels.base import Outcome
 from notify.config import NotifySettings
-from notify.mail.compose import MAIL_POLICY
 from notify.mail.connections import SmtpConnections
-
-# Flattened here, not by aiosmtplib (whose policy folds headers at 78 characters).
-WIRE_POLICY = MAIL_POLICY.clone(linesep="\r\n")
+from notify.mail.policy import WIRE_POLICY
 
 
 def envelope(message: EmailMessage) -> tuple[str, list[str]]:
