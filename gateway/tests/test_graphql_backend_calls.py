@@ -172,3 +172,33 @@ async def test_cases_read_together_answer_as_each_read_alone(
 def told(error: dict[str, Any]) -> dict[str, Any]:
     """What an error says, without where in the query text it points."""
     return {key: error[key] for key in ("message", "path", "extensions")}
+
+
+async def test_each_call_carries_the_callers_token_and_request_id(
+    desk: Desk, contracts_demo: ContractsDemo
+) -> None:
+    [opened] = await desk.open_cases(CORA, contracts_demo.product_id, 1)
+    cora = await desk.tokens(CORA)
+    desk.clear()
+
+    body = await graphql(
+        desk.client,
+        cora,
+        "query($id: ID!) { ticketById(id: $id) { number customer { name } } }",
+        {"id": opened["id"]},
+        headers={"x-request-id": "trace-graphql-1"},
+    )
+
+    assert body["data"]["ticketById"] == {
+        "number": opened["number"],
+        "customer": {"name": "Cobalt Logistics"},
+    }
+    sent = desk.tickets.requests + desk.contracts.requests
+    assert [request.url.path for request in sent] == [
+        f"/v1/tickets/{opened['id']}",
+        "/v1/customers",
+    ]
+    for request in sent:
+        assert request.headers["authorization"] == f"Bearer {cora}"
+        assert request.headers["x-request-id"] == "trace-graphql-1"
+        assert request.headers["accept"] == "application/json"

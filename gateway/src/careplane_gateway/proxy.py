@@ -29,7 +29,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from careplane_gateway.config import GatewaySettings
-from careplane_gateway.services import ServiceClients, ServiceName
+from careplane_gateway.services import ServiceClients, ServiceHop, ServiceName
 from careplane_gateway.upstream import UPSTREAM_ERRORS, transport_failure
 from careplane_shared.client_address import connection_chain
 from careplane_shared.errors import CareplaneError, NotFound
@@ -213,16 +213,16 @@ def _buffered(upstream: httpx.Response) -> bool:
     return length is not None and length <= BUFFERED_BYTES and encoding == "identity"
 
 
-async def forward(
-    request: Request, service: ServiceName, client: httpx.AsyncClient, path: str
-) -> Response:
+async def forward(request: Request, service: ServiceName, hop: ServiceHop, path: str) -> Response:
     query = request.scope["query_string"]
-    url = f"{path}?{query.decode('latin-1')}" if query else path
-    upstream_request = client.build_request(
-        request.method, url, headers=_request_headers(request), content=await _request_body(request)
+    upstream_request = hop.request(
+        request.method,
+        f"{path}?{query.decode('latin-1')}" if query else path,
+        headers=_request_headers(request),
+        content=await _request_body(request),
     )
     try:
-        upstream = await client.send(upstream_request, stream=True)
+        upstream = await hop.send(upstream_request)
     except UPSTREAM_ERRORS as exc:
         raise _unreachable(service, exc) from exc
     if not _buffered(upstream):
@@ -276,9 +276,8 @@ _TOKEN_FORM = {
 async def token(request: Request) -> Response:
     """Contracts' token endpoint under the gateway's origin: the form goes to contracts as
     sent, its answer (status and body) comes back unchanged."""
-    return await forward(
-        request, ServiceName.CONTRACTS, _clients(request)[ServiceName.CONTRACTS], "/auth/token"
-    )
+    hop = _clients(request).hop(ServiceName.CONTRACTS)
+    return await forward(request, ServiceName.CONTRACTS, hop, "/auth/token")
 
 
 async def service_api(request: Request) -> Response:
@@ -291,11 +290,11 @@ async def service_api(request: Request) -> Response:
     if named is None:
         known = ", ".join(name.value for name in ServiceName)
         raise NotFound(f"There is no service called {service!r} (there are {known}).")
-    name, client = named
+    name, hop = named
     if not _settings(request).service_docs_exposed and is_internal_path(path):
         # Answered as for a path the service does not have.
         raise NotFound()
-    return await forward(request, name, client, _upstream_path(request, f"/api/{service}/", path))
+    return await forward(request, name, hop, _upstream_path(request, f"/api/{service}/", path))
 
 
 router.add_route(

@@ -14,7 +14,7 @@ from careplane_gateway.graphql.errors import (
     error_from_transport,
     gateway_error,
 )
-from careplane_gateway.services import ServiceClients, ServiceName
+from careplane_gateway.services import ServiceClients, ServiceHop, ServiceName
 from careplane_gateway.sse import ServerSentEvent, read_events
 from careplane_gateway.upstream import BAD_GATEWAY, UPSTREAM_ERRORS
 
@@ -27,17 +27,23 @@ class ServiceCaller:
     the service's own code (or ``SERVICE_UNAVAILABLE`` when it cannot be reached)."""
 
     def __init__(
-        self, service: ServiceName, client: httpx.AsyncClient, authorization: str | None
+        self,
+        service: ServiceName,
+        client: httpx.AsyncClient,
+        hop: ServiceHop,
+        authorization: str | None,
     ) -> None:
         self.service = service
+        # The client for event streams; every other call takes the hop (``ServiceHop``).
         self.client = client
+        self.hop = hop
         self.authorization = authorization
 
     @classmethod
     def of(
         cls, clients: ServiceClients, service: ServiceName, authorization: str | None
     ) -> ServiceCaller:
-        return cls(service, clients[service], authorization)
+        return cls(service, clients[service], clients.hop(service), authorization)
 
     def _headers(self, accept: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = {"accept": accept}
@@ -56,14 +62,15 @@ class ServiceCaller:
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """The service's successful answer as it came (its status, a body that is not JSON)."""
+        request = self.hop.request(
+            method,
+            path,
+            params=params,
+            json=json,
+            headers=self._headers("application/json", headers),
+        )
         try:
-            response = await self.client.request(
-                method,
-                path,
-                params=params,
-                json=json,
-                headers=self._headers("application/json", headers),
-            )
+            response = await self.hop.fetch(request)
         except UPSTREAM_ERRORS as exc:
             log.warning("service_call_failed", service=self.service.value, error=repr(exc))
             raise error_from_transport(self.service.value, exc) from exc
