@@ -37,6 +37,20 @@ from notify.mail.compose import (
 )
 from notify.models import mail_messages_table
 
+_insert_mail = insert(mail_messages_table)
+# Keeps a sent mail; the same delivery tried again rewrites its record (the same Message-ID
+# every time). Built once.
+KEEP_MAIL = _insert_mail.on_conflict_do_update(
+    index_elements=["delivery_id"],
+    set_={
+        "to_addresses": _insert_mail.excluded.to_addresses,
+        "subject": _insert_mail.excluded.subject,
+        "text_body": _insert_mail.excluded.text_body,
+        "html_body": _insert_mail.excluded.html_body,
+        "sent_at": _insert_mail.excluded.sent_at,
+    },
+)
+
 CONTACT_PREFIX = "contact:"
 STAFF_PREFIX = "staff:"
 CUSTOMER_PREFIX = "customer:"
@@ -210,20 +224,5 @@ class EmailChannel(Channel):
         self, session: AsyncSession, results: Sequence[tuple[DeliveryJob, Outcome]]
     ) -> None:
         rows = [o.extra["mail"] for _, o in results if "mail" in o.extra]
-        if not rows:
-            return
-        statement = insert(mail_messages_table)
-        # The same delivery tried again rewrites its record (the same Message-ID every time).
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["delivery_id"],
-                set_={
-                    "to_addresses": statement.excluded.to_addresses,
-                    "subject": statement.excluded.subject,
-                    "text_body": statement.excluded.text_body,
-                    "html_body": statement.excluded.html_body,
-                    "sent_at": statement.excluded.sent_at,
-                },
-            ),
-            rows,
-        )
+        if rows:
+            await session.execute(KEEP_MAIL, rows)

@@ -15,6 +15,7 @@ resends the very same message and the receiver can drop the copy.
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
 from dataclasses import dataclass
@@ -285,11 +286,12 @@ def threading_for(
 
 def mime_boundary(*contents: str) -> str:
     """A random MIME boundary found in none of ``contents``. "=_" cannot occur in
-    quoted-printable or base64 parts; the text parts are checked. (Left to the email
-    package, a boundary is picked and checked when the message is flattened, with a regular
-    expression compiled anew for every message.)"""
+    quoted-printable or base64 parts; the text parts are checked, so the boundary needs to
+    be unlikely, not unguessable (the email package's own is from ``random`` too). Left to
+    the email package, a boundary is picked and checked when the message is flattened, with
+    a regular expression compiled anew for every message."""
     while True:
-        boundary = f"=_{uuid.uuid4().hex}"
+        boundary = f"=_{random.getrandbits(128):032x}"
         if not any(boundary in content for content in contents):
             return boundary
 
