@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.sla_policy import SlaPolicy
@@ -16,7 +18,7 @@ from tickets.sla.calendar import BusinessCalendar
 from tickets.sla.clocks import compute_clocks, warning_at
 from tickets.sla.model import SlaClock, SlaEvent, SlaEventKind, TicketStatus
 from tickets.ticket import sla_policies
-from tickets.ticket.inserts import insert_rows, table_of
+from tickets.ticket.inserts import insert_rows, row_arrays, table_of
 
 # History kinds that move clocks, and how.
 _MESSAGE_KINDS = {
@@ -169,6 +171,14 @@ def timer_rows(
     return rows, min(due_times) if due_times else None
 
 
+@lru_cache(maxsize=4)
+def _timers_insert(keys: tuple[str, ...]) -> Insert:
+    # A timer that already fired for its clock stays fired: never announce it twice.
+    return insert_rows(table_of(SlaTimer), keys, name="timers").on_conflict_do_nothing(
+        index_elements=["ticket_id", "metric", "cycle", "kind"]
+    )
+
+
 async def reschedule(
     session: AsyncSession,
     ticket: Ticket,
@@ -183,9 +193,4 @@ async def reschedule(
     )
     rows, ticket.next_due_at = timer_rows(ticket, clocks=clocks, warning_fraction=warning_fraction)
     if rows:
-        # A timer that already fired for this clock stays fired: never announce it twice.
-        await session.execute(
-            insert_rows(table_of(SlaTimer), rows, name="timers").on_conflict_do_nothing(
-                index_elements=["ticket_id", "metric", "cycle", "kind"]
-            )
-        )
+        await session.execute(_timers_insert(tuple(rows[0])), row_arrays(rows, name="timers"))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, func, insert, literal, select
+from sqlalchemy import Executable, Text, bindparam, cast, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
@@ -20,7 +21,7 @@ from tickets import access
 from tickets.models import SlaTimer, Ticket, TicketEvent, ticket_number_seq
 from tickets.ticket import clocks
 from tickets.ticket.exceptions import TicketNotFound
-from tickets.ticket.inserts import given, insert_rows, table_of
+from tickets.ticket.inserts import given, insert_rows, row_arrays, table_of
 from tickets.ticket.rules import Status
 
 
@@ -144,6 +145,29 @@ async def history(
     return entries
 
 
+@lru_cache(maxsize=16)
+def _open_statement(
+    case: tuple[str, ...], history: tuple[str, ...], timers: tuple[str, ...]
+) -> Executable:
+    """The statement :func:`insert_opened` runs, for the columns given of a case, of its
+    history entries and of its timers (none: no timers)."""
+    tickets = table_of(Ticket)
+    sequence = select(ticket_number_seq.next_value().label("value")).cte("number_value")
+    digits = cast(sequence.c.value, Text)
+    number = select(
+        bindparam("number_prefix", type_=Text)
+        + func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+    ).scalar_subquery()
+    values = {key: bindparam(f"case_{key}", type_=tickets.c[key].type) for key in case}
+    # Written by sibling statements of the same command: the foreign keys to the case are
+    # checked at its end, once the case is there.
+    writes = [insert_rows(table_of(TicketEvent), history, name="history").cte("history")]
+    if timers:
+        writes.append(insert_rows(table_of(SlaTimer), timers, name="timers").cte("timers"))
+    decided = [c for c in tickets.columns if c.key not in case]
+    return insert(tickets).values(**values, number=number).returning(*decided).add_cte(*writes)
+
+
 async def insert_opened(
     session: AsyncSession,
     ticket: Ticket,
@@ -160,26 +184,15 @@ async def insert_opened(
     what the database decides (the number, the timestamps, the column defaults) comes
     back through ``RETURNING`` and is set on it.
     """
-    tickets = table_of(Ticket)
-    values = given(ticket)
-    sequence = select(ticket_number_seq.next_value().label("value")).cte("number_value")
-    digits = cast(sequence.c.value, Text)
-    number = select(
-        literal(f"{number_prefix}-{ticket.received_at.year}-")
-        + func.lpad(digits, func.greatest(6, func.length(digits)), "0")
-    ).scalar_subquery()
-    # Written by sibling statements of the same command: the foreign keys to the case are
-    # checked at its end, once the case is there.
-    writes = [
-        insert_rows(table_of(TicketEvent), [given(e) for e in history], name="history").cte(
-            "history"
-        )
-    ]
+    case = given(ticket)
+    entries = [given(entry) for entry in history]
+    statement = _open_statement(tuple(case), tuple(entries[0]), tuple(timers[0]) if timers else ())
+    parameters = {f"case_{key}": value for key, value in case.items()}
+    parameters["number_prefix"] = f"{number_prefix}-{ticket.received_at.year}-"
+    parameters.update(row_arrays(entries, name="history"))
     if timers:
-        writes.append(insert_rows(table_of(SlaTimer), timers, name="timers").cte("timers"))
-    decided = [c for c in tickets.columns if c.key not in values]
-    statement = insert(tickets).values(**values, number=number).returning(*decided).add_cte(*writes)
-    row = (await session.execute(statement)).one()
+        parameters.update(row_arrays(timers, name="timers"))
+    row = (await session.execute(statement, parameters)).one()
     for key, value in row._mapping.items():
         setattr(ticket, key, value)
 
