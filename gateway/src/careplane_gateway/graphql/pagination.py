@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from careplane_gateway.graphql.arguments import VALIDATION_ERROR
 from careplane_gateway.graphql.convert import Row
@@ -125,3 +126,27 @@ def connection(page: Row, request: PageRequest, node: Callable[[Row], NodeT]) ->
             end_cursor=edges[-1].cursor if edges else None,
         ),
     )
+
+
+def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
+    """The fields of a selection, those spread from fragments included."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:
+            yield from _fields(selection.selections)
+
+
+def node_fields(info: strawberry.Info[Any, Any]) -> set[str]:
+    """The names of the fields the query asks of the items of the connection being resolved,
+    under ``nodes`` and under ``edges { node }``: what a list needs to fetch for them."""
+    names: set[str] = set()
+    for connection_field in _fields(info.selected_fields):
+        for part in _fields(connection_field.selections):
+            if part.name == "nodes":
+                names.update(field.name for field in _fields(part.selections))
+            elif part.name == "edges":
+                for edge_part in _fields(part.selections):
+                    if edge_part.name == "node":
+                        names.update(field.name for field in _fields(edge_part.selections))
+    return names

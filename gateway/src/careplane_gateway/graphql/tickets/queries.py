@@ -9,17 +9,29 @@ import strawberry
 
 from careplane_gateway.graphql.arguments import optional_uuid_arg, path_segment, present, uuid_arg
 from careplane_gateway.graphql.context import Info
-from careplane_gateway.graphql.pagination import After, Connection, First, PageRequest, connection
+from careplane_gateway.graphql.pagination import (
+    After,
+    Connection,
+    First,
+    PageRequest,
+    connection,
+    node_fields,
+)
 from careplane_gateway.graphql.tickets.inputs import SlaSimulationInput, TicketFilter
 from careplane_gateway.graphql.tickets.sla import SlaClock, SlaReport
-from careplane_gateway.graphql.tickets.types import Ticket
+from careplane_gateway.graphql.tickets.types import FULL_VIEW_FIELDS, Ticket
 
 
 async def _page(
     info: Info, path: str, filter: TicketFilter | None, first: int | None, after: str | None
 ) -> Connection[Ticket]:
+    """A page of cases. When the query asks of them a field only the whole case has (its
+    clocks, its plan, its description, ...), the list answers whole cases
+    (``include=sla``), so no case needs a call of its own; otherwise its summary rows."""
     page = PageRequest.of(first, after)
     params: dict[str, Any] = {**(filter.to_params() if filter else {}), **page.params()}
+    if node_fields(info) & FULL_VIEW_FIELDS:
+        params["include"] = "sla"
     body = await info.context.tickets.get(path, params=params)
     return connection(body, page, Ticket.from_rest)
 

@@ -5,10 +5,11 @@ what a case carries in ``parts``.
 A case comes in two sizes: the list row (``GET /v1/tickets``, ``GET /v1/triage``) and the full
 view with its clocks (``GET /v1/tickets/{id}``, every mutation's answer). A ``Ticket`` keeps the
 row it was made from and answers every field that row has from it; only a field the row lacks
-loads the full view, through the per-request loader (``TicketsLoaders``): once per case, and
-for the cases of one page in one call. Customers come from contracts' batching loader (one
-request per batch of cases), products and plans from their lists (one request per GraphQL
-request).
+(``FULL_VIEW_FIELDS``) loads the full view, through the per-request loader
+(``TicketsLoaders``): once per case, the cases of one batch in one call. A page whose query
+asks for such a field has the list answer whole cases instead (``queries``), and loads none.
+Customers come from contracts' batching loader (one request per batch of cases), products and
+plans from their lists (one request per GraphQL request).
 """
 
 from __future__ import annotations
@@ -40,6 +41,27 @@ from careplane_gateway.graphql.tickets.parts import (
     TicketEntitlement,
 )
 from careplane_gateway.graphql.tickets.sla import SlaClock
+
+# The fields of ``Ticket`` a list row lacks (resolved through ``Ticket._detail``), by their
+# GraphQL names: a page that asks for one of them asks tickets for whole cases.
+FULL_VIEW_FIELDS = frozenset(
+    {
+        "sla",
+        "description",
+        "channel",
+        "errorCode",
+        "errorMessage",
+        "stepsToReproduce",
+        "externalRefs",
+        "createdAt",
+        "closedAt",
+        "resolution",
+        "planCode",
+        "billable",
+        "entitlement",
+        "plan",
+    }
+)
 
 # ``Ticket.priority`` is never null, while a case accepted without its entitlement check may
 # have none yet: the plan, and so its default, is only known once contracts answers.
