@@ -45,8 +45,8 @@ def test_the_check_sees_imports_in_functions_but_not_for_the_type_checker() -> N
         "    from careplane_gateway.graphql.contracts import types\n"
     )
     found = imported_modules(source, "careplane_gateway.graphql.notify.types", known, package=False)
+    # careplane_gateway.graphql is being imported already when its notify.types runs.
     assert found == {
-        "careplane_gateway.graphql",
         "careplane_gateway.graphql.convert",
         "careplane_gateway.graphql.contracts",
         "careplane_gateway.graphql.contracts.types",

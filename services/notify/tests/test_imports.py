@@ -42,7 +42,16 @@ def test_an_import_inside_a_function_counts_and_one_for_the_type_checker_does_no
         "def build():\n"
         "    from .base import Channel\n"
     )
+    # A sibling module does not import the package being imported already ...
     found = imported_modules(source, "notify.channels.webhook", known, package=False)
+    assert found == {"notify.channels.base"}
+    # ... a name taken from the package itself does.
+    found = imported_modules(
+        source + "from notify.channels import KINDS\n",
+        "notify.channels.webhook",
+        known,
+        package=False,
+    )
     assert found == {"notify.channels", "notify.channels.base"}
     graph = {"notify.channels.base": {"notify.channels.webhook"}}
     graph["notify.channels.webhook"] = {"notify.channels.base"}

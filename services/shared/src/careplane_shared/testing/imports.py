@@ -45,7 +45,9 @@ def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
 def imported_modules(source: str, here: str, known: set[str], *, package: bool) -> set[str]:
     """The modules of ``known`` that module ``here`` imports (``from a.b import c`` imports
     ``a.b.c`` when that is a module, and ``a.b`` otherwise; importing ``a.b.c`` runs the
-    ``__init__`` of ``a.b`` first, which counts as importing the package)."""
+    ``__init__`` of ``a.b`` first, which counts as importing the package, unless ``here``
+    lies inside ``a.b``: that package is already being imported when ``here`` runs; a
+    name taken from ``a.b`` itself always counts)."""
     parent = here if package else here.rpartition(".")[0]
     found: set[str] = set()
     for node in _imports(ast.parse(source)):
@@ -62,7 +64,11 @@ def imported_modules(source: str, here: str, known: set[str], *, package: bool) 
             parts = name.split(".")
             for end in range(2, len(parts) + 1):
                 prefix = ".".join(parts[:end])
-                if prefix in known and prefix != here:
+                # A package ``here`` lies in is already being imported when ``here``
+                # runs: reaching one of its other modules does not import it again, but
+                # taking a name from the package itself does.
+                inside = prefix != name and here.startswith(prefix + ".")
+                if prefix in known and prefix != here and not inside:
                     found.add(prefix)
     return found
 
