@@ -3,6 +3,11 @@
 Tokens are short-lived JWTs signed with EdDSA by contracts (or by an external OIDC
 provider: issuer, audience and JWKS URL are configuration). Each service verifies
 them itself against a cached JWKS; nothing is trusted from a header but the token.
+
+One module on purpose, although it passes 400 lines: who a caller is (the principal and
+its kinds), how a token proves it, and the dependencies that enforce roles, scopes and
+tenancy are one rule read together by every service; splitting them would spread the
+tenant wall over several files.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Input types of the contracts mutations, each with the REST body it becomes."""
+"""Input types of the contracts mutations, each with the REST body it becomes.
+
+Longer than our usual module on purpose: it is declarations only (one input type per
+mutation, each field described for the schema), kept together so the GraphQL inputs of
+contracts can be read against its REST bodies in one file."""
 
 from __future__ import annotations
 

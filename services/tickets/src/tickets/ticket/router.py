@@ -1,3 +1,13 @@
+"""The case routes of ``/v1``: open, read (one, by number, a batch, lists and the triage
+queue), and every change a case goes through (status, priority, assignment, escalation,
+messages, reopening, closing).
+
+One module on purpose, although it passes 400 lines: each route only parses its input and
+calls one function of :mod:`~tickets.ticket.service`, :mod:`~tickets.ticket.conversation`
+or :mod:`~tickets.ticket.repository`, and the public ``/v1/tickets`` surface reads best in
+one place, in the order of a case's life.
+"""
+
 from __future__ import annotations
 
 import uuid
