@@ -150,6 +150,23 @@ async def test_the_cost_follows_first_from_the_variables(
     assert gateway.tickets.paths
 
 
+async def test_a_measure_is_kept_for_the_values_it_read(desk: DeskFactory) -> None:
+    # The same text again and again: each value of first is measured on its own, once, and
+    # a query that reads no variable is measured once whatever they are.
+    async with desk(graphql_max_cost=1000) as gateway:
+        answers = [
+            await gateway.post(PAGE, {"first": first})
+            for first in (200, 5, 200, 5, 200.0, 5.0, 200)
+        ]
+        fixed = "query($s: String) { tickets(first: 100, filter: {search: $s}) { totalCount } }"
+        plain = [await gateway.post(fixed, {"s": text}) for text in ("pump", "valve")]
+
+    costs = [a["errors"][0]["extensions"].get("cost") if "errors" in a else None for a in answers]
+    assert costs == [1201, None, 1201, None, 1201, None, 1201]
+    assert all(a["data"]["tickets"]["totalCount"] == 0 for a in answers if "errors" not in a)
+    assert [body["data"]["tickets"]["totalCount"] for body in plain] == [0, 0]
+
+
 async def test_nested_lists_multiply(desk: DeskFactory) -> None:
     nested = """{ tickets(first: 100) {
       nodes { messages { ticket { messages { ticket { number } } } } }

@@ -34,8 +34,9 @@ class GatewaySettings(BaseServiceSettings):
     graphql_max_fields: int = Field(default=500, ge=1)
     graphql_max_cost: int = Field(default=5000, ge=1)
     graphql_list_size: int = Field(default=10, ge=1)
-    # Parsed and validated documents kept per process (docs/performance.md: the caches are 5.5x);
-    # bounded so unique query texts cannot grow memory without limit.
+    # Parsed and validated documents, and operations' measures (graphql_max_cost, ...), kept
+    # per process (docs/performance.md: the caches are 5.5x); bounded so unique query texts
+    # cannot grow memory without limit.
     graphql_cache_size: int = 512
     # GraphiQL on GET /graphql and schema introspection: on in dev and test unless set.
     graphiql: bool | None = None

@@ -12,12 +12,17 @@ has been validated and before it runs, with its variables:
   ``nodes`` and ``edges`` are its page, counted once by its ``first``. The count is an upper
   bound: the DataLoaders usually batch far more.
 
-Introspection (``__schema``, ``__type``) may be switched off: ``INTROSPECTION_DISABLED``.
+A measure is kept per process (``MeasureCache``, bounded as the parser's cache is) by the
+query's text, its operation and the values of the variables it read: most operations read
+none, a page reads its ``first``. Measuring again cost more than executing a small query.
+
 Every refusal is a GraphQL error with ``extensions.code`` and no data; nothing was called.
+The depth limit and the introspection switch are validation rules (``validation_rules``).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +32,6 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLError,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
@@ -41,12 +45,9 @@ from graphql import (
     NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
     ValueNode,
     VariableNode,
     get_named_type,
-    is_introspection_type,
 )
 from graphql.execution.values import get_variable_values
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
@@ -58,7 +59,6 @@ from careplane_gateway.graphql.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZ
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 TOO_MANY_FIELDS = "TOO_MANY_FIELDS"
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
-INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 
 _META_FIELDS = {
     "__schema": SchemaMetaFieldDef,
@@ -124,6 +124,8 @@ class _Measurer:
         self.list_size = list_size
         self.measured: dict[str, Measure] = {}
         self.measuring: set[str] = set()
+        # The variables whose values the measure depends on.
+        self.read: set[str] = set()
 
     def selection_set(self, selections: SelectionSetNode, parent: GraphQLNamedType) -> Measure:
         total = _NOTHING
@@ -190,6 +192,7 @@ class _Measurer:
         value: ValueNode | None = argument.value
         if isinstance(value, VariableNode):
             variable = value.name.value
+            self.read.add(variable)
             if variable in self.variables:
                 given = self.variables[variable]
                 if given is None:
@@ -235,40 +238,107 @@ def measure(
     variables: Mapping[str, Any] | None,
     *,
     list_size: int,
-) -> Measure:
+) -> tuple[Measure, frozenset[str]]:
+    """The operation's measure, and the variables it depends on."""
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return _NOTHING
+        return _NOTHING, frozenset()
     measurer = _Measurer(
         schema, document, operation, coerced_variables(schema, operation, variables), list_size
     )
-    return measurer.selection_set(operation.selection_set, root)
+    return measurer.selection_set(operation.selection_set, root), frozenset(measurer.read)
+
+
+_Key = tuple[str, str | None]
+
+
+class MeasureCache:
+    """Measures of the operations measured lately, at most ``maxsize`` of them (least
+    recently used out first). An operation is known by its text and name; its measure is
+    kept for the values of the variables it read (as sent: ``200`` and ``200.0`` are
+    measured apart, each as it runs)."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._reads: OrderedDict[_Key, frozenset[str]] = OrderedDict()
+        self._measures: OrderedDict[tuple[_Key, tuple[Any, ...]], Measure] = OrderedDict()
+
+    @staticmethod
+    def _values(reads: frozenset[str], variables: Mapping[str, Any] | None) -> tuple[Any, ...]:
+        given = variables or {}
+        return tuple((name, type(given.get(name)), given.get(name)) for name in sorted(reads))
+
+    def get(self, key: _Key, variables: Mapping[str, Any] | None) -> Measure | None:
+        reads = self._reads.get(key)
+        if reads is None:
+            return None
+        try:
+            found = self._measures.get((key, self._values(reads, variables)))
+        except TypeError:  # a value that cannot be a key (a list for an Int): not kept
+            return None
+        if found is not None:
+            self._reads.move_to_end(key)
+        return found
+
+    def put(
+        self,
+        key: _Key,
+        reads: frozenset[str],
+        variables: Mapping[str, Any] | None,
+        found: Measure,
+    ) -> None:
+        try:
+            entry = (key, self._values(reads, variables))
+            hash(entry)
+        except TypeError:
+            return
+        self._reads[key] = reads
+        self._measures[entry] = found
+        for kept in (self._reads, self._measures):
+            while len(kept) > self.maxsize:
+                kept.popitem(last=False)
 
 
 class OperationLimits(SchemaExtension):
-    """Refuses an operation over its limits (see the module) before it is executed."""
+    """Refuses an operation over its limits (see the module) before it is executed. Made
+    per request; the ``cache`` is the process's."""
 
-    def __init__(self, *, max_aliases: int, max_fields: int, max_cost: int, list_size: int) -> None:
+    def __init__(
+        self,
+        *,
+        max_aliases: int,
+        max_fields: int,
+        max_cost: int,
+        list_size: int,
+        cache: MeasureCache | None = None,
+    ) -> None:
         self.max_aliases = max_aliases
         self.max_fields = max_fields
         self.max_cost = max_cost
         self.list_size = list_size
+        self.cache = cache
 
     def on_execute(self) -> Iterator[None]:
+        self.check(self._measure())
+        yield
+
+    def _measure(self) -> Measure:
         context = self.execution_context
+        key: _Key | None = None
+        if context.query is not None:
+            key = (context.query, context.operation_name)
+            if self.cache is not None and (known := self.cache.get(key, context.variables)):
+                return known
         document = context.graphql_document
         operation = operation_of(document, context.operation_name) if document is not None else None
-        if document is not None and operation is not None:
-            self.check(
-                measure(
-                    context.schema._schema,
-                    document,
-                    operation,
-                    context.variables,
-                    list_size=self.list_size,
-                )
-            )
-        yield
+        if document is None or operation is None:
+            return _NOTHING
+        found, reads = measure(
+            context.schema._schema, document, operation, context.variables, list_size=self.list_size
+        )
+        if self.cache is not None and key is not None:
+            self.cache.put(key, reads, context.variables, found)
+        return found
 
     def check(self, found: Measure) -> None:
         if found.aliases > self.max_aliases:
@@ -295,73 +365,4 @@ class OperationLimits(SchemaExtension):
                 "nested lists.",
                 cost=found.cost,
                 max_cost=self.max_cost,
-            )
-
-
-def depth_limit(max_depth: int) -> type[ValidationRule]:
-    """A rule refusing an operation whose fields nest deeper than ``max_depth`` (the fields with
-    a selection of their own on the way down; introspection fields are not counted), as
-    strawberry's ``QueryDepthLimiter`` measures it, with its message. Unlike that one, each
-    fragment is measured once: it walks every spread anew, so a few hundred tokens of
-    fragments spreading each other twice keep it busy for hours."""
-
-    class DepthLimit(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            document = context.document
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            heights: dict[str, int] = {}
-
-            def height(selections: SelectionSetNode, seen: frozenset[str]) -> int:
-                deepest = 0
-                for selection in selections.selections:
-                    if isinstance(selection, FieldNode):
-                        if selection.selection_set and not selection.name.value.startswith("__"):
-                            deepest = max(deepest, 1 + height(selection.selection_set, seen))
-                    elif isinstance(selection, InlineFragmentNode):
-                        deepest = max(deepest, height(selection.selection_set, seen))
-                    elif isinstance(selection, FragmentSpreadNode):
-                        name = selection.name.value
-                        fragment = fragments.get(name)
-                        if fragment is None or name in seen:
-                            continue  # unknown fragments and cycles are refused elsewhere
-                        if name not in heights:
-                            heights[name] = height(fragment.selection_set, seen | {name})
-                        deepest = max(deepest, heights[name])
-                return deepest
-
-            for definition in document.definitions:
-                if not isinstance(definition, OperationDefinitionNode):
-                    continue
-                if height(definition.selection_set, frozenset()) > max_depth:
-                    name = definition.name.value if definition.name else "anonymous"
-                    context.report_error(
-                        GraphQLError(
-                            f"'{name}' exceeds maximum operation depth of {max_depth}",
-                            definition,
-                        )
-                    )
-
-    return DepthLimit
-
-
-class NoIntrospection(ValidationRule):
-    """``__schema`` and ``__type`` are refused (``__typename`` stays)."""
-
-    def enter_field(self, node: FieldNode, *_args: Any) -> None:
-        # The only ways into the introspection types; one error for each.
-        if node.name.value not in ("__schema", "__type"):
-            return
-        named = get_named_type(self.context.get_type())
-        if named is not None and is_introspection_type(named):
-            self.report_error(
-                GraphQLError(
-                    "Introspection is switched off on this deployment.",
-                    node,
-                    extensions={"code": INTROSPECTION_DISABLED},
-                )
             )

@@ -33,10 +33,11 @@ from careplane_gateway.graphql.errors import coded_in_stream, log_errors
 from careplane_gateway.graphql.identity.queries import IdentityQuery
 from careplane_gateway.graphql.notify.mutations import NotifyMutation
 from careplane_gateway.graphql.notify.queries import NotifyQuery
-from careplane_gateway.graphql.operation_limits import NoIntrospection, OperationLimits, depth_limit
+from careplane_gateway.graphql.operation_limits import MeasureCache, OperationLimits
 from careplane_gateway.graphql.tickets.mutations import TicketsMutation
 from careplane_gateway.graphql.tickets.queries import TicketsQuery
 from careplane_gateway.graphql.tickets.subscriptions import TicketsSubscription
+from careplane_gateway.graphql.validation_rules import NoIntrospection, depth_limit
 
 
 def _root(name: str, types: tuple[type, ...], description: str) -> type:
@@ -116,11 +117,13 @@ class GatewaySchema(strawberry.Schema):
 def build_schema(settings: GatewaySettings) -> strawberry.Schema:
     # Extensions are made per request. The validation rules are built once, though: the
     # validation cache is keyed by the rules, and a depth rule per request would bring a new
-    # rule class every time, so the cache would never hit.
+    # rule class every time, so the cache would never hit. The operations' measures are
+    # kept once per schema, as the parsed and validated documents are per process.
     rules: list[type[ASTValidationRule]] = [depth_limit(settings.graphql_max_depth)]
     if not settings.introspection_enabled:
         rules.append(NoIntrospection)
     cache_size = settings.graphql_cache_size
+    measures = MeasureCache(cache_size)
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: AddValidationRules(rules),
@@ -131,6 +134,7 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
             max_fields=settings.graphql_max_fields,
             max_cost=settings.graphql_max_cost,
             list_size=settings.graphql_list_size,
+            cache=measures,
         ),
     ]
     return GatewaySchema(
