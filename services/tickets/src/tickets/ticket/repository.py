@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Executable, Text, bindparam, cast, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute, load_only
 
 from careplane_shared.auth import Principal
 from tickets import access
@@ -97,11 +98,19 @@ def _filtered(query: Any, *, principal: Principal, f: TicketFilter) -> Any:
 
 
 async def list_tickets(
-    session: AsyncSession, *, principal: Principal, f: TicketFilter, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    f: TicketFilter,
+    limit: int,
+    offset: int,
+    only: Sequence[QueryableAttribute[Any]] = (),
 ) -> tuple[Sequence[Ticket], int]:
-    """Newest first; the page and the total."""
+    """Newest first; the page and the total. ``only``: the columns to load (default: all)."""
     query = _filtered(select(Ticket), principal=principal, f=f)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if only:
+        query = query.options(load_only(*only))
     items = (
         await session.scalars(
             query.order_by(Ticket.received_at.desc(), Ticket.id).limit(limit).offset(offset)
@@ -111,13 +120,22 @@ async def list_tickets(
 
 
 async def triage(
-    session: AsyncSession, *, principal: Principal, f: TicketFilter, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    f: TicketFilter,
+    limit: int,
+    offset: int,
+    only: Sequence[QueryableAttribute[Any]] = (),
 ) -> tuple[Sequence[Ticket], int]:
-    """Open cases, most severe first, then by least time left before a breach."""
+    """Open cases, most severe first, then by least time left before a breach. ``only``:
+    the columns to load (default: all)."""
     query = _filtered(select(Ticket), principal=principal, f=f).where(
         Ticket.status != Status.CLOSED.value
     )
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if only:
+        query = query.options(load_only(*only))
     items = (
         await session.scalars(
             query.order_by(

@@ -13,10 +13,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from careplane_shared.auth import CurrentPrincipal, StaffPrincipal
 from careplane_shared.db import DbSession
@@ -161,6 +162,15 @@ Include = Annotated[
 ListItem = TicketSummary | TicketRead
 
 
+# What a list row shows: the rest of a case (its description, its policy and kept clocks,
+# decoded from JSON for every row) is not loaded for it.
+_ROW_COLUMNS = tuple(getattr(Ticket, name) for name in TicketSummary.model_fields)
+
+
+def _columns(include: str | None) -> tuple[QueryableAttribute[Any], ...]:
+    return () if include == "sla" else _ROW_COLUMNS
+
+
 async def _page_of(
     session: AsyncSession,
     page: PageParams,
@@ -187,7 +197,12 @@ async def list_tickets(
     """Newest first. Contacts see their own customer's cases only. With `include=sla` each
     case comes whole, with its SLA clocks."""
     found = await repository.list_tickets(
-        session, principal=principal, f=filters, limit=page.limit, offset=page.offset
+        session,
+        principal=principal,
+        f=filters,
+        limit=page.limit,
+        offset=page.offset,
+        only=_columns(include),
     )
     return await _page_of(session, page, found, include)
 
@@ -204,7 +219,12 @@ async def triage_queue(
     filter by language, product, support center or assignee. With `include=sla` each case
     comes whole, with its SLA clocks."""
     found = await repository.triage(
-        session, principal=principal, f=filters, limit=page.limit, offset=page.offset
+        session,
+        principal=principal,
+        f=filters,
+        limit=page.limit,
+        offset=page.offset,
+        only=_columns(include),
     )
     return await _page_of(session, page, found, include)
 
