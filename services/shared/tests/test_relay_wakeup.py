@@ -57,18 +57,19 @@ async def test_the_relay_delivers_an_event_on_its_commit_without_waiting_for_its
     ):
         # A poll far longer than the test waits: only the commit can wake it in time.
         relay = OutboxRelay(maker, tables.outbox, client, outbox.destinations, poll_seconds=600)
-        rounds = 0
+        rounds = 0  # finished
         run_once = relay.run_once
 
         async def counted() -> int:
             nonlocal rounds
+            handled = await run_once()
             rounds += 1
-            return await run_once()
+            return handled
 
         relay.run_once = counted  # type: ignore[method-assign]
         task = asyncio.create_task(relay.run_forever(stop))
         try:
-            for _ in range(500):  # the first round finds nothing, then the relay sleeps
+            for _ in range(500):  # the first round finds nothing, then the relay waits
                 if rounds:
                     break
                 await asyncio.sleep(0.01)
