@@ -96,7 +96,9 @@ class DevRun:
         return httpx.Client(trust_env=False, timeout=10)
 
 
-def _environment(data_dir: Path, ports: dict[str, int], pg_port: int) -> dict[str, str]:
+def _environment(
+    data_dir: Path, ports: dict[str, int], pg_port: int, smtp_port: int
+) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -106,6 +108,9 @@ def _environment(data_dir: Path, ports: dict[str, int], pg_port: int) -> dict[st
         {
             "CAREPLANE_DATA_DIR": str(data_dir),
             "CAREPLANE_PG_PORT": str(pg_port),
+            # The dev mail sink on a free port of its own, not make run's 8025: a make run
+            # (or another runner) on the same machine may hold that one.
+            "CAREPLANE_SMTP_PORT": str(smtp_port),
             # The runner's own bound stays inside the test's, so a slow machine fails with
             # the runner's message about which piece was not ready.
             "CAREPLANE_READY_TIMEOUT": "100",
@@ -138,12 +143,12 @@ def start_devrun() -> Iterator[StartDevRun]:
     leftovers: list[psutil.Process] = []
 
     def start(data_dir: Path) -> DevRun:
-        *piece_ports, pg_port = _free_ports(len(PIECES) + 1)
+        *piece_ports, pg_port, smtp_port = _free_ports(len(PIECES) + 2)
         ports = dict(zip(PIECES, piece_ports, strict=True))
         process = subprocess.Popen(
             [sys.executable, "-m", "careplane_devrun"],
             cwd=ROOT,
-            env=_environment(data_dir, ports, pg_port),
+            env=_environment(data_dir, ports, pg_port, smtp_port),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
