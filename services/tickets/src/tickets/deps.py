@@ -39,8 +39,10 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
     one-query route). Nothing is lost: under PostgreSQL's READ COMMITTED every statement
     sees its own snapshot anyway, and nothing is written.
 
-    A sessionmaker bound to a connection (tests: the test's own transaction) is used as
-    it is: its reads see what the test wrote."""
+    Like ``DbSession`` it closes when the route function returns, before the response
+    is sent: its connection goes back to the pool at once. A sessionmaker bound to a
+    connection (tests: the test's own transaction) is used as it is: its reads see what
+    the test wrote."""
     maker = get_database(request).sessionmaker
     async with maker() as session:
         if isinstance(session.bind, AsyncEngine):
@@ -51,4 +53,4 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
 OutboxDep = Annotated[Outbox, Depends(_outbox)]
 ContractsDep = Annotated[ContractsClient, Depends(_contracts)]
 PolicyDep = Annotated[TicketPolicy, Depends(_policy)]
-ReadSession = Annotated[AsyncSession, Depends(_read_session)]
+ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]

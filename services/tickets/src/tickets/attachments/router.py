@@ -15,6 +15,7 @@ from tickets.attachments import service
 from tickets.attachments.content import download_headers
 from tickets.attachments.schemas import AttachmentRead, LinkCreate
 from tickets.attachments.storage import AttachmentStorage
+from tickets.deps import ReadSession
 
 router = APIRouter(prefix="/v1/tickets/{ticket_id}/attachments", tags=["attachments"])
 
@@ -79,7 +80,7 @@ async def add_link(
 
 @router.get("", response_model=list[AttachmentRead], summary="A case's attachments.")
 async def list_attachments(
-    session: DbSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
+    session: ReadSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
 ) -> list[AttachmentRead]:
     found = await service.list_attachments(session, principal=principal, ticket_id=ticket_id)
     return [AttachmentRead.model_validate(a) for a in found]
