@@ -93,7 +93,9 @@ def _request_headers(request: Request) -> list[tuple[bytes, bytes]]:
     # own claims do not.
     behind_proxy = len(chain) > 1
     proto = request.headers.get("x-forwarded-proto") if behind_proxy else None
-    headers.append((b"x-forwarded-proto", (proto or request.url.scheme).encode("latin-1")))
+    # The scheme as the server saw it (request.url would build the whole URL to tell it).
+    scheme: str = request.scope.get("scheme", "http")
+    headers.append((b"x-forwarded-proto", (proto or scheme).encode("latin-1")))
     host = request.headers.get("x-forwarded-host") if behind_proxy else None
     host = host or request.headers.get("host")
     if host:
