@@ -31,6 +31,7 @@ from careplane_gateway.graphql.contracts.mutations import ContractsMutation
 from careplane_gateway.graphql.contracts.queries import ContractsQuery
 from careplane_gateway.graphql.errors import coded_in_stream, log_errors
 from careplane_gateway.graphql.identity.queries import IdentityQuery
+from careplane_gateway.graphql.input_objects import build_inputs_by_plan
 from careplane_gateway.graphql.notify.mutations import NotifyMutation
 from careplane_gateway.graphql.notify.queries import NotifyQuery
 from careplane_gateway.graphql.operation_limits import MeasureCache, OperationLimits
@@ -137,6 +138,8 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
             cache=measures,
         ),
     ]
-    return GatewaySchema(
+    schema = GatewaySchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
+    build_inputs_by_plan(schema._schema)
+    return schema
