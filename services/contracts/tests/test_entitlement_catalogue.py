@@ -6,14 +6,13 @@ what a check needs, and never a stale standing or quota."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from careplane_shared.testing.sql import statements
 from contracts.entitlement import catalogue
 from contracts.models import MajorVersion, Plan, Product, Release, SupportCenter
 
@@ -43,23 +42,6 @@ def check(client, admin, demo_ids):
         return response.json()
 
     return answer
-
-
-@contextmanager
-def statements(connection) -> Iterator[list[str]]:
-    """The SQL run on the test's connection meanwhile, savepoints left out."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "SAVEPOINT" not in statement:
-            seen.append(statement)
-
-    sync = connection.sync_connection
-    event.listen(sync, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(sync, "before_cursor_execute", record)
 
 
 async def test_a_warm_check_reads_the_database_once(check, connection):

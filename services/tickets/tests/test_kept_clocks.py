@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import importlib.util
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from careplane_shared.testing.sql import statements
 from tickets.models import Ticket
 from tickets.ticket import clocks, kept_clocks
 
@@ -28,23 +27,6 @@ def _case(ids, **extra):
         "description": "The hydraulic run stops with error E-1042 on the Riverside model.",
         **extra,
     }
-
-
-@contextmanager
-def statements(connection) -> Iterator[list[str]]:
-    """The SQL run on the test's connection meanwhile, savepoints left out."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "SAVEPOINT" not in statement:
-            seen.append(statement)
-
-    sync = connection.sync_connection
-    event.listen(sync, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(sync, "before_cursor_execute", record)
 
 
 async def _stored(connection, ticket_id: str) -> Ticket:

@@ -3,11 +3,7 @@ clocks (the gateway's page of 50) asks for, instead of one request per case."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
+from careplane_shared.testing.sql import statements
 from tickets.ticket.schemas import TicketRead, TicketSummary
 
 
@@ -19,23 +15,6 @@ def _case(ids, **extra):
         "description": "The hydraulic run stops with error E-1042 on the Riverside model.",
         **extra,
     }
-
-
-@contextmanager
-def statements(connection) -> Iterator[list[str]]:
-    """The SQL run on the test's connection meanwhile, savepoints left out."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "SAVEPOINT" not in statement:
-            seen.append(statement)
-
-    sync = connection.sync_connection
-    event.listen(sync, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(sync, "before_cursor_execute", record)
 
 
 def _without_time(case):

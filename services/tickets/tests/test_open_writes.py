@@ -4,12 +4,11 @@ the database asked as little as possible, and every piece consistent with the an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
+from careplane_shared.testing.sql import statements
 from tickets.models import SlaTimer, Ticket, TicketEvent, outbox_events
 
 
@@ -21,23 +20,6 @@ def _case(ids, **extra):
         "description": "The hydraulic run stops with error E-1042 on the Riverside model.",
         **extra,
     }
-
-
-@contextmanager
-def statements(connection) -> Iterator[list[str]]:
-    """The SQL run on the test's connection meanwhile, savepoints left out."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "SAVEPOINT" not in statement:
-            seen.append(statement)
-
-    sync = connection.sync_connection
-    event.listen(sync, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(sync, "before_cursor_execute", record)
 
 
 async def test_an_open_writes_the_case_whole_in_one_statement_and_its_event_in_another(
