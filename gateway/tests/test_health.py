@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import httpx
 
+from careplane_shared.testing import bearer
+
 
 async def test_health_and_readiness(gateway_client: httpx.AsyncClient) -> None:
     health = await gateway_client.get("/healthz")
@@ -13,8 +15,14 @@ async def test_health_and_readiness(gateway_client: httpx.AsyncClient) -> None:
     assert ready.json() == {"status": "ready", "service": "gateway"}
 
 
-async def test_metrics_count_gateway_requests(gateway_client: httpx.AsyncClient) -> None:
-    await gateway_client.post("/graphql", json={"query": "{ __typename }"})
+async def test_metrics_count_gateway_requests(
+    gateway_client: httpx.AsyncClient, admin_token: str
+) -> None:
+    # With a token: without one the guard answers 401 before any route is chosen.
+    answered = await gateway_client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers=bearer(admin_token)
+    )
+    assert answered.status_code == 200, answered.text
 
     metrics = await gateway_client.get("/metrics")
 
