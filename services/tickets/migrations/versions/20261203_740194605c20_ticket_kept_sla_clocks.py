@@ -9,6 +9,11 @@ Create Date: 2026-12-03 17:00:00.000000+00:00
 that move clocks. Existing cases get it from their history here, as the application builds
 it (``clocks.initial_priority`` and ``clocks.sla_events``); the settled clocks of closed
 cases are kept by their next change, until then computed on read.
+
+Deploying: a replica of the previous release changes cases without keeping this, so a case
+it changes reads without that change's clock events until its next change by this release.
+Drain the previous release before serving (or run BACKFILL again for the cases it changed,
+after setting their ``sla_clocks`` to NULL).
 """
 
 from collections.abc import Sequence
