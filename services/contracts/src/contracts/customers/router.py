@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from careplane_shared.auth import CurrentPrincipal
-from careplane_shared.db import DbSession
+from careplane_shared.db import DbSession, ReadSession
 from careplane_shared.pagination import Page, PageParamsDep
 from contracts.config import ContractsSettings
 from contracts.customers import contacts, invitations, service
@@ -46,7 +46,7 @@ InvitationToken = Annotated[str, Path(min_length=16, max_length=100, pattern=r"^
 
 @router.get("/customers", response_model=Page[CustomerRead], summary="List customers.")
 async def list_customers(
-    session: DbSession,
+    session: ReadSession,
     principal: CurrentPrincipal,
     page: PageParamsDep,
     search: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
@@ -114,7 +114,7 @@ async def upsert_customer(
 
 @router.get("/customers/{customer_id}", response_model=CustomerRead, summary="One customer.")
 async def get_customer(
-    session: DbSession, principal: CurrentPrincipal, customer_id: uuid.UUID
+    session: ReadSession, principal: CurrentPrincipal, customer_id: uuid.UUID
 ) -> CustomerRead:
     return CustomerRead.model_validate(await service.get_customer(session, principal, customer_id))
 
@@ -140,7 +140,7 @@ async def update_customer(
     summary="A customer's contacts.",
 )
 async def list_contacts(
-    session: DbSession,
+    session: ReadSession,
     principal: CurrentPrincipal,
     customer_id: uuid.UUID,
     page: PageParamsDep,
@@ -229,7 +229,7 @@ async def accept_invitation(
     summary="Contacts of one or more customers.",
 )
 async def list_contacts_of_customers(
-    session: DbSession,
+    session: ReadSession,
     principal: CurrentPrincipal,
     page: PageParamsDep,
     customer_id: CustomerIds = None,
@@ -246,7 +246,7 @@ async def list_contacts_of_customers(
 
 @router.get("/contacts/{contact_id}", response_model=ContactRead, summary="One contact.")
 async def get_contact(
-    session: DbSession, principal: CurrentPrincipal, contact_id: uuid.UUID
+    session: ReadSession, principal: CurrentPrincipal, contact_id: uuid.UUID
 ) -> ContactRead:
     return ContactRead.model_validate(await service.get_contact(session, principal, contact_id))
 
@@ -269,7 +269,7 @@ async def update_contact(
     tags=["support centers"],
     summary="Support centers and their business calendars.",
 )
-async def list_support_centers(session: DbSession, _: Staff) -> list[SupportCenterRead]:
+async def list_support_centers(session: ReadSession, _: Staff) -> list[SupportCenterRead]:
     return [
         SupportCenterRead.model_validate(c) for c in await service.list_support_centers(session)
     ]

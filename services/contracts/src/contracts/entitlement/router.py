@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from careplane_shared.auth import READS_ONLY, CurrentPrincipal
-from careplane_shared.db import DbSession
+from careplane_shared.db import ReadSession
 from contracts.entitlement import service
 from contracts.entitlement.schemas import EntitlementCheck, EntitlementResult
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/entitlements", tags=["entitlement"])
     openapi_extra=READS_ONLY,
 )
 async def check(
-    session: DbSession, principal: CurrentPrincipal, body: EntitlementCheck
+    session: ReadSession, principal: CurrentPrincipal, body: EntitlementCheck
 ) -> Response:
     """Answers yes or no with machine-readable reasons, the version's phase, the support
     scope, the quota left and the SLA policy snapshot the case will run under. Unknown

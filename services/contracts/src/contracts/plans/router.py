@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from careplane_shared.auth import CurrentPrincipal
-from careplane_shared.db import DbSession
+from careplane_shared.db import DbSession, ReadSession
 from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
 from contracts.customers import service as customers
 from contracts.deps import Manager
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
 
 @router.get("", response_model=list[PlanRead], summary="Support plans on offer.")
-async def list_plans(session: DbSession, _: CurrentPrincipal) -> list[PlanRead]:
+async def list_plans(session: ReadSession, _: CurrentPrincipal) -> list[PlanRead]:
     return [service.to_read(p) for p in await service.list_plans(session)]
 
 
@@ -31,7 +31,7 @@ async def create_plan(session: DbSession, _: Manager, body: PlanCreate) -> PlanR
 
 
 @router.get("/{plan_id}", response_model=PlanRead, summary="One plan.")
-async def get_plan(session: DbSession, _: CurrentPrincipal, plan_id: uuid.UUID) -> PlanRead:
+async def get_plan(session: ReadSession, _: CurrentPrincipal, plan_id: uuid.UUID) -> PlanRead:
     return service.to_read(await service.get_plan(session, plan_id))
 
 
@@ -49,7 +49,7 @@ async def update_plan(
     summary="The plan's SLA policy as a case would run under it (calendar resolved).",
 )
 async def resolved_sla_policy(
-    session: DbSession,
+    session: ReadSession,
     principal: CurrentPrincipal,
     plan_id: uuid.UUID,
     customer_id: uuid.UUID | None = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from careplane_shared.auth import CurrentPrincipal
-from careplane_shared.db import DbSession
+from careplane_shared.db import DbSession, ReadSession
 from contracts.clock import today
 from contracts.deps import Manager, OutboxDep
 from contracts.products import service
@@ -33,7 +33,7 @@ AtDate = Annotated[
 
 
 @router.get("", response_model=list[ProductRead], summary="List products.")
-async def list_products(session: DbSession, _: CurrentPrincipal) -> list[ProductRead]:
+async def list_products(session: ReadSession, _: CurrentPrincipal) -> list[ProductRead]:
     return [ProductRead.model_validate(p) for p in await service.list_products(session)]
 
 
@@ -46,7 +46,7 @@ async def create_product(session: DbSession, _: Manager, body: ProductCreate) ->
 
 @router.get("/{product_id}", response_model=ProductRead, summary="One product.")
 async def get_product(
-    session: DbSession, _: CurrentPrincipal, product_id: uuid.UUID
+    session: ReadSession, _: CurrentPrincipal, product_id: uuid.UUID
 ) -> ProductRead:
     return ProductRead.model_validate(await service.get_product(session, product_id))
 
@@ -57,7 +57,7 @@ async def get_product(
     summary="Major versions with GA, EOS, EOMS, EOL and the phase at a date.",
 )
 async def lifecycle(
-    session: DbSession, _: CurrentPrincipal, product_id: uuid.UUID, at: AtDate = None
+    session: ReadSession, _: CurrentPrincipal, product_id: uuid.UUID, at: AtDate = None
 ) -> list[MajorVersionRead]:
     """EOMS = max(EOS + 1 year, next major's GA + 2 years); EOL = max(EOMS + 1 year,
     GA + 5 years); either may be overridden per version with a reason."""
@@ -70,7 +70,7 @@ async def lifecycle(
     summary="Releases still supported at a date (mainstream or extended).",
 )
 async def supported_versions(
-    session: DbSession, _: CurrentPrincipal, product_id: uuid.UUID, at: AtDate = None
+    session: ReadSession, _: CurrentPrincipal, product_id: uuid.UUID, at: AtDate = None
 ) -> list[SupportedVersion]:
     return await service.supported_versions(session, product_id, at or today())
 
