@@ -61,10 +61,10 @@ def upgrade() -> None:
     op.create_index(
         "ix_inbound_messages_sender", "inbound_messages", ["from_address", "received_at"]
     )
-    op.create_index("ix_inbound_messages_domain", "inbound_messages", ["from_domain", "received_at"])
     op.create_index(
-        "ix_inbound_messages_ticket_message", "inbound_messages", ["ticket_message_id"]
+        "ix_inbound_messages_domain", "inbound_messages", ["from_domain", "received_at"]
     )
+    op.create_index("ix_inbound_messages_ticket_message", "inbound_messages", ["ticket_message_id"])
     op.create_table(
         "inbound_quarantine",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -94,9 +94,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_quarantine")),
         sa.UniqueConstraint("inbound_id", name=op.f("uq_inbound_quarantine_inbound_id")),
     )
-    op.create_index(
-        "ix_inbound_quarantine_status", "inbound_quarantine", ["status", "created_at"]
-    )
+    op.create_index("ix_inbound_quarantine_status", "inbound_quarantine", ["status", "created_at"])
     op.create_table(
         "inbound_auto_answers",
         sa.Column("id", sa.UUID(), nullable=False),

@@ -54,9 +54,7 @@ def is_bounce(mail: ParsedMail, *, mail_from: str | None, rcpt_to: Collection[st
     return sender in ("mailer-daemon", "postmaster")
 
 
-def bounced_delivery(
-    mail: ParsedMail, *, rcpt_to: Collection[str], bounce_base: str
-) -> str | None:
+def bounced_delivery(mail: ParsedMail, *, rcpt_to: Collection[str], bounce_base: str) -> str | None:
     """Notify's delivery id (hex) from the VERP address the bounce was sent to."""
     for address in [*rcpt_to, *mail.delivered_to, *mail.to_addresses]:
         tag = plus_tag(address)

@@ -81,7 +81,7 @@ def _header(message: Message, name: str, flags: set[str]) -> str | None:
     """The header's text; when the policy cannot parse it, its raw value (flagged)."""
     try:
         value = message.get(name)
-    except Exception:  # noqa: BLE001 - any parser error: fall back to the raw header
+    except Exception:
         flags.add("bad_header")
         raw = next((v for k, v in message.raw_items() if k.lower() == name.lower()), None)
         return str(raw) if raw is not None else None
@@ -89,7 +89,7 @@ def _header(message: Message, name: str, flags: set[str]) -> str | None:
         return None
     try:
         return str(value)
-    except Exception:  # noqa: BLE001
+    except Exception:
         flags.add("bad_header")
         return None
 
@@ -100,7 +100,7 @@ def _all_headers(message: Message, name: str, flags: set[str]) -> list[str]:
         if key.lower() == name:
             try:
                 values.append(str(message.policy.header_fetch_parse(key, raw)))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 flags.add("bad_header")
                 values.append(str(raw))
     return values
@@ -122,7 +122,7 @@ def message_ids(value: str | None) -> list[str]:
 def _decoded(part: Message, flags: set[str]) -> bytes:
     try:
         payload = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001
+    except Exception:
         flags.add("bad_transfer_encoding")
         payload = None
     if payload is None:
@@ -136,7 +136,7 @@ def _text(part: Message, flags: set[str]) -> str:
     charset = "utf-8"
     try:
         charset = part.get_content_charset() or "utf-8"
-    except Exception:  # noqa: BLE001
+    except Exception:
         flags.add("bad_charset")
     try:
         return data.decode(charset)
@@ -153,7 +153,7 @@ def _text(part: Message, flags: set[str]) -> str:
 def _filename(part: Message, flags: set[str]) -> str | None:
     try:
         name = part.get_filename()
-    except Exception:  # noqa: BLE001
+    except Exception:
         flags.add("bad_header")
         return "attachment"
     if name is None:
@@ -162,8 +162,8 @@ def _filename(part: Message, flags: set[str]) -> str | None:
     return name or "attachment"
 
 
-def _walk(message: Message, flags: set[str]) -> list[Message]:
-    """The leaf parts, depth first, bounded in depth and count."""
+def _walk(message: Message, flags: set[str], *, leaves_only: bool = True) -> list[Message]:
+    """The parts (the leaves only, or all), depth first, bounded in depth and count."""
     leaves: list[Message] = []
     stack: list[tuple[Message, int]] = [(message, 0)]
     seen = 0
@@ -174,12 +174,16 @@ def _walk(message: Message, flags: set[str]) -> list[Message]:
             flags.add("too_many_parts")
             break
         if part.is_multipart():
+            if not leaves_only:
+                leaves.append(part)
             if depth >= MAX_DEPTH:
                 flags.add("nested_too_deep")
                 continue
             children = part.get_payload()
             if isinstance(children, list):
-                stack.extend((child, depth + 1) for child in reversed(children))
+                stack.extend(
+                    (child, depth + 1) for child in reversed(children) if isinstance(child, Message)
+                )
             continue
         leaves.append(part)
     return leaves
@@ -190,11 +194,13 @@ def _report(message: Message, flags: set[str]) -> DeliveryReport | None:
         return None
     recipient = status = action = diagnostic = original = None
     originals: list[str] = []
-    for part in message.walk():
+    for part in _walk(message, flags, leaves_only=False):
         content_type = part.get_content_type()
         if content_type == "message/delivery-status":
             blocks = part.get_payload()
             for block in blocks if isinstance(blocks, list) else []:
+                if not isinstance(block, Message):
+                    continue
                 for key, value in block.items():
                     key, value = key.lower(), str(value).strip()
                     if key == "final-recipient" and recipient is None:
@@ -209,10 +215,12 @@ def _report(message: Message, flags: set[str]) -> DeliveryReport | None:
                         diagnostic = value[:1000]
         elif content_type in ("text/rfc822-headers", "message/rfc822") and original is None:
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 original = _header(inner[0], "Message-ID", flags)
             else:
-                headers = email.message_from_string(_text(part, flags), policy=email.policy.compat32)
+                headers = email.message_from_string(
+                    _text(part, flags), policy=email.policy.compat32
+                )
                 original = headers.get("Message-ID")
     ids = message_ids(original)
     return DeliveryReport(recipient, status, action, diagnostic, ids[0] if ids else None,
@@ -224,7 +232,7 @@ def parse(raw: bytes, *, attachment_limit: int) -> ParsedMail:
     flags = mail.flags
     try:
         message: Message = email.message_from_bytes(raw, policy=email.policy.default)
-    except Exception:  # noqa: BLE001 - the parser is lenient; kept for the unforeseen
+    except Exception:
         flags.add("unparseable")
         mail.text = mail.reply_text = raw[:100_000].decode("utf-8", "replace")
         return mail
@@ -301,4 +309,3 @@ def _bodies(mail: ParsedMail, message: Message, attachment_limit: int) -> None:
         flags.add("no_body")
     mail.text = text[:100_000]
     mail.reply_text = trim_quoted(mail.text) if mail.text else ""
-
