@@ -65,7 +65,7 @@ async def list_held(
         .limit(limit)
         .offset(offset)
     )
-    return [(q, m) for q, m in rows.tuples()], int(await session.scalar(count) or 0)
+    return [(q, m) for q, m in rows], int(await session.scalar(count) or 0)
 
 
 async def get_held(session: AsyncSession, held_id: uuid.UUID, *, lock: bool = False) -> Held:
@@ -76,10 +76,10 @@ async def get_held(session: AsyncSession, held_id: uuid.UUID, *, lock: bool = Fa
     )
     if lock:
         query = query.with_for_update(of=QuarantinedMail)
-    row = (await session.execute(query)).tuples().first()
+    row = (await session.execute(query)).first()
     if row is None:
         raise QuarantineNotFound()
-    return row
+    return row[0], row[1]
 
 
 def _decide(held: QuarantinedMail, principal: Principal, status: str, reason: str | None) -> None:
