@@ -40,9 +40,18 @@ async def test_a_mail_opens_a_case_and_a_reply_to_its_address_threads_into_it(ma
     reply_address = opened["reply_address"]
     assert reply_address.startswith(f"support+r-{ticket.number.lower()}-")
 
-    answer = compose(ANA, "Re: something else entirely", "Here is the log.\n\nOn Monday Ana wrote:\n> It fails.", to=reply_address)
+    answer = compose(
+        ANA,
+        "Re: something else entirely",
+        "Here is the log.\n\nOn Monday Ana wrote:\n> It fails.",
+        to=reply_address,
+    )
     row = await mailer.deliver(answer, recipients=[reply_address])
-    assert (row.outcome, row.ticket_id, row.detail["threaded_by"]) == ("replied", ticket.id, "token")
+    assert (row.outcome, row.ticket_id, row.detail["threaded_by"]) == (
+        "replied",
+        ticket.id,
+        "token",
+    )
     [message] = await _messages(mailer, ticket.id)
     assert message.body == "Here is the log." and message.author_kind == "customer"
     assert message.id == row.ticket_message_id
@@ -56,10 +65,18 @@ async def test_a_reply_threads_by_references_and_by_subject(mailer, compose):
     by_refs = compose(ANA, "no number here", "By references.",
                       References=f"<other@x.example> <case.{ticket.number}@careplane.example>")  # fmt: skip
     row = await mailer.deliver(by_refs)
-    assert (row.outcome, row.ticket_id, row.detail["threaded_by"]) == ("replied", ticket.id, "references")
+    assert (row.outcome, row.ticket_id, row.detail["threaded_by"]) == (
+        "replied",
+        ticket.id,
+        "references",
+    )
     by_subject = compose(ANA, f"Re: [{ticket.number}] Printer offline", "By subject.")
     row = await mailer.deliver(by_subject)
-    assert (row.outcome, row.ticket_id, row.detail["threaded_by"]) == ("replied", ticket.id, "subject")
+    assert (row.outcome, row.ticket_id, row.detail["threaded_by"]) == (
+        "replied",
+        ticket.id,
+        "subject",
+    )
     assert [m.body for m in await _messages(mailer, ticket.id)] == ["By references.", "By subject."]
 
 
@@ -79,11 +96,15 @@ async def test_a_foreign_sender_is_quarantined_and_staff_release_it(mailer, comp
     assert held["total"] == 2
     item = next(i for i in held["items"] if i["from_address"] == "mallory@evil.example")
     assert (item["reason"], item["ticket_number"], item["status"]) == (
-        "FOREIGN_SENDER", ticket.number, "HELD"
+        "FOREIGN_SENDER",
+        ticket.number,
+        "HELD",
     )
     ana = await login(ANA)
     assert (await live.get("/v1/inbound/quarantine", headers=ana)).status_code == 403
-    released = await live.post(f"/v1/inbound/quarantine/{item['id']}/release", json={}, headers=agent)
+    released = await live.post(
+        f"/v1/inbound/quarantine/{item['id']}/release", json={}, headers=agent
+    )
     assert released.status_code == 200, released.text
     body = released.json()
     assert body["ticket_id"] == str(ticket.id) and body["item"]["status"] == "RELEASED"
@@ -116,7 +137,9 @@ async def test_an_unknown_sender_is_answered_once_a_day(mailer, compose):
 
 
 async def test_auto_replies_and_lists_get_no_automatic_answer(mailer, compose):
-    await mailer.deliver(compose("stranger@nowhere.example", "Out of office", Auto_Submitted="auto-replied"))
+    await mailer.deliver(
+        compose("stranger@nowhere.example", "Out of office", Auto_Submitted="auto-replied")
+    )
     await mailer.deliver(compose("list@nowhere.example", "Digest", Precedence="bulk"))
     assert await mailer.events("mail.unknown_sender") == []
     row = await mailer.deliver(compose(ANA, "Away", Auto_Submitted="auto-replied"))
@@ -142,7 +165,12 @@ async def test_unknown_recipients_are_refused(mailer, compose):
 
 async def test_a_30_mb_attachment_is_refused_before_it_is_stored(mailer, compose):
     message = compose(ANA, "Big file")
-    message.add_attachment(b"\0" * (30 * 1024 * 1024), maintype="application", subtype="octet-stream", filename="dump.bin")
+    message.add_attachment(
+        b"\0" * (30 * 1024 * 1024),
+        maintype="application",
+        subtype="octet-stream",
+        filename="dump.bin",
+    )
     with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
         await mailer.send(message)
     assert refused.value.code == 552
