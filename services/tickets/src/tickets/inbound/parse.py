@@ -77,6 +77,12 @@ _LOOP_HEADERS = (
 )
 
 
+def clean(value: str) -> str:
+    """Text PostgreSQL can store: no NUL characters, no lone surrogates (undecodable bytes
+    the parser kept as surrogate escapes)."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def _header(message: Message, name: str, flags: set[str]) -> str | None:
     """The header's text; when the policy cannot parse it, its raw value (flagged)."""
     try:
@@ -84,11 +90,11 @@ def _header(message: Message, name: str, flags: set[str]) -> str | None:
     except Exception:
         flags.add("bad_header")
         raw = next((v for k, v in message.raw_items() if k.lower() == name.lower()), None)
-        return str(raw) if raw is not None else None
+        return clean(str(raw)) if raw is not None else None
     if value is None:
         return None
     try:
-        return str(value)
+        return clean(str(value))
     except Exception:
         flags.add("bad_header")
         return None
@@ -99,10 +105,10 @@ def _all_headers(message: Message, name: str, flags: set[str]) -> list[str]:
     for key, raw in message.raw_items():
         if key.lower() == name:
             try:
-                values.append(str(message.policy.header_fetch_parse(key, raw)))
+                values.append(clean(str(message.policy.header_fetch_parse(key, raw))))
             except Exception:
                 flags.add("bad_header")
-                values.append(str(raw))
+                values.append(clean(str(raw)))
     return values
 
 
@@ -158,7 +164,7 @@ def _filename(part: Message, flags: set[str]) -> str | None:
         return "attachment"
     if name is None:
         return None
-    name = re.sub(r"[/\\\x00-\x1f]", "_", str(name)).strip()[:255]
+    name = re.sub(r"[/\\\x00-\x1f]", "_", clean(str(name))).strip()[:255]
     return name or "attachment"
 
 
@@ -202,7 +208,7 @@ def _report(message: Message, flags: set[str]) -> DeliveryReport | None:
                 if not isinstance(block, Message):
                     continue
                 for key, value in block.items():
-                    key, value = key.lower(), str(value).strip()
+                    key, value = key.lower(), clean(str(value)).strip()
                     if key == "final-recipient" and recipient is None:
                         recipient = value.partition(";")[2].strip().lower() or value.lower()
                     elif key == "original-recipient":
@@ -304,7 +310,7 @@ def _bodies(mail: ParsedMail, message: Message, attachment_limit: int) -> None:
         text = "\n\n".join(html_to_text(h) for h in html)
     else:
         text = ""
-    text = text.replace("\x00", "").replace("\r\n", "\n").strip()
+    text = clean(text).replace("\r\n", "\n").strip()
     if not text:
         flags.add("no_body")
     mail.text = text[:100_000]

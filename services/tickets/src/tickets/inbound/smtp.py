@@ -81,6 +81,14 @@ class IntakeHandler:
         return f"250 2.0.0 Stored as {row.id}"
 
 
+class IntakeSMTP(SMTP):
+    """aiosmtpd's server, lenient about line length: real mail breaks RFC 5321's 1000
+    octets (long HTML lines, huge headers) and is better kept than refused; the message
+    size limit still bounds what is read."""
+
+    line_length_limit = 1024 * 1024
+
+
 @asynccontextmanager
 async def smtp_listener(
     handler: IntakeHandler, *, host: str, port: int, max_bytes: int
@@ -89,7 +97,7 @@ async def smtp_listener(
     loop = asyncio.get_running_loop()
 
     def protocol() -> Any:
-        return SMTP(
+        return IntakeSMTP(
             handler,
             data_size_limit=max_bytes,
             hostname="careplane",
