@@ -3,6 +3,8 @@ multiparts, no body, huge headers, missing or broken headers, 8-bit junk."""
 
 from __future__ import annotations
 
+# ruff: noqa: E501 - the messages read best one per line
+
 FROM = "From: Ana <ana@acme-water.example>\r\nTo: support@careplane.example\r\n"
 
 

@@ -62,8 +62,8 @@ async def test_a_mail_opens_a_case_and_a_reply_to_its_address_threads_into_it(ma
 async def test_a_reply_threads_by_references_and_by_subject(mailer, compose):
     row = await mailer.deliver(compose(ANA, "Printer offline"))
     ticket = await _ticket(mailer, row.ticket_id)
-    by_refs = compose(ANA, "no number here", "By references.",
-                      References=f"<other@x.example> <case.{ticket.number}@careplane.example>")  # fmt: skip
+    references = f"<other@x.example> <case.{ticket.number}@careplane.example>"
+    by_refs = compose(ANA, "no number here", "By references.", References=references)
     row = await mailer.deliver(by_refs)
     assert (row.outcome, row.ticket_id, row.detail["threaded_by"]) == (
         "replied",

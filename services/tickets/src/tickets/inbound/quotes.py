@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 _ATTRIBUTION = re.compile(
-    r"^\s*(on|op|am|le|el)\b.{0,300}\b(wrote|schreef|schrieb|a écrit|escribió)\s*:\s*$",
+    r"^\s*(on|op|am|le|el)\b.{0,300}\b(wrote|schreef|schrieb|a écrit|escribió)\b.{0,200}:\s*$",
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(
