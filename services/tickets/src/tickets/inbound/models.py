@@ -23,8 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tickets.models import Base
 
-RECEIVED = "RECEIVED"
-INBOUND_STATUSES = (RECEIVED, "DONE", "QUARANTINED", "FAILED")
+PENDING = "RECEIVED"  # the status of a mail waiting for the intake
+INBOUND_STATUSES = (PENDING, "DONE", "QUARANTINED", "FAILED")
 QUARANTINE_STATUSES = ("HELD", "RELEASED", "REJECTED")
 
 
@@ -55,7 +55,7 @@ class InboundMessage(Base):
     rcpt_to: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     size: Mapped[int] = mapped_column(Integer)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(20), server_default=RECEIVED)
+    status: Mapped[str] = mapped_column(String(20), server_default=PENDING)
     outcome: Mapped[str | None] = mapped_column(String(30))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     message_id: Mapped[str | None] = mapped_column(String(500))

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tickets.inbound.models import RECEIVED, InboundMessage
+from tickets.inbound.models import PENDING, InboundMessage
 
 
 async def store(
@@ -34,7 +34,7 @@ async def store(
         rcpt_to=[address[:320].lower() for address in rcpt_to][:100],
         size=len(raw),
         raw=raw,
-        status=RECEIVED,
+        status=PENDING,
         detail={},
         attempts=0,
     )
@@ -53,7 +53,7 @@ async def claim(
         await session.scalars(
             select(InboundMessage)
             .where(
-                InboundMessage.status == RECEIVED,
+                InboundMessage.status == PENDING,
                 or_(InboundMessage.locked_until.is_(None), InboundMessage.locked_until < now),
             )
             .order_by(InboundMessage.received_at)
