@@ -321,7 +321,9 @@ async def process_one(
             if row is None:
                 return
             row.error = f"{type(exc).__name__}: {exc}"[:2000]
-            if row.attempts >= config.max_attempts:
+            # Contracts being away is no reason to give a mail up: it waits (a lease at a
+            # time) until contracts answers. Anything else fails it after a few tries.
+            if not transient and row.attempts >= config.max_attempts:
                 finish(row, "FAILED", "failed")
 
 
