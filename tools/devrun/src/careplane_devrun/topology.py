@@ -112,7 +112,10 @@ PIECES = (
             "INBOUND_SMTP_HOST": "{host}",
             "INBOUND_SMTP_PORT": "{inbound_smtp_port}",
         },
-        production_wiring={"CLIENT_SECRET": "{client_secret_tickets}"},
+        production_wiring={
+            "CLIENT_SECRET": "{client_secret_tickets}",
+            "INBOUND_REPLY_SECRET": "{inbound_reply_secret}",
+        },
     ),
     Piece(
         "notify",
