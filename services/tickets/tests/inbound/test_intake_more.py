@@ -132,13 +132,24 @@ async def test_the_webhook_stores_raw_mail_for_the_intake(
         assert (refused.status_code, refused.json()["error"]["code"]) == (403, "SCOPE_FORBIDDEN")
 
 
-async def test_mail_without_a_sender_is_quarantined_as_malformed(mailer):
+async def test_mail_without_a_sender_is_quarantined_as_malformed(mailer, live, login):
     row = await mailer.deliver(b"Subject: who am I\r\n\r\nno From header\r\n")
     assert (row.status, row.detail["reason"]) == ("QUARANTINED", "MALFORMED")
     assert "no_sender" in row.detail["flags"]
+    agent = await login("agent@example.com")
+    [held] = (await live.get("/v1/inbound/quarantine", headers=agent)).json()["items"]
+    assert (held["reason"], held["from_address"], held["ticket_id"]) == ("MALFORMED", None, None)
+    refused = await live.post(
+        f"/v1/inbound/quarantine/{held['id']}/release", json={}, headers=agent
+    )
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "QUARANTINE_NO_CONTACT")
+    unknown = await live.get(f"/v1/inbound/quarantine/{uuid.uuid4()}", headers=agent)
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "QUARANTINE_NOT_FOUND")
 
 
-async def test_authentication_results_are_believed_from_trusted_relays_only(mailer, compose):
+async def test_authentication_results_are_believed_from_trusted_relays_only(
+    mailer, compose, live, login
+):
     state = mailer.app.state
     state.inbound_config = dataclasses.replace(
         state.inbound_config, trusted_relays=["mx.careplane.example"]
@@ -150,6 +161,16 @@ async def test_authentication_results_are_believed_from_trusted_relays_only(mail
     untrusted = "mx.attacker.example; spf=pass; dkim=pass; dmarc=pass"
     row = await mailer.deliver(compose(ANA, "Fine", Authentication_Results=untrusted))
     assert (row.outcome, row.detail["authentication"]) == ("opened", {})
+    # Staff vouch for the held one: it opens its case after all (it named none).
+    agent = await login("agent@example.com")
+    [held] = (await live.get("/v1/inbound/quarantine", headers=agent)).json()["items"]
+    released = await live.post(
+        f"/v1/inbound/quarantine/{held['id']}/release", json={}, headers=agent
+    )
+    assert released.status_code == 200, released.text
+    assert released.json()["message_id"] is None and released.json()["ticket_id"]
+    opened = await live.get(f"/v1/tickets/{released.json()['ticket_id']}", headers=agent)
+    assert opened.json()["subject"] == "Spoofed" and opened.json()["channel"] == "email"
     passed = "mx.careplane.example; spf=pass; dkim=pass header.d=acme-water.example; dmarc=pass"
     row = await mailer.deliver(compose(ANA, "Signed", Authentication_Results=passed))
     assert row.outcome == "opened" and row.detail["authentication"]["dkim"] == "pass"
