@@ -187,6 +187,7 @@ def replaced_secrets() -> dict[str, str]:
     values["CONTRACTS_JWT_PRIVATE_KEY"] = _pem()
     values["NOTIFY_ENCRYPTION_KEYS"] = json.dumps([Fernet.generate_key().decode()])
     values["CONTRACTS_LICENSE_PRIVATE_KEY"] = _pem()
+    values["TICKETS_INBOUND_REPLY_SECRET"] = "a-real-reply-secret-0123456789abcdef"
     for service in SERVICES:
         values[f"{prefix(service)}DATABASE_URL"] = (
             f"postgresql+asyncpg://careplane:pw@db.internal:5432/careplane_{service}"

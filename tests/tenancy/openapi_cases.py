@@ -29,6 +29,7 @@ SHARED = {
     "mailbox",
     "version",
     "invitation_token",
+    "quarantine",
 }
 
 # Path parameter name → kind of record; a callable picks by path where a name is ambiguous.
@@ -49,6 +50,8 @@ PATH_PARAMS: dict[str, str | Callable[[str], str]] = {
     "plan_id": "plan",
     "major": "major",
     "name": "mailbox",
+    "message_id": "message",
+    "quarantine_id": "quarantine",
     # Invitations are accepted with the mailed token alone (no bearer token): an unknown one.
     "token": "invitation_token",
     "key_id": lambda path: "api_key" if path.startswith("/v1/api-keys") else "license_key",
@@ -139,6 +142,10 @@ RAW_REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
         "params": {"filename": "probe.txt"},
     },
     ("POST", "/auth/token"): {"data": {"grant_type": "client_credentials"}},
+    ("POST", "/v1/inbound/mime"): {
+        "content": b"From: probe@probe.example\r\nSubject: probe\r\n\r\nprobe\r\n",
+        "headers": {"content-type": "message/rfc822"},
+    },
 }
 
 # Server-sent event streams answer with a body that never ends when access is granted.

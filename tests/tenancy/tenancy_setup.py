@@ -256,6 +256,7 @@ async def build_world(
     shared["support_center_id"] = centers[0]["id"]
     shared["mailbox"] = "no-such-message.eml"
     shared["invitation_token"] = "no-such-invitation-token-0000"
+    shared["quarantine"] = "00000000-0000-4000-8000-00000000a11d"  # staff-only: none held
 
     # -- keys: a customer-bound key of A (all scopes), the vendor's own keys, a service ------
     async def key_token(body: dict[str, Any], by: dict[str, str]) -> tuple[str, dict[str, str]]:

@@ -1,3 +1,4 @@
+import tickets.inbound.models  # noqa: F401 - its tables are in Base.metadata
 from careplane_shared.migrations import run_env
 from tickets.models import Base
 

@@ -192,6 +192,9 @@ def test_s3_settings_need_a_bucket_and_real_secrets_outside_dev():
         s3_bucket="attachments",
         s3_access_key_id="AKIA...",
         s3_secret_access_key="a-real-secret",
+        inbound_reply_secret="a-real-secret",
     )
     # Local storage asks nothing of the S3 settings.
-    TicketsSettings(env="production", client_secret="a-real-secret")
+    TicketsSettings(
+        env="production", client_secret="a-real-secret", inbound_reply_secret="a-real-secret"
+    )

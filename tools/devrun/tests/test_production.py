@@ -13,7 +13,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from careplane_devrun.layout import Layout
-from careplane_devrun.production import SIGNING_KEY_FILES, ensure_signing_keys, run_secrets
+from careplane_devrun.production import (
+    ENCRYPTION_KEY_FILE,
+    SIGNING_KEY_FILES,
+    ensure_signing_keys,
+    run_secrets,
+)
 from careplane_devrun.topology import PIECES, Profile, child_environment
 
 PORTS = {"contracts": 8002, "tickets": 8001, "notify": 8003, "gateway": 8000}
@@ -104,5 +109,5 @@ def test_the_encryption_key_is_made_once_and_kept_across_starts(tmp_path: Path) 
     again = run_secrets(["notify"], tmp_path / "keys")
     assert first["encryption_key"] == again["encryption_key"]
     assert first["client_secret_notify"] != again["client_secret_notify"]
-    (key_file,) = (tmp_path / "keys").iterdir()
+    key_file = tmp_path / "keys" / ENCRYPTION_KEY_FILE
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600

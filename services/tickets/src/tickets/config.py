@@ -42,6 +42,28 @@ class TicketsSettings(DatabaseSettings):
     live_recheck_seconds: float = Field(default=60.0, gt=0)
     live_queue_size: int = Field(default=256, ge=1)
     live_replay_events: int = Field(default=1000, ge=0)
+    # Mail into Careplane (tickets.inbound, docs/email.md).
+    inbound_support_address: str = "support@careplane.example"
+    inbound_bounce_address: str = "bounces@careplane.example"
+    inbound_reply_secret: str = dev_secret("inbound-reply")
+    # Domains of our own Message-IDs (notify's case roots): empty means the support
+    # address's domain and careplane.example.
+    inbound_message_id_domains: list[str] = Field(default_factory=list)
+    # The SMTP listener: off unless a port is set (one process of the service binds it).
+    inbound_smtp_host: str = "127.0.0.1"
+    inbound_smtp_port: int | None = Field(default=None, ge=0, le=65535)
+    inbound_max_message_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)
+    inbound_poll_seconds: float = Field(default=1.0, gt=0)
+    inbound_lease_seconds: int = Field(default=120, ge=5)
+    inbound_max_attempts: int = Field(default=5, ge=1)
+    # Authentication-Results are believed only from these authserv-ids (our relays).
+    inbound_trusted_relays: list[str] = Field(default_factory=list)
+    inbound_auto_answers_per_hour: int = Field(default=5, ge=0)
+    inbound_cases_per_sender_per_hour: int = Field(default=10, ge=1)
+    inbound_cases_per_domain_per_hour: int = Field(default=50, ge=1)
+    # Mail to a closed case reopens it within this many days of its closing, else opens a
+    # new linked case (plans carry no window yet: one setting for all).
+    reopen_window_days: int = Field(default=14, ge=0)
     outbox_targets: dict[str, str] = Field(
         default_factory=lambda: {
             "contracts": "http://127.0.0.1:8002/v1/events",
@@ -51,9 +73,15 @@ class TicketsSettings(DatabaseSettings):
 
     def secret_fields(self) -> dict[str, str]:
         fields = super().secret_fields()
+        fields["inbound_reply_secret"] = self.inbound_reply_secret
         if self.attachment_storage == "s3":
             fields["s3_secret_access_key"] = self.s3_secret_access_key
         return fields
+
+    @property
+    def inbound_domains(self) -> list[str]:
+        domain = self.inbound_support_address.rpartition("@")[2].lower()
+        return self.inbound_message_id_domains or sorted({domain, "careplane.example"})
 
     @model_validator(mode="after")
     def _s3_needs_a_bucket(self) -> Self:

@@ -18,7 +18,10 @@ from tickets.attachments.s3 import s3_storage
 from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
-from tickets.live import LiveOutbox, LivePublisher, create_live_hub
+from tickets.inbound.app import start_inbound
+from tickets.inbound.outbox import MailOutbox
+from tickets.inbound.router import router as inbound_router
+from tickets.live import LivePublisher, create_live_hub
 from tickets.live import router as live_router
 from tickets.models import idempotency_keys, inbox_events, outbox_events
 from tickets.report.router import router as report_router
@@ -38,7 +41,7 @@ def create_app(
 ) -> FastAPI:
     """``contracts_transport`` lets tests run the real contracts app in-process."""
     settings = settings or TicketsSettings()
-    outbox = LiveOutbox(outbox_events, source=SOURCE, destinations=settings.outbox_targets)
+    outbox = MailOutbox(outbox_events, source=SOURCE, destinations=settings.outbox_targets)
     inbox = Inbox(inbox_events)
     handlers.register(inbox, outbox)
     policy = TicketPolicy(
@@ -68,6 +71,7 @@ def create_app(
             )
             stack.push_async_callback(http.aclose)
             app.state.contracts = ContractsClient(http)
+            await start_inbound(app, settings, stack, outbox=outbox, policy=policy)
             if settings.run_workers:
                 maker = app.state.database.sessionmaker
                 if settings.outbox_targets:
@@ -106,6 +110,7 @@ def create_app(
             attachments_router,
             simulate_router,
             report_router,
+            inbound_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,

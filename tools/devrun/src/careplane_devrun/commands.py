@@ -33,6 +33,7 @@ from careplane_devrun.production import ensure_signing_keys, run_secrets
 from careplane_devrun.seeds import DemoSeed, discover_seeds
 from careplane_devrun.supervisor import Shutdown, Supervisor
 from careplane_devrun.topology import (
+    DEFAULT_INBOUND_SMTP_PORT,
     DEFAULT_SMTP_PORT,
     PIECES,
     SERVICES,
@@ -113,6 +114,10 @@ async def command_run(
                     # The sink notify starts in dev. Chosen just before notify starts: another
                     # runner starting meanwhile may take the same port in between.
                     smtp_port = free_port(smtp_port)
+                # Tickets' listener for mail to the support address, the same way.
+                inbound_port = free_port(
+                    int_env(environ, "CAREPLANE_INBOUND_SMTP_PORT", DEFAULT_INBOUND_SMTP_PORT)
+                )
                 secrets = None
                 if options.production:
                     ensure_signing_keys(layout.keys)
@@ -125,6 +130,7 @@ async def command_run(
                         layout,
                         environ,
                         smtp_port,
+                        inbound_smtp_port=inbound_port,
                         profile=options.profile,
                         secrets=secrets,
                     )
@@ -152,6 +158,11 @@ async def command_run(
                     _print_production_banner(console, ports, databases, accounts, layout, smtp)
                 else:
                     _print_banner(console, ports, databases, accounts, layout, smtp_port)
+                tickets = environments["tickets"]
+                console.say(
+                    f"send mail to {tickets.get('TICKETS_INBOUND_SUPPORT_ADDRESS', SUPPORT)} at "
+                    f"{tickets['TICKETS_INBOUND_SMTP_HOST']}:{tickets['TICKETS_INBOUND_SMTP_PORT']}"
+                )
                 console.say(
                     console.heading(f"{READY_LINE} ({elapsed(started)}). Press Ctrl-C to stop.")
                 )
@@ -163,6 +174,9 @@ async def command_run(
                 )
             finally:
                 shutdown.cleaning = True
+
+
+SUPPORT = "support@careplane.example"
 
 
 def _print_banner(

@@ -27,14 +27,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 # The key files contracts reads (its dev wiring names the same files).
 SIGNING_KEY_FILES = ("jwt-ed25519.pem", "license-ed25519.pem")
 ENCRYPTION_KEY_FILE = "notify-fernet.key"
+INBOUND_REPLY_SECRET_FILE = "tickets-inbound-reply.secret"
 
 
 def run_secrets(piece_names: Iterable[str], keys: Path) -> dict[str, str]:
     """The template values of the production wiring: ``client_secret_<piece>`` for each
-    piece, new, and ``encryption_key``, the one kept in ``keys``."""
+    piece, new, and ``encryption_key`` and ``inbound_reply_secret``, the ones kept in
+    ``keys``."""
     values = {f"client_secret_{name}": secrets.token_urlsafe(32) for name in piece_names}
     values["encryption_key"] = _kept(
         keys / ENCRYPTION_KEY_FILE, lambda: base64.urlsafe_b64encode(os.urandom(32))
+    ).decode()
+    # Kept too: the reply addresses in mail already sent must still thread after a restart.
+    values["inbound_reply_secret"] = _kept(
+        keys / INBOUND_REPLY_SECRET_FILE, lambda: base64.urlsafe_b64encode(os.urandom(32))
     ).decode()
     return values
 

@@ -4,7 +4,8 @@ read by one function that turns it into each child's environment.
 A wiring value is a template: ``{contracts}``, ``{tickets}``, ``{notify}`` and ``{gateway}``
 stand for the pieces' base URLs, ``{host}`` for the loopback address, ``{keys}`` and
 ``{mailbox}`` for folders under the data folder, ``{smtp_port}`` for notify's local mail
-sink. A list or a mapping of templates becomes JSON. Every name is given without the
+sink, ``{inbound_smtp_port}`` for tickets' SMTP listener (mail to the support address).
+A list or a mapping of templates becomes JSON. Every name is given without the
 piece's prefix (``CONTRACTS_URL`` in tickets' wiring is ``TICKETS_CONTRACTS_URL``).
 
 Two profiles: ``dev`` (``make run``: readable logs, the published dev secrets, notify's own
@@ -23,6 +24,8 @@ from enum import StrEnum
 from careplane_devrun.layout import HOST, DevRunError, Layout, base_url, int_env
 
 DEFAULT_SMTP_PORT = 8025
+# Tickets' SMTP listener for mail to the support address (tickets.inbound).
+DEFAULT_INBOUND_SMTP_PORT = 2525
 
 Template = str | Sequence[str] | Mapping[str, str]
 
@@ -106,8 +109,13 @@ PIECES = (
                 "contracts": "{contracts}/v1/events",
                 "notify": "{notify}/v1/events",
             },
+            "INBOUND_SMTP_HOST": "{host}",
+            "INBOUND_SMTP_PORT": "{inbound_smtp_port}",
         },
-        production_wiring={"CLIENT_SECRET": "{client_secret_tickets}"},
+        production_wiring={
+            "CLIENT_SECRET": "{client_secret_tickets}",
+            "INBOUND_REPLY_SECRET": "{inbound_reply_secret}",
+        },
     ),
     Piece(
         "notify",
@@ -176,6 +184,7 @@ def child_environment(
     environ: Mapping[str, str],
     smtp_port: int = DEFAULT_SMTP_PORT,
     *,
+    inbound_smtp_port: int = DEFAULT_INBOUND_SMTP_PORT,
     profile: Profile = Profile.DEV,
     secrets: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
@@ -191,6 +200,7 @@ def child_environment(
         "keys": str(layout.keys),
         "mailbox": str(layout.mailbox),
         "smtp_port": str(smtp_port),
+        "inbound_smtp_port": str(inbound_smtp_port),
         **(secrets or {}),
     }
     profile_wiring = piece.dev_wiring if profile is Profile.DEV else piece.production_wiring

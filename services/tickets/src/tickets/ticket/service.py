@@ -11,7 +11,9 @@ the background entitlement recheck in :mod:`~tickets.ticket.recheck`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,10 +68,12 @@ async def open_ticket(
     principal: Principal,
     data: TicketOpen,
     policy: TicketPolicy,
+    event_extra: Mapping[str, Any] | None = None,
 ) -> TicketChange:
     """An entitled case opens at once with its number and clocks; when contracts cannot
     be reached it is accepted as NEW with its entitlement pending. The case, its history
-    and its timers are written in one statement, its ``ticket.opened`` event in one more."""
+    and its timers are written in one statement, its ``ticket.opened`` event in one more
+    (``event_extra``: what the mail intake adds to it, e.g. ``auto_answer``)."""
     now = datetime.now(UTC)
     access.ensure_sla_inputs(principal, sla_inputs_given(data))
     contact_id = _contact_of(principal, data)
@@ -127,7 +131,12 @@ async def open_ticket(
     await outbox.emit(
         session,
         "ticket.opened",
-        event_data(ticket, channel=ticket.channel, entitlement_status=ticket.entitlement_status),
+        event_data(
+            ticket,
+            channel=ticket.channel,
+            entitlement_status=ticket.entitlement_status,
+            **(event_extra or {}),
+        ),
         subject=ticket.number,
     )
     return TicketChange(ticket, computed)

@@ -1,0 +1,88 @@
+"""Who a mail's sender is, and what a mail-opened case is about, asked of contracts.
+
+Contracts has no lookup of a contact by address: the closest it offers is its contact list
+(``GET /v1/contacts``), read here page by page (at most ``MAX_PAGES`` of 200) and matched
+on the address, case-insensitively. It also passes ``email=`` so that a contracts that
+filters by it answers with one page. A mail names no product: the case is about the first
+product of the customer's active agreement, at its newest supported release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tickets.clients.contracts import ContractsClient, ContractsUnavailable
+
+PAGE = 200
+MAX_PAGES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: str
+    customer_id: str
+    email: str
+    name: str
+    active: bool
+    registered: bool
+    pending: bool
+
+    @property
+    def may_open(self) -> bool:
+        return self.active and self.registered and not self.pending
+
+
+async def _get(contracts: ContractsClient, path: str, params: Any = None) -> Any:
+    try:
+        response = await contracts.http.get(path, params=params)
+    except httpx.HTTPError as exc:
+        raise ContractsUnavailable(str(exc)) from exc
+    if not response.is_success:
+        raise ContractsUnavailable(f"contracts answered {response.status_code} for {path}")
+    return response.json()
+
+
+async def contact_by_email(contracts: ContractsClient, address: str) -> Contact | None:
+    wanted = address.strip().lower()
+    for page in range(MAX_PAGES):
+        body = await _get(
+            contracts,
+            "/v1/contacts",
+            {"email": wanted, "limit": PAGE, "offset": page * PAGE},
+        )
+        for item in body.get("items", []):
+            if str(item.get("email", "")).lower() == wanted:
+                return Contact(
+                    id=str(item["id"]),
+                    customer_id=str(item["customer_id"]),
+                    email=wanted,
+                    name=str(item.get("name") or wanted),
+                    active=bool(item.get("active", True)),
+                    registered=bool(item.get("registered", True)),
+                    pending=bool(item.get("pending", False)),
+                )
+        if (page + 1) * PAGE >= int(body.get("total", 0)):
+            return None
+    return None
+
+
+async def product_for(contracts: ContractsClient, customer_id: str) -> tuple[str, str] | None:
+    """(product id, version) a mail-opened case is about, or None when the customer has no
+    active agreement with a supported product."""
+    agreements = await _get(
+        contracts, "/v1/agreements", {"customer_id": customer_id, "status": "active", "limit": 20}
+    )
+    for agreement in agreements.get("items", []):
+        for product_id in agreement.get("product_ids", []):
+            versions = await _get(contracts, f"/v1/products/{product_id}/supported-versions")
+            if versions:
+                newest = max(versions, key=lambda v: _version_key(str(v["version"])))
+                return str(product_id), str(newest["version"])
+    return None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
