@@ -256,6 +256,8 @@ async def build_world(
     shared["support_center_id"] = centers[0]["id"]
     shared["mailbox"] = "no-such-message.eml"
     shared["invitation_token"] = "no-such-invitation-token-0000"
+    # Quarantined mail is the vendor's (staff only), held for no tenant: no such mail here.
+    shared["quarantined_mail"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "tenancy/quarantined-mail"))
 
     # -- keys: a customer-bound key of A (all scopes), the vendor's own keys, a service ------
     async def key_token(body: dict[str, Any], by: dict[str, str]) -> tuple[str, dict[str, str]]:
