@@ -35,7 +35,9 @@ ANSWERS_INBOUND = frozenset({ACKNOWLEDGEMENT_TEMPLATE, UNKNOWN_SENDER_TEMPLATE})
 
 # Longest Message-ID we copy into a header (mail_messages.in_reply_to holds 300).
 MAX_MESSAGE_ID = 300
-_MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
+# RFC 5322 atext and dots on both sides: nothing else can end up in a header we write.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"
+_MESSAGE_ID = re.compile(f"<{_ATEXT}@{_ATEXT}>")
 # An address we write to or name: one local part, one domain, nothing that could fold or
 # split a header.
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")

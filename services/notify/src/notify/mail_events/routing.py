@@ -4,7 +4,9 @@
 ``unknown_sender`` template: this address is not registered; ask your organisation's
 administrator for an invitation, or register through the portal; no case was opened). It
 is essential (nobody has preferences to opt out with) and answers the stranger's own mail
-(``In-Reply-To``). Tickets sends it at most once per address a day and never for
+(``In-Reply-To``) without repeating a word of it: the sender may be forged, and nobody may
+use us to mail chosen words to any address (the subject stays in the delivery's payload,
+for staff). Tickets sends it at most once per address a day and never for
 automatic mail; only tickets may ask for it, and a raw address is a target for nothing else
 (:mod:`notify.mail.case_mail`). ``mail.bounced`` is recorded on its delivery
 (:mod:`notify.mail_events.bounces`). Neither goes to webhooks or chat: they are the mail
