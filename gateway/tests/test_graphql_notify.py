@@ -131,9 +131,11 @@ async def post_event(
     contracts_settings: ContractsSettings,
     event_type: str,
     customer_id: str,
+    **data: Any,
 ) -> dict[str, Any]:
     """An event into notify's inbox, as tickets' outbox relay posts it: with a service token
-    from contracts' client_credentials grant, here through the gateway's REST routing."""
+    from contracts' client_credentials grant, here through the gateway's REST routing.
+    ``data`` is added to (or replaces) the event's case data."""
     secret = contracts_settings.service_clients["svc-tickets"]
     grant = await client.post(
         "/auth/token",
@@ -159,6 +161,7 @@ async def post_event(
             "priority": "HIGH",
             "subject": "Pump station telemetry stopped",
             "language": "en",
+            **data,
         },
     }
     accepted = await client.post(

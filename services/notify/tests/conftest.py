@@ -188,6 +188,7 @@ class SmtpInbox:
     async def handle_DATA(self, server, session, envelope):
         message = self._parse(envelope.original_content)
         message.envelope_to = list(envelope.rcpt_tos)
+        message.envelope_from = envelope.mail_from
         self.messages.append(message)
         return "250 Message accepted"
 

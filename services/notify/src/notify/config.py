@@ -84,6 +84,11 @@ class NotifySettings(DatabaseSettings):
     mail_domain: str = Field(
         default="careplane.example", description="The right-hand side of our Message-IDs."
     )
+    # The envelope sender of every mail, with the delivery's id plus-addressed onto it
+    # (``bounces+b-<hex>@...``, VERP): bounces come back to tickets' mail listener, which
+    # tells notify which delivery bounced (``mail.bounced``). Empty: the From address, as
+    # before (bounces then go wherever that address leads, unmatched).
+    mail_bounce_address: str = "bounces@careplane.example"
     # How long a mail recipient looked up in contracts (an active, accepted contact; a
     # customer's language) is reused for later mail, and how many are kept: a changed
     # address is picked up within this time. 0: asked for every mail.

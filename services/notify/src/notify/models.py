@@ -42,7 +42,8 @@ outbox_events = outbox_table(Base.metadata)
 inbox_events = inbox_table(Base.metadata)
 idempotency_keys = idempotency_table(Base.metadata)
 
-DELIVERY_STATUSES = ("pending", "delivering", "succeeded", "failed", "dead")
+# "bounced": a mail the server took came back as undeliverable (notify.mail_events.bounces).
+DELIVERY_STATUSES = ("pending", "delivering", "succeeded", "failed", "dead", "bounced")
 CHANNEL_KINDS = ("email", "webhook", "slack", "teams", "mattermost", "discord", "google_chat")
 CHAT_KINDS = CHANNEL_KINDS[2:]
 # "sending": claimed by a worker that is fetching its recipients under a lease.
@@ -146,6 +147,12 @@ class Delivery(Base):
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A mail's latest bounce, as tickets' mail listener read it (notify.mail_events.bounces).
+    bounced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bounce_status: Mapped[str | None] = mapped_column(String(32))
+    bounce_action: Mapped[str | None] = mapped_column(String(32))
+    bounce_diagnostic: Mapped[str | None] = mapped_column(Text)
+    bounce_recipient: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -48,6 +48,8 @@ from notify.invitations import (
     SEALED_TOKEN,
     without_secrets,
 )
+from notify.mail.case_mail import acknowledgement_wanted
+from notify.mail_events.routing import route_mail_event
 from notify.models import (
     ContactPreference,
     TicketWatcher,
@@ -106,7 +108,10 @@ def mail_routes(
         return routes
 
     if event_type == "ticket.opened" and requester:
-        # The case number mail [000][001]: essential, nobody opts out of it.
+        # The case number mail [000][001]: essential, nobody opts out of it; but never an
+        # automatic answer to automatic mail (tickets' loop protection, notify.mail.case_mail).
+        if not acknowledgement_wanted(data):
+            return []
         return [MailRoute(requester, "ticket_opened")]
     if event_type == "ticket.replied" and requester and data.get("author_kind") == "staff":
         return to_case_contacts("ticket_replied")
@@ -232,6 +237,8 @@ async def route_event(
     customer_id = _customer_of(data)
     if event.type == INVITATION_EVENT:
         return await route_invitation(session, event, data, customer_id, settings)
+    if (mail_event := await route_mail_event(session, event, data, settings)) is not None:
+        return mail_event
     mail = [
         MailRow(
             target=route.target,

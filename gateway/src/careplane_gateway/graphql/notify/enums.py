@@ -11,7 +11,8 @@ import strawberry
     description=(
         "PENDING: waiting for its next attempt. DELIVERING: an attempt is under way. "
         "SUCCEEDED. FAILED: given up for good (the target refused it, 410 Gone, or the "
-        "endpoint was deleted). DEAD: every retry of the schedule failed."
+        "endpoint was deleted). DEAD: every retry of the schedule failed. BOUNCED: a mail "
+        "the receiving server took came back as undeliverable."
     )
 )
 class DeliveryStatus(Enum):
@@ -31,6 +32,13 @@ class DeliveryStatus(Enum):
         "dead",
         description=(
             "Given up after the last scheduled retry. `recoverDeliveries` can queue it again."
+        ),
+    )
+    BOUNCED = strawberry.enum_value(
+        "bounced",
+        description=(
+            "A mail that came back as undeliverable (a permanent bounce: `bounceStatus`, "
+            "`bounceDiagnostic`). `resendDelivery` sends it again."
         ),
     )
 

@@ -154,6 +154,15 @@ class Delivery:
     delivered_at: datetime | None = strawberry.field(
         description="When it succeeded; null until then."
     )
+    bounced_at: datetime | None = strawberry.field(
+        description="A mail's latest bounce: when it was reported; null when none came."
+    )
+    bounce_status: str | None = strawberry.field(
+        description='The bounce\'s status code, e.g. "5.1.1" (5.x.x: permanent).'
+    )
+    bounce_diagnostic: str | None = strawberry.field(
+        description="What the receiving server said about it."
+    )
     created_at: datetime = strawberry.field(description="When it was queued.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     detail: strawberry.Private[Row | None]
@@ -176,6 +185,9 @@ class Delivery:
             last_status_code=row.get("last_status_code"),
             last_error=row.get("last_error"),
             delivered_at=optional_datetime(row.get("delivered_at")),
+            bounced_at=optional_datetime(row.get("bounced_at")),
+            bounce_status=row.get("bounce_status"),
+            bounce_diagnostic=row.get("bounce_diagnostic"),
             created_at=datetime.fromisoformat(row["created_at"]),
             updated_at=datetime.fromisoformat(row["updated_at"]),
             # Only the single delivery's answer carries the payload and the attempts.

@@ -35,6 +35,7 @@ from careplane_gateway.graphql.tickets.enums import (
     TicketType,
 )
 from careplane_gateway.graphql.tickets.parts import (
+    TICKETS_REST_PREFIX,
     Attachment,
     ExternalRef,
     HistoryEntry,
@@ -68,6 +69,13 @@ FULL_VIEW_FIELDS = frozenset(
 UNSET_PRIORITY = "UNSET"
 
 
+def raw_message_path(row: Row) -> str | None:
+    """The gateway's path to a customer message's stored mail (tickets' ``/raw`` route)."""
+    if row.get("internal") or row.get("author_kind") != "customer":
+        return None
+    return f"{TICKETS_REST_PREFIX}/v1/tickets/{row['ticket_id']}/messages/{row['id']}/raw"
+
+
 @strawberry.type(description="A public reply or an internal note on a case.")
 class Message:
     id: strawberry.ID = strawberry.field(description="The message's ID.")
@@ -84,6 +92,13 @@ class Message:
         description="Written by a system: never counts as a response."
     )
     created_at: datetime = strawberry.field(description="When it was written.")
+    raw_message_path: str | None = strawberry.field(
+        description=(
+            "Staff: where the gateway serves the mail this message came as (GET with the "
+            "same token, message/rfc822); RAW_MESSAGE_NOT_FOUND when it did not come by "
+            "mail. Null for staff and system messages and internal notes, which never do."
+        )
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> Message:
@@ -96,6 +111,7 @@ class Message:
             internal=bool(row["internal"]),
             automated=bool(row["automated"]),
             created_at=datetime.fromisoformat(row["created_at"]),
+            raw_message_path=raw_message_path(row),
         )
 
     @strawberry.field(description="The case it belongs to.")

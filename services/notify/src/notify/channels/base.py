@@ -70,9 +70,10 @@ class Outcome:
 
 
 class MailTransport(Protocol):
-    """Sends a composed mail (:class:`notify.mail.sender.MailSender` over SMTP)."""
+    """Sends a composed mail (:class:`notify.mail.sender.MailSender` over SMTP);
+    ``envelope_from``, when given, is the envelope sender (VERP, :mod:`notify.mail.verp`)."""
 
-    async def send(self, message: EmailMessage) -> Outcome: ...
+    async def send(self, message: EmailMessage, envelope_from: str | None = None) -> Outcome: ...
 
 
 # Routes an event a channel raised, in the session of the channel's recording transaction.

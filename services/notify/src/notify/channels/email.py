@@ -3,7 +3,9 @@ event's templates, sent over SMTP, and kept in ``mail_messages``.
 
 Targets: ``contact:<id>`` (one contact, looked up at send time), ``staff:<address>``, and
 ``customer:<id>`` (one customer: the addresses and language its payload names, resolved when
-the notice was planned, or else its administrators looked up at send time). A payload may
+the notice was planned, or else its administrators looked up at send time), and
+``address:<email>`` (a raw address: only for ``mail.unknown_sender`` from tickets, see
+:mod:`notify.mail.case_mail`). A payload may
 carry a ``calendar`` attachment and its own ``message_id`` / ``in_reply_to`` threading.
 
 A contact that has not accepted its invitation gets no mail but the invitation: its address
@@ -27,6 +29,13 @@ from notify.channels.base import Channel, DeliveryJob, Outcome
 from notify.clients.contracts import ContractsUnavailable
 from notify.encryption import SecretUnreadable
 from notify.invitations import REDACTED, SEALED_TOKEN
+from notify.mail.case_mail import (
+    RAW_ADDRESS_PREFIX,
+    answering,
+    plain_address,
+    raw_address_allowed,
+    reply_to,
+)
 from notify.mail.compose import (
     Threading,
     build_message,
@@ -35,6 +44,7 @@ from notify.mail.compose import (
     render,
     threading_for,
 )
+from notify.mail.verp import bounce_sender
 from notify.models import mail_messages_table
 
 _insert_mail = insert(mail_messages_table)
@@ -79,6 +89,8 @@ class EmailChannel(Channel):
 
     async def _recipient(self, job: DeliveryJob) -> Recipient | Outcome:
         """Who the mail goes to, or the outcome that ends this attempt."""
+        if job.target.startswith(RAW_ADDRESS_PREFIX):
+            return self._raw_address(job)
         if job.target.startswith(STAFF_PREFIX):
             return Recipient([job.target[len(STAFF_PREFIX) :]], None, "en")
         if job.target.startswith(CUSTOMER_PREFIX) and job.payload.get("to"):
@@ -140,6 +152,20 @@ class EmailChannel(Channel):
             return Outcome.failure("The invitation has expired.", permanent=True)
         return None
 
+    @staticmethod
+    def _raw_address(job: DeliveryJob) -> Recipient | Outcome:
+        """A raw address, for the one event allowed one (checked again here, whatever
+        wrote the row)."""
+        if not raw_address_allowed(job.event_type, job.event_source):
+            return Outcome.failure(
+                f"A raw address is not a target for {job.event_type} from {job.event_source}.",
+                permanent=True,
+            )
+        address = plain_address(job.target[len(RAW_ADDRESS_PREFIX) :])
+        if address is None:
+            return Outcome.failure("The raw address is not a plain address.", permanent=True)
+        return Recipient([address], None, job.payload.get("data", {}).get("language"))
+
     async def _administrators(self, customer_id: str) -> Recipient | Outcome:
         """A customer's administrators (its registered contacts when it has none)."""
         assert self.services.contracts is not None
@@ -160,12 +186,13 @@ class EmailChannel(Channel):
         if own_id:
             parent = job.payload.get("in_reply_to")
             return Threading(str(own_id), parent, parent)
-        return threading_for(
+        threading = threading_for(
             job.id,
             data.get("number"),
             is_case_root=template == CASE_ROOT_TEMPLATE and job.target.startswith(CONTACT_PREFIX),
             domain=self.settings.mail_domain,
         )
+        return answering(threading, template, data)
 
     async def deliver(self, job: DeliveryJob) -> Outcome:
         if self.services.mail is None:
@@ -190,15 +217,21 @@ class EmailChannel(Channel):
             context["accept_url"] = accept_url(self.settings.portal_url, token)
         rendered = render(template, language_of(recipient.language), context)
         threading = self._threading(job, template, data)
+        headers = {"X-Careplane-Event": f"{job.event_type}; id={job.event_id}"}
+        case_reply_address = reply_to(data)
+        if case_reply_address is not None:
+            headers["Reply-To"] = case_reply_address
         message = build_message(
             rendered,
             sender=self.settings.mail_from,
             to=recipient.addresses,
             threading=threading,
-            extra_headers={"X-Careplane-Event": f"{job.event_type}; id={job.event_id}"},
+            extra_headers=headers,
             calendar=job.payload.get("calendar"),
         )
-        outcome = await self.services.mail.send(message)
+        outcome = await self.services.mail.send(
+            message, envelope_from=bounce_sender(self.settings.mail_bounce_address, job.id)
+        )
         text_body, html_body = rendered.text, rendered.html
         if token is not None:
             text_body = text_body.replace(token, REDACTED)

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DeliveryStatus = Literal["pending", "delivering", "succeeded", "failed", "dead"]
+DeliveryStatus = Literal["pending", "delivering", "succeeded", "failed", "dead", "bounced"]
 ChannelKind = Literal["email", "webhook", "slack", "teams", "mattermost", "discord", "google_chat"]
 
 
@@ -28,6 +28,13 @@ class DeliveryRead(BaseModel):
     last_status_code: int | None
     last_error: str | None
     delivered_at: datetime | None
+    bounced_at: datetime | None = Field(
+        default=None, description="A mail's latest bounce: when it was reported."
+    )
+    bounce_status: str | None = Field(default=None, description='Its status code, e.g. "5.1.1".')
+    bounce_action: str | None = Field(default=None, description="failed, delayed, ...")
+    bounce_diagnostic: str | None = Field(default=None, description="The receiver's words.")
+    bounce_recipient: str | None = Field(default=None, description="The address that bounced.")
     created_at: datetime
     updated_at: datetime
 

@@ -79,6 +79,10 @@ CONTEXT_KEYS = (
     # invitations
     "expires_at",
     "email",
+    # the answer to mail from an unknown sender
+    "address",
+    "support_address",
+    "vendor_name",
 )
 
 

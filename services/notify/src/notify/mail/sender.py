@@ -27,9 +27,12 @@ class MailSender:
         self.settings = settings
         self.connections = SmtpConnections(settings)
 
-    async def send(self, message: EmailMessage) -> Outcome:
+    async def send(self, message: EmailMessage, envelope_from: str | None = None) -> Outcome:
+        """``envelope_from``: the envelope sender (MAIL FROM) when it is not the From
+        address: the delivery's bounce address (:mod:`notify.mail.verp`)."""
         raw = message.as_bytes(policy=WIRE_POLICY)
         sender, recipients = envelope(message)
+        sender = envelope_from or sender
         try:
             refused, reply = await self.connections.sendmail(sender, recipients, raw)
         except aiosmtplib.SMTPRecipientsRefused as exc:
