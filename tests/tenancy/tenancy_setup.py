@@ -257,8 +257,6 @@ async def build_world(
     shared["mailbox"] = "no-such-message.eml"
     shared["invitation_token"] = "no-such-invitation-token-0000"
     shared["quarantine"] = "00000000-0000-4000-8000-00000000a11d"  # staff-only: none held
-    # Quarantined mail is the vendor's (staff only), held for no tenant: no such mail here.
-    shared["quarantined_mail"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "tenancy/quarantined-mail"))
 
     # -- keys: a customer-bound key of A (all scopes), the vendor's own keys, a service ------
     async def key_token(body: dict[str, Any], by: dict[str, str]) -> tuple[str, dict[str, str]]:

@@ -75,9 +75,9 @@ ID_OF_FIELD = {
     "resendDelivery": "delivery",
     "deleteChatChannel": "channel",
     # The mail channel's quarantine: the vendor's, no tenant's (staff only).
-    "quarantinedMail": "quarantined_mail",
-    "releaseQuarantinedMail": "quarantined_mail",
-    "rejectQuarantinedMail": "quarantined_mail",
+    "quarantinedMail": "quarantine",
+    "releaseQuarantinedMail": "quarantine",
+    "rejectQuarantinedMail": "quarantine",
 }
 # Values that make an argument valid where its type alone does not (by argument name).
 ARG_VALUES: dict[str, Any] = {
