@@ -17,6 +17,7 @@ from tickets.attachments.router import router as attachments_router
 from tickets.attachments.s3 import s3_storage
 from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
+from tickets.knowledge.router import router as knowledge_router
 from tickets.config import TicketsSettings
 from tickets.live import LiveOutbox, LivePublisher, create_live_hub
 from tickets.live import router as live_router
@@ -106,6 +107,7 @@ def create_app(
             attachments_router,
             simulate_router,
             report_router,
+            knowledge_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,
