@@ -147,9 +147,7 @@ async def test_customers_find_only_published_public_articles(
     agent: dict[str, str],
 ) -> None:
     hidden = {"server-engine-licensing", "tideway-1-support", "scenario-manager"}
-    seen = (
-        await tickets_client.get("/v1/knowledge/articles?limit=200", headers=contact)
-    ).json()
+    seen = (await tickets_client.get("/v1/knowledge/articles?limit=200", headers=contact)).json()
     slugs = {i["slug"] for i in seen["items"]}
     assert seen["total"] == len(slugs) == 15
     assert not slugs & hidden

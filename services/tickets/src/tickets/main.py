@@ -17,8 +17,8 @@ from tickets.attachments.router import router as attachments_router
 from tickets.attachments.s3 import s3_storage
 from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
-from tickets.knowledge.router import router as knowledge_router
 from tickets.config import TicketsSettings
+from tickets.knowledge.router import router as knowledge_router
 from tickets.live import LiveOutbox, LivePublisher, create_live_hub
 from tickets.live import router as live_router
 from tickets.models import idempotency_keys, inbox_events, outbox_events

@@ -215,7 +215,7 @@ async def links_of(
         .where(KnowledgeLink.ticket_id == ticket_id, where)
         .order_by(KnowledgeLink.created_at, A.slug)
     )
-    return [(link, article, title) for link, article, title in rows.tuples()]
+    return [(link, article, title) for link, article, title in rows.all()]
 
 
 _REPORT = text(

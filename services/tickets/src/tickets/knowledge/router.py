@@ -99,9 +99,7 @@ async def create_article(
     return await service.article_view(session, principal, article)
 
 
-@router.get(
-    "/knowledge/articles/{article_id}", response_model=ArticleRead, summary="One article."
-)
+@router.get("/knowledge/articles/{article_id}", response_model=ArticleRead, summary="One article.")
 async def get_article(
     session: ReadSession, principal: CurrentPrincipal, article_id: uuid.UUID
 ) -> ArticleRead:

@@ -256,7 +256,9 @@ async def unlink(
         raise LinkNotFound()
 
 
-async def links(session: AsyncSession, principal: Principal, ticket_id: uuid.UUID) -> list[LinkRead]:
+async def links(
+    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID
+) -> list[LinkRead]:
     """The articles linked to a case the caller may see (``TICKET_NOT_FOUND`` otherwise);
     a customer's callers see the links to published public articles only."""
     await tickets.get_ticket(session, principal=principal, ticket_id=ticket_id)

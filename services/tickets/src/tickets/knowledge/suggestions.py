@@ -26,7 +26,14 @@ from tickets.knowledge.exceptions import (
 )
 from tickets.knowledge.models import KnowledgeSuggestion
 from tickets.knowledge.repository import ArticleFilter, Hit
-from tickets.knowledge.rules import Deflection, Language, Outcome, merged_shown, suggestion_query
+from tickets.knowledge.rules import (
+    Deflection,
+    Language,
+    Outcome,
+    merged_shown,
+    safe_highlight,
+    suggestion_query,
+)
 from tickets.knowledge.schemas import (
     ArticleHit,
     DeflectionReport,
@@ -35,7 +42,6 @@ from tickets.knowledge.schemas import (
     SuggestionRead,
     SuggestionRequest,
 )
-from tickets.knowledge.rules import safe_highlight
 from tickets.models import Ticket
 
 
@@ -50,7 +56,9 @@ def hit_view(hit: Hit) -> ArticleHit:
         status=article.status,
         title=hit.title,
         rank=None if hit.rank is None else round(hit.rank, 6),
-        title_highlight=None if hit.title_highlight is None else safe_highlight(hit.title_highlight),
+        title_highlight=None
+        if hit.title_highlight is None
+        else safe_highlight(hit.title_highlight),
         highlight=None if hit.highlight is None else safe_highlight(hit.highlight),
         updated_at=article.updated_at,
     )
@@ -62,9 +70,7 @@ async def _own(
     """The caller's own record, locked (``SUGGESTION_NOT_FOUND`` for anyone else's, as for
     one that does not exist)."""
     found = await session.scalar(
-        select(KnowledgeSuggestion)
-        .where(KnowledgeSuggestion.id == suggestion_id)
-        .with_for_update()
+        select(KnowledgeSuggestion).where(KnowledgeSuggestion.id == suggestion_id).with_for_update()
     )
     if found is None or not found.belongs_to(principal):
         raise SuggestionNotFound()
@@ -124,7 +130,7 @@ def outcome_view(record: KnowledgeSuggestion) -> SuggestionOutcome:
 async def mark_helpful(
     session: AsyncSession, principal: Principal, suggestion_id: uuid.UUID, article_id: uuid.UUID
 ) -> SuggestionOutcome:
-    """"This solved it": the case need not be opened (deflected by that article)."""
+    """ "This solved it": the case need not be opened (deflected by that article)."""
     record = await _own(session, principal, suggestion_id)
     if record.outcome == Outcome.CASE_OPENED:
         raise SuggestionClosed()
@@ -150,9 +156,7 @@ async def case_opened(
     the case's own transaction: a suggestion that is not the caller's (or was used for
     another case) refuses the open, and nothing of it is written."""
     found = await session.scalar(
-        select(KnowledgeSuggestion)
-        .where(KnowledgeSuggestion.id == suggestion_id)
-        .with_for_update()
+        select(KnowledgeSuggestion).where(KnowledgeSuggestion.id == suggestion_id).with_for_update()
     )
     if found is None:
         raise SuggestionNotFound()
