@@ -51,6 +51,8 @@ ARG_KINDS = {
     "assigneeId": "staff",
     "endpointId": "endpoint",
     "supportCenterId": "support_center_id",
+    "articleId": "article",
+    "suggestionId": "suggestion",
     # Not of type ID, but naming a tenant's record all the same.
     "number": "number",
     "externalId": "external_id",
@@ -74,6 +76,12 @@ ID_OF_FIELD = {
     "deleteWebhookEndpoint": "endpoint",
     "resendDelivery": "delivery",
     "deleteChatChannel": "channel",
+    "knowledgeArticle": "article",
+    "knowledgeArticleVersions": "article",
+    "updateKnowledgeArticle": "article",
+    "publishKnowledgeArticle": "article",
+    "archiveKnowledgeArticle": "article",
+    "knowledgeSuggestion": "suggestion",
 }
 # Values that make an argument valid where its type alone does not (by argument name).
 ARG_VALUES: dict[str, Any] = {
