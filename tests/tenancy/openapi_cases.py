@@ -30,6 +30,7 @@ SHARED = {
     "version",
     "invitation_token",
     "quarantine",
+    "article",
 }
 
 # Path parameter name → kind of record; a callable picks by path where a name is ambiguous.
@@ -54,6 +55,8 @@ PATH_PARAMS: dict[str, str | Callable[[str], str]] = {
     "quarantine_id": "quarantine",
     # Invitations are accepted with the mailed token alone (no bearer token): an unknown one.
     "token": "invitation_token",
+    "article_id": "article",
+    "suggestion_id": "suggestion",
     "key_id": lambda path: "api_key" if path.startswith("/v1/api-keys") else "license_key",
 }
 
@@ -73,6 +76,8 @@ FIELD_IDS: dict[str, str | Callable[[str], str]] = {
     "support_center_id": "support_center_id",
     "major_version": "major",
     "version": "version",
+    "article_id": "article",
+    "suggestion_id": "suggestion",
     "id": lambda path: {
         "/v1/tickets/batch": "ticket",
         "/v1/customers": "customer",
@@ -97,6 +102,9 @@ BODY_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/tickets/{ticket_id}/attachments/links"): {
         "url": "https://files.example.com/log.txt",
         "filename": "log.txt",
+    },
+    ("POST", "/v1/knowledge/articles"): {
+        "slug": lambda pick: f"probe-{uuid.uuid4().hex[:8]}",
     },
     ("POST", "/v1/sla/simulate"): {"priority": "P2", "received_at": _soon(0)},
     ("POST", "/v1/webhook-endpoints"): {"url": "http://127.0.0.1:9/hook", "event_types": ["*"]},

@@ -293,6 +293,8 @@ async def build_world(
 
     # -- per tenant, through the APIs as the tenant's own administrator or staff -------------
     step = Steps()
+    with step("a published knowledge article"):
+        await _knowledge_article(clients["tickets"], admin, shared)
     for tenant, own_admin in ((a, headers["customer_admin_a"]), (b, headers["customer_admin_b"])):
         await _populate(clients, tenant, own_admin, admin, headers["service"], shared, step)
     with step("an announcement"):
@@ -456,6 +458,25 @@ async def _populate(
             tenant.add("attachment", attachment["id"])
             tenant.markers.add(filename)
 
+    with step(f"{tag}: a knowledge suggestion and a knowledge link"):
+        subject = _unique(f"{tag} suggestion subject")
+        suggestion = await _ok(
+            await tickets_client.post(
+                "/v1/knowledge/suggestions",
+                json={"subject": subject, "description": "tenancy knowledge probe"},
+                headers=own_admin,
+            )
+        )
+        tenant.add("suggestion", suggestion["suggestion_id"])
+        tenant.markers.add(subject)
+        await _ok(
+            await tickets_client.post(
+                f"/v1/tickets/{tenant.first('ticket')}/knowledge-links",
+                json={"article_id": shared["article"]},
+                headers=admin,
+            ),
+            201,
+        )
     with step(f"{tag}: a webhook endpoint"):
         endpoint = await _ok(
             await notify_client.post(
@@ -550,6 +571,29 @@ async def _populate(
         for delivery in deliveries["items"]:
             tenant.add("delivery", delivery["id"])
         assert tenant.ids.get("delivery"), "no deliveries"
+
+
+async def _knowledge_article(
+    tickets_client: httpx.AsyncClient, admin: dict[str, str], shared: dict[str, str]
+) -> None:
+    """A published public article: every customer may read it (shared)."""
+    article = await _ok(
+        await tickets_client.post(
+            "/v1/knowledge/articles",
+            json={
+                "slug": _unique("tenancy-article"),
+                "language": "en",
+                "title": "Tenancy knowledge probe",
+                "body": "Every customer may read this tenancy knowledge probe.",
+            },
+            headers=admin,
+        ),
+        201,
+    )
+    await _ok(
+        await tickets_client.post(f"/v1/knowledge/articles/{article['id']}/publish", headers=admin)
+    )
+    shared["article"] = article["id"]
 
 
 async def _announce(

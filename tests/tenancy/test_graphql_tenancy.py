@@ -51,6 +51,8 @@ ARG_KINDS = {
     "assigneeId": "staff",
     "endpointId": "endpoint",
     "supportCenterId": "support_center_id",
+    "articleId": "article",
+    "suggestionId": "suggestion",
     # Not of type ID, but naming a tenant's record all the same.
     "number": "number",
     "externalId": "external_id",
@@ -78,6 +80,12 @@ ID_OF_FIELD = {
     "quarantinedMail": "quarantine",
     "releaseQuarantinedMail": "quarantine",
     "rejectQuarantinedMail": "quarantine",
+    "knowledgeArticle": "article",
+    "knowledgeArticleVersions": "article",
+    "updateKnowledgeArticle": "article",
+    "publishKnowledgeArticle": "article",
+    "archiveKnowledgeArticle": "article",
+    "knowledgeSuggestion": "suggestion",
 }
 # Values that make an argument valid where its type alone does not (by argument name).
 ARG_VALUES: dict[str, Any] = {

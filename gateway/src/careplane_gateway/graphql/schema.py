@@ -36,6 +36,7 @@ from careplane_gateway.graphql.notify.mutations import NotifyMutation
 from careplane_gateway.graphql.notify.queries import NotifyQuery
 from careplane_gateway.graphql.operation_limits import MeasureCache, OperationLimits
 from careplane_gateway.graphql.tickets.inbound import InboundMutation, InboundQuery
+from careplane_gateway.graphql.tickets.knowledge import KnowledgeMutation, KnowledgeQuery
 from careplane_gateway.graphql.tickets.mutations import TicketsMutation
 from careplane_gateway.graphql.tickets.queries import TicketsQuery
 from careplane_gateway.graphql.tickets.subscriptions import TicketsSubscription
@@ -51,12 +52,12 @@ def _root(name: str, types: tuple[type, ...], description: str) -> type:
 
 Query = _root(
     "Query",
-    (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery, InboundQuery),
+    (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery, InboundQuery, KnowledgeQuery),
     "Every read the API offers: cases, contracts and licensing, notifications.",
 )
 Mutation = _root(
     "Mutation",
-    (TicketsMutation, ContractsMutation, NotifyMutation, InboundMutation),
+    (TicketsMutation, ContractsMutation, NotifyMutation, InboundMutation, KnowledgeMutation),
     "Every change the API offers: cases, contracts and licensing, notifications.",
 )
 Subscription = _root(

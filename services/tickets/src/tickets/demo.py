@@ -1,10 +1,24 @@
-"""Tickets' demo data for `make run` (the ``careplane.seed`` entry point): each package's
-own demo, called in turn."""
+"""Tickets' demo data for ``make run`` (the ``careplane.seed`` entry point ``tickets``).
+
+Each part of tickets that has demo data adds one call here; the data itself lives in the
+part's own module. Parts that write within one transaction get the session; parts that
+need their own connections (the mail intake stores a mail as the listener would) get the
+database URL.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
 from tickets.inbound import demo as inbound_demo
+from tickets.knowledge.demo import seed_articles
 
 
 async def seed(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    try:
+        async with async_sessionmaker(engine)() as session, session.begin():
+            await seed_articles(session)
+    finally:
+        await engine.dispose()
     await inbound_demo.seed(database_url)

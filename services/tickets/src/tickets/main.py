@@ -21,6 +21,7 @@ from tickets.config import TicketsSettings
 from tickets.inbound.app import start_inbound
 from tickets.inbound.outbox import MailOutbox
 from tickets.inbound.router import router as inbound_router
+from tickets.knowledge.router import router as knowledge_router
 from tickets.live import LivePublisher, create_live_hub
 from tickets.live import router as live_router
 from tickets.models import idempotency_keys, inbox_events, outbox_events
@@ -111,6 +112,7 @@ def create_app(
             simulate_router,
             report_router,
             inbound_router,
+            knowledge_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,

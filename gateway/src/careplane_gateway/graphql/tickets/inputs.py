@@ -116,6 +116,13 @@ class OpenTicketInput:
     scheduled_visit: bool = strawberry.field(
         default=False, description="Raised during a scheduled customer visit (InfraCare: 15 min)."
     )
+    suggestion_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description=(
+            "The `knowledgeSuggestions` record shown while this case was written: recorded "
+            "as opened all the same."
+        ),
+    )
 
     def to_rest(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -132,6 +139,8 @@ class OpenTicketInput:
             "language": self.language.value if self.language else None,
             "scheduled_visit": self.scheduled_visit,
         }
+        if self.suggestion_id is not None:
+            body["suggestion_id"] = uuid_arg(self.suggestion_id, "input.suggestionId")
         # Left out when unset, so the service's own defaults apply.
         if self.type is not None:
             body["type"] = self.type.lower()

@@ -24,6 +24,7 @@ from careplane_shared.db import DbSession
 from careplane_shared.idempotency import IdempotencyDep
 from careplane_shared.pagination import Page, PageParams, PageParamsDep
 from tickets.deps import ContractsDep, OutboxDep, PolicyDep, ReadSession
+from tickets.knowledge import suggestions
 from tickets.models import Ticket
 from tickets.ticket import conversation, kept_clocks, repository, service
 from tickets.ticket.repository import TicketFilter
@@ -144,6 +145,8 @@ async def open_ticket(
     change = await service.open_ticket(
         session, outbox, contracts=contracts, principal=principal, data=body, policy=policy
     )
+    if body.suggestion_id is not None:
+        await suggestions.case_opened(session, principal, body.suggestion_id, change.ticket)
     view = await changed_view(session, change)
     await idempotency.save(session, 201, view.model_dump(mode="json"))
     return view

@@ -34,6 +34,13 @@ class TicketOpen(BaseModel):
         description="Staff and integrations: when the call or mail arrived (never in the future).",
     )
     scheduled_visit: bool = Field(default=False, description="Raised during a scheduled visit.")
+    suggestion_id: uuid.UUID | None = Field(
+        default=None,
+        description=(
+            "The knowledge suggestion shown while this case was written "
+            "(POST /v1/knowledge/suggestions): recorded as opened all the same."
+        ),
+    )
 
 
 class SlaClockRead(BaseModel):
