@@ -1,5 +1,6 @@
-import tickets.inbound.models  # noqa: F401 - its tables are in Base.metadata
-import tickets.knowledge.models  # noqa: F401  (its tables share the metadata)
+# Each part's models module, imported for its tables: they join tickets' Base.metadata.
+import tickets.inbound.models
+import tickets.knowledge.models  # noqa: F401
 from careplane_shared.migrations import run_env
 from tickets.models import Base
 
