@@ -42,6 +42,11 @@ class TicketsSettings(DatabaseSettings):
     live_recheck_seconds: float = Field(default=60.0, gt=0)
     live_queue_size: int = Field(default=256, ge=1)
     live_replay_events: int = Field(default=1000, ge=0)
+    # The development tracker's webhook (POST /v1/development/webhook): its HMAC secret and
+    # how far its timestamp may be from now (replays older than this are refused). Empty:
+    # the webhook is off (404), outside dev until a secret is set; in dev a published one.
+    development_webhook_secret: str = ""
+    development_webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
     outbox_targets: dict[str, str] = Field(
         default_factory=lambda: {
             "contracts": "http://127.0.0.1:8002/v1/events",
@@ -51,9 +56,18 @@ class TicketsSettings(DatabaseSettings):
 
     def secret_fields(self) -> dict[str, str]:
         fields = super().secret_fields()
+        if self.development_webhook_secret:
+            fields["development_webhook_secret"] = self.development_webhook_secret
         if self.attachment_storage == "s3":
             fields["s3_secret_access_key"] = self.s3_secret_access_key
         return fields
+
+    @model_validator(mode="after")
+    def _dev_webhook_secret(self) -> Self:
+        """In dev the tracker's webhook works out of the box, with a published secret."""
+        if self.is_dev and not self.development_webhook_secret:
+            self.development_webhook_secret = dev_secret("tracker-webhook")
+        return self
 
     @model_validator(mode="after")
     def _s3_needs_a_bucket(self) -> Self:
