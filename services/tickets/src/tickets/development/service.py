@@ -10,7 +10,6 @@ and ``ticket.development_fixed`` tells the customer which version carries the fi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -128,9 +127,7 @@ async def hand_over(
         by=principal,
         to=Status.WITH_DEVELOPMENT,
         reason=reason,
-        entries=[
-            entry(ticket, "HANDED_TO_DEVELOPMENT", at=now, by=principal, to_value=issue_key)
-        ],
+        entries=[entry(ticket, "HANDED_TO_DEVELOPMENT", at=now, by=principal, to_value=issue_key)],
         emits=[
             Emit(
                 "ticket.status_changed",
@@ -228,19 +225,13 @@ async def tracker_fixed(
     """The tracker says the issue is fixed: every case handed over as it and still with
     development moves on; a case already told of this very version is left as it is (the
     tracker sending again). Returns (moved, already)."""
-    rows: Sequence[tuple[DevelopmentLink, Ticket]] = (
-        (
-            await session.execute(
-                select(DevelopmentLink, Ticket)
-                .join(Ticket, Ticket.id == DevelopmentLink.ticket_id)
-                .where(DevelopmentLink.issue_key == issue_key)
-                .order_by(Ticket.id)
-                .limit(MAX_CASES_PER_ISSUE)
-                .with_for_update()
-            )
-        )
-        .tuples()
-        .all()
+    rows = await session.execute(
+        select(DevelopmentLink, Ticket)
+        .join(Ticket, Ticket.id == DevelopmentLink.ticket_id)
+        .where(DevelopmentLink.issue_key == issue_key)
+        .order_by(Ticket.id)
+        .limit(MAX_CASES_PER_ISSUE)
+        .with_for_update()
     )
     moved: list[uuid.UUID] = []
     already: list[uuid.UUID] = []

@@ -118,9 +118,7 @@ async def route(
         )
         return Routed(decision, change, None)
 
-    idea, created = await _idea_for(
-        session, outbox, principal=principal, ticket=ticket, body=body
-    )
+    idea, created = await _idea_for(session, outbox, principal=principal, ticket=ticket, body=body)
     decision.idea_id = idea.id
     session.add(decision)
     await ideas.link_case(
@@ -132,8 +130,7 @@ async def route(
         by=by,
     )
     resolution = (
-        f"Recorded as an idea for development: {idea.title}. "
-        "You will be told when it ships."
+        f"Recorded as an idea for development: {idea.title}. You will be told when it ships."
     )
     previous = ticket.status
     ticket.resolution = resolution

@@ -132,7 +132,7 @@ async def views(
         .where(IdeaCase.idea_id.in_(ids))
         .group_by(IdeaCase.idea_id)
     )
-    asked = dict(asked_rows.tuples().all())
+    asked = {idea_id: count for idea_id, count in asked_rows}
     return [
         IdeaRead(
             id=i.id,
