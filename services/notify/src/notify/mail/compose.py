@@ -79,6 +79,13 @@ CONTEXT_KEYS = (
     # invitations
     "expires_at",
     "email",
+    # ideas, feature requests and development fixes
+    "idea_id",
+    "version",
+    "fixed_version",
+    "issue_key",
+    "note",
+    "routed_by",
 )
 
 
