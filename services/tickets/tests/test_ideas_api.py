@@ -26,8 +26,12 @@ async def test_a_suggestion_becomes_an_idea_and_its_case_closes(
     refused = await live.post(route, json={"route": "development"}, headers=ana)
     assert refused.status_code == 403 and code(refused) == "ROLE_FORBIDDEN"
 
+    # A new idea is worded by staff: the case's own text is its customer's.
+    bare = await live.post(route, json={"route": "development"}, headers=agent)
+    assert bare.status_code == 422 and code(bare) == "FEATURE_ROUTE_INVALID"
+    new_idea = {"title": "GeoJSON export", "description": "Export the network as GeoJSON."}
     routed = await live.post(
-        route, json={"route": "development", "note": "good one"}, headers=agent
+        route, json={"route": "development", "note": "good one", "idea": new_idea}, headers=agent
     )
     assert routed.status_code == 200, routed.text
     body = routed.json()
@@ -35,7 +39,8 @@ async def test_a_suggestion_becomes_an_idea_and_its_case_closes(
     assert body["ticket"]["status"] == "CLOSED"
     assert body["ticket"]["resolution"].startswith("Recorded as an idea for development")
     idea = body["idea"]
-    assert idea["title"] == ticket["subject"] and idea["asked"] == 1 and idea["status"] == "OPEN"
+    assert idea["title"] == "GeoJSON export" and idea["asked"] == 1 and idea["status"] == "OPEN"
+    assert idea["product_id"] == ticket["product_id"]
 
     # Once per case.
     again = await live.post(route, json={"route": "sales"}, headers=agent)

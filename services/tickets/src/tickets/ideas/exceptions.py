@@ -34,7 +34,7 @@ class AlreadyRouted(Conflict):
 
 class RouteInvalid(ValidationFailed):
     """Sales takes no idea; development takes an existing idea to merge into or a new one
-    (by default from the case's subject and description), not both."""
+    worded by staff: exactly one of the two."""
 
     code = "FEATURE_ROUTE_INVALID"
-    message = "Give either idea_id (merge) or idea (new), and neither when routing to sales."
+    message = "Development takes idea_id (merge) or idea (new), one of them; sales neither."

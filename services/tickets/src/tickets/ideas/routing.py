@@ -4,7 +4,9 @@
   support while sales prepares a price proposal: ``feature_request.to_sales`` tells sales
   (notify mails the sales addresses); the case's status does not move.
 - ``development``: a suggestion for every user. It becomes an idea (or is merged into an
-  existing one) and the case closes: its requester is one of the askers told when the idea
+  existing one) and the case closes. A new idea is worded by staff (``idea``), never the
+  case's own text: every customer's contacts may read a public idea, and a case's subject
+  and description are its customer's. Its requester is one of the askers told when the idea
   ships. The closing does not count against the customer's ticket quota: the case asked for
   a product change, not for support.
 
@@ -33,7 +35,7 @@ from tickets.ideas.rules import (
     check_open_for_change,
     check_routable,
 )
-from tickets.ideas.schemas import FeatureRouteRequest, IdeaCreate
+from tickets.ideas.schemas import FeatureRouteRequest
 from tickets.models import Ticket
 from tickets.ticket import repository
 from tickets.ticket.policy import TicketPolicy
@@ -51,7 +53,7 @@ class Routed:
 def _check_request(body: FeatureRouteRequest) -> None:
     if body.route is FeatureRoute.SALES and (body.idea_id or body.idea):
         raise RouteInvalid("Sales takes no idea.")
-    if body.idea_id and body.idea:
+    if body.route is FeatureRoute.DEVELOPMENT and (body.idea_id is None) == (body.idea is None):
         raise RouteInvalid()
 
 
@@ -71,9 +73,10 @@ async def _idea_for(
         except IdeaRuleError as exc:
             raise Conflict(str(exc), code=exc.code) from exc
         return idea, False
-    data = body.idea or IdeaCreate(
-        title=ticket.subject, description=ticket.description, product_id=ticket.product_id
-    )
+    assert body.idea is not None  # _check_request
+    data = body.idea
+    if data.product_id is None:
+        data = data.model_copy(update={"product_id": ticket.product_id})
     return await ideas.add_idea(session, outbox, by=ideas.actor_of(principal), data=data), True
 
 

@@ -63,8 +63,8 @@ class FeatureRouteRequest(BaseModel):
     idea: IdeaCreate | None = Field(
         default=None,
         description=(
-            "development: the new idea; left out (and no idea_id), one is made from the "
-            "case's subject and description."
+            "development: the new idea, worded by staff for every customer to read (the "
+            "case's own text is its customer's); its product is the case's when not given."
         ),
     )
 
