@@ -166,7 +166,11 @@ async def test_paid_customization_goes_to_sales_and_the_case_stays_open(
     [to_sales] = await events(tickets_connection, "feature_request.to_sales")
     assert to_sales["data"]["number"] == ticket["number"]
     assert to_sales["data"]["note"] == "Custom report for their board"
-    again = await live.post(route, json={"route": "development"}, headers=agent)
+    again = await live.post(
+        route,
+        json={"route": "development", "idea": {"title": "x", "description": "y"}},
+        headers=agent,
+    )
     assert again.status_code == 409 and code(again) == "FEATURE_REQUEST_ROUTED"
 
     # Only feature requests are routed.
