@@ -35,6 +35,8 @@ from careplane_gateway.graphql.input_objects import build_inputs_by_plan
 from careplane_gateway.graphql.notify.mutations import NotifyMutation
 from careplane_gateway.graphql.notify.queries import NotifyQuery
 from careplane_gateway.graphql.operation_limits import MeasureCache, OperationLimits
+from careplane_gateway.graphql.tickets.development import DevelopmentMutation, DevelopmentQuery
+from careplane_gateway.graphql.tickets.ideas import IdeasMutation, IdeasQuery
 from careplane_gateway.graphql.tickets.mutations import TicketsMutation
 from careplane_gateway.graphql.tickets.queries import TicketsQuery
 from careplane_gateway.graphql.tickets.subscriptions import TicketsSubscription
@@ -50,12 +52,12 @@ def _root(name: str, types: tuple[type, ...], description: str) -> type:
 
 Query = _root(
     "Query",
-    (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery),
+    (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery, IdeasQuery, DevelopmentQuery),
     "Every read the API offers: cases, contracts and licensing, notifications.",
 )
 Mutation = _root(
     "Mutation",
-    (TicketsMutation, ContractsMutation, NotifyMutation),
+    (TicketsMutation, ContractsMutation, NotifyMutation, IdeasMutation, DevelopmentMutation),
     "Every change the API offers: cases, contracts and licensing, notifications.",
 )
 Subscription = _root(
