@@ -29,6 +29,7 @@ SHARED = {
     "mailbox",
     "version",
     "invitation_token",
+    "idea",
 }
 
 # Path parameter name → kind of record; a callable picks by path where a name is ambiguous.
@@ -47,6 +48,7 @@ PATH_PARAMS: dict[str, str | Callable[[str], str]] = {
     "announcement_id": "announcement",
     "product_id": "product",
     "plan_id": "plan",
+    "idea_id": "idea",
     "major": "major",
     "name": "mailbox",
     # Invitations are accepted with the mailed token alone (no bearer token): an unknown one.
@@ -68,6 +70,7 @@ FIELD_IDS: dict[str, str | Callable[[str], str]] = {
     "plan_id": "plan",
     "assignee_id": "staff",
     "support_center_id": "support_center_id",
+    "idea_id": "idea",
     "major_version": "major",
     "version": "version",
     "id": lambda path: {
@@ -95,6 +98,13 @@ BODY_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
         "url": "https://files.example.com/log.txt",
         "filename": "log.txt",
     },
+    ("POST", "/v1/tickets/{ticket_id}/feature-request"): {"route": "sales"},
+    ("POST", "/v1/tickets/{ticket_id}/development"): {
+        "issue_key": "PROBE-1",
+        "issue_url": "https://tracker.example/PROBE-1",
+    },
+    ("POST", "/v1/tickets/{ticket_id}/development/fix"): {"version": "1.0"},
+    ("POST", "/v1/ideas/{idea_id}/ship"): {"version": "1.0"},
     ("POST", "/v1/sla/simulate"): {"priority": "P2", "received_at": _soon(0)},
     ("POST", "/v1/webhook-endpoints"): {"url": "http://127.0.0.1:9/hook", "event_types": ["*"]},
     ("PATCH", "/v1/webhook-endpoints/{endpoint_id}"): {"description": "probe"},

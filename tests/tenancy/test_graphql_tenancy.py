@@ -51,6 +51,7 @@ ARG_KINDS = {
     "assigneeId": "staff",
     "endpointId": "endpoint",
     "supportCenterId": "support_center_id",
+    "ideaId": "idea",
     # Not of type ID, but naming a tenant's record all the same.
     "number": "number",
     "externalId": "external_id",
@@ -74,6 +75,11 @@ ID_OF_FIELD = {
     "deleteWebhookEndpoint": "endpoint",
     "resendDelivery": "delivery",
     "deleteChatChannel": "channel",
+    "idea": "idea",
+    "voteIdea": "idea",
+    "unvoteIdea": "idea",
+    "markIdeaPlanned": "idea",
+    "markIdeaShipped": "idea",
 }
 # Values that make an argument valid where its type alone does not (by argument name).
 ARG_VALUES: dict[str, Any] = {
