@@ -4,12 +4,15 @@ every mutation for the roles that may call it, and the refusals with tickets' co
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
 
+from careplane_shared.settings import dev_secret
 from careplane_shared.testing import TokenBox
 from careplane_shared.testing.graphql import data_of, graphql, only_error
+from tickets.development.rules import signature
 
 from .conftest import ContractsDemo
 from .test_graphql_tickets import ADMIN, AGENT, ANA, BEN, CORA, client, open_ticket, tokens
@@ -150,3 +153,28 @@ async def test_a_defect_goes_to_development_and_comes_back_fixed(
     assert fixed["ticket"]["status"] == "PENDING"
     assert fixed["development"]["fixedVersion"] == "3.2.1"
     assert _code(await graphql(client, agent, FIX, fix)) == "NOT_WITH_DEVELOPMENT"
+
+
+async def test_the_trackers_webhook_passes_through_the_gateway_unchanged(
+    client: httpx.AsyncClient, tokens: TokenBox, contracts_demo: ContractsDemo
+) -> None:
+    """The signature covers the exact bytes: the gateway's REST route must pass them as sent."""
+    ana, agent = await tokens(ANA), await tokens(AGENT)
+    defect = await open_ticket(client, ana, contracts_demo, type="incident")
+    hand = {"ticketId": defect["id"], "issueKey": "TW-9", "issueUrl": "https://tracker.example/9"}
+    await data_of(client, agent, HAND, hand)
+    body = b'{"issue_key": "TW-9",   "version": "3.2.9"}'
+    stamp = str(int(time.time()))
+    headers = {
+        "content-type": "application/json",
+        "x-careplane-timestamp": stamp,
+        "x-careplane-signature": signature(dev_secret("tracker-webhook"), stamp, body),
+    }
+    answer = await client.post("/api/tickets/v1/development/webhook", content=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["moved"] == [defect["id"]]
+    forged = await client.post(
+        "/api/tickets/v1/development/webhook", content=body + b" ", headers=headers
+    )
+    assert forged.status_code == 401
+    assert forged.json()["error"]["code"] == "WEBHOOK_SIGNATURE_INVALID"
