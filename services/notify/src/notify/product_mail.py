@@ -13,16 +13,29 @@ from :func:`notify.routing.mail_routes`:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypedDict
 
 from notify.config import NotifySettings
 from notify.preferences.categories import Category
 
-if TYPE_CHECKING:
-    from notify.routing import MailRoute
-
 # The most contacts one shipped idea mails (an event naming more is cut there).
 MAX_IDEA_RECIPIENTS = 5000
+
+
+class MailRoute(TypedDict):
+    """What :class:`notify.routing.MailRoute` takes (routing imports this module, so this
+    one does not import routing)."""
+
+    target: str
+    template: str
+    category: Category | None
+    watching: bool
+
+
+def _route(
+    target: str, template: str, category: Category | None = None, *, watching: bool = False
+) -> MailRoute:
+    return {"target": target, "template": template, "category": category, "watching": watching}
 
 
 def product_mail_routes(
@@ -31,34 +44,23 @@ def product_mail_routes(
     settings: NotifySettings,
     watchers: Sequence[str] = (),
 ) -> list[MailRoute]:
-    # notify.routing imports this module; its MailRoute is read once both are loaded.
-    from notify.routing import MailRoute
-
     if event_type == "feature_request.to_sales":
         addresses = settings.sales_addresses or settings.staff_addresses
-        return [MailRoute(f"staff:{a}", "feature_request_to_sales") for a in addresses]
+        return [_route(f"staff:{a}", "feature_request_to_sales") for a in addresses]
     if event_type == "idea.shipped":
         contacts = data.get("contact_ids")
         if not isinstance(contacts, list):
             return []
         unique = dict.fromkeys(str(c) for c in contacts[:MAX_IDEA_RECIPIENTS])
-        return [
-            MailRoute(f"contact:{c}", "idea_shipped", category=Category.PRODUCT_NEWS)
-            for c in unique
-        ]
+        return [_route(f"contact:{c}", "idea_shipped", Category.PRODUCT_NEWS) for c in unique]
     if event_type == "ticket.development_fixed" and data.get("contact_id"):
         requester = str(data["contact_id"])
         routes = [
-            MailRoute(
-                f"contact:{requester}", "ticket_development_fixed", category=Category.TICKET_UPDATES
-            )
+            _route(f"contact:{requester}", "ticket_development_fixed", Category.TICKET_UPDATES)
         ]
         routes += [
-            MailRoute(
-                f"contact:{w}",
-                "ticket_development_fixed",
-                category=Category.TICKET_UPDATES,
-                watching=True,
+            _route(
+                f"contact:{w}", "ticket_development_fixed", Category.TICKET_UPDATES, watching=True
             )
             for w in watchers
             if str(w) != requester

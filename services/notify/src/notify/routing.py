@@ -131,7 +131,7 @@ def mail_routes(
             MailRoute(f"staff:{address}", "webhook_endpoint_disabled")
             for address in settings.staff_addresses
         ]
-    return product_mail_routes(event_type, data, settings, watchers)
+    return [MailRoute(**r) for r in product_mail_routes(event_type, data, settings, watchers)]
 
 
 def _customer_of(data: dict[str, Any]) -> uuid.UUID | None:
