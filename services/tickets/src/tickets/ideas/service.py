@@ -59,11 +59,18 @@ def actor_of(principal: Principal) -> str:
 
 
 async def get_idea(
-    session: AsyncSession, *, principal: Principal, idea_id: uuid.UUID, lock: bool = False
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    idea_id: uuid.UUID,
+    lock: bool = False,
+    share: bool = False,
 ) -> Idea:
+    """``lock``: for a change of the idea; ``share``: for a vote, which must not slip in
+    while the idea ships (votes do not wait for each other)."""
     query = select(Idea).where(Idea.id == idea_id, _seen_by(principal))
-    if lock:
-        query = query.with_for_update()
+    if lock or share:
+        query = query.with_for_update(read=not lock)
     idea = await session.scalar(query)
     if idea is None:
         raise IdeaNotFound()
@@ -195,7 +202,7 @@ async def vote(session: AsyncSession, *, principal: Principal, idea_id: uuid.UUI
     """One vote per contact: a second one is 409 ALREADY_VOTED (the primary key decides,
     so two votes racing each other cannot both count)."""
     contact = _contact_of(principal)
-    idea = await get_idea(session, principal=principal, idea_id=idea_id)
+    idea = await get_idea(session, principal=principal, idea_id=idea_id, share=True)
     if contact is None or principal.customer_id is None:
         raise ContactsVote()
     try:
