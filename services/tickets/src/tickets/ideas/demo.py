@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from tickets.development.models import DevelopmentLink
 from tickets.ideas.models import FeatureRequestRoute, Idea, IdeaCase, IdeaVote
@@ -242,3 +242,14 @@ async def seed_ideas(session: AsyncSession, contacts_url: str) -> None:
     )
     _moved(defect, Status.WITH_DEVELOPMENT, now - day, "Reproduced")
     await session.flush()
+
+
+async def seed(database_url: str) -> None:
+    """Loads the demo into tickets' database (once: a second call finds it there)."""
+    engine = create_async_engine(database_url)
+    try:
+        maker = async_sessionmaker(engine, expire_on_commit=False)
+        async with maker() as session, session.begin():
+            await seed_ideas(session, contracts_url(database_url))
+    finally:
+        await engine.dispose()
