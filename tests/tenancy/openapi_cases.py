@@ -31,6 +31,7 @@ SHARED = {
     "invitation_token",
     "quarantine",
     "article",
+    "idea",
 }
 
 # Path parameter name → kind of record; a callable picks by path where a name is ambiguous.
@@ -49,6 +50,7 @@ PATH_PARAMS: dict[str, str | Callable[[str], str]] = {
     "announcement_id": "announcement",
     "product_id": "product",
     "plan_id": "plan",
+    "idea_id": "idea",
     "major": "major",
     "name": "mailbox",
     "message_id": "message",
@@ -74,6 +76,7 @@ FIELD_IDS: dict[str, str | Callable[[str], str]] = {
     "plan_id": "plan",
     "assignee_id": "staff",
     "support_center_id": "support_center_id",
+    "idea_id": "idea",
     "major_version": "major",
     "version": "version",
     "article_id": "article",
@@ -106,6 +109,13 @@ BODY_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/knowledge/articles"): {
         "slug": lambda pick: f"probe-{uuid.uuid4().hex[:8]}",
     },
+    ("POST", "/v1/tickets/{ticket_id}/feature-request"): {"route": "sales"},
+    ("POST", "/v1/tickets/{ticket_id}/development"): {
+        "issue_key": "PROBE-1",
+        "issue_url": "https://tracker.example/PROBE-1",
+    },
+    ("POST", "/v1/tickets/{ticket_id}/development/fix"): {"version": "1.0"},
+    ("POST", "/v1/ideas/{idea_id}/ship"): {"version": "1.0"},
     ("POST", "/v1/sla/simulate"): {"priority": "P2", "received_at": _soon(0)},
     ("POST", "/v1/webhook-endpoints"): {"url": "http://127.0.0.1:9/hook", "event_types": ["*"]},
     ("PATCH", "/v1/webhook-endpoints/{endpoint_id}"): {"description": "probe"},

@@ -254,6 +254,15 @@ async def build_world(
     shared["staff"] = next(s["id"] for s in staff["items"] if s["role"] == "AGENT")
     centers = await _ok(await contracts.get("/v1/support-centers", headers=admin))
     shared["support_center_id"] = centers[0]["id"]
+    idea = await _ok(
+        await clients["tickets"].post(
+            "/v1/ideas",
+            json={"title": "A shared idea", "description": "Every customer may read it."},
+            headers=admin,
+        ),
+        201,
+    )
+    shared["idea"] = idea["id"]
     shared["mailbox"] = "no-such-message.eml"
     shared["invitation_token"] = "no-such-invitation-token-0000"
     shared["quarantine"] = "00000000-0000-4000-8000-00000000a11d"  # staff-only: none held

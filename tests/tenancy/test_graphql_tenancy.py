@@ -53,6 +53,7 @@ ARG_KINDS = {
     "supportCenterId": "support_center_id",
     "articleId": "article",
     "suggestionId": "suggestion",
+    "ideaId": "idea",
     # Not of type ID, but naming a tenant's record all the same.
     "number": "number",
     "externalId": "external_id",
@@ -86,6 +87,11 @@ ID_OF_FIELD = {
     "publishKnowledgeArticle": "article",
     "archiveKnowledgeArticle": "article",
     "knowledgeSuggestion": "suggestion",
+    "idea": "idea",
+    "voteIdea": "idea",
+    "unvoteIdea": "idea",
+    "markIdeaPlanned": "idea",
+    "markIdeaShipped": "idea",
 }
 # Values that make an argument valid where its type alone does not (by argument name).
 ARG_VALUES: dict[str, Any] = {

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ from careplane_shared.testing.pieces import CONTRACTS, TICKETS
 from careplane_shared.testing.plugin import ProvisionDatabase
 from careplane_shared.testing.service import ServiceDatabase, verifier_of
 from careplane_shared.testing.transport import RecordingTransport
+
+# Test modules share plain helper modules (ideas_testkit.py); importlib mode adds no path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(scope="session")

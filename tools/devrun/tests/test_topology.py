@@ -84,6 +84,7 @@ def test_contracts_offers_its_demo_data_through_the_entry_point() -> None:
     seeds = {seed.service: seed for seed in discover_seeds(SERVICES)}
     assert callable(seeds["tickets"].seed)  # the knowledge base's articles, among others
     seed = seeds["contracts"]
+    assert "tickets" in seeds  # tickets' demo cases (tickets.demo)
     assert callable(seed.seed)
     assert callable(seeds["tickets"].seed)  # a mail for the intake (tickets.inbound.demo)
     assert ("admin@example.com", "admin") in seed.accounts

@@ -35,6 +35,8 @@ from careplane_gateway.graphql.input_objects import build_inputs_by_plan
 from careplane_gateway.graphql.notify.mutations import NotifyMutation
 from careplane_gateway.graphql.notify.queries import NotifyQuery
 from careplane_gateway.graphql.operation_limits import MeasureCache, OperationLimits
+from careplane_gateway.graphql.tickets.development import DevelopmentMutation, DevelopmentQuery
+from careplane_gateway.graphql.tickets.ideas import IdeasMutation, IdeasQuery
 from careplane_gateway.graphql.tickets.inbound import InboundMutation, InboundQuery
 from careplane_gateway.graphql.tickets.knowledge import KnowledgeMutation, KnowledgeQuery
 from careplane_gateway.graphql.tickets.mutations import TicketsMutation
@@ -52,12 +54,29 @@ def _root(name: str, types: tuple[type, ...], description: str) -> type:
 
 Query = _root(
     "Query",
-    (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery, InboundQuery, KnowledgeQuery),
+    (
+        IdentityQuery,
+        TicketsQuery,
+        ContractsQuery,
+        NotifyQuery,
+        InboundQuery,
+        KnowledgeQuery,
+        IdeasQuery,
+        DevelopmentQuery,
+    ),
     "Every read the API offers: cases, contracts and licensing, notifications.",
 )
 Mutation = _root(
     "Mutation",
-    (TicketsMutation, ContractsMutation, NotifyMutation, InboundMutation, KnowledgeMutation),
+    (
+        TicketsMutation,
+        ContractsMutation,
+        NotifyMutation,
+        InboundMutation,
+        KnowledgeMutation,
+        IdeasMutation,
+        DevelopmentMutation,
+    ),
     "Every change the API offers: cases, contracts and licensing, notifications.",
 )
 Subscription = _root(

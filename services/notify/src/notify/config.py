@@ -99,6 +99,10 @@ class NotifySettings(DatabaseSettings):
         default_factory=lambda: ["support-team@careplane.example"],
         description="Who gets SLA warnings and breaches.",
     )
+    sales_addresses: list[str] = Field(
+        default_factory=lambda: ["sales@careplane.example"],
+        description="Who is told of a feature request for a price proposal (staff if empty).",
+    )
     # A local SMTP sink for `make run`: notify starts it and keeps each mail as an .eml file.
     dev_mailbox_dir: Path | None = None
 

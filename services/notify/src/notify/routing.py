@@ -57,6 +57,7 @@ from notify.models import (
     inbox_events,
 )
 from notify.preferences.categories import Category
+from notify.product_mail import product_mail_routes
 
 log = structlog.get_logger(__name__)
 
@@ -135,7 +136,7 @@ def mail_routes(
             MailRoute(f"staff:{address}", "webhook_endpoint_disabled")
             for address in settings.staff_addresses
         ]
-    return []
+    return [MailRoute(**r) for r in product_mail_routes(event_type, data, settings, watchers)]
 
 
 def _customer_of(data: dict[str, Any]) -> uuid.UUID | None:

@@ -76,6 +76,7 @@ class Scope(StrEnum):
     NOTIFY_READ = "notify:read"
     NOTIFY_WRITE = "notify:write"
     INBOUND_WRITE = "inbound:write"
+    DEVELOPMENT_WRITE = "development:write"
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,11 @@ class TicketsSettings(DatabaseSettings):
     # Mail to a closed case reopens it within this many days of its closing, else opens a
     # new linked case (plans carry no window yet: one setting for all).
     reopen_window_days: int = Field(default=14, ge=0)
+    # The development tracker's webhook (POST /v1/development/webhook): its HMAC secret and
+    # how far its timestamp may be from now (replays older than this are refused). Empty:
+    # the webhook is off (404), outside dev until a secret is set; in dev a published one.
+    development_webhook_secret: str = ""
+    development_webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
     outbox_targets: dict[str, str] = Field(
         default_factory=lambda: {
             "contracts": "http://127.0.0.1:8002/v1/events",
@@ -74,6 +79,8 @@ class TicketsSettings(DatabaseSettings):
     def secret_fields(self) -> dict[str, str]:
         fields = super().secret_fields()
         fields["inbound_reply_secret"] = self.inbound_reply_secret
+        if self.development_webhook_secret:
+            fields["development_webhook_secret"] = self.development_webhook_secret
         if self.attachment_storage == "s3":
             fields["s3_secret_access_key"] = self.s3_secret_access_key
         return fields
@@ -82,6 +89,13 @@ class TicketsSettings(DatabaseSettings):
     def inbound_domains(self) -> list[str]:
         domain = self.inbound_support_address.rpartition("@")[2].lower()
         return self.inbound_message_id_domains or sorted({domain, "careplane.example"})
+
+    @model_validator(mode="after")
+    def _dev_webhook_secret(self) -> Self:
+        """In dev the tracker's webhook works out of the box, with a published secret."""
+        if self.is_dev and not self.development_webhook_secret:
+            self.development_webhook_secret = dev_secret("tracker-webhook")
+        return self
 
     @model_validator(mode="after")
     def _s3_needs_a_bucket(self) -> Self:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from tickets.ideas import demo as ideas_demo
 from tickets.inbound import demo as inbound_demo
 from tickets.knowledge.demo import seed_articles
 
@@ -22,3 +23,4 @@ async def seed(database_url: str) -> None:
     finally:
         await engine.dispose()
     await inbound_demo.seed(database_url)
+    await ideas_demo.seed(database_url)

@@ -18,6 +18,8 @@ from tickets.attachments.s3 import s3_storage
 from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
+from tickets.development.router import router as development_router
+from tickets.ideas.router import router as ideas_router
 from tickets.inbound.app import start_inbound
 from tickets.inbound.outbox import MailOutbox
 from tickets.inbound.router import router as inbound_router
@@ -113,6 +115,8 @@ def create_app(
             report_router,
             inbound_router,
             knowledge_router,
+            ideas_router,
+            development_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,

@@ -54,7 +54,8 @@ KeyManager = Annotated[Principal, Depends(_key_manager)]
 SCOPES_DOC = """
 **Scopes** (`scopes`, checked by every service on every call of the key's tokens):
 `tickets:read`, `tickets:write`, `contracts:read`, `contracts:write`, `notify:read`,
-`notify:write`, `inbound:write`. `write` includes `read` of the same service; a key with
+`notify:write`, `inbound:write`, `development:write` (the development tracker reporting
+fixes to tickets). `write` includes `read` of the same service; a key with
 no scopes may only read (GET routes and the few POST routes that only read); any other
 scope is a 422 `API_KEY_SCOPE_UNKNOWN`. Service keys take no scopes (services are not
 scope-checked).

@@ -40,7 +40,8 @@ class ApiKeyCreate(BaseModel):
         default_factory=list,
         max_length=50,
         description=(
-            "tickets:read|write, contracts:read|write, notify:read|write, inbound:write; "
+            "tickets:read|write, contracts:read|write, notify:read|write, inbound:write, "
+            "development:write; "
             "write includes read; none: the key may only read."
         ),
     )

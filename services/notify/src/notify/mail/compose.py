@@ -83,6 +83,13 @@ CONTEXT_KEYS = (
     "address",
     "support_address",
     "vendor_name",
+    # ideas, feature requests and development fixes
+    "idea_id",
+    "version",
+    "fixed_version",
+    "issue_key",
+    "note",
+    "routed_by",
 )
 
 
