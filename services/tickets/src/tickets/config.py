@@ -42,6 +42,13 @@ class TicketsSettings(DatabaseSettings):
     live_recheck_seconds: float = Field(default=60.0, gt=0)
     live_queue_size: int = Field(default=256, ge=1)
     live_replay_events: int = Field(default=1000, ge=0)
+    # Satisfaction surveys at closing (tickets.survey): the share of closings asked, the
+    # least days between two surveys of one contact, how long a link is valid, and the
+    # public base URL the link starts with (the gateway's /api/tickets).
+    survey_rate: float = Field(default=0.25, ge=0, le=1)
+    survey_cooldown_days: int = Field(default=90, ge=0)
+    survey_link_days: int = Field(default=30, ge=1)
+    survey_link_base: str = "http://127.0.0.1:8000/api/tickets"
     outbox_targets: dict[str, str] = Field(
         default_factory=lambda: {
             "contracts": "http://127.0.0.1:8002/v1/events",

@@ -79,6 +79,8 @@ CONTEXT_KEYS = (
     # invitations
     "expires_at",
     "email",
+    # satisfaction surveys
+    "survey_url",
 )
 
 
