@@ -50,6 +50,7 @@ ARG_KINDS = {
     "planId": "plan",
     "assigneeId": "staff",
     "endpointId": "endpoint",
+    "entryId": "time_entry",
     "supportCenterId": "support_center_id",
     # Not of type ID, but naming a tenant's record all the same.
     "number": "number",

@@ -38,6 +38,8 @@ from careplane_gateway.graphql.operation_limits import MeasureCache, OperationLi
 from careplane_gateway.graphql.tickets.mutations import TicketsMutation
 from careplane_gateway.graphql.tickets.queries import TicketsQuery
 from careplane_gateway.graphql.tickets.subscriptions import TicketsSubscription
+from careplane_gateway.graphql.tickets.surveys import SurveysMutation, SurveysQuery
+from careplane_gateway.graphql.tickets.time_entries import TimeEntriesMutation
 from careplane_gateway.graphql.validation_rules import NoIntrospection, depth_limit
 
 
@@ -50,12 +52,18 @@ def _root(name: str, types: tuple[type, ...], description: str) -> type:
 
 Query = _root(
     "Query",
-    (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery),
+    (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery, SurveysQuery),
     "Every read the API offers: cases, contracts and licensing, notifications.",
 )
 Mutation = _root(
     "Mutation",
-    (TicketsMutation, ContractsMutation, NotifyMutation),
+    (
+        TicketsMutation,
+        ContractsMutation,
+        NotifyMutation,
+        SurveysMutation,
+        TimeEntriesMutation,
+    ),
     "Every change the API offers: cases, contracts and licensing, notifications.",
 )
 Subscription = _root(
