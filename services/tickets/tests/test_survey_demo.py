@@ -35,8 +35,10 @@ async def test_the_demo_case_reads_back_through_the_api(
         agent_id=uuid.UUID(next(s["id"] for s in staff if s["email"] == demo.AGENT)),
     )
     async with AsyncSession(bind=tickets_connection, expire_on_commit=False) as session:
+        assert not await demo.loaded(session, facts)
         ticket = await demo.load(session, facts, key=live_app.state.survey_policy.key)
         await session.flush()
+        assert await demo.loaded(session, facts)  # a second make run loads nothing more
 
     agent = await login("agent@example.com")
     case = (await live.get(f"/v1/tickets/{ticket.id}", headers=agent)).json()

@@ -19,6 +19,7 @@ async def seed(database_url: str) -> None:
     engine = create_async_engine(database_url)
     try:
         async with async_sessionmaker(engine)() as session, session.begin():
-            await survey_demo.load(session, facts, key=key)
+            if not await survey_demo.loaded(session, facts):
+                await survey_demo.load(session, facts, key=key)
     finally:
         await engine.dispose()

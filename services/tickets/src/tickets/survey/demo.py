@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -34,6 +34,7 @@ CONTACT = "cora@cobalt.example"
 AGENT = "agent@example.com"
 PLAN = "invantive-subscription"
 LINK_BASE = "http://127.0.0.1:8000/api/tickets"
+SUBJECT = "Export to the reporting database stops halfway"
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,14 @@ async def read_facts(url: str) -> DemoFacts | None:
     return DemoFacts(**row._mapping)
 
 
+async def loaded(session: AsyncSession, facts: DemoFacts) -> bool:
+    """Whether an earlier ``make run`` on the same data loaded the demo case already."""
+    found = await session.scalar(
+        select(Ticket.id).where(Ticket.contact_id == facts.contact_id, Ticket.subject == SUBJECT)
+    )
+    return found is not None
+
+
 async def load(session: AsyncSession, facts: DemoFacts, *, key: bytes) -> Ticket:
     """Writes the demo case, its survey (answered) and its time entries."""
     outbox = Outbox(outbox_events, source="tickets", destinations={"contracts": "", "notify": ""})
@@ -106,7 +115,7 @@ async def load(session: AsyncSession, facts: DemoFacts, *, key: bytes) -> Ticket
         contact_id=facts.contact_id,
         product_id=facts.product_id,
         version=facts.version,
-        subject="Export to the reporting database stops halfway",
+        subject=SUBJECT,
         description="The nightly export stops after the first 10 000 rows.",
         type="incident",
         priority=sla.default_priority,
