@@ -83,7 +83,7 @@ def test_ports_come_from_the_environment_and_never_collide() -> None:
 def test_contracts_offers_its_demo_data_through_the_entry_point() -> None:
     seeds = {seed.service: seed for seed in discover_seeds(SERVICES)}
     # Contracts' first: tickets' demo cases are made on contracts' demo customers.
-    assert list(seeds)[0] == "contracts"
+    assert next(iter(seeds)) == "contracts"
     seed = seeds["contracts"]
     assert callable(seed.seed)
     assert ("admin@example.com", "admin") in seed.accounts
