@@ -274,3 +274,31 @@ async def test_results_per_agent_plan_customer_and_period_with_attainment(
         "/v1/reports/surveys", params={**params, "group_by": "plan"}, headers=ben
     )
     assert (response.status_code, response.json()["error"]["code"]) == (403, "ROLE_FORBIDDEN")
+
+
+async def test_a_reopened_case_is_not_asked_twice_and_its_reopening_says_when_it_closed(
+    surveyed, login, demo_ids, tickets_connection, draws
+):
+    ana, agent = await login("ana@acme-water.example"), await login("agent@example.com")
+    ticket = await _closed_case(surveyed, ana, agent, demo_ids)
+    closed_at = (await surveyed.get(f"/v1/tickets/{ticket['id']}", headers=agent)).json()[
+        "closed_at"
+    ]
+    reopened = await surveyed.post(
+        f"/v1/tickets/{ticket['id']}/reopen", json={"reason": "Back again"}, headers=ana
+    )
+    assert reopened.status_code == 200, reopened.text
+    rows = await tickets_connection.execute(
+        select(outbox_events.c.envelope).where(
+            outbox_events.c.type == "ticket.reopened", outbox_events.c.destination == "contracts"
+        )
+    )
+    [event] = [r.envelope for r in rows]
+    # Contracts gives the quota back only within the plan's window after this close.
+    assert datetime.fromisoformat(event["data"]["closed_at"]) == datetime.fromisoformat(closed_at)
+    draws.set(0.0)
+    closed = await surveyed.post(
+        f"/v1/tickets/{ticket['id']}/close", json={"resolution": "Fixed again."}, headers=agent
+    )
+    assert closed.status_code == 200
+    assert len(await _invitations(tickets_connection)) == 1
