@@ -83,6 +83,7 @@ def test_a_changed_link_does_not_verify():
         f"{raw_id}.{int(expiry) + 86400}.{mac}",
         f"{uuid.uuid4().hex}.{expiry}.{mac}",
         "a.b",
+        f"{raw_id}.{expiry}.é{mac[1:]}",
     ):
         with pytest.raises(ValueError):
             tokens.verify(key, bad, now=NOW)

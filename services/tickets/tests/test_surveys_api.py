@@ -142,6 +142,7 @@ async def test_links_that_do_not_verify_or_expired(
         f"{raw_id}.{int(expiry) + 1}.{mac}",
         f"{uuid.uuid4().hex}.{expiry}.{mac}",
         "x" * 30,
+        f"{raw_id}.{expiry}.é{mac[1:]}",
     ):
         response = await surveyed.post(f"/v1/surveys/{bad}/answers", json=ANSWERS)
         assert (response.status_code, response.json()["error"]["code"]) == (

@@ -33,7 +33,9 @@ def verify(key: bytes, token: str, *, now: datetime | None = None) -> tuple[uuid
     if len(parts) != 3:
         raise ValueError("malformed token")
     raw_id, raw_expiry, mac = parts
-    if not hmac.compare_digest(_mac(key, f"{raw_id}.{raw_expiry}"), mac):
+    # Bytes: a str with a character beyond ASCII (any path may carry one) is refused by
+    # compare_digest with a TypeError, not compared.
+    if not hmac.compare_digest(_mac(key, f"{raw_id}.{raw_expiry}").encode(), mac.encode()):
         raise ValueError("bad signature")
     survey_id = uuid.UUID(hex=raw_id)
     expires_at = datetime.fromtimestamp(int(raw_expiry), UTC)
