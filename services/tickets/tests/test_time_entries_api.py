@@ -103,6 +103,9 @@ async def test_billable_time_goes_to_contracts_rounded_and_is_frozen(
     first = next(e for e in events if e["data"]["minutes"] == 40)
     assert first["data"]["kind"] == "other_support"
     assert first["data"]["customer_id"] == demo_ids["Acme Water"]
+    # Who may see the case may see the event on a live stream, nobody else.
+    assert first["data"]["contact_id"] == demo_ids["ana@acme-water.example"]
+    assert first["data"]["case_visibility"] == "customer"
 
     # Delivered as the outbox relay delivers it, contracts records one other-support item
     # per event, in started half hours.

@@ -184,15 +184,13 @@ async def load(session: AsyncSession, facts: DemoFacts, *, key: bytes) -> Ticket
             await outbox.emit(
                 session,
                 BILLABLE_EVENT,
-                {
-                    "customer_id": str(ticket.customer_id),
-                    "agreement_id": str(ticket.agreement_id),
-                    "ticket_id": str(ticket.id),
-                    "kind": BILLED_AS,
-                    "minutes": minutes,
-                    "occurred_at": time.worked_at.isoformat(),
-                    "description": f"{ticket.number}: {activity} ({note})",
-                },
+                event_data(
+                    ticket,
+                    kind=BILLED_AS,
+                    minutes=minutes,
+                    occurred_at=time.worked_at.isoformat(),
+                    description=f"{ticket.number}: {activity} ({note})",
+                ),
                 subject=ticket.number,
             )
     survey = Survey(

@@ -32,7 +32,12 @@ class TimeEntryCreate(BaseModel):
     activity: Activity
     billable: bool = False
     worked_at: AwareDatetime | None = Field(default=None, description="Default: now.")
-    note: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="What was done; on a billable entry, part of the invoice line the "
+        "customer sees.",
+    )
 
 
 class TimeEntryUpdate(BaseModel):

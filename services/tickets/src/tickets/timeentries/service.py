@@ -21,6 +21,7 @@ from careplane_shared.events import Outbox
 from tickets import access
 from tickets.models import Ticket
 from tickets.ticket import repository
+from tickets.ticket.events import event_data
 from tickets.timeentries.exceptions import (
     TimeEntryBilled,
     TimeEntryNotBillable,
@@ -66,17 +67,17 @@ async def _bill(session: AsyncSession, outbox: Outbox, ticket: Ticket, entry: Ti
     await outbox.emit(
         session,
         BILLABLE_EVENT,
-        {
-            "customer_id": str(ticket.customer_id),
-            "agreement_id": str(ticket.agreement_id) if ticket.agreement_id else None,
-            "ticket_id": str(ticket.id),
-            "kind": BILLED_AS,
-            "minutes": entry.minutes,
-            "occurred_at": entry.worked_at.isoformat(),
-            "description": f"{ticket.number}: {entry.activity}"
+        # The case's own fields too: live streams show the event only to those who see
+        # the case (tickets.access.visible); contracts reads the billable item's.
+        event_data(
+            ticket,
+            kind=BILLED_AS,
+            minutes=entry.minutes,
+            occurred_at=entry.worked_at.isoformat(),
+            description=f"{ticket.number}: {entry.activity}"
             + (f" ({entry.note})" if entry.note else ""),
-            "time_entry_id": str(entry.id),
-        },
+            time_entry_id=str(entry.id),
+        ),
         subject=ticket.number,
     )
 
