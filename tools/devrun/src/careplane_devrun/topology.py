@@ -106,6 +106,8 @@ PIECES = (
                 "contracts": "{contracts}/v1/events",
                 "notify": "{notify}/v1/events",
             },
+            # Survey links in mails point at the gateway's route to tickets.
+            "SURVEY_LINK_BASE": "{gateway}/api/tickets",
         },
         production_wiring={"CLIENT_SECRET": "{client_secret_tickets}"},
     ),
