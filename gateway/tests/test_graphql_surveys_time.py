@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from careplane_shared.testing import TokenBox
 from careplane_shared.testing.graphql import data_of, graphql, only_error
+from tickets.models import outbox_events
 
 from .conftest import ContractsDemo
 
@@ -148,3 +150,27 @@ async def test_staff_record_time_and_billable_time_is_frozen(client, contracts_d
     )
     assert only_error(refused)["extensions"]["code"] == "ROLE_FORBIDDEN"
     assert (await data_of(client, agent, DELETE, {**ids, "entry": plain["id"]}))["deleteTimeEntry"]
+
+
+async def test_the_survey_link_works_through_the_gateway(
+    client, contracts_demo, tickets_connection
+):
+    """Anonymous over REST (the link is the credential), or with the token through GraphQL."""
+    tokens = TokenBox(client)
+    ana, agent = await tokens(ANA), await tokens(AGENT)
+    ticket = await _open(client, ana, contracts_demo)
+    await data_of(client, agent, CLOSE, {"id": ticket["id"]})
+    rows = await tickets_connection.execute(
+        select(outbox_events.c.envelope).where(
+            outbox_events.c.type == "survey.invited", outbox_events.c.destination == "notify"
+        )
+    )
+    [invitation] = [r.envelope["data"] for r in rows]
+    link = invitation["survey_url"].rsplit("/", 1)[1]
+    shown = await client.get(f"/api/tickets/v1/surveys/{link}")
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["number"] == ticket["number"]
+    answered = await data_of(client, ana, ANSWER, {"token": link, "answers": {"overall": 3}})
+    assert answered["answerSurvey"]["answeredVia"] == "link"
+    again = await client.post(f"/api/tickets/v1/surveys/{link}/answers", json={"overall": 1})
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "SURVEY_ALREADY_ANSWERED")
