@@ -169,6 +169,32 @@ def case_flow(client: httpx.Client, run: DevRun) -> None:
     assert quota.json()["remaining"] == 39
 
 
+def demo_survey_and_time(client: httpx.Client, run: DevRun) -> None:
+    """The demo's closed case: its survey invitation lands in the local mailbox, and its
+    billable time reaches contracts as an other-support item, per started half hour."""
+    gateway = run.url("gateway")
+    agent = login(client, run, "agent@example.com")
+
+    def invitation() -> bool:
+        mails = client.get(f"{gateway}/api/notify/v1/mailbox", headers=agent).json()
+        return any(
+            m["to"] == "cora@cobalt.example" and "Hoe hebben we het gedaan" in (m["subject"] or "")
+            for m in mails
+        )
+
+    wait_for("the demo survey invitation", invitation)
+
+    def billed() -> bool:
+        items = client.get(
+            f"{gateway}/api/contracts/v1/billable-items",
+            params={"kind": "other_support", "limit": 200},
+            headers=agent,
+        ).json()["items"]
+        return any(i["minutes_worked"] == 70 and i["quantity"] == "1.50" for i in items)
+
+    wait_for("the demo's billable time in contracts", billed)
+
+
 def stop_and_check_nothing_left(run: DevRun) -> None:
     processes = run.processes()
     assert len(processes) >= 5, [p.cmdline() for p in processes]  # four uvicorns + postmaster
@@ -213,6 +239,7 @@ def test_make_run_serves_me_stops_clean_and_starts_again(
         error = response.json()["error"]
         assert {"code", "message", "request_id"} <= set(error)
         assert error["code"]
+        demo_survey_and_time(client, first)
 
     stop_and_check_nothing_left(first)
     # The dev signing keys were generated into the data folder, not the checkout.

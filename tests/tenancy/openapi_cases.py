@@ -60,6 +60,7 @@ PATH_PARAMS: dict[str, str | Callable[[str], str]] = {
     "article_id": "article",
     "suggestion_id": "suggestion",
     "key_id": lambda path: "api_key" if path.startswith("/v1/api-keys") else "license_key",
+    "entry_id": "time_entry",
 }
 
 # Query parameters and body properties that name records (filled from the same tenant).
@@ -141,6 +142,7 @@ BODY_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/v1/agreements/{agreement_id}/quota/exchanges"): {"service": "onsite_visit"},
     ("POST", "/v1/billable-items"): {"kind": "other_support", "minutes": 15},
+    ("POST", "/v1/tickets/{ticket_id}/time-entries"): {"minutes": 15, "activity": "investigation"},
     ("POST", "/v1/license-keys/validate"): {"key": "not-a-key"},
     ("POST", "/v1/api-keys"): {"name": "probe key"},
     ("POST", "/v1/contacts/invitations/{token}/accept"): {"password": "probe-password-0123"},

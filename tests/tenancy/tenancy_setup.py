@@ -486,6 +486,17 @@ async def _populate(
             ),
             201,
         )
+
+    with step(f"{tag}: a time entry"):
+        entry = await _ok(
+            await tickets_client.post(
+                f"/v1/tickets/{tenant.first('ticket')}/time-entries",
+                json={"minutes": 20, "activity": "investigation", "note": _unique(f"{tag} time")},
+                headers=admin,
+            ),
+            201,
+        )
+        tenant.add("time_entry", entry["id"])
     with step(f"{tag}: a webhook endpoint"):
         endpoint = await _ok(
             await notify_client.post(

@@ -50,6 +50,7 @@ ARG_KINDS = {
     "planId": "plan",
     "assigneeId": "staff",
     "endpointId": "endpoint",
+    "entryId": "time_entry",
     "supportCenterId": "support_center_id",
     "articleId": "article",
     "suggestionId": "suggestion",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from contracts.models import BillableItem, QuotaEntry, inbox_events
+from contracts.models import Agreement, BillableItem, Plan, QuotaEntry, inbox_events
 
 pytestmark = pytest.mark.usefixtures("quick_demo_password")
 
@@ -249,3 +249,29 @@ async def test_a_premium_case_consumes_from_the_basic_agreement(
     )
     assert entries.all() == [(delta_basic, "consume")]
     assert await _remaining(client, service_headers, delta_basic) == 39
+
+
+async def test_a_ticket_comes_back_only_when_reopened_within_the_plans_window(
+    client, service_headers, post_event, delta_basic, session
+):
+    """The events say 2026-05-04; the plan's window is 14 days (the default)."""
+    inside, outside = str(uuid.uuid4()), str(uuid.uuid4())
+    for ticket, closed_at in ((inside, "2026-04-21T12:00:00Z"), (outside, "2026-04-19T12:00:00Z")):
+        data = {"ticket_id": ticket, "agreement_id": str(delta_basic)}
+        await post_event("ticket.closed", data)
+        await post_event("ticket.reopened", {**data, "closed_at": closed_at})
+    assert [k for k, _, _ in await _ticket_entries(session, inside)] == ["consume", "reversal"]
+    assert [k for k, _, _ in await _ticket_entries(session, outside)] == ["consume"]
+    assert await _remaining(client, service_headers, delta_basic) == 39
+
+    # A plan's window is its own: with 30 days, the later reopen gives the ticket back too.
+    plan = await session.scalar(select(Agreement.plan_id).where(Agreement.id == delta_basic))
+    response = await client.get(f"/v1/plans/{plan}", headers=service_headers)
+    quota = response.json()["quota"]
+    assert quota["reopen_window_days"] == 14
+    await session.execute(update(Plan).where(Plan.id == plan).values(reopen_window_days=30))
+    late = str(uuid.uuid4())
+    data = {"ticket_id": late, "agreement_id": str(delta_basic)}
+    await post_event("ticket.closed", data)
+    await post_event("ticket.reopened", {**data, "closed_at": "2026-04-19T12:00:00Z"})
+    assert [k for k, _, _ in await _ticket_entries(session, late)] == ["consume", "reversal"]

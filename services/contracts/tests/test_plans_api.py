@@ -38,7 +38,12 @@ def _plan(**fields):
         "channels": ["email", "phone"],
         "services": ["emergency", "on_site"],
         "contact_rule": "administrators_only",
-        "quota": {"yearly": 12, "rollover": True, "when_exhausted": "billable"},
+        "quota": {
+            "yearly": 12,
+            "rollover": True,
+            "when_exhausted": "billable",
+            "reopen_window_days": 7,
+        },
         "pricing": {"first_year_percent": "15", "later_years_percent": "18.5"},
         **fields,
     }
@@ -56,7 +61,12 @@ async def test_the_demo_plans_are_the_seed_policies(client, sign_in, demo_ids):
         "Invantive Subscription",
     ]
     basic, premium = by_code["infotecs-basic"], by_code["infotecs-premium"]
-    assert basic["quota"] == {"yearly": 40, "rollover": True, "when_exhausted": "billable"}
+    assert basic["quota"] == {
+        "yearly": 40,
+        "rollover": True,
+        "when_exhausted": "billable",
+        "reopen_window_days": 14,
+    }
     assert {k: float(v) for k, v in basic["pricing"].items()} == {
         "first_year_percent": 12.0,
         "later_years_percent": 20.0,
@@ -171,7 +181,12 @@ async def test_a_plan_is_changed_and_retired(client, staff, sign_in):
     assert response.status_code == 200, response.text
     changed = response.json()
     assert changed["name"] == "Gold 2"
-    assert changed["quota"] == {"yearly": 20, "rollover": False, "when_exhausted": "refuse"}
+    assert changed["quota"] == {
+        "yearly": 20,
+        "rollover": False,
+        "when_exhausted": "refuse",
+        "reopen_window_days": 14,
+    }
     assert changed["pricing"] == plan["pricing"]  # untouched
 
     response = await client.patch(url, json={"quota": None, "channels": ["web"]}, headers=manager)

@@ -2,7 +2,9 @@
 import tickets.development.models
 import tickets.ideas.models
 import tickets.inbound.models
-import tickets.knowledge.models  # noqa: F401
+import tickets.knowledge.models
+import tickets.survey.models
+import tickets.timeentries.models  # noqa: F401
 from careplane_shared.migrations import run_env
 from tickets.models import Base
 

@@ -42,6 +42,8 @@ from careplane_gateway.graphql.tickets.knowledge import KnowledgeMutation, Knowl
 from careplane_gateway.graphql.tickets.mutations import TicketsMutation
 from careplane_gateway.graphql.tickets.queries import TicketsQuery
 from careplane_gateway.graphql.tickets.subscriptions import TicketsSubscription
+from careplane_gateway.graphql.tickets.surveys import SurveysMutation, SurveysQuery
+from careplane_gateway.graphql.tickets.time_entries import TimeEntriesMutation
 from careplane_gateway.graphql.validation_rules import NoIntrospection, depth_limit
 
 
@@ -63,6 +65,7 @@ Query = _root(
         KnowledgeQuery,
         IdeasQuery,
         DevelopmentQuery,
+        SurveysQuery,
     ),
     "Every read the API offers: cases, contracts and licensing, notifications.",
 )
@@ -76,6 +79,8 @@ Mutation = _root(
         KnowledgeMutation,
         IdeasMutation,
         DevelopmentMutation,
+        SurveysMutation,
+        TimeEntriesMutation,
     ),
     "Every change the API offers: cases, contracts and licensing, notifications.",
 )

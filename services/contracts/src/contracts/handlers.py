@@ -16,6 +16,7 @@ from careplane_shared.errors import NotFound, ValidationFailed
 from careplane_shared.events import CloudEvent, Inbox, Outbox
 from contracts.agreements import quota
 from contracts.agreements.exceptions import QuotaExhausted
+from contracts.agreements.reopen_window import within_window
 from contracts.billing import service as billing
 from contracts.billing.schemas import BillableRecord
 from contracts.clock import today
@@ -32,6 +33,15 @@ def _uuid(data: dict[str, Any], name: str) -> uuid.UUID | None:
         return uuid.UUID(str(value)) if value else None
     except ValueError:
         return None
+
+
+def _instant(data: dict[str, Any], name: str) -> datetime | None:
+    value = data.get(name)
+    try:
+        parsed = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return parsed if parsed is None or parsed.tzinfo is not None else None
 
 
 async def _quota_agreement(session: AsyncSession, data: dict[str, Any]) -> Agreement | None:
@@ -103,11 +113,18 @@ def register(inbox: Inbox, outbox: Outbox) -> None:
 
     @inbox.handler("ticket.reopened")
     async def ticket_reopened(session: AsyncSession, event: CloudEvent) -> None:
-        """A reopened case gives its ticket back until it is resolved again."""
+        """A case reopened within its plan's reopen window gives its ticket back until it
+        is resolved again; reopened later, the ticket stays used."""
         data = event.data or {}
         ticket_id = _uuid(data, "ticket_id")
         agreement = await _quota_agreement(session, data)
         if ticket_id is None or agreement is None:
+            return
+        plan = await session.get(Plan, agreement.plan_id)
+        reopened_at = event.time or datetime.now(UTC)
+        window = plan.reopen_window_days if plan is not None else 14
+        if not within_window(_instant(data, "closed_at"), reopened_at, window):
+            log.info("quota_not_reversed_after_window", ticket_id=str(ticket_id), days=window)
             return
         await quota.reverse(
             session,

@@ -196,6 +196,9 @@ class Release(TimestampMixin, Base):
     released_on: Mapped[date | None] = mapped_column(Date)
 
 
+REOPEN_WINDOW_DAYS = 14
+
+
 class Plan(TimestampMixin, Base):
     """A support offering defined as data: SLA policy, channels, services, contact rule,
     quota, pricing and prerequisites."""
@@ -215,6 +218,10 @@ class Plan(TimestampMixin, Base):
     yearly_quota: Mapped[int | None] = mapped_column(Integer)
     quota_rollover: Mapped[bool] = mapped_column(Boolean, server_default="false")
     when_exhausted: Mapped[str] = mapped_column(String(20), server_default="refuse")
+    # A case reopened within this many days of its close gives its quota ticket back.
+    reopen_window_days: Mapped[int] = mapped_column(
+        Integer, server_default=str(REOPEN_WINDOW_DAYS), default=REOPEN_WINDOW_DAYS
+    )
     # Percentages of the license price; null when the plan is not priced that way.
     first_year_percent: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     later_years_percent: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))

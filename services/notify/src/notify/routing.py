@@ -114,6 +114,9 @@ def mail_routes(
         if not acknowledgement_wanted(data):
             return []
         return [MailRoute(requester, "ticket_opened")]
+    if event_type == "survey.invited" and requester:
+        # Satisfaction survey [000]: a contact who switched survey mail off is not asked.
+        return [MailRoute(requester, "survey_invitation", category=Category.SURVEYS)]
     if event_type == "ticket.replied" and requester and data.get("author_kind") == "staff":
         return to_case_contacts("ticket_replied")
     if event_type == "ticket.status_changed" and requester:

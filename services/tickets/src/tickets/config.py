@@ -69,6 +69,13 @@ class TicketsSettings(DatabaseSettings):
     # the webhook is off (404), outside dev until a secret is set; in dev a published one.
     development_webhook_secret: str = ""
     development_webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    # Satisfaction surveys at closing (tickets.survey): the share of closings asked, the
+    # least days between two surveys of one contact, how long a link is valid, and the
+    # public base URL the link starts with (the gateway's /api/tickets).
+    survey_rate: float = Field(default=0.25, ge=0, le=1)
+    survey_cooldown_days: int = Field(default=90, ge=0)
+    survey_link_days: int = Field(default=30, ge=1)
+    survey_link_base: str = "http://127.0.0.1:8000/api/tickets"
     outbox_targets: dict[str, str] = Field(
         default_factory=lambda: {
             "contracts": "http://127.0.0.1:8002/v1/events",

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from tickets.ideas import demo as ideas_demo
 from tickets.inbound import demo as inbound_demo
 from tickets.knowledge.demo import seed_articles
+from tickets.survey import demo as survey_demo
 
 
 async def seed(database_url: str) -> None:
@@ -24,3 +25,4 @@ async def seed(database_url: str) -> None:
         await engine.dispose()
     await inbound_demo.seed(database_url)
     await ideas_demo.seed(database_url)
+    await survey_demo.seed(database_url)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -29,10 +31,14 @@ from tickets.live import router as live_router
 from tickets.models import idempotency_keys, inbox_events, outbox_events
 from tickets.report.router import router as report_router
 from tickets.simulate.router import router as simulate_router
+from tickets.survey.router import router as survey_router
+from tickets.survey.sampling import SamplingRule, SurveyPolicy
+from tickets.survey.tokens import link_key
 from tickets.ticket.policy import TicketPolicy
 from tickets.ticket.recheck import run_recheck_worker
 from tickets.ticket.router import router as ticket_router
 from tickets.ticket.timers import run_timer_worker
+from tickets.timeentries.router import router as time_entries_router
 
 SOURCE = "tickets"
 
@@ -41,15 +47,27 @@ def create_app(
     settings: TicketsSettings | None = None,
     *,
     contracts_transport: httpx.AsyncBaseTransport | None = None,
+    survey_draw: Callable[[], float] | None = None,
 ) -> FastAPI:
-    """``contracts_transport`` lets tests run the real contracts app in-process."""
+    """``contracts_transport`` lets tests run the real contracts app in-process;
+    ``survey_draw`` decides the survey sampling's random draws (tests)."""
     settings = settings or TicketsSettings()
+    survey_policy = SurveyPolicy(
+        rule=SamplingRule(
+            rate=settings.survey_rate, cooldown=timedelta(days=settings.survey_cooldown_days)
+        ),
+        draw=survey_draw or random.SystemRandom().random,
+        link_lifetime=timedelta(days=settings.survey_link_days),
+        link_base=settings.survey_link_base,
+        key=link_key(settings.client_secret),
+    )
     outbox = MailOutbox(outbox_events, source=SOURCE, destinations=settings.outbox_targets)
     inbox = Inbox(inbox_events)
     handlers.register(inbox, outbox)
     policy = TicketPolicy(
         number_prefix=settings.ticket_number_prefix,
         warning_fraction=settings.sla_warning_fraction,
+        surveys=survey_policy,
     )
 
     @asynccontextmanager
@@ -117,12 +135,15 @@ def create_app(
             knowledge_router,
             ideas_router,
             development_router,
+            survey_router,
+            time_entries_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,
     )
     app.state.outbox = outbox
     app.state.ticket_policy = policy
+    app.state.survey_policy = survey_policy
     app.state.attachment_storage = LocalStorage(settings.attachments_dir)
     app.state.idempotency_table = idempotency_keys
     return app

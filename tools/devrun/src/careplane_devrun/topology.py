@@ -111,6 +111,8 @@ PIECES = (
             },
             "INBOUND_SMTP_HOST": "{host}",
             "INBOUND_SMTP_PORT": "{inbound_smtp_port}",
+            # Survey links in mails point at the gateway's route to tickets.
+            "SURVEY_LINK_BASE": "{gateway}/api/tickets",
         },
         production_wiring={
             "CLIENT_SECRET": "{client_secret_tickets}",

@@ -341,7 +341,10 @@ class PlanInput:
     )
     quota: JSON | None = strawberry.field(
         default=None,
-        description="The ticket quota (yearly, rollover, when_exhausted); null for none.",
+        description=(
+            "The ticket quota (yearly, rollover, when_exhausted, reopen_window_days); null for "
+            "none."
+        ),
     )
     pricing: JSON | None = strawberry.field(
         default=None,

@@ -46,6 +46,9 @@ class QuotaRule:
     when_exhausted: WhenExhausted = strawberry.field(
         description="What happens to a case once the quota is used up."
     )
+    reopen_window_days: int = strawberry.field(
+        description="A case reopened within this many days of its close gives its ticket back."
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> QuotaRule:
@@ -53,6 +56,7 @@ class QuotaRule:
             yearly=int(row["yearly"]),
             rollover=bool(row["rollover"]),
             when_exhausted=WhenExhausted(row["when_exhausted"]),
+            reopen_window_days=int(row.get("reopen_window_days", 14)),
         )
 
 

@@ -42,6 +42,8 @@ from careplane_gateway.graphql.tickets.parts import (
     TicketEntitlement,
 )
 from careplane_gateway.graphql.tickets.sla import SlaClock
+from careplane_gateway.graphql.tickets.surveys import Survey, survey_of
+from careplane_gateway.graphql.tickets.time_entries import TimeSheet, time_sheet
 
 # The fields of ``Ticket`` a list row lacks (resolved through ``Ticket._detail``), by their
 # GraphQL names: a page that asks for one of them asks tickets for whole cases.
@@ -307,6 +309,14 @@ class Ticket:
     async def attachments(self, info: Info) -> list[Attachment]:
         rows = await info.context.loaders.tickets.attachments.load(str(self.id))
         return [Attachment.from_rest(row) for row in rows]
+
+    @strawberry.field(description="Time worked on the case; null for customers.")
+    async def time_entries(self, info: Info) -> TimeSheet | None:
+        return await time_sheet(info, self.id)
+
+    @strawberry.field(description="Its satisfaction survey; null when the case was not asked.")
+    async def survey(self, info: Info) -> Survey | None:
+        return await survey_of(info, self.id)
 
 
 # -- live case events -----------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,14 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
+from careplane_shared.billing import billed_minutes
 from careplane_shared.events import Outbox
 from contracts.agreements.exceptions import AgreementNotOfCustomer
 from contracts.billing.exceptions import IdempotencyKeyReused, MinutesRequired
 from contracts.billing.schemas import BillableKind, BillableRecord
 from contracts.customers.service import get_customer
 from contracts.models import Agreement, BillableItem
-
-SESSION_BLOCK_MINUTES = 30
 
 _UNITS = {
     BillableKind.EXTRA_TICKET: "ticket",
@@ -36,8 +34,7 @@ _UNITS = {
 
 def billed_hours(minutes: int) -> Decimal:
     """Other-support sessions are billed per started half hour (seed 002)."""
-    blocks = math.ceil(minutes / SESSION_BLOCK_MINUTES)
-    return Decimal(blocks * SESSION_BLOCK_MINUTES) / Decimal(60)
+    return Decimal(billed_minutes(minutes)) / Decimal(60)
 
 
 def request_hash(data: BillableRecord) -> str:

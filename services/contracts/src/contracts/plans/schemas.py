@@ -39,6 +39,12 @@ class QuotaRule(BaseModel):
     yearly: int = Field(ge=0, le=1_000_000, description="Tickets resolved per agreement year.")
     rollover: bool = Field(default=False, description="Unused tickets move to the next year.")
     when_exhausted: WhenExhausted = WhenExhausted.REFUSE
+    reopen_window_days: int = Field(
+        default=14,
+        ge=0,
+        le=3650,
+        description="A case reopened within this many days of its close gives its ticket back.",
+    )
 
 
 class PricingRuleIn(BaseModel):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.exceptions import FieldNotNullable
-from contracts.models import Plan
+from contracts.models import REOPEN_WINDOW_DAYS, Plan
 from contracts.plans.exceptions import PlanCodeTaken, PlanNotFound
 from contracts.plans.schemas import PlanCreate, PlanRead, PlanUpdate, PricingRuleIn, QuotaRule
 
@@ -23,6 +23,7 @@ def to_read(plan: Plan) -> PlanRead:
             yearly=plan.yearly_quota,
             rollover=plan.quota_rollover,
             when_exhausted=plan.when_exhausted,
+            reopen_window_days=plan.reopen_window_days,
         )
     pricing = None
     if plan.first_year_percent is not None and plan.later_years_percent is not None:
@@ -53,6 +54,7 @@ def _columns(quota: QuotaRule | None, pricing: PricingRuleIn | None) -> dict[str
         "yearly_quota": quota.yearly if quota else None,
         "quota_rollover": quota.rollover if quota else False,
         "when_exhausted": (quota.when_exhausted if quota else "refuse"),
+        "reopen_window_days": quota.reopen_window_days if quota else REOPEN_WINDOW_DAYS,
         "first_year_percent": pricing.first_year_percent if pricing else None,
         "later_years_percent": pricing.later_years_percent if pricing else None,
         "upgrade_percent": pricing.upgrade_percent if pricing else None,

@@ -90,6 +90,8 @@ CONTEXT_KEYS = (
     "issue_key",
     "note",
     "routed_by",
+    # satisfaction surveys
+    "survey_url",
 )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tickets.survey.sampling import SurveyPolicy
+
 
 @dataclass(frozen=True, slots=True)
 class TicketPolicy:
@@ -11,3 +13,5 @@ class TicketPolicy:
 
     number_prefix: str
     warning_fraction: float
+    # Satisfaction surveys at closing (tickets.survey); None: never asked.
+    surveys: SurveyPolicy | None = None

@@ -23,6 +23,7 @@ from careplane_shared.events import Outbox
 from tickets import access
 from tickets.clients.contracts import ContractsClient
 from tickets.models import Ticket
+from tickets.survey import service as surveys
 from tickets.ticket import clocks, kept_clocks, repository
 from tickets.ticket.entitlement import apply_entitlement, check_at_open, sla_inputs_given
 from tickets.ticket.events import event_data
@@ -175,17 +176,21 @@ async def change_status(
                 {"resolution": ticket.resolution, "counts_against_quota": True},
             )
         )
-    return await move(
+    now = datetime.now(UTC)
+    change = await move(
         session,
         outbox,
         ticket=ticket,
         policy=policy,
-        at=datetime.now(UTC),
+        at=now,
         by=principal,
         to=target,
         reason=resolution or reason,
         emits=emits,
     )
+    if target is Status.CLOSED and policy.surveys is not None:
+        await surveys.offer(session, outbox, ticket, policy.surveys, now)
+    return change
 
 
 async def reopen(
@@ -205,6 +210,8 @@ async def reopen(
         raise TicketNotClosed()
     if ticket.entitlement_status == "refused":
         raise RefusedCaseNotReopened()
+    # Contracts gives the quota back only within the plan's reopen window after the close.
+    closed_at = ticket.closed_at.isoformat() if ticket.closed_at else None
     return await move(
         session,
         outbox,
@@ -214,7 +221,7 @@ async def reopen(
         by=principal,
         to=Status.OPEN,
         reason=reason,
-        emits=[Emit("ticket.reopened", {"reason": reason})],
+        emits=[Emit("ticket.reopened", {"reason": reason, "closed_at": closed_at})],
     )
 
 
