@@ -1,5 +1,5 @@
-"""The knowledge base's demo data as ``make run`` loads it (the ``tickets`` seed entry
-point): into a fresh migrated database, once however often it runs, with an example of
+"""The knowledge base's demo data as ``make run`` loads it (its part of the ``tickets`` seed
+entry point): into a fresh migrated database, once however often it runs, with an example of
 each kind of article."""
 
 from __future__ import annotations
@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections import Counter
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from careplane_shared.testing.pieces import TICKETS
 from careplane_shared.testing.plugin import ProvisionDatabase
-from tickets import demo as tickets_demo
 from tickets.knowledge import demo
 from tickets.knowledge.models import KnowledgeArticle, KnowledgeVersion
 
@@ -20,10 +19,11 @@ async def test_the_demo_loads_once_with_every_kind_of_article(
     provision_database: ProvisionDatabase,
 ) -> None:
     url = await provision_database("knowledge_demo_tickets", TICKETS.service_dir)
-    await tickets_demo.seed(url)
-    await tickets_demo.seed(url)  # make run loads it at every start
     engine = create_async_engine(url)
     try:
+        for _ in range(2):  # make run loads it at every start
+            async with async_sessionmaker(engine)() as session, session.begin():
+                await demo.seed_articles(session)
         async with AsyncSession(engine) as session:
             articles = (await session.scalars(select(KnowledgeArticle))).all()
             versions = (await session.scalars(select(KnowledgeVersion))).all()
