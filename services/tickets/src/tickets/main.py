@@ -18,6 +18,7 @@ from tickets.attachments.s3 import s3_storage
 from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
+from tickets.escalation.router import router as escalation_router
 from tickets.live import LiveOutbox, LivePublisher, create_live_hub
 from tickets.live import router as live_router
 from tickets.models import idempotency_keys, inbox_events, outbox_events
@@ -106,6 +107,7 @@ def create_app(
             attachments_router,
             simulate_router,
             report_router,
+            escalation_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,
