@@ -79,6 +79,13 @@ CONTEXT_KEYS = (
     # invitations
     "expires_at",
     "email",
+    # escalations and change requests
+    "csm_name",
+    "csm_email",
+    "decision",
+    "requested_priority",
+    "previous_priority",
+    "motivation",
 )
 
 
