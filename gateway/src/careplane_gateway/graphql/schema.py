@@ -35,6 +35,7 @@ from careplane_gateway.graphql.input_objects import build_inputs_by_plan
 from careplane_gateway.graphql.notify.mutations import NotifyMutation
 from careplane_gateway.graphql.notify.queries import NotifyQuery
 from careplane_gateway.graphql.operation_limits import MeasureCache, OperationLimits
+from careplane_gateway.graphql.tickets.escalation_mutations import EscalationMutation
 from careplane_gateway.graphql.tickets.mutations import TicketsMutation
 from careplane_gateway.graphql.tickets.queries import TicketsQuery
 from careplane_gateway.graphql.tickets.subscriptions import TicketsSubscription
@@ -55,7 +56,7 @@ Query = _root(
 )
 Mutation = _root(
     "Mutation",
-    (TicketsMutation, ContractsMutation, NotifyMutation),
+    (TicketsMutation, EscalationMutation, ContractsMutation, NotifyMutation),
     "Every change the API offers: cases, contracts and licensing, notifications.",
 )
 Subscription = _root(
