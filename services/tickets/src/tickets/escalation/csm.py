@@ -4,6 +4,7 @@ as contracts names it (``GET /v1/customers/{id}/client-services-manager``)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -19,6 +20,10 @@ class Manager:
     id: uuid.UUID
     email: str
     name: str
+
+
+# A customer's id → its region's manager (None: nobody named, or no answer now).
+ManagerLookup = Callable[[uuid.UUID | None], Awaitable[Manager | None]]
 
 
 async def manager_of(contracts: ContractsClient, customer_id: uuid.UUID | None) -> Manager | None:

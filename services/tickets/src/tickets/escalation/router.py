@@ -8,6 +8,7 @@ routes that end them name the case alone.
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from fastapi import APIRouter, status
 
@@ -16,6 +17,7 @@ from careplane_shared.db import DbSession
 from careplane_shared.pagination import PageParamsDep
 from tickets.deps import ContractsDep, OutboxDep, PolicyDep, ReadSession
 from tickets.escalation import changes, service
+from tickets.escalation.csm import manager_of
 from tickets.escalation.schemas import (
     ChangeRequestCreate,
     ChangeRequestDecide,
@@ -53,7 +55,7 @@ async def escalate(
     change = await service.escalate(
         session,
         outbox,
-        contracts=contracts,
+        find_manager=partial(manager_of, contracts),
         principal=principal,
         ticket_id=ticket_id,
         kind=body.kind,

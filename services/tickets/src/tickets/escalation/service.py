@@ -24,9 +24,8 @@ from careplane_shared.auth import Principal, Role
 from careplane_shared.events import Outbox
 from careplane_shared.pagination import PageParams
 from tickets import access
-from tickets.clients.contracts import ContractsClient
 from tickets.escalation import rules
-from tickets.escalation.csm import manager_of
+from tickets.escalation.csm import ManagerLookup
 from tickets.escalation.exceptions import (
     EscalationOpen,
     NoOpenEscalation,
@@ -101,7 +100,7 @@ async def escalate(
     session: AsyncSession,
     outbox: Outbox,
     *,
-    contracts: ContractsClient,
+    find_manager: ManagerLookup,
     principal: Principal,
     ticket_id: uuid.UUID,
     kind: EscalationKind,
@@ -111,7 +110,8 @@ async def escalate(
 ) -> TicketChange:
     """CUSTOMER (the customer, or staff on its behalf): the region's Client Services
     Manager owns it. INTERNAL (staff): the case goes to ``team``. The case becomes
-    ESCALATED; ``ticket.escalated`` tells who must act."""
+    ESCALATED; ``ticket.escalated`` tells who must act. ``find_manager`` names the Client
+    Services Manager of a customer's region (contracts, through :mod:`.csm`)."""
     internal = kind is EscalationKind.INTERNAL
     if internal and not access.may_escalate_internally(principal):
         raise access.RoleForbidden("Only staff escalate internally.")
@@ -126,7 +126,7 @@ async def escalate(
     if internal and team_name is None:
         raise TeamRequired()
     # Asked before the case is locked: no lock is held while contracts answers.
-    manager = None if internal else await manager_of(contracts, seen.customer_id)
+    manager = None if internal else await find_manager(seen.customer_id)
     ticket = await repository.get_ticket(
         session, principal=principal, ticket_id=ticket_id, lock=True
     )
