@@ -7,16 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from careplane_gateway.graphql.context import Info
+from careplane_gateway.graphql.contracts.cases import LinkedTicket, linked_ticket
 from careplane_gateway.graphql.convert import Row, optional_datetime, optional_id, to_id
 from careplane_gateway.graphql.tickets.enums import EscalationKind
-
-if TYPE_CHECKING:
-    from careplane_gateway.graphql.tickets.types import Ticket
 
 
 @strawberry.enum(description="The escalation path, in its order: email, phone, web conference.")
@@ -191,13 +188,11 @@ class ChangeRequest:
             decision_reason=row.get("decision_reason"),
         )
 
-    @strawberry.field(description="The case, as it is now (its clocks recalculated).")
-    async def ticket(
-        self, info: Info
-    ) -> Annotated[Ticket, strawberry.lazy("careplane_gateway.graphql.tickets.types")]:
-        from careplane_gateway.graphql.tickets.types import Ticket
-
-        return await Ticket.load(info, self.ticket_id)
+    @strawberry.field(
+        description="The case, as it is now (an accepted request: its clocks recalculated)."
+    )
+    async def ticket(self, info: Info) -> LinkedTicket | None:
+        return await linked_ticket(info, self.ticket_id)
 
 
 async def escalations_of(info: Info, ticket_id: object) -> list[Escalation]:

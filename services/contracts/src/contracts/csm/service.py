@@ -29,7 +29,7 @@ async def list_managers(session: AsyncSession) -> list[ClientServicesManagerRead
         .join(StaffUser, StaffUser.id == ClientServicesManager.staff_user_id)
         .order_by(ClientServicesManager.region)
     )
-    return [_read(region, staff) for region, staff in rows.tuples()]
+    return [_read(region, staff) for region, staff in rows.all()]
 
 
 async def set_manager(
