@@ -103,6 +103,16 @@ BODY_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/tickets/{ticket_id}/status"): {"status": "PENDING"},
     ("POST", "/v1/tickets/{ticket_id}/priority"): {"priority": "P3", "reason": "probe"},
     ("POST", "/v1/tickets/{ticket_id}/escalations"): {"kind": "CUSTOMER", "reason": "probe"},
+    ("POST", "/v1/tickets/{ticket_id}/escalations/resolve"): {"resolution": "probe"},
+    ("POST", "/v1/tickets/{ticket_id}/contact-attempts"): {
+        "channel": "EMAIL",
+        "outcome": "REACHED",
+    },
+    ("POST", "/v1/tickets/{ticket_id}/change-requests"): {"priority": "P3", "motivation": "probe"},
+    ("POST", "/v1/tickets/{ticket_id}/change-requests/decision"): {
+        "decision": "REFUSED",
+        "reason": "probe",
+    },
     ("POST", "/v1/tickets/{ticket_id}/attachments/links"): {
         "url": "https://files.example.com/log.txt",
         "filename": "log.txt",

@@ -466,6 +466,7 @@ async def _populate(
             )
             tenant.add("attachment", attachment["id"])
             tenant.markers.add(filename)
+    await _escalate(tickets_client, tenant, tag, own_admin, admin, step)
 
     with step(f"{tag}: a knowledge suggestion and a knowledge link"):
         subject = _unique(f"{tag} suggestion subject")
@@ -614,6 +615,61 @@ async def _knowledge_article(
         await tickets_client.post(f"/v1/knowledge/articles/{article['id']}/publish", headers=admin)
     )
     shared["article"] = article["id"]
+
+
+async def _escalate(
+    tickets_client: httpx.AsyncClient,
+    tenant: Tenant,
+    tag: str,
+    own_admin: dict[str, str],
+    admin: dict[str, str],
+    step: Steps,
+) -> None:
+    """On the tenant's second case: the customer's escalation, staff's internal one to a
+    team (its reason, team and a contact attempt's note are staff-only), and, where the
+    plan has more than one priority, a change request."""
+    case = f"/v1/tickets/{tenant.ids['ticket'][-1]}"
+    with step(f"{tag}: escalations and a contact attempt"):
+        reason = _unique(f"{tag} escalation")
+        await _ok(
+            await tickets_client.post(
+                f"{case}/escalations",
+                json={"kind": "CUSTOMER", "reason": reason},
+                headers=own_admin,
+            )
+        )
+        tenant.markers.add(reason)
+        secret, team = _unique(f"{tag} internal reason"), _unique(f"{tag}-team")
+        await _ok(
+            await tickets_client.post(
+                f"{case}/escalations",
+                json={"kind": "INTERNAL", "reason": secret, "team": team},
+                headers=admin,
+            )
+        )
+        note = _unique(f"{tag} attempt note")
+        await _ok(
+            await tickets_client.post(
+                f"{case}/contact-attempts",
+                json={"channel": "EMAIL", "outcome": "NO_ANSWER", "note": note},
+                headers=admin,
+            ),
+            201,
+        )
+        tenant.markers.update({secret, team, note})
+        tenant.staff_only.update({secret, team, note})
+    if tag == "acme":  # InfoCare: LOW / NORMAL / HIGH (Borealis' plan has NORMAL only)
+        with step(f"{tag}: a change request"):
+            motivation = _unique(f"{tag} motivation")
+            await _ok(
+                await tickets_client.post(
+                    f"{case}/change-requests",
+                    json={"priority": "HIGH", "motivation": motivation},
+                    headers=own_admin,
+                ),
+                201,
+            )
+            tenant.markers.add(motivation)
 
 
 async def _announce(

@@ -1,3 +1,4 @@
+import contracts.csm.models  # noqa: F401  (its table in the metadata)
 from careplane_shared.migrations import run_env
 from contracts.models import Base
 

@@ -1,5 +1,6 @@
 # Each part's models module, imported for its tables: they join tickets' Base.metadata.
 import tickets.development.models
+import tickets.escalation.models
 import tickets.ideas.models
 import tickets.inbound.models
 import tickets.knowledge.models

@@ -110,7 +110,9 @@ async def test_escalations(live, login, demo_ids, tickets_connection):
         path, json={"kind": "CUSTOMER", "reason": "No progress in a week"}, headers=ana
     )
     assert response.status_code == 200 and response.json()["status"] == "ESCALATED"
-    response = await live.post(path, json={"kind": "INTERNAL", "reason": "to R&D"}, headers=agent)
+    response = await live.post(
+        path, json={"kind": "INTERNAL", "reason": "to R&D", "team": "R&D"}, headers=agent
+    )
     assert response.status_code == 200
 
     rows = (

@@ -92,7 +92,7 @@ async def cases(live, callers, demo_ids) -> dict[str, dict[str, Any]]:
     assert reply.status_code == 201, reply.text
     escalated = await live.post(
         f"{base}/escalations",
-        json={"kind": "INTERNAL", "reason": "Hand to the hydraulics team"},
+        json={"kind": "INTERNAL", "reason": "Hand to the hydraulics team", "team": "Hydraulics"},
         headers=agent,
     )
     assert escalated.status_code == 200, escalated.text
@@ -195,11 +195,11 @@ async def test_an_internal_escalations_reason_stays_in_tickets(cases, tickets_co
 
 
 async def test_customers_move_no_status_assignee_or_priority(live, callers, cases):
-    for who in ("ana", "acme_key"):
-        await _moves_nothing(live, callers[who], cases)
+    for first, who in ((True, "ana"), (False, "acme_key")):
+        await _moves_nothing(live, callers[who], cases, first_escalation=first)
 
 
-async def _moves_nothing(live, headers, cases):
+async def _moves_nothing(live, headers, cases, *, first_escalation):
     base = f"/v1/tickets/{cases['acme']['id']}"
     moved = await live.post(f"{base}/status", json={"status": "WORKING"}, headers=headers)
     assert _error(moved) == (403, "ROLE_FORBIDDEN")
@@ -225,7 +225,10 @@ async def _moves_nothing(live, headers, cases):
     escalated = await live.post(
         f"{base}/escalations", json={"kind": "CUSTOMER", "reason": "No answer"}, headers=headers
     )
-    assert escalated.status_code == 200, escalated.text
+    if first_escalation:
+        assert escalated.status_code == 200, escalated.text
+    else:  # one open customer escalation per case
+        assert _error(escalated) == (409, "ESCALATION_OPEN")
     replied = await live.post(f"{base}/messages", json={"body": "Build 3.1.4"}, headers=headers)
     assert replied.status_code == 201, replied.text
     assert replied.json()["author_kind"] == "customer"

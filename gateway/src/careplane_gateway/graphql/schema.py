@@ -36,6 +36,7 @@ from careplane_gateway.graphql.notify.mutations import NotifyMutation
 from careplane_gateway.graphql.notify.queries import NotifyQuery
 from careplane_gateway.graphql.operation_limits import MeasureCache, OperationLimits
 from careplane_gateway.graphql.tickets.development import DevelopmentMutation, DevelopmentQuery
+from careplane_gateway.graphql.tickets.escalation_mutations import EscalationMutation
 from careplane_gateway.graphql.tickets.ideas import IdeasMutation, IdeasQuery
 from careplane_gateway.graphql.tickets.inbound import InboundMutation, InboundQuery
 from careplane_gateway.graphql.tickets.knowledge import KnowledgeMutation, KnowledgeQuery
@@ -73,6 +74,7 @@ Mutation = _root(
     "Mutation",
     (
         TicketsMutation,
+        EscalationMutation,
         ContractsMutation,
         NotifyMutation,
         InboundMutation,

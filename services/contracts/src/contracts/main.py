@@ -15,6 +15,7 @@ from contracts import handlers
 from contracts.agreements.router import router as agreements_router
 from contracts.billing.router import router as billing_router
 from contracts.config import ContractsSettings
+from contracts.csm.router import router as csm_router
 from contracts.customers.router import router as customers_router
 from contracts.entitlement.router import router as entitlement_router
 from contracts.identity import service as identity_service
@@ -62,6 +63,7 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
             entitlement_router,
             licensing_router,
             billing_router,
+            csm_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,

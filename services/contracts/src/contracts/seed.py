@@ -22,6 +22,7 @@ from contracts.agreements.quota import grant_entries
 from contracts.agreements.service import pricing_rule
 from contracts.agreements.terms import price_for_year, term_for_year
 from contracts.clock import today
+from contracts.csm.demo import seed_client_services_managers
 from contracts.identity.secrets import hash_password
 from contracts.models import (
     Agreement,
@@ -248,6 +249,7 @@ async def seed_demo(session: AsyncSession, *, loaded_on: date | None = None) -> 
     hashes = _Hashes()
     first_day = (loaded_on or today()) - timedelta(days=demo.COMMENCED_DAYS_AGO)
     await seed_staff(session, hashes)
+    await seed_client_services_managers(session, hashes.get)
     await _support_centers(session)
     plans = await _plans(session)
     product = await _product(session)

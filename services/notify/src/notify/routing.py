@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.events import CloudEvent
 from careplane_shared.events.wakeup import mark_written
+from notify import escalations
 from notify.announcements.planning import plan_announcements
 from notify.config import NotifySettings
 from notify.digest import policy as digest_policy
@@ -139,6 +140,9 @@ def mail_routes(
             MailRoute(f"staff:{address}", "webhook_endpoint_disabled")
             for address in settings.staff_addresses
         ]
+    if event_type in escalations.EVENTS:
+        rows = escalations.mail_targets(event_type, data, settings.staff_addresses)
+        return [MailRoute(t, name, urgent=u, category=c) for t, name, u, c in rows]
     return [MailRoute(**r) for r in product_mail_routes(event_type, data, settings, watchers)]
 
 

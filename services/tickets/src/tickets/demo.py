@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from tickets.escalation import demo as escalation_demo
 from tickets.ideas import demo as ideas_demo
 from tickets.inbound import demo as inbound_demo
 from tickets.knowledge.demo import seed_articles
@@ -26,3 +27,4 @@ async def seed(database_url: str) -> None:
     await inbound_demo.seed(database_url)
     await ideas_demo.seed(database_url)
     await survey_demo.seed(database_url)
+    await escalation_demo.seed(database_url)

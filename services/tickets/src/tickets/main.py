@@ -21,6 +21,7 @@ from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
 from tickets.development.router import router as development_router
+from tickets.escalation.router import router as escalation_router
 from tickets.ideas.router import router as ideas_router
 from tickets.inbound.app import start_inbound
 from tickets.inbound.outbox import MailOutbox
@@ -137,6 +138,7 @@ def create_app(
             development_router,
             survey_router,
             time_entries_router,
+            escalation_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,

@@ -34,6 +34,14 @@ from careplane_gateway.graphql.tickets.enums import (
     TicketStatus,
     TicketType,
 )
+from careplane_gateway.graphql.tickets.escalation_types import (
+    ChangeRequest,
+    ContactPath,
+    Escalation,
+    change_requests_of,
+    contact_path_of,
+    escalations_of,
+)
 from careplane_gateway.graphql.tickets.parts import (
     TICKETS_REST_PREFIX,
     Attachment,
@@ -317,6 +325,20 @@ class Ticket:
     @strawberry.field(description="Its satisfaction survey; null when the case was not asked.")
     async def survey(self, info: Info) -> Survey | None:
         return await survey_of(info, self.id)
+
+    @strawberry.field(
+        description="Its escalations, oldest first (a customer sees its own, never internal)."
+    )
+    async def escalations(self, info: Info) -> list[Escalation]:
+        return await escalations_of(info, self.id)
+
+    @strawberry.field(description="The escalation path: its steps and the attempts made.")
+    async def contact_attempts(self, info: Info) -> ContactPath:
+        return await contact_path_of(info, self.id)
+
+    @strawberry.field(description="The customer's priority change requests, newest first.")
+    async def change_requests(self, info: Info) -> list[ChangeRequest]:
+        return await change_requests_of(info, self.id)
 
 
 # -- live case events -----------------------------------------------------------------------------

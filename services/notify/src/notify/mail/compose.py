@@ -92,6 +92,13 @@ CONTEXT_KEYS = (
     "routed_by",
     # satisfaction surveys
     "survey_url",
+    # escalations and change requests
+    "csm_name",
+    "csm_email",
+    "decision",
+    "requested_priority",
+    "previous_priority",
+    "motivation",
 )
 
 

@@ -1,6 +1,6 @@
 """The case routes of ``/v1``: open, read (one, by number, a batch, lists and the triage
-queue), and every change a case goes through (status, priority, assignment, escalation,
-messages, reopening, closing).
+queue), and every change a case goes through (status, priority, assignment, messages,
+reopening, closing); escalations and change requests are :mod:`tickets.escalation`'s.
 
 One module on purpose, although it passes 400 lines: each route only parses its input and
 calls one function of :mod:`~tickets.ticket.service`, :mod:`~tickets.ticket.conversation`
@@ -32,7 +32,6 @@ from tickets.ticket.rules import Status
 from tickets.ticket.schemas import (
     Assignment,
     CloseRequest,
-    EscalationCreate,
     HistoryEntry,
     MessageCreate,
     MessageRead,
@@ -423,30 +422,5 @@ async def assign(
 ) -> TicketRead:
     change = await service.assign(
         session, outbox, principal=principal, ticket_id=ticket_id, assignee_id=body.assignee_id
-    )
-    return await changed_view(session, change)
-
-
-@router.post(
-    "/tickets/{ticket_id}/escalations", response_model=TicketRead, summary="Escalate a case."
-)
-async def escalate(
-    session: DbSession,
-    outbox: OutboxDep,
-    policy: PolicyDep,
-    principal: CurrentPrincipal,
-    ticket_id: uuid.UUID,
-    body: EscalationCreate,
-) -> TicketRead:
-    """`CUSTOMER`: the customer asks for the region's Client Services Manager. `INTERNAL`
-    (staff only): the case goes to another team. The case becomes ESCALATED."""
-    change = await service.escalate(
-        session,
-        outbox,
-        principal=principal,
-        ticket_id=ticket_id,
-        kind=body.kind,
-        reason=body.reason,
-        policy=policy,
     )
     return await changed_view(session, change)

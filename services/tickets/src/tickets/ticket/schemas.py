@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tickets.ticket.rules import Channel, EscalationKind, Status, TicketType
+from tickets.ticket.rules import Channel, Status, TicketType
 
 
 class TicketOpen(BaseModel):
@@ -178,10 +178,3 @@ class HistoryEntry(BaseModel):
     from_value: str | None
     to_value: str | None
     reason: str | None
-
-
-class EscalationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: EscalationKind
-    reason: str = Field(min_length=1, max_length=2000)

@@ -1,5 +1,5 @@
-"""Opening cases and moving them through their statuses, priorities, assignees and
-escalations.
+"""Opening cases and moving them through their statuses, priorities and assignees
+(escalations: :mod:`tickets.escalation`).
 
 Every change goes through :func:`tickets.ticket.transitions.move`: it writes the case's
 history (the source of its SLA clocks), recomputes the clocks and timers, and emits its
@@ -30,18 +30,15 @@ from tickets.ticket.events import event_data
 from tickets.ticket.exceptions import (
     ContactForbidden,
     ContactRequired,
-    EntitlementPending,
     PriorityUnchanged,
     PriorityUnknown,
     ReceivedAtInFuture,
     ReceivedAtInvalid,
     RefusedCaseNotReopened,
-    TicketClosed,
     TicketNotClosed,
 )
 from tickets.ticket.policy import TicketPolicy
 from tickets.ticket.rules import (
-    EscalationKind,
     Status,
     TransitionError,
     check_staff_transition,
@@ -308,63 +305,3 @@ async def assign(
         subject=ticket.number,
     )
     return TicketChange(ticket)
-
-
-async def escalate(
-    session: AsyncSession,
-    outbox: Outbox,
-    *,
-    principal: Principal,
-    ticket_id: uuid.UUID,
-    kind: EscalationKind,
-    reason: str,
-    policy: TicketPolicy,
-) -> TicketChange:
-    """CUSTOMER: the customer is not satisfied and asks for the region's Client Services
-    Manager. INTERNAL: staff hand the case to another team. Either way the case becomes
-    ESCALATED and everyone who must act is told (``ticket.escalated``)."""
-    if kind is EscalationKind.INTERNAL and not access.may_escalate_internally(principal):
-        raise access.RoleForbidden("Only staff escalate internally.")
-    ticket = await repository.get_ticket(
-        session, principal=principal, ticket_id=ticket_id, lock=True
-    )
-    if ticket.status == Status.CLOSED.value:
-        raise TicketClosed()
-    if ticket.status == Status.NEW.value:
-        raise EntitlementPending()
-    now = datetime.now(UTC)
-    # An internal hand-over is staff business: its entry and reason stay off the
-    # customer's history and events; the customer sees only that the case is ESCALATED.
-    internal = kind is EscalationKind.INTERNAL
-    shown_reason = None if internal else reason
-    escalated = entry(
-        ticket,
-        "ESCALATED",
-        at=now,
-        by=principal,
-        to_value=kind.value,
-        reason=reason,
-        internal=internal,
-    )
-    return await move(
-        session,
-        outbox,
-        ticket=ticket,
-        policy=policy,
-        at=now,
-        by=principal,
-        to=Status.ESCALATED,
-        reason=shown_reason,
-        entries=[escalated],
-        emits=[
-            Emit(
-                "ticket.escalated",
-                {
-                    "kind": kind.value,
-                    "reason": shown_reason,
-                    "previous_status": ticket.status,
-                    "support_center": ticket.support_center,
-                },
-            )
-        ],
-    )

@@ -1,0 +1,283 @@
+"""Demo data (`make run`): a customer's escalation with its contact attempts, and priority
+change requests both accepted and refused.
+
+The demo cases are opened through tickets' own service functions, as the API opens them.
+The facts contracts would answer (the contact's customer, agreement, plan policy, support
+center, the region's Client Services Manager) are read from contracts' demo database,
+which is loaded first; without it (another layout) this demo is left out. Loaded once: a
+later load finds the demo cases by their external reference and changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from careplane_shared.auth import Principal, Role
+from careplane_shared.events import Outbox
+from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
+from tickets.clients.contracts import ContractsClient
+from tickets.escalation import changes, service
+from tickets.escalation.csm import Manager
+from tickets.escalation.rules import ContactChannel, ContactOutcome, Decision
+from tickets.models import Ticket, outbox_events
+from tickets.ticket import service as tickets
+from tickets.ticket.policy import TicketPolicy
+from tickets.ticket.rules import EscalationKind
+from tickets.ticket.schemas import TicketOpen
+
+log = structlog.get_logger(__name__)
+
+DEMO_REF = "escalation-demo"
+AGENT = Principal(subject="demo-agent", role=Role.AGENT, email="agent@example.com")
+MANAGER = Principal(subject="demo-manager", role=Role.MANAGER, email="manager@example.com")
+
+_CONTACT = text(
+    """
+    SELECT c.id, c.customer_id, c.email, u.region, u.language, u.support_center_id
+    FROM contacts c JOIN customers u ON u.id = c.customer_id
+    WHERE lower(c.email) = lower(:email)
+    """
+)
+_AGREEMENT = text(
+    """
+    SELECT a.id, p.id AS plan_id, p.code, p.name, p.sla_policy, p.case_visibility
+    FROM agreements a JOIN plans p ON p.id = a.plan_id
+    WHERE a.customer_id = :customer AND a.status = 'active' AND p.prerequisite_plan_id IS NULL
+    ORDER BY a.starts_on DESC LIMIT 1
+    """
+)
+_CENTER = text(
+    """
+    SELECT code, calendar FROM support_centers
+    WHERE id = :id OR (CAST(:id AS uuid) IS NULL AND :region = ANY(regions))
+    ORDER BY code LIMIT 1
+    """
+)
+_MANAGER = text(
+    """
+    SELECT s.id, s.email, s.name FROM client_services_managers m
+    JOIN staff_users s ON s.id = m.staff_user_id
+    JOIN customers u ON u.region = m.region
+    WHERE u.id = :customer AND s.active
+    """
+)
+
+
+def contracts_url(tickets_url: str, environ: dict[str, str]) -> str | None:
+    """Contracts' database: the one its runner names, else the dev runner's neighbour of
+    tickets' own (``careplane_tickets`` → ``careplane_contracts``)."""
+    if environ.get("CONTRACTS_DATABASE_URL"):
+        return environ["CONTRACTS_DATABASE_URL"]
+    url = make_url(tickets_url)
+    if not url.database or "tickets" not in url.database:
+        return None
+    return url.set(database=url.database.replace("tickets", "contracts")).render_as_string(
+        hide_password=False
+    )
+
+
+class _Answers(ContractsClient):
+    """Contracts' entitlement answers, read from its database for the demo contacts."""
+
+    def __init__(self, answers: dict[uuid.UUID, dict[str, Any]]) -> None:
+        # No HTTP client: nothing here is asked over the network.
+        self.answers = answers
+
+    async def check_entitlement(self, *, contact_id: uuid.UUID, **_: Any) -> dict[str, Any]:
+        return self.answers[contact_id]
+
+
+async def _answer(
+    contracts: AsyncConnection, email: str, product_id: uuid.UUID
+) -> dict[str, Any] | None:
+    contact = (await contracts.execute(_CONTACT, {"email": email})).one_or_none()
+    if contact is None:
+        return None
+    agreement = (
+        await contracts.execute(_AGREEMENT, {"customer": contact.customer_id})
+    ).one_or_none()
+    if agreement is None:
+        return None
+    center = (
+        await contracts.execute(
+            _CENTER, {"id": contact.support_center_id, "region": contact.region}
+        )
+    ).one_or_none()
+    calendar = CalendarSpec.model_validate(center.calendar) if center else None
+    policy = SlaPolicy.model_validate(agreement.sla_policy).resolved(calendar)
+    return {
+        "entitled": True,
+        "reasons": [],
+        "sla_policy": policy.model_dump(mode="json"),
+        "customer_id": str(contact.customer_id),
+        "contact_id": str(contact.id),
+        "product_id": str(product_id),
+        "agreement_id": str(agreement.id),
+        "plan_id": str(agreement.plan_id),
+        "plan_code": agreement.code,
+        "plan_name": agreement.name,
+        "case_visibility": agreement.case_visibility,
+        "support_center": center.code if center else None,
+        "customer_language": contact.language,
+        "checked_at": datetime.now(UTC).date().isoformat(),
+    }
+
+
+def _customer(answer: dict[str, Any], email: str) -> Principal:
+    return Principal(
+        subject=answer["contact_id"],
+        role=Role.CUSTOMER_ADMIN,
+        customer_id=uuid.UUID(answer["customer_id"]),
+        email=email,
+    )
+
+
+async def seed_escalation_demo(session: AsyncSession, contracts_database_url: str) -> None:
+    found = await session.scalar(
+        text("SELECT 1 FROM tickets WHERE external_refs ->> 'demo' = :ref LIMIT 1"),
+        {"ref": DEMO_REF},
+    )
+    if found:
+        return
+    engine = create_async_engine(contracts_database_url)
+    try:
+        async with engine.connect() as contracts:
+            product_id = (
+                await contracts.execute(text("SELECT id FROM products WHERE code = 'tideway'"))
+            ).scalar_one_or_none()
+            found_answers = {
+                email: await _answer(contracts, email, product_id) if product_id else None
+                for email in ("ana@acme-water.example", "cora@cobalt.example")
+            }
+            answers = {e: a for e, a in found_answers.items() if a is not None}
+            if product_id is None or len(answers) < len(found_answers):
+                log.warning("escalation_demo_skipped", reason="contracts has no demo data")
+                return
+            ana = answers["ana@acme-water.example"]
+            row = (await contracts.execute(_MANAGER, {"customer": ana["customer_id"]})).first()
+            manager = Manager(row.id, row.email, row.name) if row else None
+    finally:
+        await engine.dispose()
+    await _load(session, product_id, answers, manager)
+
+
+async def _load(
+    session: AsyncSession,
+    product_id: uuid.UUID,
+    answers: dict[str, dict[str, Any]],
+    manager: Manager | None,
+) -> None:
+    outbox = Outbox(outbox_events, source="tickets", destinations={"contracts": "", "notify": ""})
+    policy = TicketPolicy(number_prefix="CS", warning_fraction=0.75)
+    contracts = _Answers({uuid.UUID(a["contact_id"]): a for a in answers.values()})
+
+    async def case(email: str, subject: str, hours_ago: int, priority: str | None) -> Ticket:
+        data = TicketOpen(
+            product_id=product_id,
+            version="3.1",
+            subject=subject,
+            description=f"{subject}. (Demo case.)",
+            contact_id=uuid.UUID(answers[email]["contact_id"]),
+            priority=priority,
+            received_at=datetime.now(UTC) - timedelta(hours=hours_ago),
+            external_refs={"demo": DEMO_REF},
+        )
+        opened = await tickets.open_ticket(
+            session, outbox, contracts=contracts, principal=AGENT, data=data, policy=policy
+        )
+        return opened.ticket
+
+    async def named(_: uuid.UUID | None) -> Manager | None:
+        return manager
+
+    ana_email, cora_email = "ana@acme-water.example", "cora@cobalt.example"
+    ana, cora = _customer(answers[ana_email], ana_email), _customer(answers[cora_email], cora_email)
+
+    # Seed 000 and 001: Acme escalates; staff follow the path email → phone.
+    escalated = await case(ana_email, "Pump curve import still fails after the patch", 30, None)
+    await service.escalate(
+        session,
+        outbox,
+        find_manager=named,
+        principal=ana,
+        ticket_id=escalated.id,
+        kind=EscalationKind.CUSTOMER,
+        reason="Three days without an answer, and our month-end model run is blocked.",
+        team=None,
+        policy=policy,
+    )
+    for channel, outcome, note in (
+        (ContactChannel.EMAIL, ContactOutcome.NO_ANSWER, "Mailed Ana with the diagnosis plan."),
+        (ContactChannel.PHONE, ContactOutcome.REACHED, "Ana agreed to a session tomorrow."),
+    ):
+        await service.record_attempt(
+            session,
+            principal=AGENT,
+            ticket_id=escalated.id,
+            channel=channel,
+            outcome=outcome,
+            note=note,
+        )
+
+    # Seed 002: Cobalt asks for another category: one accepted, one refused.
+    for subject, wanted, decision, reason in (
+        (
+            "Invoicing run stops for every user",
+            "I",
+            Decision.ACCEPTED,
+            "Nobody can invoice: Category I applies.",
+        ),
+        (
+            "Report export is slow",
+            "II",
+            Decision.REFUSED,
+            "The export works with the workaround in the knowledge base; Category III stays.",
+        ),
+    ):
+        asked = await case(cora_email, subject, 6, "III")
+        await changes.request_change(
+            session,
+            outbox,
+            principal=cora,
+            ticket_id=asked.id,
+            priority=wanted,
+            motivation=f"{subject}: we need a faster answer.",
+        )
+        await changes.decide(
+            session,
+            outbox,
+            principal=MANAGER,
+            ticket_id=asked.id,
+            decision=decision,
+            reason=reason,
+            policy=policy,
+        )
+    log.info("escalation_demo_loaded")
+
+
+async def seed(database_url: str) -> None:
+    """Tickets' part of ``make run``'s demo data for escalations and change requests,
+    made on contracts' demo customers (skipped when contracts' database is unknown)."""
+    contracts = contracts_url(database_url, dict(os.environ))
+    if contracts is None:
+        log.warning("escalation_demo_skipped", reason="contracts' database unknown")
+        return
+    engine = create_async_engine(database_url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+            await seed_escalation_demo(session, contracts)
+    finally:
+        await engine.dispose()
