@@ -19,6 +19,7 @@ from contracts.customers.router import router as customers_router
 from contracts.entitlement.router import router as entitlement_router
 from contracts.identity import service as identity_service
 from contracts.identity.router import router as identity_router
+from contracts.included.router import router as included_router
 from contracts.identity.signing import load_signing_key
 from contracts.licensing.router import router as licensing_router
 from contracts.licensing.service import load_license_signing_key
@@ -62,6 +63,7 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
             entitlement_router,
             licensing_router,
             billing_router,
+            included_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,

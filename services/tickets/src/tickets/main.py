@@ -18,15 +18,19 @@ from tickets.attachments.s3 import s3_storage
 from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
+from tickets.emergencies.router import router as emergencies_router
 from tickets.live import LiveOutbox, LivePublisher, create_live_hub
 from tickets.live import router as live_router
 from tickets.models import idempotency_keys, inbox_events, outbox_events
+from tickets.oncall.router import router as oncall_router
 from tickets.report.router import router as report_router
 from tickets.simulate.router import router as simulate_router
 from tickets.ticket.policy import TicketPolicy
 from tickets.ticket.recheck import run_recheck_worker
 from tickets.ticket.router import router as ticket_router
 from tickets.ticket.timers import run_timer_worker
+from tickets.visits.router import router as visits_router
+from tickets.visits.worker import run_visit_worker
 
 SOURCE = "tickets"
 
@@ -80,6 +84,13 @@ def create_app(
                 )
 
                 app.state.workers.start(
+                    "visit-starts",
+                    lambda stop: run_visit_worker(
+                        maker, outbox, stop, poll_seconds=settings.visit_poll_seconds
+                    ),
+                )
+
+                app.state.workers.start(
                     "entitlement-recheck",
                     lambda stop: run_recheck_worker(
                         maker,
@@ -106,6 +117,9 @@ def create_app(
             attachments_router,
             simulate_router,
             report_router,
+            visits_router,
+            emergencies_router,
+            oncall_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,
