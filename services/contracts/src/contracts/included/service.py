@@ -60,7 +60,7 @@ async def _center(
         return await session.get(SupportCenter, center_id)
     return await session.scalar(
         select(SupportCenter)
-        .where(SupportCenter.regions.any(region))  # type: ignore[arg-type]
+        .where(SupportCenter.regions.contains([region]))
         .order_by(SupportCenter.code)
         .limit(1)
     )
