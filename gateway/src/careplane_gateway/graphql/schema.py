@@ -38,6 +38,7 @@ from careplane_gateway.graphql.operation_limits import MeasureCache, OperationLi
 from careplane_gateway.graphql.tickets.mutations import TicketsMutation
 from careplane_gateway.graphql.tickets.queries import TicketsQuery
 from careplane_gateway.graphql.tickets.subscriptions import TicketsSubscription
+from careplane_gateway.graphql.tickets.visits import VisitsMutation, VisitsQuery
 from careplane_gateway.graphql.validation_rules import NoIntrospection, depth_limit
 
 
@@ -50,12 +51,12 @@ def _root(name: str, types: tuple[type, ...], description: str) -> type:
 
 Query = _root(
     "Query",
-    (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery),
+    (IdentityQuery, TicketsQuery, ContractsQuery, NotifyQuery, VisitsQuery),
     "Every read the API offers: cases, contracts and licensing, notifications.",
 )
 Mutation = _root(
     "Mutation",
-    (TicketsMutation, ContractsMutation, NotifyMutation),
+    (TicketsMutation, ContractsMutation, NotifyMutation, VisitsMutation),
     "Every change the API offers: cases, contracts and licensing, notifications.",
 )
 Subscription = _root(
