@@ -29,6 +29,8 @@ SHARED = {
     "mailbox",
     "version",
     "invitation_token",
+    "oncall_shift",
+    "support_center_code",
 }
 
 # Path parameter name → kind of record; a callable picks by path where a name is ambiguous.
@@ -52,6 +54,8 @@ PATH_PARAMS: dict[str, str | Callable[[str], str]] = {
     # Invitations are accepted with the mailed token alone (no bearer token): an unknown one.
     "token": "invitation_token",
     "key_id": lambda path: "api_key" if path.startswith("/v1/api-keys") else "license_key",
+    "visit_id": "visit",
+    "shift_id": "oncall_shift",
 }
 
 # Query parameters and body properties that name records (filled from the same tenant).
@@ -70,6 +74,8 @@ FIELD_IDS: dict[str, str | Callable[[str], str]] = {
     "support_center_id": "support_center_id",
     "major_version": "major",
     "version": "version",
+    "support_center": "support_center_code",
+    "staff_id": "staff",
     "id": lambda path: {
         "/v1/tickets/batch": "ticket",
         "/v1/customers": "customer",
@@ -120,6 +126,15 @@ BODY_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/v1/agreements/{agreement_id}/quota/exchanges"): {"service": "onsite_visit"},
     ("POST", "/v1/billable-items"): {"kind": "other_support", "minutes": 15},
+    ("POST", "/v1/visits"): {"starts_at": _soon(9), "ends_at": _soon(10)},
+    ("POST", "/v1/visits/{visit_id}/cancel"): {"reason": "probe"},
+    ("POST", "/v1/tickets/{ticket_id}/emergency"): {"reason": "probe"},
+    ("POST", "/v1/oncall-shifts"): {
+        "staff_email": "probe@probe.example",
+        "starts_at": _soon(20),
+        "ends_at": _soon(21),
+    },
+    ("PATCH", "/v1/oncall-shifts/{shift_id}"): {"note": "probe"},
     ("POST", "/v1/license-keys/validate"): {"key": "not-a-key"},
     ("POST", "/v1/api-keys"): {"name": "probe key"},
     ("POST", "/v1/contacts/invitations/{token}/accept"): {"password": "probe-password-0123"},

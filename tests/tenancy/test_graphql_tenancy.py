@@ -51,6 +51,9 @@ ARG_KINDS = {
     "assigneeId": "staff",
     "endpointId": "endpoint",
     "supportCenterId": "support_center_id",
+    "visitId": "visit",
+    "shiftId": "oncall_shift",
+    "supportCenter": "support_center_code",
     # Not of type ID, but naming a tenant's record all the same.
     "number": "number",
     "externalId": "external_id",
