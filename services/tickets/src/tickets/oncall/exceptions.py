@@ -25,4 +25,4 @@ class VendorSideOnly(Forbidden):
 
 class ContractsUnreachable(ServiceUnavailable):
     code = "CONTRACTS_UNAVAILABLE"
-    message = "Contracts could not be asked; try again shortly."
+    message = "Contracts could not be asked; nothing was written."
