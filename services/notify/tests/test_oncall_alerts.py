@@ -81,5 +81,8 @@ async def test_a_visit_start_with_nobody_on_call_mails_the_support_team(
         await drain(app.state.delivery_worker, notify_engine)
     [mail] = inbox.messages
     assert mail["To"] == "team@vendor.example"
-    assert mail["Subject"] == "Scheduled visit started: Borealis Health until 2026-12-07T18:00:00+00:00"
+    assert (
+        mail["Subject"]
+        == "Scheduled visit started: Borealis Health until 2026-12-07T18:00:00+00:00"
+    )
     assert "within 15 minutes" in mail.get_body(("plain",)).get_content()

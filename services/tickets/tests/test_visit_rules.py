@@ -64,7 +64,9 @@ shifts = st.lists(
         st.integers(min_value=-48 * 60, max_value=48 * 60),
         st.integers(min_value=1, max_value=24 * 60),
     ).map(
-        lambda t: Shift(t[0], t[1], T0 + timedelta(minutes=t[2]), T0 + timedelta(minutes=t[2] + t[3]))
+        lambda t: Shift(
+            t[0], t[1], T0 + timedelta(minutes=t[2]), T0 + timedelta(minutes=t[2] + t[3])
+        )
     ),
     max_size=8,
 )
@@ -73,7 +75,11 @@ shifts = st.lists(
 @given(shifts, minutes)
 def test_on_call_is_whoever_a_shift_of_the_center_covers(rota: list[Shift], offset) -> None:
     at = T0 + offset
-    expected = {s.staff_email for s in rota if s.support_center == "brisbane" and s.starts_at <= at < s.ends_at}
+    expected = {
+        s.staff_email
+        for s in rota
+        if s.support_center == "brisbane" and s.starts_at <= at < s.ends_at
+    }
     answer = on_call_at(rota, "brisbane", at)
     assert set(answer) == expected
     assert len(answer) == len(set(answer))

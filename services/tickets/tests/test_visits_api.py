@@ -41,7 +41,9 @@ async def _events(connection, type_):
     return list({r.envelope["id"]: r.envelope for r in rows}.values())
 
 
-async def test_staff_book_a_confirmed_visit_two_days_ahead(live, login, demo_ids, tickets_connection):
+async def test_staff_book_a_confirmed_visit_two_days_ahead(
+    live, login, demo_ids, tickets_connection
+):
     agent = await login("agent@example.com")
     body = {"customer_id": demo_ids["Borealis Health"], "purpose": "Go-live", **_window(49)}
     response = await live.post("/v1/visits", json=body, headers=agent)
@@ -62,7 +64,9 @@ async def test_staff_book_a_confirmed_visit_two_days_ahead(live, login, demo_ids
     assert (await live.get("/v1/visits", headers=bo)).json()["total"] == 1
 
 
-async def test_a_visit_less_than_two_days_ahead_is_refused(live, login, demo_ids, tickets_connection):
+async def test_a_visit_less_than_two_days_ahead_is_refused(
+    live, login, demo_ids, tickets_connection
+):
     agent = await login("agent@example.com")
     bo = await login("bo@borealis.example")
     body = {"customer_id": demo_ids["Borealis Health"], **_window(47)}

@@ -19,8 +19,8 @@ from contracts.customers.router import router as customers_router
 from contracts.entitlement.router import router as entitlement_router
 from contracts.identity import service as identity_service
 from contracts.identity.router import router as identity_router
-from contracts.included.router import router as included_router
 from contracts.identity.signing import load_signing_key
+from contracts.included.router import router as included_router
 from contracts.licensing.router import router as licensing_router
 from contracts.licensing.service import load_license_signing_key
 from contracts.models import idempotency_keys, inbox_events, outbox_events

@@ -22,8 +22,12 @@ def alert_targets(
     template = TEMPLATES.get(event_type)
     if template is None:
         return None
-    named = data.get("on_call") if isinstance(data.get("on_call"), list) else []
-    addresses = [a for a in named if isinstance(a, str) and "@" in a]
+    named = data.get("on_call")
+    addresses = (
+        [a for a in named or [] if isinstance(a, str) and "@" in a]
+        if isinstance(named, list)
+        else []
+    )
     if not addresses:
         addresses = list(settings.staff_addresses)
     return [(f"staff:{address}", template) for address in dict.fromkeys(addresses)]

@@ -48,9 +48,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_visits_visit_ends_after_start")),
     )
-    op.create_index(
-        "ix_visits_customer_window", "visits", ["customer_id", "starts_at", "ends_at"]
-    )
+    op.create_index("ix_visits_customer_window", "visits", ["customer_id", "starts_at", "ends_at"])
     op.create_index(
         "ix_visits_unannounced",
         "visits",

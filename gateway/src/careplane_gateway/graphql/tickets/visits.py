@@ -235,7 +235,9 @@ class VisitsQuery:
         )
         return connection(body, page, OnCallShift.from_rest)
 
-    @strawberry.field(description="The vendor's side: who is on call for a center (now if no `at`).")
+    @strawberry.field(
+        description="The vendor's side: who is on call for a center (now if no `at`)."
+    )
     async def on_call_now(
         self, info: Info, support_center: Center, at: datetime | None = None
     ) -> OnCallNow:

@@ -8,9 +8,9 @@ from fastapi import APIRouter
 from careplane_shared.auth import CurrentPrincipal
 from careplane_shared.db import DbSession
 from contracts.clock import today
-from contracts.included import service
 from contracts.customers.service import list_support_centers
 from contracts.deps import StaffOrIntegration
+from contracts.included import service
 from contracts.included.schemas import CenterCalendar, IncludedServices
 
 router = APIRouter(prefix="/v1", tags=["customers"])

@@ -136,9 +136,7 @@ async def update_shift(
     return ShiftRead.model_validate(await service.update(session, principal, shift_id, body))
 
 
-@router.delete(
-    "/{shift_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a shift."
-)
+@router.delete("/{shift_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a shift.")
 async def delete_shift(session: DbSession, principal: RotaManager, shift_id: uuid.UUID) -> Response:
     await service.delete(session, principal, shift_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -111,9 +111,7 @@ async def open_ticket(
     if answer is not None:
         apply_entitlement(ticket, answer, requested_priority=data.priority)
         # The visit target: set here, from the customer's confirmed visit, never by the body.
-        ticket.scheduled_visit = await visits.running_visit(
-            session, ticket.customer_id, received_at
-        ) is not None
+        ticket.scheduled_visit = await visits.is_visit_case(session, ticket, received_at)
     elif ticket.language == "auto":
         ticket.language = "en"
     # What move() does for a change, done before anything is written: the whole history

@@ -1,7 +1,7 @@
 """Demo data of scheduled visits and the on-call rota (``make run``): an upcoming
 confirmed visit of Borealis Health (InfraCare), and on-call shifts for each support
-center from two days back to a week ahead, on its own local days (day shift 08:00-20:00 agent@example.com, night
-shift 20:00-08:00 manager@example.com).
+center from two days back to a week ahead, on its own local days (day shift 08:00-20:00
+agent@example.com, night shift 20:00-08:00 manager@example.com).
 
 Customers and support centers live in contracts' database, loaded before this (the seeds
 run in name order): it is the one ``CONTRACTS_DATABASE_URL`` names, else the database

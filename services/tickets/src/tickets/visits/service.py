@@ -19,6 +19,8 @@ from careplane_shared.auth import Principal
 from careplane_shared.events import Outbox
 from tickets import access
 from tickets.clients.contracts import ContractsClient
+from tickets.models import Ticket
+from tickets.ticket import sla_policies
 from tickets.visits import rules
 from tickets.visits.exceptions import (
     CustomerRequired,
@@ -234,6 +236,19 @@ async def list_visits(
         select(Visit).where(*where).order_by(Visit.starts_at, Visit.id).limit(limit).offset(offset)
     )
     return rows.all(), total or 0
+
+
+async def is_visit_case(session: AsyncSession, ticket: Ticket, received_at: datetime) -> bool:
+    """Whether a case being opened is a visit case: its customer has a confirmed visit
+    running when it was received. Only a plan with a visit target asks (the flag selects
+    that target and nothing else): the open of any other case stays at its two
+    statements."""
+    policy = sla_policies.parse(ticket.sla_policy) if ticket.sla_policy else None
+    if ticket.customer_id is None or policy is None:
+        return False
+    if not any(target.scheduled_visit for target in policy.targets):
+        return False
+    return await running_visit(session, ticket.customer_id, received_at) is not None
 
 
 async def running_visit(

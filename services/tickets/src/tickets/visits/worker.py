@@ -15,7 +15,7 @@ import contextlib
 from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from careplane_shared.events import Outbox
@@ -27,7 +27,7 @@ from tickets.visits.service import visit_data
 log = structlog.get_logger(__name__)
 
 
-def _due() -> list[object]:
+def _due() -> list[ColumnElement[bool]]:
     return [Visit.status == VisitStatus.CONFIRMED.value, Visit.started_event_at.is_(None)]
 
 
