@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from careplane_shared.settings import dev_secret
 from tickets.models import outbox_events
 from tickets.visits.models import Emergency
 
@@ -52,7 +53,7 @@ async def _shift(live, manager, center, email, *, hours_back=1, hours=8):
 
 
 async def test_an_emergency_alerts_the_on_call_staff_and_is_billed_per_call(
-    live, login, demo_ids, tickets_connection
+    live, login, demo_ids, tickets_connection, contracts_client
 ):
     manager = await login("manager@example.com")
     await _shift(live, manager, "wallingford", "agent@example.com")
@@ -75,6 +76,29 @@ async def test_an_emergency_alerts_the_on_call_staff_and_is_billed_per_call(
     assert billed["data"]["kind"] == "emergency_call"
     assert billed["data"]["ticket_id"] == case["id"]
     assert billed["data"]["agreement_id"] == emergency["billed_agreement_id"]
+    # Delivered to contracts' inbox as the relay delivers it: one billable item, per call.
+    token = await contracts_client.post(
+        "/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "svc-tickets",
+            "client_secret": dev_secret("svc-tickets"),
+        },
+    )
+    service = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    delivered = await contracts_client.post("/v1/events", json=billed, headers=service)
+    assert delivered.status_code in (200, 202), delivered.text
+    admin = await login("admin@example.com")
+    items = (
+        await contracts_client.get(
+            "/v1/billable-items",
+            params={"customer_id": demo_ids["Delta Secure"], "kind": "emergency_call"},
+            headers=admin,
+        )
+    ).json()["items"]
+    assert [(i["ticket_id"], i["unit"], i["agreement_id"]) for i in items] == [
+        (case["id"], "call", emergency["billed_agreement_id"])
+    ]
     # Once per case; readable by the customer and staff.
     again = await live.post(path, json={"reason": "Still offline"}, headers=dan)
     assert _error(again) == (409, "EMERGENCY_ALREADY_DECLARED")
