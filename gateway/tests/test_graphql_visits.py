@@ -82,6 +82,15 @@ async def test_visits_are_requested_confirmed_and_refused_with_codes(
 async def test_nobody_opens_a_case_with_the_visit_field(
     client: httpx.AsyncClient, tokens: TokenBox, contracts_demo: ContractsDemo
 ) -> None:
+    bo = await tokens(BO)
+    opened = (await data_of(client, bo, OPEN, {"input": case(contracts_demo)}))["openTicket"]
+    read = await data_of(
+        client,
+        bo,
+        "query($id: ID!) { ticketById(id: $id) { scheduledVisit } }",
+        {"id": opened["id"]},
+    )
+    assert read["ticketById"]["scheduledVisit"] is False  # no visit runs
     for who, extra in ((BO, {}), (AGENT, {"contactId": contracts_demo.contacts[BO]})):
         variables: dict[str, Any] = {"input": case(contracts_demo, scheduledVisit=True, **extra)}
         assert await error_code(client, await tokens(who), OPEN, variables) == (

@@ -86,3 +86,46 @@ async def test_a_visit_start_with_nobody_on_call_mails_the_support_team(
         == "Scheduled visit started: Borealis Health until 2026-12-07T18:00:00+00:00"
     )
     assert "within 15 minutes" in mail.get_body(("plain",)).get_content()
+
+
+def _visit_event(type_: str, customer_id: str, **data) -> dict:
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "tickets",
+        "type": type_,
+        "time": datetime.now(UTC).isoformat(),
+        "data": {
+            "visit_id": str(uuid.uuid4()),
+            "customer_id": customer_id,
+            "customer_name": "Borealis Health",
+            "starts_at": "2026-12-09T14:00:00+00:00",
+            "ends_at": "2026-12-09T18:00:00+00:00",
+            **data,
+        },
+    }
+
+
+async def test_staff_hear_of_requests_and_the_customer_of_confirmations(
+    live_notify, smtp_server, contracts_transport, demo_contacts, notify_minter, notify_engine
+):
+    inbox, port = smtp_server
+    borealis = demo_contacts["bo@borealis.example"]["customer_id"]
+    async with (
+        live_notify(
+            smtp_port=port,
+            contracts_transport=contracts_transport,
+            staff_addresses=["team@vendor.example"],
+        ) as app,
+        asgi_client(app) as client,
+    ):
+        for type_ in ("visit.requested", "visit.confirmed"):
+            event = _visit_event(type_, borealis, purpose="Go-live")
+            assert (await post_event(client, notify_minter, event)).status_code in (200, 202)
+        await drain(app.state.delivery_worker, notify_engine)
+    by_recipient = {m["To"]: m for m in inbox.messages}
+    assert set(by_recipient) == {"team@vendor.example", "bo@borealis.example"}
+    assert by_recipient["team@vendor.example"]["Subject"].startswith("Visit requested: Borealis")
+    confirmed = by_recipient["bo@borealis.example"]
+    assert confirmed["Subject"] == "Your visit is confirmed: 2026-12-09T14:00:00+00:00"
+    assert "within 15 minutes" in confirmed.get_body(("plain",)).get_content()

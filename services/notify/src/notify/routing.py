@@ -94,7 +94,7 @@ def mail_routes(
     """Who gets a mail for an event, by rule (docs/domain.md section 4). ``watchers`` are
     the contact ids following the case; they get the case's updates as the requester does."""
     if (alerts := oncall_alerts.alert_targets(event_type, data, settings)) is not None:
-        return [MailRoute(target, template, urgent=True) for target, template in alerts]
+        return [MailRoute(target, template, urgent=urgent) for target, template, urgent in alerts]
     contact = data.get("contact_id")
     requester = f"contact:{contact}" if contact else None
 
