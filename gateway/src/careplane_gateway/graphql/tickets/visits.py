@@ -20,6 +20,13 @@ VisitId = Annotated[strawberry.ID, strawberry.argument(description="The visit's 
 ShiftId = Annotated[strawberry.ID, strawberry.argument(description="The shift's `id`.")]
 TicketId = Annotated[strawberry.ID, strawberry.argument(description="The case's `id`.")]
 Center = Annotated[str, strawberry.argument(description="A support center's code.")]
+Since = Annotated[
+    datetime | None, strawberry.argument(description="Only what ends after this moment.")
+]
+Until = Annotated[
+    datetime | None, strawberry.argument(description="Only what starts before this moment.")
+]
+Reason = Annotated[str, strawberry.argument(description="Why, in a sentence or two.")]
 
 
 @strawberry.enum(description="Where a scheduled visit stands.")
@@ -189,9 +196,11 @@ class VisitsQuery:
         customer_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="Whose visits.")
         ] = None,
-        status: VisitStatus | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        status: Annotated[
+            VisitStatus | None, strawberry.argument(description="Only visits in this status.")
+        ] = None,
+        since: Since = None,
+        until: Until = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Visit]:
@@ -220,9 +229,11 @@ class VisitsQuery:
     async def on_call_shifts(
         self,
         info: Info,
-        support_center: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        support_center: Annotated[
+            str | None, strawberry.argument(description="Only this support center's.")
+        ] = None,
+        since: Since = None,
+        until: Until = None,
         first: First = None,
         after: After = None,
     ) -> Connection[OnCallShift]:
@@ -239,7 +250,12 @@ class VisitsQuery:
         description="The vendor's side: who is on call for a center (now if no `at`)."
     )
     async def on_call_now(
-        self, info: Info, support_center: Center, at: datetime | None = None
+        self,
+        info: Info,
+        support_center: Center,
+        at: Annotated[
+            datetime | None, strawberry.argument(description="The moment; now if null.")
+        ] = None,
     ) -> OnCallNow:
         params = present({"support_center": support_center, "at": iso(at)})
         row = await info.context.tickets.get("/v1/oncall-shifts/on-call", params=params)
@@ -260,7 +276,11 @@ class VisitsMutation:
             "VISIT_TOO_SOON under 48 hours ahead; VISIT_NOT_IN_PLAN where the plan lacks it."
         )
     )
-    async def schedule_visit(self, info: Info, input: ScheduleVisitInput) -> Visit:
+    async def schedule_visit(
+        self,
+        info: Info,
+        input: Annotated[ScheduleVisitInput, strawberry.argument(description="The visit.")],
+    ) -> Visit:
         return Visit.from_rest(await info.context.tickets.post("/v1/visits", json=input.to_rest()))
 
     @strawberry.mutation(description="Staff confirm a requested visit, still 48 hours ahead.")
@@ -268,7 +288,7 @@ class VisitsMutation:
         return Visit.from_rest(await info.context.tickets.post(f"{_visit_path(visit_id)}/confirm"))
 
     @strawberry.mutation(description="Cancels a visit that has not started.")
-    async def cancel_visit(self, info: Info, visit_id: VisitId, reason: str) -> Visit:
+    async def cancel_visit(self, info: Info, visit_id: VisitId, reason: Reason) -> Visit:
         row = await info.context.tickets.post(
             f"{_visit_path(visit_id)}/cancel", json={"reason": reason}
         )
@@ -280,12 +300,16 @@ class VisitsMutation:
             "chat at once; billed where the plan says so. EMERGENCY_NOT_IN_PLAN otherwise."
         )
     )
-    async def declare_emergency(self, info: Info, ticket_id: TicketId, reason: str) -> Emergency:
+    async def declare_emergency(self, info: Info, ticket_id: TicketId, reason: Reason) -> Emergency:
         path = f"/v1/tickets/{uuid_arg(ticket_id, 'ticketId')}/emergency"
         return Emergency.from_rest(await info.context.tickets.post(path, json={"reason": reason}))
 
     @strawberry.mutation(description="Managers and admins: puts someone on call.")
-    async def create_on_call_shift(self, info: Info, input: OnCallShiftInput) -> OnCallShift:
+    async def create_on_call_shift(
+        self,
+        info: Info,
+        input: Annotated[OnCallShiftInput, strawberry.argument(description="The shift.")],
+    ) -> OnCallShift:
         row = await info.context.tickets.post("/v1/oncall-shifts", json=input.to_rest())
         return OnCallShift.from_rest(row)
 
