@@ -123,6 +123,14 @@ async def test_emergencies_alert_the_rota_and_bill_where_the_plan_says(
     assert await error_code(client, dan, DECLARE, {"id": opened["id"]}) == (
         "EMERGENCY_ALREADY_DECLARED"
     )
+    moved = await data_of(
+        client,
+        manager,
+        'mutation($id: ID!) { updateOnCallShift(shiftId: $id, input: {note: "swap"}) '
+        "{ id staffEmail note } }",
+        {"id": made["id"]},
+    )
+    assert moved["updateOnCallShift"] == {"id": made["id"], "staffEmail": AGENT, "note": "swap"}
     other = (await data_of(client, ana, OPEN, {"input": case(contracts_demo)}))["openTicket"]
     assert await error_code(client, ana, DECLARE, {"id": other["id"]}) == "EMERGENCY_NOT_IN_PLAN"
     body = await graphql(client, ana, DECLARE, {"id": opened["id"]})

@@ -177,6 +177,24 @@ class OnCallShiftInput:
         }
 
 
+@strawberry.input(description="What changes in an on-call shift; unset fields stay.")
+class OnCallShiftChange:
+    staff_email: str | None = strawberry.field(default=None, description="Who is on call.")
+    starts_at: datetime | None = strawberry.field(default=None, description="From.")
+    ends_at: datetime | None = strawberry.field(default=None, description="Until (excluded).")
+    note: str | None = strawberry.field(default=None, description="A note for the team.")
+
+    def to_rest(self) -> dict[str, Any]:
+        return present(
+            {
+                "staff_email": self.staff_email,
+                "starts_at": iso(self.starts_at),
+                "ends_at": iso(self.ends_at),
+                "note": self.note,
+            }
+        )
+
+
 def _visit_path(visit_id: strawberry.ID) -> str:
     return f"/v1/visits/{uuid_arg(visit_id, 'visitId')}"
 
@@ -311,6 +329,18 @@ class VisitsMutation:
         input: Annotated[OnCallShiftInput, strawberry.argument(description="The shift.")],
     ) -> OnCallShift:
         row = await info.context.tickets.post("/v1/oncall-shifts", json=input.to_rest())
+        return OnCallShift.from_rest(row)
+
+    @strawberry.mutation(description="Managers and admins: changes a shift.")
+    async def update_on_call_shift(
+        self,
+        info: Info,
+        shift_id: ShiftId,
+        input: Annotated[OnCallShiftChange, strawberry.argument(description="The changes.")],
+    ) -> OnCallShift:
+        row = await info.context.tickets.request(
+            "PATCH", _shift_path(shift_id), json=input.to_rest()
+        )
         return OnCallShift.from_rest(row)
 
     @strawberry.mutation(description="Managers and admins: removes a shift; answers its id.")
