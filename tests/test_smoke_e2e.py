@@ -141,6 +141,7 @@ def case_flow(client: httpx.Client, run: DevRun) -> None:
     assert payload["type"] == "ticket.opened"
     assert payload["data"]["number"] == case["number"]
     receiver.close()
+    emergency_flow(client, run, case, dan=dan, agent=agent)
 
     tickets = f"{gateway}/api/tickets/v1/tickets/{case['id']}"
     assert client.post(f"{tickets}/messages", json={"body": "On it."}, headers=agent).is_success
@@ -193,6 +194,47 @@ def demo_survey_and_time(client: httpx.Client, run: DevRun) -> None:
         return any(i["minutes_worked"] == 70 and i["quantity"] == "1.50" for i in items)
 
     wait_for("the demo's billable time in contracts", billed)
+
+
+def emergency_flow(
+    client: httpx.Client,
+    run: DevRun,
+    case: dict[str, str],
+    *,
+    dan: dict[str, str],
+    agent: dict[str, str],
+) -> None:
+    """The demo data's scheduled visit is there; Delta Secure (Infotecs Premium) declares
+    the case an emergency: the alert mail reaches whom the demo rota has on call at
+    Wallingford (the agent by day, the manager by night), and the call becomes a billable
+    item in contracts."""
+    gateway = run.url("gateway")
+    visits = client.get(f"{gateway}/api/tickets/v1/visits", headers=agent).json()["items"]
+    assert [(v["customer_name"], v["status"]) for v in visits] == [("Borealis Health", "CONFIRMED")]
+    declared = client.post(
+        f"{gateway}/api/tickets/v1/tickets/{case['id']}/emergency",
+        json={"reason": "Every site is offline."},
+        headers=dan,
+    )
+    assert declared.status_code == 201, declared.text
+    [on_call] = declared.json()["alerted"]
+    assert on_call in ("agent@example.com", "manager@example.com")
+
+    def alert_mail() -> bool:
+        mails = client.get(f"{gateway}/api/notify/v1/mailbox", headers=agent).json()
+        return any("EMERGENCY" in (m["subject"] or "") and m["to"] == on_call for m in mails)
+
+    wait_for("the emergency alert mail", alert_mail)
+
+    def billed() -> bool:
+        items = client.get(
+            f"{gateway}/api/contracts/v1/billable-items",
+            params={"kind": "emergency_call", "customer_id": case["customer_id"]},
+            headers=agent,
+        ).json()["items"]
+        return [i["ticket_id"] for i in items] == [case["id"]]
+
+    wait_for("the emergency call's billable item", billed)
 
 
 def stop_and_check_nothing_left(run: DevRun) -> None:

@@ -32,6 +32,8 @@ SHARED = {
     "quarantine",
     "article",
     "idea",
+    "oncall_shift",
+    "support_center_code",
 }
 
 # Path parameter name → kind of record; a callable picks by path where a name is ambiguous.
@@ -61,6 +63,8 @@ PATH_PARAMS: dict[str, str | Callable[[str], str]] = {
     "suggestion_id": "suggestion",
     "key_id": lambda path: "api_key" if path.startswith("/v1/api-keys") else "license_key",
     "entry_id": "time_entry",
+    "visit_id": "visit",
+    "shift_id": "oncall_shift",
 }
 
 # Query parameters and body properties that name records (filled from the same tenant).
@@ -82,6 +86,8 @@ FIELD_IDS: dict[str, str | Callable[[str], str]] = {
     "version": "version",
     "article_id": "article",
     "suggestion_id": "suggestion",
+    "support_center": "support_center_code",
+    "staff_id": "staff",
     "id": lambda path: {
         "/v1/tickets/batch": "ticket",
         "/v1/customers": "customer",
@@ -153,6 +159,15 @@ BODY_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/agreements/{agreement_id}/quota/exchanges"): {"service": "onsite_visit"},
     ("POST", "/v1/billable-items"): {"kind": "other_support", "minutes": 15},
     ("POST", "/v1/tickets/{ticket_id}/time-entries"): {"minutes": 15, "activity": "investigation"},
+    ("POST", "/v1/visits"): {"starts_at": _soon(9), "ends_at": _soon(10)},
+    ("POST", "/v1/visits/{visit_id}/cancel"): {"reason": "probe"},
+    ("POST", "/v1/tickets/{ticket_id}/emergency"): {"reason": "probe"},
+    ("POST", "/v1/oncall-shifts"): {
+        "staff_email": "probe@probe.example",
+        "starts_at": _soon(20),
+        "ends_at": _soon(21),
+    },
+    ("PATCH", "/v1/oncall-shifts/{shift_id}"): {"note": "probe"},
     ("POST", "/v1/license-keys/validate"): {"key": "not-a-key"},
     ("POST", "/v1/api-keys"): {"name": "probe key"},
     ("POST", "/v1/contacts/invitations/{token}/accept"): {"password": "probe-password-0123"},

@@ -263,6 +263,7 @@ async def build_world(
         201,
     )
     shared["idea"] = idea["id"]
+    shared["support_center_code"] = centers[0]["code"]
     shared["mailbox"] = "no-such-message.eml"
     shared["invitation_token"] = "no-such-invitation-token-0000"
     shared["quarantine"] = "00000000-0000-4000-8000-00000000a11d"  # staff-only: none held
@@ -308,6 +309,21 @@ async def build_world(
         await _populate(clients, tenant, own_admin, admin, headers["service"], shared, step)
     with step("an announcement"):
         await _announce(clients["notify"], headers["service"], shared)
+    with step("an on-call shift"):
+        shift = await _ok(
+            await clients["tickets"].post(
+                "/v1/oncall-shifts",
+                json={
+                    "support_center": shared["support_center_code"],
+                    "staff_email": "agent@example.com",
+                    "starts_at": datetime.now(UTC).isoformat(),
+                    "ends_at": (datetime.now(UTC) + timedelta(hours=8)).isoformat(),
+                },
+                headers=admin,
+            ),
+            201,
+        )
+        shared["oncall_shift"] = shift["id"]
     for tenant in (a, b):
         tenant.markers.discard("")
     return World(
@@ -498,6 +514,36 @@ async def _populate(
             201,
         )
         tenant.add("time_entry", entry["id"])
+
+    with step(f"{tag}: a scheduled visit"):
+        # Every tenant needs one: the plans of this world include scheduled visits.
+        held = await _ok(
+            await contracts.get(f"/v1/agreements?customer_id={customer}", headers=admin)
+        )
+        for plan_id in {a["plan_id"] for a in held["items"]}:
+            plan = await _ok(await contracts.get(f"/v1/plans/{plan_id}", headers=admin))
+            if "scheduled_visits" not in plan["services"]:
+                await _ok(
+                    await contracts.patch(
+                        f"/v1/plans/{plan_id}",
+                        json={"services": [*plan["services"], "scheduled_visits"]},
+                        headers=admin,
+                    )
+                )
+        visit = await _ok(
+            await tickets_client.post(
+                "/v1/visits",
+                json={
+                    "starts_at": (now + timedelta(days=5)).isoformat(),
+                    "ends_at": (now + timedelta(days=5, hours=3)).isoformat(),
+                    "purpose": _unique(f"{tag} visit"),
+                },
+                headers=own_admin,
+            ),
+            201,
+        )
+        tenant.add("visit", visit["id"])
+        tenant.markers.add(visit["purpose"])
     with step(f"{tag}: a webhook endpoint"):
         endpoint = await _ok(
             await notify_client.post(

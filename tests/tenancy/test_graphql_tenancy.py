@@ -55,6 +55,9 @@ ARG_KINDS = {
     "articleId": "article",
     "suggestionId": "suggestion",
     "ideaId": "idea",
+    "visitId": "visit",
+    "shiftId": "oncall_shift",
+    "supportCenter": "support_center_code",
     # Not of type ID, but naming a tenant's record all the same.
     "number": "number",
     "externalId": "external_id",

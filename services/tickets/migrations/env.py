@@ -5,7 +5,8 @@ import tickets.ideas.models
 import tickets.inbound.models
 import tickets.knowledge.models
 import tickets.survey.models
-import tickets.timeentries.models  # noqa: F401
+import tickets.timeentries.models
+import tickets.visits.models  # noqa: F401
 from careplane_shared.migrations import run_env
 from tickets.models import Base
 

@@ -45,6 +45,7 @@ from careplane_gateway.graphql.tickets.queries import TicketsQuery
 from careplane_gateway.graphql.tickets.subscriptions import TicketsSubscription
 from careplane_gateway.graphql.tickets.surveys import SurveysMutation, SurveysQuery
 from careplane_gateway.graphql.tickets.time_entries import TimeEntriesMutation
+from careplane_gateway.graphql.tickets.visits import VisitsMutation, VisitsQuery
 from careplane_gateway.graphql.validation_rules import NoIntrospection, depth_limit
 
 
@@ -67,6 +68,7 @@ Query = _root(
         IdeasQuery,
         DevelopmentQuery,
         SurveysQuery,
+        VisitsQuery,
     ),
     "Every read the API offers: cases, contracts and licensing, notifications.",
 )
@@ -83,6 +85,7 @@ Mutation = _root(
         DevelopmentMutation,
         SurveysMutation,
         TimeEntriesMutation,
+        VisitsMutation,
     ),
     "Every change the API offers: cases, contracts and licensing, notifications.",
 )

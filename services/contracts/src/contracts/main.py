@@ -21,6 +21,7 @@ from contracts.entitlement.router import router as entitlement_router
 from contracts.identity import service as identity_service
 from contracts.identity.router import router as identity_router
 from contracts.identity.signing import load_signing_key
+from contracts.included.router import router as included_router
 from contracts.licensing.router import router as licensing_router
 from contracts.licensing.service import load_license_signing_key
 from contracts.models import idempotency_keys, inbox_events, outbox_events
@@ -64,6 +65,7 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
             licensing_router,
             billing_router,
             csm_router,
+            included_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,

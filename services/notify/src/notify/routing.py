@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.events import CloudEvent
 from careplane_shared.events.wakeup import mark_written
-from notify import escalations
+from notify import escalations, oncall_alerts
 from notify.announcements.planning import plan_announcements
 from notify.config import NotifySettings
 from notify.digest import policy as digest_policy
@@ -96,6 +96,8 @@ def mail_routes(
 ) -> list[MailRoute]:
     """Who gets a mail for an event, by rule (docs/domain.md section 4). ``watchers`` are
     the contact ids following the case; they get the case's updates as the requester does."""
+    if (alerts := oncall_alerts.alert_targets(event_type, data, settings)) is not None:
+        return [MailRoute(target, template, urgent=urgent) for target, template, urgent in alerts]
     contact = data.get("contact_id")
     requester = f"contact:{contact}" if contact else None
 

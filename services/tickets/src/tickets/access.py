@@ -9,7 +9,8 @@ The callers, by :class:`~careplane_shared.auth.PrincipalKind`:
 
 - staff, the vendor's own integration keys and service accounts (the vendor's side) see
   every customer's cases, internal notes and internal history, and may set the intake
-  facts the SLA clocks start from (``received_at``, ``channel``, ``scheduled_visit``);
+  facts the SLA clocks start from (``received_at``, ``channel``; ``scheduled_visit`` is
+  the visits workflow's alone, :mod:`tickets.visits`);
 - a customer's people and the API keys bound to a customer stay inside that customer. A
   bound key acts as its customer's administrator at most: it never sees or writes
   anything staff-only. A plain contact sees only the cases it asked itself where the
@@ -33,7 +34,7 @@ from tickets.models import Ticket
 from tickets.ticket.rules import Channel
 
 # The intake facts a case's SLA clocks start from: the vendor's side sets them.
-SLA_INPUTS = ("received_at", "channel", "scheduled_visit")
+SLA_INPUTS = ("received_at", "channel")
 # The channels a customer's caller is really on when it opens a case itself; a call, a
 # mail or a chat is recorded by the vendor's side that took it.
 CUSTOMER_CHANNELS = frozenset({Channel.PORTAL, Channel.API})
@@ -146,7 +147,7 @@ def ensure_may_write_internal(principal: Principal) -> None:
 
 
 def may_set_sla_inputs(principal: Principal) -> bool:
-    """When a call or mail arrived, by which channel, whether during a scheduled visit."""
+    """When a call or mail arrived, by which channel."""
     return principal.is_vendor_side
 
 

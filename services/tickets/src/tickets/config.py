@@ -33,6 +33,8 @@ class TicketsSettings(DatabaseSettings):
     sla_warning_fraction: float = Field(default=0.75, gt=0, lt=1)
     sla_timer_poll_seconds: float = 1.0
     entitlement_recheck_seconds: float = 15.0
+    # How often the visit worker looks for visits that started (at most; it sleeps until the next).
+    visit_poll_seconds: float = Field(default=5.0, gt=0)
     # Live event streams (GET /v1/tickets/events/stream): one LISTEN connection per process
     # fans out to every stream; these bound what one caller, and the process, may hold open.
     live_streams_per_principal: int = Field(default=5, ge=1)

@@ -15,6 +15,7 @@ from tickets.ideas import demo as ideas_demo
 from tickets.inbound import demo as inbound_demo
 from tickets.knowledge.demo import seed_articles
 from tickets.survey import demo as survey_demo
+from tickets.visits.demo import seed_visits
 
 
 async def seed(database_url: str) -> None:
@@ -22,6 +23,7 @@ async def seed(database_url: str) -> None:
     try:
         async with async_sessionmaker(engine)() as session, session.begin():
             await seed_articles(session)
+            await seed_visits(session, database_url)
     finally:
         await engine.dispose()
     await inbound_demo.seed(database_url)

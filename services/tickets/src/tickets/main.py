@@ -21,6 +21,7 @@ from tickets.attachments.storage import LocalStorage
 from tickets.clients.contracts import ContractsClient
 from tickets.config import TicketsSettings
 from tickets.development.router import router as development_router
+from tickets.emergencies.router import router as emergencies_router
 from tickets.escalation.router import router as escalation_router
 from tickets.ideas.router import router as ideas_router
 from tickets.inbound.app import start_inbound
@@ -30,6 +31,7 @@ from tickets.knowledge.router import router as knowledge_router
 from tickets.live import LivePublisher, create_live_hub
 from tickets.live import router as live_router
 from tickets.models import idempotency_keys, inbox_events, outbox_events
+from tickets.oncall.router import router as oncall_router
 from tickets.report.router import router as report_router
 from tickets.simulate.router import router as simulate_router
 from tickets.survey.router import router as survey_router
@@ -40,6 +42,8 @@ from tickets.ticket.recheck import run_recheck_worker
 from tickets.ticket.router import router as ticket_router
 from tickets.ticket.timers import run_timer_worker
 from tickets.timeentries.router import router as time_entries_router
+from tickets.visits.router import router as visits_router
+from tickets.visits.worker import run_visit_worker
 
 SOURCE = "tickets"
 
@@ -106,6 +110,13 @@ def create_app(
                 )
 
                 app.state.workers.start(
+                    "visit-starts",
+                    lambda stop: run_visit_worker(
+                        maker, outbox, stop, poll_seconds=settings.visit_poll_seconds
+                    ),
+                )
+
+                app.state.workers.start(
                     "entitlement-recheck",
                     lambda stop: run_recheck_worker(
                         maker,
@@ -139,6 +150,9 @@ def create_app(
             survey_router,
             time_entries_router,
             escalation_router,
+            visits_router,
+            emergencies_router,
+            oncall_router,
             inbox_router(inbox),
         ],
         lifespan=lifespan,

@@ -86,6 +86,9 @@ class IncludedService(Enum):
     )
     ON_SITE = strawberry.enum_value("on_site", description="Support on site.")
     EMERGENCY = strawberry.enum_value("emergency", description="Emergency support.")
+    EMERGENCY_BILLED = strawberry.enum_value(
+        "emergency_billed", description="Each emergency call is billed (with EMERGENCY)."
+    )
     EARLY_ACCESS = strawberry.enum_value(
         "early_access", description="Early access to new releases."
     )

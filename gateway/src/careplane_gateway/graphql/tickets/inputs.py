@@ -113,8 +113,13 @@ class OpenTicketInput:
     external_refs: list[ExternalRefInput] | None = strawberry.field(
         default=None, description="References to the case in other systems (at most 20)."
     )
-    scheduled_visit: bool = strawberry.field(
-        default=False, description="Raised during a scheduled customer visit (InfraCare: 15 min)."
+    scheduled_visit: bool | None = strawberry.field(
+        default=None,
+        description=(
+            "Never set: the visits workflow sets it (a case opened while its customer's "
+            "confirmed visit runs); any value is refused with SCHEDULED_VISIT_READ_ONLY."
+        ),
+        deprecation_reason="Set by the visits workflow (scheduleVisit), never by the request.",
     )
     suggestion_id: strawberry.ID | None = strawberry.field(
         default=None,
@@ -137,11 +142,13 @@ class OpenTicketInput:
             "error_message": self.error_message,
             "steps_to_reproduce": self.steps_to_reproduce,
             "language": self.language.value if self.language else None,
-            "scheduled_visit": self.scheduled_visit,
         }
         if self.suggestion_id is not None:
             body["suggestion_id"] = uuid_arg(self.suggestion_id, "input.suggestionId")
-        # Left out when unset, so the service's own defaults apply.
+        # Left out when unset, so the service's own defaults apply (and the visit field's
+        # refusal is the service's).
+        if self.scheduled_visit is not None:
+            body["scheduled_visit"] = self.scheduled_visit
         if self.type is not None:
             body["type"] = self.type.lower()
         if self.channel is not None:

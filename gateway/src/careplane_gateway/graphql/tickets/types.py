@@ -71,6 +71,7 @@ FULL_VIEW_FIELDS = frozenset(
         "billable",
         "entitlement",
         "plan",
+        "scheduledVisit",
     }
 )
 
@@ -259,6 +260,15 @@ class Ticket:
     @strawberry.field(description="Accepted as an extra, billable ticket.")
     async def billable(self, info: Info) -> bool:
         return bool(await self._detail(info, "billable"))
+
+    @strawberry.field(
+        description=(
+            "Opened while its customer's confirmed visit ran: its response clocks have the "
+            "plan's visit target (set by the visits workflow only)."
+        )
+    )
+    async def scheduled_visit(self, info: Info) -> bool:
+        return bool(await self._detail(info, "scheduled_visit"))
 
     @strawberry.field(
         description="What contracts answered (for a refused case: the reasons); null: pending."

@@ -22,6 +22,8 @@ class IncludedService(StrEnum):
     REMOTE_DIAGNOSIS = "remote_diagnosis"
     ON_SITE = "on_site"
     EMERGENCY = "emergency"
+    # Each emergency call is charged (seed 003): a billable item per declared emergency.
+    EMERGENCY_BILLED = "emergency_billed"
     EARLY_ACCESS = "early_access"
     FEATURE_REQUESTS = "feature_requests"
     SCHEDULED_VISITS = "scheduled_visits"

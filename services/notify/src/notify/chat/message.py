@@ -24,6 +24,8 @@ _TITLES = {
     "sla.warning": "SLA warning",
     "sla.breached": "SLA breached",
     "lifecycle.milestones_changed": "Lifecycle dates changed",
+    "ticket.emergency": "EMERGENCY",
+    "visit.started": "Scheduled visit started",
 }
 
 
@@ -47,7 +49,7 @@ def message_for(event_type: str, data: dict[str, Any], portal_url: str) -> ChatM
     label = _TITLES.get(event_type, event_type)
     severity: Severity = (
         "danger"
-        if event_type == "sla.breached"
+        if event_type in ("sla.breached", "ticket.emergency")
         else "warning"
         if event_type in ("sla.warning", "ticket.escalated")
         else "info"

@@ -76,6 +76,11 @@ CONTEXT_KEYS = (
     "disabled_at",
     "disabled_reason",
     "customer_name",
+    # visits and emergencies (notify.oncall_alerts)
+    "support_center",
+    "location",
+    "purpose",
+    "declared_by",
     # invitations
     "expires_at",
     "email",

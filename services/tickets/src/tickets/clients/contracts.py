@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -98,6 +98,37 @@ class ContractsClient:
                 error.get("message", "The plan could not be read."),
                 code=error.get("code", "PLAN_NOT_FOUND"),
                 status_code=response.status_code if response.status_code < 500 else 503,
+            )
+        return body
+
+    async def included_services(self, customer_id: uuid.UUID, day: date) -> dict[str, Any]:
+        """The services the customer's agreements in force on ``day`` include, its name
+        and support center (``GET /v1/customers/{id}/included-services``). An unknown
+        customer is re-raised with contracts' code (404); unreachable is
+        ContractsUnavailable."""
+        return await self._get(
+            f"/v1/customers/{customer_id}/included-services", params={"day": day.isoformat()}
+        )
+
+    async def center_calendars(self) -> list[dict[str, Any]]:
+        """Every support center's code, name, timezone and calendar."""
+        body: list[dict[str, Any]] = await self._get("/v1/support-center-calendars")
+        return body
+
+    async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
+        try:
+            response = await self.http.get(path, params=params)
+        except httpx.HTTPError as exc:
+            raise ContractsUnavailable(str(exc)) from exc
+        if response.status_code >= 500 or response.status_code in (401, 403):
+            raise ContractsUnavailable(f"contracts answered {response.status_code}")
+        body = response.json()
+        if response.status_code >= 400:
+            error = body.get("error", {})
+            raise CareplaneError(
+                error.get("message", "Contracts refused the request."),
+                code=error.get("code", "CONTRACTS_REFUSED"),
+                status_code=response.status_code,
             )
         return body
 

@@ -67,8 +67,6 @@ def sla_inputs_given(data: TicketOpen) -> dict[str, object]:
         given["received_at"] = data.received_at
     if data.channel not in access.CUSTOMER_CHANNELS:
         given["channel"] = data.channel
-    if data.scheduled_visit:
-        given["scheduled_visit"] = True
     return given
 
 

@@ -78,6 +78,7 @@ def ticket_view(ticket: Ticket, sla: list[SlaClockRead]) -> TicketRead:
         plan_code=ticket.plan_code,
         support_center=ticket.support_center,
         billable=ticket.billable,
+        scheduled_visit=ticket.scheduled_visit,
         next_due_at=ticket.next_due_at,
         sla=sla,
     )

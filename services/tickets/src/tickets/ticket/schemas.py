@@ -33,7 +33,14 @@ class TicketOpen(BaseModel):
         default=None,
         description="Staff and integrations: when the call or mail arrived (never in the future).",
     )
-    scheduled_visit: bool = Field(default=False, description="Raised during a scheduled visit.")
+    scheduled_visit: bool | None = Field(
+        default=None,
+        deprecated=True,
+        description=(
+            "Never sent: set by the visits workflow (a case opened while its customer's "
+            "confirmed visit runs); any value is refused with 422 SCHEDULED_VISIT_READ_ONLY."
+        ),
+    )
     suggestion_id: uuid.UUID | None = Field(
         default=None,
         description=(
@@ -87,6 +94,9 @@ class TicketRead(BaseModel):
     plan_code: str | None
     support_center: str | None
     billable: bool
+    scheduled_visit: bool = Field(
+        default=False, description="Opened while its customer's confirmed visit ran."
+    )
     next_due_at: datetime | None
     sla: list[SlaClockRead]
 

@@ -46,6 +46,8 @@ from tickets.ticket.rules import (
 )
 from tickets.ticket.schemas import TicketOpen
 from tickets.ticket.transitions import Emit, TicketChange, entry, move, status_change
+from tickets.visits import service as visits
+from tickets.visits.exceptions import ScheduledVisitReadOnly
 
 
 def _contact_of(principal: Principal, data: TicketOpen) -> uuid.UUID:
@@ -73,6 +75,8 @@ async def open_ticket(
     and its timers are written in one statement, its ``ticket.opened`` event in one more
     (``event_extra``: what the mail intake adds to it, e.g. ``auto_answer``)."""
     now = datetime.now(UTC)
+    if "scheduled_visit" in data.model_fields_set:
+        raise ScheduledVisitReadOnly(details={"field": "scheduled_visit"})
     access.ensure_sla_inputs(principal, sla_inputs_given(data))
     contact_id = _contact_of(principal, data)
     received_at = data.received_at or now
@@ -103,11 +107,13 @@ async def open_ticket(
         status=Status.NEW.value,
         received_at=received_at,
         entitlement_status="pending",
-        scheduled_visit=data.scheduled_visit,
+        scheduled_visit=False,
         opened_by=principal.email or principal.subject,
     )
     if answer is not None:
         apply_entitlement(ticket, answer, requested_priority=data.priority)
+        # The visit target: set here, from the customer's confirmed visit, never by the body.
+        ticket.scheduled_visit = await visits.is_visit_case(session, ticket, received_at)
     elif ticket.language == "auto":
         ticket.language = "en"
     # What move() does for a change, done before anything is written: the whole history
