@@ -141,3 +141,19 @@ async def test_bad_or_too_many_customer_ids_are_refused(client, admin, path):
     for response in (not_an_id, over_limit):
         assert response.status_code == 422, response.text
         assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+async def test_contacts_by_address_in_any_case(client, admin, demo_ids):
+    """What the mail intake asks: who wrote from this address."""
+    found = await client.get(
+        "/v1/contacts", params={"email": " Cora@Cobalt.Example"}, headers=admin
+    )
+    nobody = await client.get("/v1/contacts", params={"email": "x@nowhere.example"}, headers=admin)
+    ana = bearer(await password_token(client, "ana@acme-water.example"))
+    foreign = await client.get("/v1/contacts", params={"email": "cora@cobalt.example"}, headers=ana)
+
+    assert found.status_code == 200, found.text
+    assert [c["email"] for c in found.json()["items"]] == ["cora@cobalt.example"]
+    assert found.json()["total"] == 1
+    assert (nobody.json()["total"], nobody.json()["items"]) == (0, [])
+    assert (foreign.json()["total"], foreign.json()["items"]) == (0, [])  # the tenant wall holds

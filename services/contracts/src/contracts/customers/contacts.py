@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.auth import Principal
@@ -49,9 +49,13 @@ async def list_contacts_of(
     limit: int,
     offset: int,
     pending: bool | None = None,
+    email: str | None = None,
 ) -> tuple[Sequence[Contact], int]:
-    """Contacts of the given customers (of every customer the caller may see without)."""
+    """Contacts of the given customers (of every customer the caller may see without);
+    with ``email``, only those with that address, compared as the unique indexes do."""
     query = select(Contact)
+    if email is not None:
+        query = query.where(func.lower(Contact.email) == email.strip().lower())
     if principal.customer_id is not None:
         query = query.where(Contact.customer_id == principal.customer_id)
     if pending is not None:

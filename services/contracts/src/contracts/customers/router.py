@@ -234,12 +234,26 @@ async def list_contacts_of_customers(
     page: PageParamsDep,
     customer_id: CustomerIds = None,
     pending: PendingFilter = None,
+    email: Annotated[
+        str | None,
+        Query(
+            min_length=3,
+            max_length=320,
+            description="Only contacts with this address (any case): mail intake asks who wrote.",
+        ),
+    ] = None,
 ) -> Page[ContactRead]:
     """``?customer_id=a&customer_id=b``: the contacts of several customers in one request,
     ordered by customer, then name. A customer's own callers see their own contacts only;
     without `customer_id`, every contact the caller may see."""
     items, total = await contacts.list_contacts_of(
-        session, principal, customer_id, limit=page.limit, offset=page.offset, pending=pending
+        session,
+        principal,
+        customer_id,
+        limit=page.limit,
+        offset=page.offset,
+        pending=pending,
+        email=email,
     )
     return page.of([ContactRead.model_validate(c) for c in items], total)
 

@@ -1,10 +1,10 @@
 """Who a mail's sender is, and what a mail-opened case is about, asked of contracts.
 
-Contracts has no lookup of a contact by address: the closest it offers is its contact list
-(``GET /v1/contacts``), read here page by page (at most ``MAX_PAGES`` of 200) and matched
-on the address, case-insensitively. It also passes ``email=`` so that a contracts that
-filters by it answers with one page. A mail names no product: the case is about the first
-product of the customer's active agreement, at its newest supported release.
+The sender is looked up in contracts' contact list filtered by address
+(``GET /v1/contacts?email=``, compared case-insensitively as contracts' unique indexes
+compare addresses). An address may belong to contacts of several customers (a pending
+invitation, say): the one that may open cases wins. A mail names no product: the case is
+about the first product of the customer's active agreement, at its newest supported release.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import httpx
 
 from tickets.clients.contracts import ContractsClient, ContractsUnavailable
 
-PAGE = 200
-MAX_PAGES = 50
+# Contacts of one address: one per customer at most (contracts' unique index).
+MATCHES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,26 +47,21 @@ async def _get(contracts: ContractsClient, path: str, params: Any = None) -> Any
 
 async def contact_by_email(contracts: ContractsClient, address: str) -> Contact | None:
     wanted = address.strip().lower()
-    for page in range(MAX_PAGES):
-        body = await _get(
-            contracts,
-            "/v1/contacts",
-            {"email": wanted, "limit": PAGE, "offset": page * PAGE},
+    body = await _get(contracts, "/v1/contacts", {"email": wanted, "limit": MATCHES})
+    found = [
+        Contact(
+            id=str(item["id"]),
+            customer_id=str(item["customer_id"]),
+            email=wanted,
+            name=str(item.get("name") or wanted),
+            active=bool(item.get("active", True)),
+            registered=bool(item.get("registered", True)),
+            pending=bool(item.get("pending", False)),
         )
-        for item in body.get("items", []):
-            if str(item.get("email", "")).lower() == wanted:
-                return Contact(
-                    id=str(item["id"]),
-                    customer_id=str(item["customer_id"]),
-                    email=wanted,
-                    name=str(item.get("name") or wanted),
-                    active=bool(item.get("active", True)),
-                    registered=bool(item.get("registered", True)),
-                    pending=bool(item.get("pending", False)),
-                )
-        if (page + 1) * PAGE >= int(body.get("total", 0)):
-            return None
-    return None
+        for item in body.get("items", [])
+        if str(item.get("email", "")).lower() == wanted
+    ]
+    return next((c for c in found if c.may_open), found[0] if found else None)
 
 
 async def product_for(contracts: ContractsClient, customer_id: str) -> tuple[str, str] | None:
