@@ -7,7 +7,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.testing.pieces import CONTRACTS
-from tickets.escalation.demo import contracts_url, seed_escalation_demo
+from tickets.demo_source import contracts_url
+from tickets.escalation.demo import seed_escalation_demo
 from tickets.escalation.models import ChangeRequest, ContactAttempt, Escalation
 from tickets.models import Ticket
 
@@ -16,7 +17,7 @@ def test_contracts_database_is_the_dev_runners_neighbour():
     url = "postgresql+asyncpg://me:pw@127.0.0.1:5499/careplane_tickets"
     assert contracts_url(url, {}) == "postgresql+asyncpg://me:pw@127.0.0.1:5499/careplane_contracts"
     assert contracts_url(url, {"CONTRACTS_DATABASE_URL": "postgresql://x/y"}) == (
-        "postgresql://x/y"
+        "postgresql+asyncpg://x/y"
     )
     assert contracts_url("postgresql://h/other", {}) is None
 

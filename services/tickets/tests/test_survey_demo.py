@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tickets.demo_source import contracts_url
 from tickets.models import outbox_events
 from tickets.survey import demo
 
@@ -55,6 +56,6 @@ async def test_the_demo_case_reads_back_through_the_api(
         )
     )
     assert types == {"survey.invited", "ticket.billable_activity"}
-    assert demo.contracts_url("postgresql+asyncpg://u:p@h:5/careplane_tickets").endswith(
+    assert contracts_url("postgresql+asyncpg://u:p@h:5/careplane_tickets", {}).endswith(
         "/careplane_contracts"
     )

@@ -10,14 +10,12 @@ later load finds the demo cases by their external reference and changes nothing.
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncSession,
@@ -29,6 +27,7 @@ from careplane_shared.auth import Principal, Role
 from careplane_shared.events import Outbox
 from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
 from tickets.clients.contracts import ContractsClient
+from tickets.demo_source import contracts_url
 from tickets.escalation import changes, service
 from tickets.escalation.csm import Manager
 from tickets.escalation.rules import ContactChannel, ContactOutcome, Decision
@@ -74,19 +73,6 @@ _MANAGER = text(
     WHERE u.id = :customer AND s.active
     """
 )
-
-
-def contracts_url(tickets_url: str, environ: dict[str, str]) -> str | None:
-    """Contracts' database: the one its runner names, else the dev runner's neighbour of
-    tickets' own (``careplane_tickets`` → ``careplane_contracts``)."""
-    if environ.get("CONTRACTS_DATABASE_URL"):
-        return environ["CONTRACTS_DATABASE_URL"]
-    url = make_url(tickets_url)
-    if not url.database or "tickets" not in url.database:
-        return None
-    return url.set(database=url.database.replace("tickets", "contracts")).render_as_string(
-        hide_password=False
-    )
 
 
 class _Answers(ContractsClient):
@@ -271,7 +257,7 @@ async def _load(
 async def seed(database_url: str) -> None:
     """Tickets' part of ``make run``'s demo data for escalations and change requests,
     made on contracts' demo customers (skipped when contracts' database is unknown)."""
-    contracts = contracts_url(database_url, dict(os.environ))
+    contracts = contracts_url(database_url)
     if contracts is None:
         log.warning("escalation_demo_skipped", reason="contracts' database unknown")
         return

@@ -8,15 +8,14 @@ contracts' demo data (loaded first, in its own database: ``CONTRACTS_DATABASE_UR
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from tickets.demo_source import contracts_url
 from tickets.development.models import DevelopmentLink
 from tickets.ideas.models import FeatureRequestRoute, Idea, IdeaCase, IdeaVote
 from tickets.models import Ticket
@@ -33,13 +32,6 @@ class Contact:
     id: uuid.UUID
     customer_id: uuid.UUID
     language: str
-
-
-def contracts_url(tickets_url: str) -> str:
-    """Where contracts' demo data is: its own setting, or its database beside ours."""
-    given = os.environ.get("CONTRACTS_DATABASE_URL")
-    url = make_url(given) if given else make_url(tickets_url).set(database="careplane_contracts")
-    return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
 async def _contracts_demo(url: str) -> tuple[dict[str, Contact], uuid.UUID, str]:
@@ -245,11 +237,14 @@ async def seed_ideas(session: AsyncSession, contacts_url: str) -> None:
 
 
 async def seed(database_url: str) -> None:
+    contracts = contracts_url(database_url)
+    if contracts is None:
+        return  # contracts' demo data is nowhere to be found
     """Loads the demo into tickets' database (once: a second call finds it there)."""
     engine = create_async_engine(database_url)
     try:
         maker = async_sessionmaker(engine, expire_on_commit=False)
         async with maker() as session, session.begin():
-            await seed_ideas(session, contracts_url(database_url))
+            await seed_ideas(session, contracts)
     finally:
         await engine.dispose()

@@ -15,12 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from careplane_shared.billing import billed_minutes
 from careplane_shared.events import Outbox
 from tickets.config import TicketsSettings
+from tickets.demo_source import contracts_url
 from tickets.models import Message, Ticket, outbox_events
 from tickets.survey import tokens
 from tickets.survey.models import Survey
@@ -69,14 +69,6 @@ _FACTS = text(
     LIMIT 1
     """
 )
-
-
-def contracts_url(tickets_url: str) -> str:
-    """Contracts' database next to tickets' own (``make run`` keeps them on one server)."""
-    url = make_url(tickets_url)
-    return url.set(database=(url.database or "").replace("tickets", "contracts")).render_as_string(
-        hide_password=False
-    )
 
 
 async def read_facts(url: str) -> DemoFacts | None:
@@ -233,7 +225,8 @@ async def load(session: AsyncSession, facts: DemoFacts, *, key: bytes) -> Ticket
 async def seed(database_url: str) -> None:
     """Surveys and time: a closed case with an answered survey and time entries, on
     contracts' demo customers (skipped when contracts' demo data is not found)."""
-    facts = await read_facts(contracts_url(database_url))
+    contracts = contracts_url(database_url)
+    facts = await read_facts(contracts) if contracts else None
     if facts is None:
         return
     key = tokens.link_key(TicketsSettings(env="dev").client_secret)

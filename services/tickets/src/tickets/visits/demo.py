@@ -10,29 +10,20 @@ or shifts exist already."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from tickets.demo_source import contracts_url
 from tickets.visits.models import OnCallShift, Visit
 
 BOREALIS = "demo-borealis-health"
 DAY_SHIFT = "agent@example.com"
 NIGHT_SHIFT = "manager@example.com"
 SEEDED_BY = "demo-data"
-
-
-def contracts_url(tickets_url: str) -> str:
-    given = os.environ.get("CONTRACTS_DATABASE_URL", "").strip()
-    if given:
-        return make_url(given).set(drivername="postgresql+asyncpg").render_as_string(False)
-    url = make_url(tickets_url).set(database="careplane_contracts")
-    return url.render_as_string(hide_password=False)
 
 
 async def _contracts_facts(url: str) -> tuple[tuple[uuid.UUID, str] | None, dict[str, str]]:
@@ -83,7 +74,10 @@ def rota(code: str, timezone: str, first: datetime, days: int = 7) -> list[OnCal
 
 
 async def seed_visits(session: AsyncSession, tickets_url: str) -> None:
-    customer, timezones = await _contracts_facts(contracts_url(tickets_url))
+    contracts = contracts_url(tickets_url)
+    if contracts is None:
+        return  # contracts' demo data is nowhere to be found
+    customer, timezones = await _contracts_facts(contracts)
     now = datetime.now(UTC)
     if not await session.scalar(select(func.count()).select_from(OnCallShift)):
         for code, timezone in sorted(timezones.items()):
