@@ -63,8 +63,9 @@ class TicketsSettings(DatabaseSettings):
     inbound_auto_answers_per_hour: int = Field(default=5, ge=0)
     inbound_cases_per_sender_per_hour: int = Field(default=10, ge=1)
     inbound_cases_per_domain_per_hour: int = Field(default=50, ge=1)
-    # Mail to a closed case reopens it within this many days of its closing, else opens a
-    # new linked case (plans carry no window yet: one setting for all).
+    # Mail to a closed case reopens it within its plan's reopen window (contracts: the quota
+    # rule's reopen_window_days), else opens a new linked case; this many days for a plan
+    # with no quota rule (contracts' default too).
     reopen_window_days: int = Field(default=14, ge=0)
     # The development tracker's webhook (POST /v1/development/webhook): its HMAC secret and
     # how far its timestamp may be from now (replays older than this are refused). Empty:

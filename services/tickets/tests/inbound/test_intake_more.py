@@ -97,6 +97,37 @@ async def test_mail_to_a_closed_case_reopens_it_within_the_window_else_opens_a_l
     assert (await live.get(f"/v1/tickets/{ticket_id}", headers=agent)).json()["status"] == "CLOSED"
 
 
+async def test_the_reopen_window_is_the_case_plans(mailer, compose, live, login, contracts_client):
+    """The plan's quota rule says how long a closed case reopens by mail: the same window
+    in which a reopened case gives its quota ticket back."""
+    agent, admin = await login("agent@example.com"), await login("admin@example.com")
+    row = await mailer.deliver(compose(ANA, "Pump 7 stalls"))
+    ticket_id = row.ticket_id
+    code = (await live.get(f"/v1/tickets/{ticket_id}", headers=agent)).json()["plan_code"]
+    plans = (await contracts_client.get("/v1/plans", headers=admin)).json()
+    [plan_id] = [plan["id"] for plan in plans if plan["code"] == code]
+    patched = await contracts_client.patch(
+        f"/v1/plans/{plan_id}",
+        json={"quota": {"yearly": 1000, "reopen_window_days": 30}},
+        headers=admin,
+    )
+    assert patched.status_code == 200, patched.text
+    closed = await live.post(
+        f"/v1/tickets/{ticket_id}/close", json={"resolution": "fixed"}, headers=agent
+    )
+    number = closed.json()["number"]
+    await mailer.connection.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id)
+        .values(closed_at=Ticket.closed_at - timedelta(days=20))
+    )
+
+    row = await mailer.deliver(compose(ANA, f"Re: [{number}] Pump 7 stalls", "Again."))
+
+    # Twenty days is past the default 14, within this plan's 30.
+    assert (row.outcome, row.ticket_id) == ("reopened", ticket_id), row.detail
+
+
 async def _vendor_key_token(contracts_client, login, scopes: list[str]) -> dict[str, str]:
     admin = await login("admin@example.com")
     key = await contracts_client.post(

@@ -110,6 +110,15 @@ class ContractsClient:
             f"/v1/customers/{customer_id}/included-services", params={"day": day.isoformat()}
         )
 
+    async def reopen_window_days(self, plan_id: uuid.UUID) -> int | None:
+        """The plan's reopen window (its quota rule's ``reopen_window_days``, the window in
+        which a reopened case gives its quota ticket back); None for a plan with no quota
+        rule, whose window is the default."""
+        plan = await self._get(f"/v1/plans/{plan_id}")
+        quota = plan.get("quota") or {}
+        days = quota.get("reopen_window_days")
+        return int(days) if days is not None else None
+
     async def center_calendars(self) -> list[dict[str, Any]]:
         """Every support center's code, name, timezone and calendar."""
         body: list[dict[str, Any]] = await self._get("/v1/support-center-calendars")

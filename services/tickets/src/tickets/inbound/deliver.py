@@ -112,6 +112,17 @@ async def store_attachments(
     return left_out
 
 
+async def reopen_window(services: Services, ticket: Ticket) -> timedelta:
+    """The case's plan's reopen window, the one that also decides whether a reopened case
+    gives its quota ticket back (contracts); the setting's default for a plan with none.
+    Contracts unreachable: the mail waits for it, as every mail that needs contracts does."""
+    if ticket.plan_id is not None:
+        days = await services.contracts.reopen_window_days(ticket.plan_id)
+        if days is not None:
+            return timedelta(days=days)
+    return services.reopen_window
+
+
 def reopens(ticket: Ticket, *, at: datetime, window: timedelta) -> bool:
     """Whether mail to a closed case received ``at`` reopens it (else: a new linked case)."""
     if ticket.entitlement_status == "refused":
@@ -133,7 +144,8 @@ async def reply(
     ``event_extra`` goes to the ``ticket.opened`` of a new linked case."""
     outcome = "replied"
     if ticket.status == Status.CLOSED.value:
-        if not reopens(ticket, at=received_at, window=services.reopen_window):
+        window = await reopen_window(services, ticket)
+        if not reopens(ticket, at=received_at, window=window):
             return await follow_up(
                 session, services, ticket=ticket, mail=mail, received_at=received_at,
                 event_extra=event_extra,
