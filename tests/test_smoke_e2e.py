@@ -4,10 +4,17 @@ which a demo case travels from the gateway through tickets to contracts' quota l
 
 from __future__ import annotations
 
+import email
+import email.policy
 import http.server
+import re
+import smtplib
 import threading
 import time
+import uuid
 from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -242,6 +249,68 @@ def emergency_flow(
     wait_for("the emergency call's billable item", billed)
 
 
+def send_mail(host: str, port: int, message: EmailMessage) -> None:
+    with smtplib.SMTP(host, port, timeout=10) as smtp:
+        smtp.send_message(message)
+
+
+def mail_flow(client: httpx.Client, run: DevRun) -> None:
+    """The email channel as a customer meets it: a mail sent with an SMTP client to the
+    address make run printed opens a case, the case-number answer lands in the local
+    mailbox threaded under that mail with a Reply-To, and the reply to it threads into
+    the case."""
+    printed = next(line for line in run.lines if "send mail to support@careplane.example" in line)
+    found = re.search(r"at (127\.0\.0\.1):(\d+)", printed)
+    assert found, printed
+    host, port = found.group(1), int(found.group(2))
+    gateway = run.url("gateway")
+    agent = login(client, run, "agent@example.com")
+
+    first = EmailMessage()
+    first["From"] = "Ana <ana@acme-water.example>"
+    first["To"] = "support@careplane.example"
+    first["Subject"] = f"Station 4 reports no flow ({uuid.uuid4().hex[:6]})"
+    first["Message-ID"] = make_msgid(domain="acme-water.example")
+    first.set_content("Since 06:00 station 4 reports no flow at all.")
+    send_mail(host, port, first)
+
+    answers: list[dict[str, str]] = []
+
+    def number_mail() -> bool:
+        mails = client.get(f"{gateway}/api/notify/v1/mailbox", headers=agent).json()
+        answers[:] = [m for m in mails if m["in_reply_to"] == first["Message-ID"]]
+        return bool(answers)
+
+    wait_for("the case-number answer to the mail", number_mail, seconds=40)
+    raw = client.get(f"{gateway}/api/notify/v1/mailbox/{answers[0]['name']}", headers=agent)
+    answer = email.message_from_bytes(raw.content, policy=email.policy.default)
+    assert "ana@acme-water.example" in str(answer["To"])
+    number_found = re.search(r"CS-\d{4}-\d+", str(answer["Subject"]))
+    assert number_found, answer["Subject"]
+    number = number_found.group(0)
+    assert "+r-" in str(answer["Reply-To"]), answer["Reply-To"]
+    case = client.get(f"{gateway}/api/tickets/v1/tickets/by-number/{number}", headers=agent)
+    assert case.status_code == 200, case.text
+    assert case.json()["channel"] == "email"
+
+    reply = EmailMessage()
+    reply["From"] = "ana@acme-water.example"
+    reply["To"] = str(answer["Reply-To"])
+    reply["Subject"] = f"Re: {answer['Subject']}"
+    reply["In-Reply-To"] = str(answer["Message-ID"])
+    reply["References"] = f"{first['Message-ID']} {answer['Message-ID']}"
+    reply.set_content("It flows again after the restart.\n\n> Your case has number ...")
+    send_mail(host, port, reply)
+
+    def threaded() -> bool:
+        messages = client.get(
+            f"{gateway}/api/tickets/v1/tickets/{case.json()['id']}/messages", headers=agent
+        ).json()
+        return any("It flows again after the restart." in m["body"] for m in messages)
+
+    wait_for("the reply threaded into the case", threaded, seconds=40)
+
+
 def stop_and_check_nothing_left(run: DevRun) -> None:
     processes = run.processes()
     assert len(processes) >= 5, [p.cmdline() for p in processes]  # four uvicorns + postmaster
@@ -287,6 +356,7 @@ def test_make_run_serves_me_stops_clean_and_starts_again(
         assert {"code", "message", "request_id"} <= set(error)
         assert error["code"]
         demo_survey_and_time(client, first)
+        mail_flow(client, first)
 
     stop_and_check_nothing_left(first)
     # The dev signing keys were generated into the data folder, not the checkout.

@@ -53,7 +53,9 @@ def test_headers_copied_from_events():
     assert reply_to({"reply_address": "a@b.example\r\nBcc: c@d.example"}) is None
     assert reply_to({}) is None
     assert message_id("<a.b@c>") == "<a.b@c>"
-    assert message_id("<a b@c>") is None and message_id("a@c") is None
+    assert message_id("a.b@c") == "<a.b@c>"  # as tickets names it: without the brackets
+    assert message_id("<a b@c>") is None and message_id("a b@c") is None
+    assert message_id("a@c>") is None and message_id("<<a@c>>") is None
     assert message_id("<" + "x" * 300 + "@c>") is None
 
 

@@ -4,8 +4,10 @@ import httpx
 import pytest
 from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
+from sqlalchemy import insert, select
 
 from careplane_shared.app import create_service_app
+from careplane_shared.db import DbSession
 from careplane_shared.errors import Conflict
 from careplane_shared.settings import BaseServiceSettings, DatabaseSettings, dev_secret
 
@@ -71,3 +73,33 @@ async def test_errors_render_in_one_shape_and_never_leak():
         response = await client.post("/healthz")
         assert response.status_code == 405
         assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+async def test_text_the_database_cannot_store_is_a_422_and_nothing_is_written(
+    shared_db_url, shared_engine, tables
+):
+    idempotency_keys = tables.idempotency
+    settings = DatabaseSettings(env="test", database_url=shared_db_url, log_json=False)
+    app = create_service_app(settings, title="t", description="d")
+
+    @app.post("/notes")
+    async def write(session: DbSession, body: dict[str, str]) -> dict[str, str]:
+        await session.execute(
+            insert(idempotency_keys),
+            {"owner": "t", "key": body["key"], "method": "POST", "path": body["text"],
+             "request_hash": "h"},
+        )  # fmt: skip
+        return body
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            refused = await client.post("/notes", json={"key": "nul", "text": "a\u0000b"})
+            kept = await client.post("/notes", json={"key": "fine", "text": "a b"})
+        async with app.state.database.sessionmaker() as session:
+            keys = set(await session.scalars(select(idempotency_keys.c.key)))
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "TEXT_NOT_STORABLE"
+    assert kept.status_code == 200, kept.text
+    assert "nul" not in keys and "fine" in keys

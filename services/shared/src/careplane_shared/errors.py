@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette import status
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -162,6 +163,23 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
 
+# PostgreSQL refuses text it cannot store: NUL (U+0000) above all, which JSON can carry
+# (``"\u0000"``) and Python strings hold. Refused by the database, the request's
+# transaction is rolled back whole: nothing of it is written.
+_UNSTORABLE_TEXT = {"22021", "22P05"}  # character_not_in_repertoire, untranslatable_character
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
+        return error_response(
+            422,
+            "TEXT_NOT_STORABLE",
+            "Text may not contain the NUL character (U+0000) or bytes that are not UTF-8.",
+        )
+    return await _unexpected_error(request, exc)
+
+
 async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", error=repr(exc))
     return error_response(500, "INTERNAL_ERROR", "Something went wrong on our side.")
@@ -171,4 +189,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CareplaneError, _careplane_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -52,10 +52,12 @@ def plain_address(value: object) -> str | None:
 
 
 def message_id(value: object) -> str | None:
-    """``value`` when it is one ``<id@host>`` Message-ID we may copy into a header."""
+    """``value`` as one ``<id@host>`` Message-ID we may copy into a header, or None. Tickets
+    names the customer's Message-ID without its angle brackets (as parsed); both forms do."""
     if not isinstance(value, str) or len(value) > MAX_MESSAGE_ID:
         return None
-    return value if _MESSAGE_ID.fullmatch(value) else None
+    bracketed = value if value.startswith("<") else f"<{value}>"
+    return bracketed if _MESSAGE_ID.fullmatch(bracketed) else None
 
 
 def reply_to(data: dict[str, Any]) -> str | None:
