@@ -60,6 +60,11 @@ class TicketsSettings(DatabaseSettings):
     inbound_max_attempts: int = Field(default=5, ge=1)
     # Authentication-Results are believed only from these authserv-ids (our relays).
     inbound_trusted_relays: list[str] = Field(default_factory=list)
+    # Without a verdict from a trusted relay a mail's From is only a claim anyone can make:
+    # such mail is quarantined (UNVERIFIED_SENDER) unless this is false. Unset: required
+    # outside dev and test. Set it false only where nothing but your own relay, which
+    # checks senders itself, can reach the listener and the inbound webhook.
+    inbound_require_verdict: bool | None = None
     inbound_auto_answers_per_hour: int = Field(default=5, ge=0)
     inbound_cases_per_sender_per_hour: int = Field(default=10, ge=1)
     inbound_cases_per_domain_per_hour: int = Field(default=50, ge=1)
@@ -99,6 +104,12 @@ class TicketsSettings(DatabaseSettings):
     def inbound_domains(self) -> list[str]:
         domain = self.inbound_support_address.rpartition("@")[2].lower()
         return self.inbound_message_id_domains or sorted({domain, "careplane.example"})
+
+    @property
+    def inbound_verdict_required(self) -> bool:
+        if self.inbound_require_verdict is None:
+            return not self.is_dev
+        return self.inbound_require_verdict
 
     @model_validator(mode="after")
     def _dev_webhook_secret(self) -> Self:

@@ -207,6 +207,32 @@ async def test_authentication_results_are_believed_from_trusted_relays_only(
     assert row.outcome == "opened" and row.detail["authentication"]["dkim"] == "pass"
 
 
+async def test_where_a_verdict_is_required_mail_without_one_is_held(mailer, compose):
+    """Outside dev a From no trusted relay vouched for is only a claim: held for staff."""
+    state = mailer.app.state
+    state.inbound_config = dataclasses.replace(
+        state.inbound_config, trusted_relays=["mx.careplane.example"], require_verdict=True
+    )
+    row = await mailer.deliver(compose(ANA, "Claims to be Ana"))
+    assert (row.status, row.detail["reason"]) == ("QUARANTINED", "UNVERIFIED_SENDER")
+    passed = "mx.careplane.example; spf=pass; dkim=pass header.d=acme-water.example; dmarc=pass"
+    row = await mailer.deliver(compose(ANA, "Vouched for", Authentication_Results=passed))
+    assert row.outcome == "opened"
+
+
+def test_a_verdict_is_required_outside_dev_unless_switched_off():
+    from tickets.config import TicketsSettings
+
+    secrets = {
+        "client_secret": "a-real-secret-0123456789abcdef",
+        "inbound_reply_secret": "another-real-secret-0123456789",
+    }
+    assert TicketsSettings(env="test").inbound_verdict_required is False
+    assert TicketsSettings(env="production", **secrets).inbound_verdict_required is True
+    relaxed = TicketsSettings(env="production", inbound_require_verdict=False, **secrets)
+    assert relaxed.inbound_verdict_required is False
+
+
 class _Broken:
     def __call__(self):
         raise ConnectionError("the database is down")

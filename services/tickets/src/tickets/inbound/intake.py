@@ -46,6 +46,7 @@ class IntakeConfig:
     secret: str
     domains: list[str]
     trusted_relays: list[str] = field(default_factory=list)
+    require_verdict: bool = False
     auto_answers_per_hour: int = 5
     cases_per_sender_per_hour: int = 10
     cases_per_domain_per_hour: int = 50
@@ -60,6 +61,7 @@ class IntakeConfig:
             secret=settings.inbound_reply_secret,
             domains=settings.inbound_domains,
             trusted_relays=settings.inbound_trusted_relays,
+            require_verdict=settings.inbound_verdict_required,
             auto_answers_per_hour=settings.inbound_auto_answers_per_hour,
             cases_per_sender_per_hour=settings.inbound_cases_per_sender_per_hour,
             cases_per_domain_per_hour=settings.inbound_cases_per_domain_per_hour,
@@ -142,7 +144,8 @@ async def process(
         return
     verdict = auth_results.verdict(mail.authentication_results, trusted=config.trusted_relays)
     row.detail = {**row.detail, "flags": sorted(mail.flags), "authentication": verdict}
-    if auth_results.unverified(verdict):
+    if auth_results.unverified(verdict) or (config.require_verdict and not verdict):
+        # A failed check, or none at all where one is required: the From is only a claim.
         quarantine(session, row, "UNVERIFIED_SENDER")
         return
     address = mail.from_address
