@@ -162,8 +162,9 @@ async def route_feature_request(
 ) -> FeatureRouteRead:
     """`sales`: a paid customization; sales is told to make a price proposal
     (`feature_request.to_sales`) and the case stays open. `development`: a suggestion for
-    every user; it becomes an idea (`idea` or the case's own subject), or joins an existing
-    one (`idea_id`), and the case closes. Once per case (409 `FEATURE_REQUEST_ROUTED`); only
+    every user; it becomes a new idea worded by staff (`idea`: never the case's own text,
+    which other customers would read), or joins an existing one (`idea_id`), and the case
+    closes. Once per case (409 `FEATURE_REQUEST_ROUTED`); only
     a feature-request case (409 `NOT_A_FEATURE_REQUEST`)."""
     routed = await routing.route(
         session, outbox, principal=principal, ticket_id=ticket_id, body=body, policy=policy

@@ -3,7 +3,8 @@
 The sender is looked up in contracts' contact list filtered by address
 (``GET /v1/contacts?email=``, compared case-insensitively as contracts' unique indexes
 compare addresses). An address may belong to contacts of several customers (a pending
-invitation, say): the one that may open cases wins. A mail names no product: the case is
+invitation, say): the one of the answered case's customer wins, else the one that may
+open cases. A mail names no product: the case is
 about the first product of the customer's active agreement, at its newest supported release.
 """
 
@@ -45,7 +46,11 @@ async def _get(contracts: ContractsClient, path: str, params: Any = None) -> Any
     return response.json()
 
 
-async def contact_by_email(contracts: ContractsClient, address: str) -> Contact | None:
+async def contact_by_email(
+    contracts: ContractsClient, address: str, *, customer_id: str | None = None
+) -> Contact | None:
+    """The contact writing from ``address``: of ``customer_id`` (the customer of the case the
+    mail answers) when the address has a contact there, else the one that may open cases."""
     wanted = address.strip().lower()
     body = await _get(contracts, "/v1/contacts", {"email": wanted, "limit": MATCHES})
     found = [
@@ -61,7 +66,8 @@ async def contact_by_email(contracts: ContractsClient, address: str) -> Contact 
         for item in body.get("items", [])
         if str(item.get("email", "")).lower() == wanted
     ]
-    return next((c for c in found if c.may_open), found[0] if found else None)
+    ranked = sorted(found, key=lambda c: (c.customer_id != customer_id, not c.may_open))
+    return ranked[0] if ranked else None
 
 
 async def product_for(contracts: ContractsClient, customer_id: str) -> tuple[str, str] | None:

@@ -158,7 +158,11 @@ async def process(
     ):
         no_answer = "hourly_limit"
     ticket, method = await find_case(session, mail, row, config)
-    contact = await directory.contact_by_email(services.contracts, address)
+    contact = await directory.contact_by_email(
+        services.contracts,
+        address,
+        customer_id=str(ticket.customer_id) if ticket is not None and ticket.customer_id else None,
+    )
     if ticket is not None:
         row.detail = {**row.detail, "threaded_by": method}
         if not may_write_to(ticket, contact):

@@ -9,6 +9,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import AwareDatetime
 
 from careplane_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from careplane_shared.db import DbSession
@@ -72,7 +73,7 @@ async def on_call(
     contracts: ContractsDep,
     principal: CurrentPrincipal,
     support_center: Annotated[str, Query(min_length=1, max_length=50)],
-    at: datetime | None = None,
+    at: AwareDatetime | None = None,
 ) -> OnCallNow:
     service.ensure_vendor_side(principal)
     when = at or datetime.now(UTC)
@@ -82,7 +83,7 @@ async def on_call(
         support_center=support_center,
         at=when,
         timezone=timezone,
-        local_time=when.astimezone(ZoneInfo(timezone)) if when.tzinfo else None,
+        local_time=when.astimezone(ZoneInfo(timezone)),
         staff=staff,
         shifts=[ShiftRead.model_validate(s) for s in shifts],
     )
@@ -98,7 +99,10 @@ async def rota_calendar(
     contracts: ContractsDep,
     principal: CurrentPrincipal,
     support_center: Annotated[str, Query(min_length=1, max_length=50)],
-    start: date | None = None,
+    start: Annotated[
+        date | None,
+        Query(ge=date(2000, 1, 1), le=date(2100, 12, 31), description="First local day."),
+    ] = None,
     days: Annotated[int, Query(ge=1, le=31)] = 7,
 ) -> RotaCalendar:
     """Each local day with the shifts that touch it and the minutes nobody covers."""
