@@ -43,7 +43,16 @@ def test_the_pieces_are_wired_to_each_others_ports() -> None:
         "contracts": "http://127.0.0.1:8002/v1/events",
         "notify": "http://127.0.0.1:8003/v1/events",
     }
+    # Filters render as JSON lists (tests/test_outbox_filters_configured.py checks them
+    # against the receivers' inboxes); notify is never filtered.
+    assert json.loads(tickets["TICKETS_OUTBOX_EVENT_TYPES"]) == {
+        "contracts": ["ticket.closed", "ticket.reopened", "ticket.billable_activity"]
+    }
     contracts = _env("contracts")
+    assert json.loads(contracts["CONTRACTS_OUTBOX_EVENT_TYPES"]) == {
+        "tickets": ["license_key.issued"]
+    }
+    assert "NOTIFY_OUTBOX_EVENT_TYPES" not in _env("notify")
     assert contracts["CONTRACTS_JWT_PRIVATE_KEY_FILE"] == "/repo/.data/keys/jwt-ed25519.pem"
     assert json.loads(contracts["CONTRACTS_OUTBOX_TARGETS"]) == {
         "tickets": "http://127.0.0.1:8001/v1/events",

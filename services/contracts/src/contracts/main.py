@@ -34,7 +34,12 @@ SOURCE = "contracts"
 def create_app(settings: ContractsSettings | None = None) -> FastAPI:
     settings = settings or ContractsSettings()
     signing_key = load_signing_key(settings)
-    outbox = Outbox(outbox_events, source=SOURCE, destinations=settings.outbox_targets)
+    outbox = Outbox(
+        outbox_events,
+        source=SOURCE,
+        destinations=settings.outbox_targets,
+        event_types=settings.outbox_event_types,
+    )
     inbox = Inbox(inbox_events)
     handlers.register(inbox, outbox)
 
@@ -78,6 +83,7 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
         outbox_events,
         source=SOURCE,
         destinations={k: v for k, v in settings.outbox_targets.items() if k == "notify"},
+        event_types=settings.outbox_event_types,
     )
     app.state.idempotency_table = idempotency_keys
     # Contracts verifies the tokens it signs with the key it holds: no HTTP call to itself.

@@ -5,8 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from careplane_shared.event_filters import invalid_patterns
 
 DEV_SECRET_PREFIX = "dev-insecure-"
 
@@ -93,6 +95,9 @@ class DatabaseSettings(BaseServiceSettings):
 
     # Transactional outbox: where this service's events go (inbox URLs of the others).
     outbox_targets: dict[str, str] = Field(default_factory=dict)
+    # Which event types each destination gets (destination -> exact types or prefix
+    # wildcards like "billing.*"); a destination not named here gets every event.
+    outbox_event_types: dict[str, list[str]] = Field(default_factory=dict)
     outbox_batch_size: int = 50
     outbox_lease_seconds: int = 30
     outbox_poll_seconds: float = 0.5
@@ -100,6 +105,17 @@ class DatabaseSettings(BaseServiceSettings):
     # leaves at once): a round costs about the same for one event as for fifty.
     outbox_min_round_seconds: float = Field(default=0.25, ge=0)
     run_workers: bool = True
+
+    @field_validator("outbox_event_types")
+    @classmethod
+    def _known_patterns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        wrong = invalid_patterns(value)
+        if wrong:
+            raise ValueError(
+                f"outbox_event_types: {', '.join(map(repr, wrong))} is neither an event type "
+                "nor a prefix wildcard like 'billing.*'"
+            )
+        return value
 
 
 def _is_default_secret(value: str) -> bool:

@@ -66,7 +66,12 @@ def create_app(
         link_base=settings.survey_link_base,
         key=link_key(settings.client_secret),
     )
-    outbox = MailOutbox(outbox_events, source=SOURCE, destinations=settings.outbox_targets)
+    outbox = MailOutbox(
+        outbox_events,
+        source=SOURCE,
+        destinations=settings.outbox_targets,
+        event_types=settings.outbox_event_types,
+    )
     inbox = Inbox(inbox_events)
     handlers.register(inbox, outbox)
     policy = TicketPolicy(

@@ -5,7 +5,7 @@ A wiring value is a template: ``{contracts}``, ``{tickets}``, ``{notify}`` and `
 stand for the pieces' base URLs, ``{host}`` for the loopback address, ``{keys}`` and
 ``{mailbox}`` for folders under the data folder, ``{smtp_port}`` for notify's local mail
 sink, ``{inbound_smtp_port}`` for tickets' SMTP listener (mail to the support address).
-A list or a mapping of templates becomes JSON. Every name is given without the
+A list or a mapping of templates (or of lists of them) becomes JSON. Every name is given without the
 piece's prefix (``CONTRACTS_URL`` in tickets' wiring is ``TICKETS_CONTRACTS_URL``).
 
 Two profiles: ``dev`` (``make run``: readable logs, the published dev secrets, notify's own
@@ -27,7 +27,19 @@ DEFAULT_SMTP_PORT = 8025
 # Tickets' SMTP listener for mail to the support address (tickets.inbound).
 DEFAULT_INBOUND_SMTP_PORT = 2525
 
-Template = str | Sequence[str] | Mapping[str, str]
+Template = str | Sequence[str] | Mapping[str, str] | Mapping[str, Sequence[str]]
+
+# Which event types a sender's outbox posts to each receiver (OUTBOX_EVENT_TYPES): only
+# the types the receiver's inbox has a handler for, as any other event would be posted,
+# kept and ignored. tests/test_event_filters.py fails when a receiver handles a type its
+# sender's filter drops. Notify is never filtered: it routes every type (its inbox has a
+# default handler) to the webhooks and chat channels subscribed to it.
+TICKETS_EVENT_TYPES: Mapping[str, Sequence[str]] = {
+    "contracts": ["ticket.closed", "ticket.reopened", "ticket.billable_activity"],
+}
+CONTRACTS_EVENT_TYPES: Mapping[str, Sequence[str]] = {
+    "tickets": ["license_key.issued"],
+}
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,7 @@ PIECES = (
             "JWT_PRIVATE_KEY_FILE": "{keys}/jwt-ed25519.pem",
             "LICENSE_PRIVATE_KEY_FILE": "{keys}/license-ed25519.pem",
             "OUTBOX_TARGETS": {"tickets": "{tickets}/v1/events", "notify": "{notify}/v1/events"},
+            "OUTBOX_EVENT_TYPES": CONTRACTS_EVENT_TYPES,
         },
         production_wiring={
             "CLIENT_SECRET": "{client_secret_contracts}",
@@ -109,6 +122,7 @@ PIECES = (
                 "contracts": "{contracts}/v1/events",
                 "notify": "{notify}/v1/events",
             },
+            "OUTBOX_EVENT_TYPES": TICKETS_EVENT_TYPES,
             "INBOUND_SMTP_HOST": "{host}",
             "INBOUND_SMTP_PORT": "{inbound_smtp_port}",
             # Survey links in mails point at the gateway's route to tickets.
@@ -174,8 +188,14 @@ def _render(template: Template, values: Mapping[str, str]) -> str:
     if isinstance(template, str):
         return template.format_map(values)
     if isinstance(template, Mapping):
-        return json.dumps({key: value.format_map(values) for key, value in template.items()})
-    return json.dumps([value.format_map(values) for value in template])
+        return json.dumps({key: _fill(value, values) for key, value in template.items()})
+    return json.dumps(_fill(template, values))
+
+
+def _fill(template: str | Sequence[str], values: Mapping[str, str]) -> str | list[str]:
+    if isinstance(template, str):
+        return template.format_map(values)
+    return [value.format_map(values) for value in template]
 
 
 def child_environment(

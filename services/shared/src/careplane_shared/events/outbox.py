@@ -1,10 +1,11 @@
 """The transactional outbox: events written in the caller's transaction, one row per
-destination, for the relay to post once that transaction has committed."""
+destination that wants the event's type, for the relay to post once that transaction has
+committed."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from careplane_shared.event_filters import destinations_for
 from careplane_shared.events.envelope import CloudEvent, new_event
 from careplane_shared.events.wakeup import mark_written
 
@@ -52,13 +54,22 @@ def outbox_table(metadata: MetaData) -> Table:
 
 
 class Outbox:
-    """Writes events in the caller's transaction, one row per destination; the relays of
-    this process are woken when that transaction commits."""
+    """Writes events in the caller's transaction, one row per destination that wants the
+    event's type (``event_types``, see :mod:`careplane_shared.event_filters`: a destination
+    without a filter gets every event); the relays of this process are woken when that
+    transaction commits. An event no destination wants writes nothing."""
 
-    def __init__(self, table: Table, source: str, destinations: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        table: Table,
+        source: str,
+        destinations: Mapping[str, str],
+        event_types: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.table = table
         self.source = source
         self.destinations = dict(destinations)
+        self.event_types = {d: tuple(p) for d, p in (event_types or {}).items()}
 
     async def emit(
         self,
@@ -69,7 +80,8 @@ class Outbox:
         subject: str | None = None,
     ) -> CloudEvent:
         event = new_event(type=type, source=self.source, data=data, subject=subject)
-        if self.destinations:
+        targets = destinations_for(type, self.destinations, self.event_types)
+        if targets:
             envelope = event.model_dump(mode="json", exclude_none=True)
             await session.execute(
                 insert(self.table),
@@ -80,7 +92,7 @@ class Outbox:
                         "type": type,
                         "envelope": envelope,
                     }
-                    for d in self.destinations
+                    for d in targets
                 ],
             )
             mark_written(session.info, self.table)
