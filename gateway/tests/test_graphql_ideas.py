@@ -53,6 +53,10 @@ FIX = f"""mutation Fix($ticketId: ID!, $version: String!, $note: String) {{
 }}"""
 DEVELOPMENT = f"query Dev($ticketId: ID!) {{ ticketDevelopment(ticketId: $ticketId) {{ {LINK} }} }}"
 
+CASE_DEVELOPMENT = f"""query Case($id: ID!) {{
+  ticketById(id: $id) {{ id status development {{ {LINK} }} }}
+}}"""
+
 
 def _code(body: dict[str, Any]) -> str:
     return str(only_error(body)["extensions"]["code"])
@@ -153,6 +157,33 @@ async def test_a_defect_goes_to_development_and_comes_back_fixed(
     assert fixed["ticket"]["status"] == "PENDING"
     assert fixed["development"]["fixedVersion"] == "3.2.1"
     assert _code(await graphql(client, agent, FIX, fix)) == "NOT_WITH_DEVELOPMENT"
+
+
+async def test_a_case_shows_its_development_reference(
+    client: httpx.AsyncClient, tokens: TokenBox, contracts_demo: ContractsDemo
+) -> None:
+    """``Ticket.development``: null until the case goes to development, then the tracker
+    reference (its address for staff only), in the same answer as the case."""
+    ana, agent = await tokens(ANA), await tokens(AGENT)
+    defect = await open_ticket(client, ana, contracts_demo, type="incident")
+    case = {"id": defect["id"]}
+    before = (await data_of(client, ana, CASE_DEVELOPMENT, case))["ticketById"]
+    assert before["development"] is None
+    hand = {"ticketId": defect["id"], "issueKey": "TW-4712", "issueUrl": "https://t.example/4712"}
+    await data_of(client, agent, HAND, hand)
+
+    staff = (await data_of(client, agent, CASE_DEVELOPMENT, case))["ticketById"]
+    assert staff["status"] == "WITH_DEVELOPMENT"
+    assert staff["development"]["ticketId"] == defect["id"]
+    assert (staff["development"]["issueKey"], staff["development"]["issueUrl"]) == (
+        "TW-4712",
+        "https://t.example/4712",
+    )
+    customer = (await data_of(client, ana, CASE_DEVELOPMENT, case))["ticketById"]
+    assert (customer["development"]["issueKey"], customer["development"]["issueUrl"]) == (
+        "TW-4712",
+        None,
+    )
 
 
 async def test_the_trackers_webhook_passes_through_the_gateway_unchanged(

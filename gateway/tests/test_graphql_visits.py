@@ -119,7 +119,10 @@ async def test_emergencies_alert_the_rota_and_bill_where_the_plan_says(
     )
     opened = (await data_of(client, dan, OPEN, {"input": case(contracts_demo)}))["openTicket"]
     declared = (await data_of(client, dan, DECLARE, {"id": opened["id"]}))["declareEmergency"]
-    assert (declared["billable"], declared["alerted"]) == (True, [AGENT])
+    assert (declared["billable"], declared["alerted"]) == (True, None)  # staff's to know
+    read = "query($id: ID!) { ticketEmergency(ticketId: $id) { id alerted } }"
+    seen = (await data_of(client, manager, read, {"id": opened["id"]}))["ticketEmergency"]
+    assert seen == {"id": declared["id"], "alerted": [AGENT]}
     assert await error_code(client, dan, DECLARE, {"id": opened["id"]}) == (
         "EMERGENCY_ALREADY_DECLARED"
     )

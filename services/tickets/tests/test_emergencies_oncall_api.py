@@ -64,7 +64,11 @@ async def test_an_emergency_alerts_the_on_call_staff_and_is_billed_per_call(
     response = await live.post(path, json={"reason": "All sites offline"}, headers=dan)
     assert response.status_code == 201, response.text
     emergency = response.json()
-    assert (emergency["billable"], emergency["alerted"]) == (True, ["agent@example.com"])
+    # Whom it alerted is staff's to know: the customer sees that it is billed, not who.
+    assert (emergency["billable"], emergency["alerted"]) == (True, None)
+    agent = await login("agent@example.com")
+    staff_view = (await live.get(f"/v1/tickets/{case['id']}/emergency", headers=agent)).json()
+    assert staff_view["alerted"] == ["agent@example.com"]
     assert emergency["support_center"] == "wallingford"
     [event] = await _events(tickets_connection, "ticket.emergency")
     assert (event["data"]["number"], event["data"]["on_call"]) == (
@@ -116,7 +120,10 @@ async def test_an_emergency_where_the_plan_includes_it_unbilled(
         f"/v1/tickets/{case['id']}/emergency", json={"reason": "Outage"}, headers=bo
     )
     assert response.status_code == 201, response.text
-    assert (response.json()["billable"], response.json()["alerted"]) == (False, [])
+    assert (response.json()["billable"], response.json()["alerted"]) == (False, None)
+    agent = await login("agent@example.com")
+    staff_view = await live.get(f"/v1/tickets/{case['id']}/emergency", headers=agent)
+    assert staff_view.json()["alerted"] == []
     assert await _events(tickets_connection, "ticket.billable_activity") == []
 
 

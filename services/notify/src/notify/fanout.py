@@ -8,6 +8,9 @@ one round trip and one prepared statement whatever it fans out to: the statement
 once, its values are bound parameters (the mail rows as arrays, the event's data once, as
 JSONB), and it works the same for an event posted alone or one of a batch handled in one
 transaction. ``(event_id, target)`` is unique: an event handled twice writes nothing new.
+
+Mail carries the event's whole data; endpoints and channels what :mod:`notify.event_privacy`
+leaves them (no one-time links anywhere; no staff addresses in a customer's own).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.events.wakeup import mark_written
+from notify.event_privacy import for_customer_targets, for_vendor_targets
 from notify.models import ChatChannel, WebhookEndpoint, deliveries_table
 
 ALL_TYPES = "*"
@@ -62,13 +66,21 @@ def _statement() -> Any:
     subscribed_to = bindparam("types", type_=ARRAY(String))
     customer = bindparam("customer_id", type_=UUID(as_uuid=True))
     data = bindparam("data", type_=JSONB)
-    only_data = func.jsonb_build_object("data", data)
+    # What endpoints and channels get (notify.event_privacy): the vendor's own, a customer's.
+    vendor_data = bindparam("vendor_data", type_=JSONB)
+    customer_data = bindparam("customer_data", type_=JSONB)
+
+    def only_data(owner: Any) -> Any:
+        return func.jsonb_build_object(
+            "data", case((owner.is_(None), vendor_data), else_=customer_data)
+        )
+
     to_endpoints = select(
         endpoints.c.customer_id.label("customer_id"),
         literal("webhook", String).label("channel"),
         (literal("webhook:", Text) + cast(endpoints.c.id, Text)).label("target"),
         endpoints.c.id.label("endpoint_id"),
-        only_data.label("payload"),
+        only_data(endpoints.c.customer_id).label("payload"),
     ).where(
         endpoints.c.disabled_at.is_(None),
         endpoints.c.event_types.overlap(subscribed_to),
@@ -79,7 +91,7 @@ def _statement() -> Any:
         channels.c.kind,
         channels.c.kind + ":" + cast(channels.c.id, Text),
         channels.c.id,
-        only_data,
+        only_data(channels.c.customer_id),
     ).where(
         channels.c.disabled_at.is_(None),
         channels.c.event_types.overlap(subscribed_to),
@@ -171,6 +183,8 @@ async def write_deliveries(
             "types": [event_type, ALL_TYPES],
             "customer_id": customer_id,
             "data": data,
+            "vendor_data": for_vendor_targets(event_type, data),
+            "customer_data": for_customer_targets(event_type, data),
             "mail_targets": [m.target for m in mail],
             "mail_customers": [m.customer_id for m in mail],
             "mail_templates": [m.template for m in mail],

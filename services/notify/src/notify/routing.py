@@ -16,6 +16,9 @@ nothing else (no webhook, no chat message, no digest, no opt-out). The token is 
 the delivery's payload with the encryption keys, opened only to render the mail, and
 removed from the inbox's copy of the event.
 
+What of the event's data endpoints and channels get (no one-time links; no staff addresses
+to a customer's own) is :mod:`notify.event_privacy`'s; mail gets all of it.
+
 ``lifecycle.milestones_changed`` also plans the lifecycle announcements
 (:mod:`notify.announcements.planning`).
 """

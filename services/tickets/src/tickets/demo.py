@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from tickets.emergencies import demo as emergencies_demo
 from tickets.escalation import demo as escalation_demo
 from tickets.ideas import demo as ideas_demo
 from tickets.inbound import demo as inbound_demo
-from tickets.knowledge.demo import seed_articles
+from tickets.knowledge.demo import seed_articles, seed_usage
 from tickets.survey import demo as survey_demo
 from tickets.visits.demo import seed_visits
 
@@ -30,3 +31,5 @@ async def seed(database_url: str) -> None:
     await ideas_demo.seed(database_url)
     await survey_demo.seed(database_url)
     await escalation_demo.seed(database_url)
+    await seed_usage(database_url)  # on the escalation demo's case
+    await emergencies_demo.seed(database_url)

@@ -26,6 +26,7 @@ from careplane_gateway.graphql.contracts.products import Product
 from careplane_gateway.graphql.contracts.types import Contact, Customer
 from careplane_gateway.graphql.convert import Row, known, optional_datetime, optional_id, to_id
 from careplane_gateway.graphql.sla_policy import SlaMetric
+from careplane_gateway.graphql.tickets.development_types import DevelopmentLink, development_of
 from careplane_gateway.graphql.tickets.enums import (
     ActorKind,
     EntitlementStatus,
@@ -335,6 +336,15 @@ class Ticket:
     @strawberry.field(description="Its satisfaction survey; null when the case was not asked.")
     async def survey(self, info: Info) -> Survey | None:
         return await survey_of(info, self.id)
+
+    @strawberry.field(
+        description=(
+            "Its development tracker reference and the fix reported; null when the case was "
+            "never handed to development."
+        )
+    )
+    async def development(self, info: Info) -> DevelopmentLink | None:
+        return await development_of(info, self.id)
 
     @strawberry.field(
         description="Its escalations, oldest first (a customer sees its own, never internal)."

@@ -91,7 +91,9 @@ class Emergency:
     declared_by: str = strawberry.field(description="Who declared it.")
     declared_at: datetime = strawberry.field(description="When.")
     billable: bool = strawberry.field(description="The plan bills each emergency call.")
-    alerted: list[str] = strawberry.field(description="The on-call staff alerted.")
+    alerted: list[str] | None = strawberry.field(
+        description="The on-call staff alerted; null for a customer's callers (staff addresses)."
+    )
 
     @classmethod
     def from_rest(cls, row: Row) -> Emergency:
@@ -103,7 +105,7 @@ class Emergency:
             declared_by=row["declared_by"],
             declared_at=datetime.fromisoformat(row["declared_at"]),
             billable=bool(row["billable"]),
-            alerted=list(row.get("alerted") or []),
+            alerted=None if row.get("alerted") is None else list(row["alerted"]),
         )
 
 

@@ -31,7 +31,7 @@ async def declare_emergency(
 ) -> EmergencyRead:
     """Where the customer's plan includes emergencies (422 ``EMERGENCY_NOT_IN_PLAN``),
     once per case (409 ``EMERGENCY_ALREADY_DECLARED``), on an open case; billed where the
-    plan says so."""
+    plan says so. Whom it alerted is shown to staff only."""
     emergency = await service.declare(
         session,
         outbox,
@@ -40,11 +40,11 @@ async def declare_emergency(
         ticket_id=ticket_id,
         reason=body.reason,
     )
-    return EmergencyRead.model_validate(emergency)
+    return EmergencyRead.shown_to(emergency, principal)
 
 
 @router.get("/{ticket_id}/emergency", response_model=EmergencyRead, summary="A case's emergency.")
 async def get_emergency(
     session: ReadSession, principal: CurrentPrincipal, ticket_id: uuid.UUID
 ) -> EmergencyRead:
-    return EmergencyRead.model_validate(await service.get(session, principal, ticket_id))
+    return EmergencyRead.shown_to(await service.get(session, principal, ticket_id), principal)

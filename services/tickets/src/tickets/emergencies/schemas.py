@@ -5,6 +5,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from careplane_shared.auth import Principal
+
 
 class EmergencyDeclare(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -24,4 +26,16 @@ class EmergencyRead(BaseModel):
     declared_at: datetime
     billable: bool = Field(description="The plan bills each emergency call (a billable item).")
     billed_agreement_id: uuid.UUID | None
-    alerted: list[str] = Field(description="The on-call staff alerted when it was declared.")
+    alerted: list[str] | None = Field(
+        description=(
+            "The on-call staff alerted when it was declared (staff's own addresses: null for "
+            "a customer's callers)."
+        )
+    )
+
+    @classmethod
+    def shown_to(cls, emergency: object, principal: Principal) -> EmergencyRead:
+        """The emergency as the caller may read it: a customer's callers without the staff
+        addresses (as its webhooks get ``ticket.emergency`` without ``on_call``)."""
+        read = cls.model_validate(emergency)
+        return read.model_copy(update={"alerted": None}) if principal.is_customer else read

@@ -17,7 +17,6 @@ from typing import Any
 import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
@@ -25,8 +24,7 @@ from sqlalchemy.ext.asyncio import (
 
 from careplane_shared.auth import Principal, Role
 from careplane_shared.events import Outbox
-from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
-from tickets.clients.contracts import ContractsClient
+from tickets.demo_contracts import DemoContracts, customer_principal, entitlement
 from tickets.demo_source import contracts_url
 from tickets.escalation import changes, service
 from tickets.escalation.csm import Manager
@@ -43,28 +41,6 @@ DEMO_REF = "escalation-demo"
 AGENT = Principal(subject="demo-agent", role=Role.AGENT, email="agent@example.com")
 MANAGER = Principal(subject="demo-manager", role=Role.MANAGER, email="manager@example.com")
 
-_CONTACT = text(
-    """
-    SELECT c.id, c.customer_id, c.email, u.region, u.language, u.support_center_id
-    FROM contacts c JOIN customers u ON u.id = c.customer_id
-    WHERE lower(c.email) = lower(:email)
-    """
-)
-_AGREEMENT = text(
-    """
-    SELECT a.id, p.id AS plan_id, p.code, p.name, p.sla_policy, p.case_visibility
-    FROM agreements a JOIN plans p ON p.id = a.plan_id
-    WHERE a.customer_id = :customer AND a.status = 'active' AND p.prerequisite_plan_id IS NULL
-    ORDER BY a.starts_on DESC LIMIT 1
-    """
-)
-_CENTER = text(
-    """
-    SELECT code, calendar FROM support_centers
-    WHERE id = :id OR (CAST(:id AS uuid) IS NULL AND :region = ANY(regions))
-    ORDER BY code LIMIT 1
-    """
-)
 _MANAGER = text(
     """
     SELECT s.id, s.email, s.name FROM client_services_managers m
@@ -73,62 +49,6 @@ _MANAGER = text(
     WHERE u.id = :customer AND s.active
     """
 )
-
-
-class _Answers(ContractsClient):
-    """Contracts' entitlement answers, read from its database for the demo contacts."""
-
-    def __init__(self, answers: dict[uuid.UUID, dict[str, Any]]) -> None:
-        # No HTTP client: nothing here is asked over the network.
-        self.answers = answers
-
-    async def check_entitlement(self, *, contact_id: uuid.UUID, **_: Any) -> dict[str, Any]:
-        return self.answers[contact_id]
-
-
-async def _answer(
-    contracts: AsyncConnection, email: str, product_id: uuid.UUID
-) -> dict[str, Any] | None:
-    contact = (await contracts.execute(_CONTACT, {"email": email})).one_or_none()
-    if contact is None:
-        return None
-    agreement = (
-        await contracts.execute(_AGREEMENT, {"customer": contact.customer_id})
-    ).one_or_none()
-    if agreement is None:
-        return None
-    center = (
-        await contracts.execute(
-            _CENTER, {"id": contact.support_center_id, "region": contact.region}
-        )
-    ).one_or_none()
-    calendar = CalendarSpec.model_validate(center.calendar) if center else None
-    policy = SlaPolicy.model_validate(agreement.sla_policy).resolved(calendar)
-    return {
-        "entitled": True,
-        "reasons": [],
-        "sla_policy": policy.model_dump(mode="json"),
-        "customer_id": str(contact.customer_id),
-        "contact_id": str(contact.id),
-        "product_id": str(product_id),
-        "agreement_id": str(agreement.id),
-        "plan_id": str(agreement.plan_id),
-        "plan_code": agreement.code,
-        "plan_name": agreement.name,
-        "case_visibility": agreement.case_visibility,
-        "support_center": center.code if center else None,
-        "customer_language": contact.language,
-        "checked_at": datetime.now(UTC).date().isoformat(),
-    }
-
-
-def _customer(answer: dict[str, Any], email: str) -> Principal:
-    return Principal(
-        subject=answer["contact_id"],
-        role=Role.CUSTOMER_ADMIN,
-        customer_id=uuid.UUID(answer["customer_id"]),
-        email=email,
-    )
 
 
 async def seed_escalation_demo(session: AsyncSession, contracts_database_url: str) -> None:
@@ -145,7 +65,7 @@ async def seed_escalation_demo(session: AsyncSession, contracts_database_url: st
                 await contracts.execute(text("SELECT id FROM products WHERE code = 'tideway'"))
             ).scalar_one_or_none()
             found_answers = {
-                email: await _answer(contracts, email, product_id) if product_id else None
+                email: await entitlement(contracts, email, product_id) if product_id else None
                 for email in ("ana@acme-water.example", "cora@cobalt.example")
             }
             answers = {e: a for e, a in found_answers.items() if a is not None}
@@ -168,7 +88,7 @@ async def _load(
 ) -> None:
     outbox = Outbox(outbox_events, source="tickets", destinations={"contracts": "", "notify": ""})
     policy = TicketPolicy(number_prefix="CS", warning_fraction=0.75)
-    contracts = _Answers({uuid.UUID(a["contact_id"]): a for a in answers.values()})
+    contracts = DemoContracts({uuid.UUID(a["contact_id"]): a for a in answers.values()})
 
     async def case(email: str, subject: str, hours_ago: int, priority: str | None) -> Ticket:
         data = TicketOpen(
@@ -190,7 +110,8 @@ async def _load(
         return manager
 
     ana_email, cora_email = "ana@acme-water.example", "cora@cobalt.example"
-    ana, cora = _customer(answers[ana_email], ana_email), _customer(answers[cora_email], cora_email)
+    ana = customer_principal(answers[ana_email], ana_email)
+    cora = customer_principal(answers[cora_email], cora_email)
 
     # Seed 000 and 001: Acme escalates; staff follow the path email → phone.
     escalated = await case(ana_email, "Pump curve import still fails after the patch", 30, None)

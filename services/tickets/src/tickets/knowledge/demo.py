@@ -6,6 +6,12 @@ say whether search still finds what a customer would look for.
 Besides the published public articles: one internal (staff only), one published with a
 pending draft (customers keep reading the published text), one archived, one never
 published.
+
+And the knowledge base in use (``seed_usage``, after the escalation demo's cases): Cobalt
+Logistics was shown suggestions while writing "Report export is slow" and opened the case
+all the same, and staff linked the export article to it; for a question about Excel exports
+it marked the suggested article helpful and opened no case (a deflection), so the
+deflection report has figures.
 """
 
 from __future__ import annotations
@@ -14,13 +20,25 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from tickets.knowledge.models import KnowledgeArticle, KnowledgeVersion
+from careplane_shared.auth import Principal, Role
+from tickets.knowledge import service, suggestions
+from tickets.knowledge.models import KnowledgeArticle, KnowledgeSuggestion, KnowledgeVersion
 from tickets.knowledge.rules import ArticleStatus, VersionState, Visibility
+from tickets.knowledge.schemas import SuggestionRequest
+from tickets.models import Ticket
+
+log = structlog.get_logger(__name__)
 
 AUTHOR = "demo"
+STAFF = Principal(subject="demo-agent", role=Role.AGENT, email="agent@example.com")
+# The escalation demo's case whose refusal points at the knowledge base's workaround.
+LINKED_CASE = "Report export is slow"
+LINKED_ARTICLE = "export-reports"
+DEFLECTED_QUESTION = "Export a report to Excel"
 
 
 @dataclass(frozen=True)
@@ -233,3 +251,54 @@ async def seed_articles(session: AsyncSession) -> dict[str, uuid.UUID]:
         await session.flush()
         ids[spec.slug] = article.id
     return ids
+
+
+async def seed_usage(database_url: str) -> None:
+    """Suggestions, a link and a deflection on the escalation demo's Cobalt case (left out
+    when that case is not there; once: nothing is added where the customer has suggestions)."""
+    engine = create_async_engine(database_url)
+    try:
+        async with async_sessionmaker(engine)() as session, session.begin():
+            await _usage(session)
+    finally:
+        await engine.dispose()
+
+
+async def _usage(session: AsyncSession) -> None:
+    case = await session.scalar(
+        select(Ticket)
+        .where(Ticket.subject == LINKED_CASE, Ticket.external_refs["demo"].astext.is_not(None))
+        .limit(1)
+    )
+    if case is None or case.customer_id is None:
+        log.warning("knowledge_usage_demo_skipped", reason="the escalation demo case is missing")
+        return
+    if await session.scalar(
+        select(func.count())
+        .select_from(KnowledgeSuggestion)
+        .where(KnowledgeSuggestion.customer_id == case.customer_id)
+    ):
+        return
+    article_id = await session.scalar(
+        select(KnowledgeArticle.id).where(
+            KnowledgeArticle.slug == LINKED_ARTICLE, KnowledgeArticle.language == "en"
+        )
+    )
+    if article_id is None:
+        return
+    contact = Principal(
+        subject=str(case.contact_id), role=Role.CUSTOMER_ADMIN, customer_id=case.customer_id
+    )
+    # Shown suggestions while writing the case, which was opened all the same.
+    shown = await suggestions.suggest(session, contact, SuggestionRequest(subject=LINKED_CASE))
+    assert shown.suggestion_id is not None  # recorded for a customer-side caller
+    await suggestions.case_opened(session, contact, shown.suggestion_id, case)
+    await service.link(session, STAFF, case.id, article_id)
+    # A question the knowledge base answered: no case opened.
+    asked = await suggestions.suggest(
+        session, contact, SuggestionRequest(subject=DEFLECTED_QUESTION)
+    )
+    assert asked.suggestion_id is not None
+    if any(hit.id == article_id for hit in asked.items):
+        await suggestions.mark_helpful(session, contact, asked.suggestion_id, article_id)
+    log.info("knowledge_usage_demo_loaded")
