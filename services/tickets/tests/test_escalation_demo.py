@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplane_shared.testing.pieces import CONTRACTS
-from tickets.demo_source import contracts_url
+from tickets.demo_contracts import contracts_url
 from tickets.escalation.demo import seed_escalation_demo
 from tickets.escalation.models import ChangeRequest, ContactAttempt, Escalation
 from tickets.models import Ticket

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tickets.demo_source import contracts_url
+from tickets.demo_contracts import contracts_url
 from tickets.models import outbox_events
 from tickets.survey import demo
 

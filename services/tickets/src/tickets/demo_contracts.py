@@ -1,4 +1,5 @@
-"""Contracts' answers for tickets' demo cases, read from contracts' demo database.
+"""Where contracts' demo data is, and its answers for tickets' demo cases, read from contracts'
+demo database.
 
 Demo cases are opened (and declared emergencies) through tickets' own service functions, as
 the API does; those ask contracts for the entitlement and the services a customer's plans
@@ -8,16 +9,35 @@ from its database (loaded first, see ``tickets.demo``) for the demo contacts.
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from careplane_shared.auth import Principal, Role
 from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
 from tickets.clients.contracts import ContractsClient
+
+
+def contracts_url(tickets_url: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """Contracts' database: the one its runner names (``CONTRACTS_DATABASE_URL``), else the
+    dev runner's neighbour of tickets' own (``careplane_tickets`` → ``careplane_contracts``
+    on the same server); None when neither is known, and the demo parts skip themselves."""
+    given = (os.environ if environ is None else environ).get("CONTRACTS_DATABASE_URL", "").strip()
+    if given:
+        url = make_url(given)
+    else:
+        url = make_url(tickets_url)
+        if not url.database or "tickets" not in url.database:
+            return None
+        url = url.set(database=url.database.replace("tickets", "contracts"))
+    return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
 
 _CONTACT = text(
     """

@@ -22,11 +22,11 @@ from careplane_shared.auth import Principal, Role
 from careplane_shared.events import Outbox
 from tickets.demo_contracts import (
     DemoContracts,
+    contracts_url,
     customer_principal,
     entitlement,
     included_services,
 )
-from tickets.demo_source import contracts_url
 from tickets.emergencies import service
 from tickets.models import outbox_events
 from tickets.ticket import service as tickets

@@ -24,8 +24,7 @@ from sqlalchemy.ext.asyncio import (
 
 from careplane_shared.auth import Principal, Role
 from careplane_shared.events import Outbox
-from tickets.demo_contracts import DemoContracts, customer_principal, entitlement
-from tickets.demo_source import contracts_url
+from tickets.demo_contracts import DemoContracts, contracts_url, customer_principal, entitlement
 from tickets.escalation import changes, service
 from tickets.escalation.csm import Manager
 from tickets.escalation.rules import ContactChannel, ContactOutcome, Decision

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from tickets.demo_source import contracts_url
+from tickets.demo_contracts import contracts_url
 from tickets.development.models import DevelopmentLink
 from tickets.ideas.models import FeatureRequestRoute, Idea, IdeaCase, IdeaVote
 from tickets.models import Ticket

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from careplane_shared.billing import billed_minutes
 from careplane_shared.events import Outbox
 from tickets.config import TicketsSettings
-from tickets.demo_source import contracts_url
+from tickets.demo_contracts import contracts_url
 from tickets.models import Message, Ticket, outbox_events
 from tickets.survey import tokens
 from tickets.survey.models import Survey

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from tickets.demo_source import contracts_url
+from tickets.demo_contracts import contracts_url
 from tickets.visits.models import OnCallShift, Visit
 
 BOREALIS = "demo-borealis-health"
