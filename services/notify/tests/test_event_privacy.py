@@ -30,6 +30,9 @@ def test_what_endpoints_get_of_each_event():
     assert for_customer_targets("visit.started", {"on_call": [], "location": "x"}) == {
         "location": "x"
     }
+    to_sales = {"number": "CS-4", "note": "price it high", "routed_by": "agent@example.com"}
+    assert for_vendor_targets("feature_request.to_sales", to_sales) == to_sales
+    assert for_customer_targets("feature_request.to_sales", to_sales) == {"number": "CS-4"}
     opened = {"number": "CS-3", "survey_url": "kept: not a survey invitation"}
     assert for_customer_targets("ticket.opened", opened) == opened
 

@@ -166,6 +166,9 @@ async def test_paid_customization_goes_to_sales_and_the_case_stays_open(
     [to_sales] = await events(tickets_connection, "feature_request.to_sales")
     assert to_sales["data"]["number"] == ticket["number"]
     assert to_sales["data"]["note"] == "Custom report for their board"
+    history = (await live.get(f"/v1/tickets/{ticket['id']}/history", headers=ana)).json()
+    assert [e["to_value"] for e in history if e["kind"] == "ROUTED"] == ["sales"]
+    assert "Custom report for their board" not in str(history)  # staff's word to sales
     again = await live.post(
         route,
         json={"route": "development", "idea": {"title": "x", "description": "y"}},

@@ -11,7 +11,8 @@ get every event about that customer. So, before the data is written into their d
 - ``STAFF_ONLY``: the vendor's staff addresses reach the vendor's own endpoints and
   channels only. ``ticket.emergency`` and ``visit.started`` name the staff on call
   (``on_call``, whom notify alerts by mail); a customer's own endpoints and channels get
-  the emergency or the visit without them.
+  the emergency or the visit without them. ``feature_request.to_sales`` carries staff's
+  note to sales and who routed it: a customer's own get that its case went to sales.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ MAIL_ONLY: Mapping[str, tuple[str, ...]] = {"survey.invited": ("survey_url",)}
 STAFF_ONLY: Mapping[str, tuple[str, ...]] = {
     "ticket.emergency": ("on_call",),
     "visit.started": ("on_call",),
+    # Staff's note to sales on a customization to price, and who routed it.
+    "feature_request.to_sales": ("note", "routed_by"),
 }
 
 

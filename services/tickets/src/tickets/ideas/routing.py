@@ -114,9 +114,9 @@ async def route(
             policy=policy,
             at=now,
             by=principal,
-            entries=[
-                entry(ticket, "ROUTED", at=now, by=principal, to_value="sales", reason=body.note)
-            ],
+            # The note is staff's word to sales: kept with the decision, not in the
+            # history the customer reads.
+            entries=[entry(ticket, "ROUTED", at=now, by=principal, to_value="sales")],
             emits=[Emit("feature_request.to_sales", {"note": body.note, "routed_by": by})],
         )
         return Routed(decision, change, None)
@@ -153,7 +153,7 @@ async def route(
                 at=now,
                 by=principal,
                 to_value="development",
-                reason=body.note or ("new idea" if created else "merged into an idea"),
+                reason="new idea" if created else "merged into an idea",
             )
         ],
         emits=[

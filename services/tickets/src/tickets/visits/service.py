@@ -127,6 +127,10 @@ async def _ensure_free(
     *,
     besides: uuid.UUID | None = None,
 ) -> None:
+    # One booking per customer at a time, so two that overlap cannot both find the time free.
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext(f"tickets.visits:{customer_id}")))
+    )
     rows = await session.scalars(
         select(Visit).where(
             Visit.customer_id == customer_id,
