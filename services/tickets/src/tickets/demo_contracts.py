@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from careplane_shared.auth import Principal, Role
 from careplane_shared.sla_policy import CalendarSpec, SlaPolicy
@@ -37,6 +43,26 @@ def contracts_url(tickets_url: str, environ: Mapping[str, str] | None = None) ->
             return None
         url = url.set(database=url.database.replace("tickets", "contracts"))
     return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+log = structlog.get_logger(__name__)
+
+
+async def seed_on_contracts(
+    database_url: str, part: str, load: Callable[[AsyncSession, str], Awaitable[object]]
+) -> None:
+    """Runs one part's demo loader in one transaction of tickets' database, given where
+    contracts' demo data is; skipped (and said so) when that is unknown."""
+    contracts = contracts_url(database_url)
+    if contracts is None:
+        log.warning("demo_skipped", part=part, reason="contracts' database unknown")
+        return
+    engine = create_async_engine(database_url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+            await load(session, contracts)
+    finally:
+        await engine.dispose()
 
 
 _CONTACT = text(

@@ -16,16 +16,16 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from careplane_shared.auth import Principal, Role
 from careplane_shared.events import Outbox
 from tickets.demo_contracts import (
     DemoContracts,
-    contracts_url,
     customer_principal,
     entitlement,
     included_services,
+    seed_on_contracts,
 )
 from tickets.emergencies import service
 from tickets.models import outbox_events
@@ -97,15 +97,5 @@ async def seed_emergency_demo(session: AsyncSession, contracts_database_url: str
 
 
 async def seed(database_url: str) -> None:
-    """Tickets' part of ``make run``'s demo data for emergencies (skipped when contracts'
-    database is unknown)."""
-    contracts = contracts_url(database_url)
-    if contracts is None:
-        log.warning("emergency_demo_skipped", reason="contracts' database unknown")
-        return
-    engine = create_async_engine(database_url)
-    try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
-            await seed_emergency_demo(session, contracts)
-    finally:
-        await engine.dispose()
+    """Tickets' part of ``make run``'s demo data for emergencies."""
+    await seed_on_contracts(database_url, "emergencies", seed_emergency_demo)

@@ -18,13 +18,17 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 
 from careplane_shared.auth import Principal, Role
 from careplane_shared.events import Outbox
-from tickets.demo_contracts import DemoContracts, contracts_url, customer_principal, entitlement
+from tickets.demo_contracts import (
+    DemoContracts,
+    customer_principal,
+    entitlement,
+    seed_on_contracts,
+)
 from tickets.escalation import changes, service
 from tickets.escalation.csm import Manager
 from tickets.escalation.rules import ContactChannel, ContactOutcome, Decision
@@ -175,15 +179,5 @@ async def _load(
 
 
 async def seed(database_url: str) -> None:
-    """Tickets' part of ``make run``'s demo data for escalations and change requests,
-    made on contracts' demo customers (skipped when contracts' database is unknown)."""
-    contracts = contracts_url(database_url)
-    if contracts is None:
-        log.warning("escalation_demo_skipped", reason="contracts' database unknown")
-        return
-    engine = create_async_engine(database_url)
-    try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
-            await seed_escalation_demo(session, contracts)
-    finally:
-        await engine.dispose()
+    """Tickets' part of ``make run``'s demo data for escalations and change requests."""
+    await seed_on_contracts(database_url, "escalations", seed_escalation_demo)

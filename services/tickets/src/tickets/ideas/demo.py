@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from tickets.demo_contracts import contracts_url
+from tickets.demo_contracts import seed_on_contracts
 from tickets.development.models import DevelopmentLink
 from tickets.ideas.models import FeatureRequestRoute, Idea, IdeaCase, IdeaVote
 from tickets.models import Ticket
@@ -237,14 +237,5 @@ async def seed_ideas(session: AsyncSession, contacts_url: str) -> None:
 
 
 async def seed(database_url: str) -> None:
-    contracts = contracts_url(database_url)
-    if contracts is None:
-        return  # contracts' demo data is nowhere to be found
     """Loads the demo into tickets' database (once: a second call finds it there)."""
-    engine = create_async_engine(database_url)
-    try:
-        maker = async_sessionmaker(engine, expire_on_commit=False)
-        async with maker() as session, session.begin():
-            await seed_ideas(session, contracts)
-    finally:
-        await engine.dispose()
+    await seed_on_contracts(database_url, "ideas", seed_ideas)
