@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.events import CloudEvent, Inbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, ForwardCallerAuth, create_http_client
+from careplane_shared.sampled_metrics import outbox_probe
 from notify.announcements.router import router as announcements_router
 from notify.channels.base import ChannelServices
 from notify.channels.http import create_target_client
@@ -22,6 +23,7 @@ from notify.chat.router import router as chat_router
 from notify.clients.contracts import ContractsClient
 from notify.clients.tickets import TicketsClient
 from notify.config import NotifySettings
+from notify.deliveries.metrics import delivery_backlog_probe
 from notify.deliveries.router import router as deliveries_router
 from notify.deliveries.worker import DeliveryWorker
 from notify.digest.router import router as digest_router
@@ -144,6 +146,7 @@ def create_app(
             mailbox_router,
         ],
         lifespan=lifespan,
+        probes=[outbox_probe(outbox_events, settings.outbox_targets), delivery_backlog_probe],
     )
     app.state.inbox = inbox
     app.state.idempotency_table = idempotency_keys

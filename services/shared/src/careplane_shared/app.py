@@ -21,6 +21,7 @@ from careplane_shared.idempotency import IdempotentReplay, replay_handler
 from careplane_shared.logging import configure_logging
 from careplane_shared.observability import RequestContextMiddleware, metrics_endpoint
 from careplane_shared.request_guard import RequestGuardMiddleware
+from careplane_shared.sampled_metrics import MetricsSampler, Probe
 from careplane_shared.settings import BaseServiceSettings, DatabaseSettings
 
 log = structlog.get_logger(__name__)
@@ -58,12 +59,16 @@ def create_service_app(
     version: str = "0.1.0",
     scope_domain: str | None = None,
     guard_requests: bool = True,
+    probes: Sequence[Probe] = (),
 ) -> FastAPI:
     """Builds a piece's app. ``lifespan`` runs inside the shared one, after the engine,
     the JWKS client and the token verifier exist (it may replace the verifier).
     ``scope_domain`` names the API key scopes this piece checks (``tickets`` →
     ``tickets:read`` / ``tickets:write``). ``guard_requests=False`` leaves out the
-    token-before-body and body-size guard, for a piece that brings its own (the gateway)."""
+    token-before-body and body-size guard, for a piece that brings its own (the gateway).
+    ``probes`` feed the backlog gauges (:mod:`careplane_shared.sampled_metrics`), sampled in
+    the background when the service runs its workers; ``app.state.metrics_sampler`` runs
+    a round on demand (tests)."""
 
     @asynccontextmanager
     async def shared_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +77,12 @@ def create_service_app(
         app.state.workers = BackgroundWorkers()
         if isinstance(settings, DatabaseSettings) and not hasattr(app.state, "database"):
             app.state.database = create_database(settings)
+        if isinstance(settings, DatabaseSettings) and settings.run_workers and probes:
+            sampler = app.state.metrics_sampler
+            sessionmaker = app.state.database.sessionmaker
+            app.state.workers.start(
+                "metrics-sampler", lambda stop: sampler.run_forever(sessionmaker, stop)
+            )
         jwks_client = create_http_client(settings)
         if not hasattr(app.state, "token_verifier"):
             app.state.token_verifier = TokenVerifier(
@@ -104,6 +115,10 @@ def create_service_app(
         redoc_url=None,
     )
     app.state.scope_domain = scope_domain
+    if isinstance(settings, DatabaseSettings):
+        app.state.metrics_sampler = MetricsSampler(
+            settings.service_name, probes, settings.metrics_sample_seconds
+        )
     install_error_handlers(app)
     app.add_exception_handler(IdempotentReplay, replay_handler)
     if guard_requests:

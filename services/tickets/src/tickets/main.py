@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.events import Inbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, create_http_client
+from careplane_shared.sampled_metrics import outbox_probe
 from tickets import handlers
 from tickets.attachments.router import router as attachments_router
 from tickets.attachments.s3 import s3_storage
@@ -40,7 +41,7 @@ from tickets.survey.tokens import link_key
 from tickets.ticket.policy import TicketPolicy
 from tickets.ticket.recheck import run_recheck_worker
 from tickets.ticket.router import router as ticket_router
-from tickets.ticket.timers import run_timer_worker
+from tickets.ticket.timers import run_timer_worker, sla_timer_lag_probe
 from tickets.timeentries.router import router as time_entries_router
 from tickets.visits.router import router as visits_router
 from tickets.visits.worker import run_visit_worker
@@ -161,6 +162,7 @@ def create_app(
             inbox_router(inbox),
         ],
         lifespan=lifespan,
+        probes=[outbox_probe(outbox_events, settings.outbox_targets), sla_timer_lag_probe],
     )
     app.state.outbox = outbox
     app.state.ticket_policy = policy
