@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ops_support import labels, running_services, samples  # noqa: E402
+from ops_support import labels, running_services, samples
 
 OUTBOX_ROW = text(
     "INSERT INTO outbox_events (id, destination, type, envelope, created_at, available_at,"
