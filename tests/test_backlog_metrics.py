@@ -13,6 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ops_support import labels, running_services, samples
 
+from careplane_shared.sampled_metrics import MetricsSampler
+
 OUTBOX_ROW = text(
     "INSERT INTO outbox_events (id, destination, type, envelope, created_at, available_at,"
     " attempts, delivered_at)"
@@ -154,3 +156,22 @@ async def test_delivery_backlog_and_failures(provision_database, tmp_path):
         failed = found["careplane_notify_deliveries_failed"]
         assert failed[labels(service="notify", status="failed")] == 1
         assert failed[labels(service="notify", status="dead")] == 2
+
+
+async def test_a_failing_probe_leaves_the_sampled_time_alone(provision_database, tmp_path):
+    """The staleness alert reads the time of the last round in which every probe answered."""
+
+    async def broken(session, service):
+        await session.execute(text("SELECT * FROM no_such_table"))
+
+    async with running_services(provision_database, tmp_path) as services:
+        tickets = services["tickets"]
+        sampler = MetricsSampler("sampler-under-test", [broken], every_seconds=15)
+        await sampler.run_once(tickets.app.state.database.sessionmaker)
+        sampled = (await samples(tickets.client))["careplane_metrics_sampled_timestamp_seconds"]
+        assert labels(service="sampler-under-test") not in sampled
+
+        sampler.probes = ()
+        await sampler.run_once(tickets.app.state.database.sessionmaker)
+        sampled = (await samples(tickets.client))["careplane_metrics_sampled_timestamp_seconds"]
+        assert sampled[labels(service="sampler-under-test")] > 0

@@ -38,7 +38,7 @@ OUTBOX_OLDEST_AGE = Gauge(
 )
 SAMPLED_AT = Gauge(
     "careplane_metrics_sampled_timestamp_seconds",
-    "When this process last sampled its backlog gauges (Unix time).",
+    "When this process last sampled every backlog gauge without an error (Unix time).",
     ["service"],
 )
 
@@ -79,7 +79,9 @@ class MetricsSampler:
         self.every_seconds = every_seconds
 
     async def run_once(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        """One round; a failing probe is logged and leaves its gauges as they were."""
+        """One round; a failing probe is logged and leaves its gauges as they were, and the
+        round's time is recorded only when every probe answered (stale gauges show)."""
+        failed = False
         for probe in self.probes:
             try:
                 async with sessionmaker() as session, session.begin():
@@ -88,8 +90,10 @@ class MetricsSampler:
                     )
                     await probe(session, self.service)
             except Exception:
+                failed = True
                 log.exception("metrics_probe_failed", probe=getattr(probe, "__qualname__", "?"))
-        SAMPLED_AT.labels(self.service).set_to_current_time()
+        if not failed:
+            SAMPLED_AT.labels(self.service).set_to_current_time()
 
     async def run_forever(
         self, sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event
