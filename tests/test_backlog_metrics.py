@@ -3,6 +3,7 @@ database, one sampling round, the values read back from the app's own /metrics."
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import uuid
 from pathlib import Path
@@ -14,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ops_support import labels, running_services, samples
 
 from careplane_shared.sampled_metrics import MetricsSampler
+from careplane_shared.testing.pieces import CONTRACTS
 
 OUTBOX_ROW = text(
     "INSERT INTO outbox_events (id, destination, type, envelope, created_at, available_at,"
@@ -175,3 +177,26 @@ async def test_a_failing_probe_leaves_the_sampled_time_alone(provision_database,
         await sampler.run_once(tickets.app.state.database.sessionmaker)
         sampled = (await samples(tickets.client))["careplane_metrics_sampled_timestamp_seconds"]
         assert sampled[labels(service="sampler-under-test")] > 0
+
+
+async def test_a_service_that_runs_workers_samples_in_the_background(provision_database, tmp_path):
+    """No test calls the sampler here: the worker started with the app does."""
+    async with CONTRACTS.database(provision_database) as database:
+        settings = CONTRACTS.settings(
+            database,
+            service_name="contracts-with-workers",
+            run_workers=True,
+            outbox_targets={},
+            jwt_private_key_file=tmp_path / "jwt.pem",
+            license_private_key_file=tmp_path / "license.pem",
+        )
+        async with CONTRACTS.client(settings) as client:
+            sampled: dict = {}
+            for _ in range(100):  # the first round runs at start; at most 10 s
+                sampled = (await samples(client))["careplane_metrics_sampled_timestamp_seconds"]
+                if labels(service="contracts-with-workers") in sampled:
+                    break
+                await asyncio.sleep(0.1)
+            assert labels(service="contracts-with-workers") in sampled
+            pending = (await samples(client))["careplane_outbox_pending_events"]
+            assert not any(dict(key)["service"] == "contracts-with-workers" for key in pending)
