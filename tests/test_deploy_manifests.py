@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 EXAMPLE = DEPLOY / "overlays" / "example"
+CNPG = DEPLOY / "overlays" / "cloudnativepg"
 DOCKER = DEPLOY / "docker"
 DOCKERFILE = DOCKER / "Dockerfile"
 
@@ -228,14 +229,17 @@ def _kustomization(folder: Path) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("folder", [K8S, EXAMPLE], ids=["base", "example"])
+@pytest.mark.parametrize("folder", [K8S, EXAMPLE, CNPG], ids=["base", "example", "cloudnativepg"])
 def test_every_yaml_file_is_listed_in_its_kustomization(folder: Path) -> None:
-    resources = _kustomization(folder)["resources"]
+    kustomization = _kustomization(folder)
+    resources = kustomization["resources"]
     files = {p.name for p in folder.glob("*.yaml")} - {"kustomization.yaml"}
     listed = {r for r in resources if (folder / r).is_file()}
     assert listed == files
     for resource in resources:
         assert (folder / resource).exists(), f"{folder.name}/kustomization.yaml: {resource}"
+    patches = {p["path"] for p in kustomization.get("patches", [])}
+    assert patches == {str(p.relative_to(folder)) for p in folder.glob("patches/*.yaml")}
 
 
 def test_the_base_holds_no_secret_and_the_example_overlay_holds_the_ones_it_needs() -> None:
