@@ -127,7 +127,7 @@ class DeliveryWorker:
         attributes: dict[str, str | int] = {
             "careplane.delivery.id": str(job.id),
             "careplane.delivery.channel": job.channel,
-            "careplane.delivery.attempt": job.attempts + 1,
+            "careplane.delivery.attempt": job.attempts,
             "cloudevents.event_id": job.event_id,
             "cloudevents.event_type": job.event_type,
         }
