@@ -76,7 +76,6 @@ async def test_one_trace_runs_from_the_gateway_through_the_outbox_to_notifys_del
     assert opened.parent is None and opened.context is not None
     trace_id = opened.context.trace_id
     in_trace = [s for s in spans if s.context is not None and s.context.trace_id == trace_id]
-    from careplane_shared.testing.traced_case import span_rows
 
     by_service = {piece: [s for s in in_trace if service(s) == piece] for piece in PIECES}
 

@@ -13,7 +13,6 @@ webhook. With ``providers``, each piece is traced into its own provider
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.trace import TracerProvider
+from opentelemetry.trace import SpanKind, TracerProvider
 
 from careplane_shared.events import OutboxRelay
 from careplane_shared.http import ClientCredentialsAuth
@@ -207,9 +206,21 @@ async def case_stack(
         yield CaseStack(apps, client, receiver_url, received)
 
 
+def _detail(span: ReadableSpan) -> str:
+    """What a client span called: the URL of an HTTP call, the start of a statement."""
+    attributes = span.attributes or {}
+    if "db.statement" in attributes:
+        statement = " ".join(str(attributes["db.statement"]).split())
+        return statement[:60] + ("…" if len(statement) > 60 else "")
+    if span.kind is SpanKind.CLIENT and "http.url" in attributes:
+        return str(attributes["http.url"])
+    return ""
+
+
 def span_rows(spans: list[ReadableSpan]) -> list[dict[str, Any]]:
-    """The spans as rows (trace id, span name, service, parent's name, duration in ms),
-    depth first in the order they started, each row's depth in the tree beside it."""
+    """The spans as rows (trace id, span name, service, parent's name, duration in ms, and
+    what a client span called), depth first in the order they started, each row's depth in
+    the tree beside it."""
     by_id = {span.context.span_id: span for span in spans if span.context is not None}
     children: dict[int | None, list[ReadableSpan]] = {}
     for span in spans:
@@ -229,15 +240,10 @@ def span_rows(spans: list[ReadableSpan]) -> list[dict[str, Any]]:
                     "parent": parent_span.name if parent_span is not None else None,
                     "duration_ms": ((span.end_time or 0) - (span.start_time or 0)) / 1e6,
                     "depth": depth,
+                    "detail": _detail(span),
                 }
             )
             walk(span.context.span_id, depth + 1)
 
     walk(None, 0)
     return rows
-
-
-def envelope_of(row: Any) -> dict[str, Any]:
-    """An outbox row's stored event, as the relay posts it."""
-    envelope = row.envelope
-    return dict(json.loads(envelope) if isinstance(envelope, str) else envelope)
