@@ -25,24 +25,25 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import structlog
 from fastapi import FastAPI
 from opentelemetry import trace
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
-from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
-from opentelemetry.metrics import get_meter
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.trace import Link, SpanKind, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from careplane_shared.settings import BaseServiceSettings
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+# The SDK, the exporter and the instrumentations are imported only once tracing is on: a
+# process that does not trace does not load them (about 5 MB resident).
 
 log = structlog.get_logger(__name__)
 
@@ -64,32 +65,40 @@ class Tracing:
 
     def transport(self, inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
         """``inner`` with a client span per request, which sends ``traceparent`` along."""
+        from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
+
         if isinstance(inner, AsyncOpenTelemetryTransport):
             return inner
         return AsyncOpenTelemetryTransport(inner, tracer_provider=self.provider)
 
     def instrument_engine(self, engine: AsyncEngine) -> None:
         """A span per statement on ``engine``, inside traced work only."""
+        from opentelemetry.metrics import get_meter
+
         tracer = self.provider.get_tracer("opentelemetry.instrumentation.sqlalchemy")
         # The instrumentation counts pool connections too; the global meter provider is a
         # no-op unless a process sets one.
         usage = get_meter(TRACER_NAME).create_up_down_counter("db.client.connections.usage")
-        _StatementTracer(tracer, engine.sync_engine, usage)  # type: ignore[no-untyped-call]
+        _statement_tracer()(tracer, engine.sync_engine, usage)
 
 
-class _StatementTracer(EngineTracer):
+def _statement_tracer() -> Any:
     """The SQLAlchemy instrumentation's listener, less the root spans: a statement of a
     worker's poll (outbox relay, timers, deliveries), outside any traced work, would
     otherwise be a trace of its own every half second."""
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 
-    def _before_cur_exec(
-        self, conn: Any, cursor: Any, statement: Any, params: Any, context: Any, many: bool
-    ) -> Any:
-        if not trace.get_current_span().get_span_context().is_valid:
-            return statement, params
-        return super()._before_cur_exec(  # type: ignore[no-untyped-call]
-            conn, cursor, statement, params, context, many
-        )
+    class StatementTracer(EngineTracer):
+        def _before_cur_exec(
+            self, conn: Any, cursor: Any, statement: Any, params: Any, context: Any, many: bool
+        ) -> Any:
+            if not trace.get_current_span().get_span_context().is_valid:
+                return statement, params
+            return super()._before_cur_exec(  # type: ignore[no-untyped-call]
+                conn, cursor, statement, params, context, many
+            )
+
+    return StatementTracer
 
 
 def exporters_from_env() -> list[SpanExporter]:
@@ -105,6 +114,8 @@ def exporters_from_env() -> list[SpanExporter]:
 
             exporters.append(OTLPSpanExporter())
         elif name == "console":
+            from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
             exporters.append(ConsoleSpanExporter())
         elif name != "none":
             log.warning("tracing_exporter_unknown", exporter=name, known="otlp, console, none")
@@ -114,6 +125,8 @@ def exporters_from_env() -> list[SpanExporter]:
 def resource_for(service_name: str) -> Resource:
     """``OTEL_RESOURCE_ATTRIBUTES`` and ``OTEL_SERVICE_NAME``, with the piece's name as
     ``service.name`` when neither names one."""
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+
     resource = Resource.create()
     if str(resource.attributes.get(SERVICE_NAME, "")).startswith("unknown_service"):
         resource = resource.merge(Resource({SERVICE_NAME: service_name}))
@@ -131,6 +144,9 @@ def process_provider(service_name: str) -> TracerProvider | None:
         exporters = exporters_from_env()
         if not exporters:
             return None
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
         provider = TracerProvider(resource=resource_for(service_name))
         for exporter in exporters:
             provider.add_span_processor(BatchSpanProcessor(exporter))
@@ -155,6 +171,8 @@ def instrument_app(app: FastAPI, provider: trace.TracerProvider) -> Tracing:
     existing = tracing_of(app)
     if existing is not None:
         return existing
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
     tracing = Tracing(provider, provider.get_tracer(TRACER_NAME))
     FastAPIInstrumentor.instrument_app(
         app,
