@@ -7,7 +7,8 @@ case through the gateway; tickets' outbox relay and notify's delivery worker the
 ``ticket.opened`` to the mail and the webhook. Prints the case's trace as a list (trace id,
 span, service, parent, duration), indented by depth.
 
-``--cpu N`` also opens N cases with tracing off and N with it on, alternately in rounds,
+``--cpu N`` also opens N cases with tracing off, N with it on and N with it on but one
+trace in ten sampled, alternately in rounds,
 and prints the CPU of this process (the four pieces' Python, not PostgreSQL's) per opened
 case for each: the median and the least of the rounds (on a shared machine the least is
 the steadier figure). With tracing on, every span is encoded as the OTLP exporter would send it
@@ -40,6 +41,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 
 from careplane_shared.migrations import upgrade
 from careplane_shared.testing.pieces import CONTRACTS, NOTIFY, TICKETS
@@ -57,9 +59,11 @@ class EncodingExporter(SpanExporter):
 
     def __init__(self) -> None:
         self.encoded_bytes = 0
+        self.spans = 0
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         self.encoded_bytes += len(encode_spans(spans).SerializeToString())
+        self.spans += len(spans)
         return SpanExportResult.SUCCESS
 
 
@@ -85,12 +89,14 @@ async def databases() -> dict[str, str]:
 
 
 def providers(
-    processor: Callable[[SpanExporter], SpanProcessor], exporter: SpanExporter
+    processor: Callable[[SpanExporter], SpanProcessor],
+    exporter: SpanExporter,
+    sampler: Sampler | None = None,
 ) -> dict[str, TracerProvider]:
     """One provider per piece, as each process has its own, all into ``exporter``."""
     made = {}
     for piece in PIECES:
-        provider = TracerProvider(resource=Resource({SERVICE_NAME: piece}))
+        provider = TracerProvider(resource=Resource({SERVICE_NAME: piece}), sampler=sampler)
         provider.add_span_processor(processor(exporter))
         made[piece] = provider
     return made
@@ -138,27 +144,35 @@ async def cpu_per_case(stack: CaseStack, cases: int) -> float:
 
 async def compare(urls: dict[str, str], workdir: Path, cases: int) -> None:
     per_round = max(cases // ROUNDS, 1)
-    off: list[float] = []
-    on: list[float] = []
-    encoder = EncodingExporter()
+    modes: dict[str, Sampler | None] = {
+        "off": None,
+        "on": None,
+        "on, 1 in 10 sampled": ParentBased(TraceIdRatioBased(0.1)),
+    }
+    cpu: dict[str, list[float]] = {mode: [] for mode in modes}
+    encoders = {mode: EncodingExporter() for mode in modes}
     for _ in range(ROUNDS):
-        async with case_stack(urls, workdir) as stack:
-            off.append(await cpu_per_case(stack, per_round))
-        traced = providers(BatchSpanProcessor, encoder)
-        async with case_stack(urls, workdir, traced) as stack:
-            on.append(await cpu_per_case(stack, per_round))
-        for provider in traced.values():
-            provider.shutdown()
+        for mode, sampler in modes.items():
+            traced = None
+            if mode != "off":
+                traced = providers(BatchSpanProcessor, encoders[mode], sampler)
+            async with case_stack(urls, workdir, traced) as stack:
+                cpu[mode].append(await cpu_per_case(stack, per_round))
+            for provider in (traced or {}).values():
+                provider.shutdown()
     print(
         f"CPU per opened case (gateway, tickets, contracts in this process; "
         f"{per_round * ROUNDS} cases each, {ROUNDS} rounds):"
     )
-    for label, rounds in (("off", off), ("on", on)):
+    for mode, rounds in cpu.items():
+        cases_run = per_round * ROUNDS
+        encoder = encoders[mode]
         print(
-            f"  tracing {label + ':':<5} median {statistics.median(rounds):.2f} ms, "
-            f"least {min(rounds):.2f} ms  (rounds: {_ms(rounds)})"
+            f"  tracing {mode + ':':<20} median {statistics.median(rounds):.2f} ms, "
+            f"least {min(rounds):.2f} ms (rounds: {_ms(rounds)}); exported per case: "
+            f"{encoder.spans / cases_run:.1f} spans, {encoder.encoded_bytes / cases_run:.0f} "
+            "bytes of OTLP"
         )
-    print(f"  OTLP bytes encoded per case: {encoder.encoded_bytes / (per_round * ROUNDS):.0f}")
 
 
 def _ms(values: list[float]) -> str:
