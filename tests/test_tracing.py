@@ -6,10 +6,15 @@ is traced and events carry no trace context."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -17,6 +22,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from sqlalchemy import select
 
+from careplane_shared.testing import serve_on_loopback
 from careplane_shared.testing.pieces import CONTRACTS, NOTIFY, TICKETS
 from careplane_shared.testing.plugin import ProvisionDatabase
 from careplane_shared.testing.traced_case import PIECES, CaseStack, case_stack
@@ -180,3 +186,72 @@ async def test_with_tracing_off_nothing_is_traced_and_events_carry_no_trace_cont
         while layer is not None:
             assert "opentelemetry" not in type(layer).__module__
             layer = getattr(layer, "app", None)
+
+
+# A gateway process built from its environment alone, asked once: its span must reach the
+# collector named by OTEL_EXPORTER_OTLP_ENDPOINT when the process ends.
+GATEWAY_PROCESS = """
+import asyncio, httpx
+from careplane_gateway.main import create_app
+from careplane_shared.testing import running_app
+
+async def main():
+    app = create_app()
+    async with running_app(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            asked = await client.post("/graphql", json={"query": "{ me { id } }"})
+            assert asked.status_code == 401
+            assert (await client.get("/healthz")).status_code == 200
+
+asyncio.run(main())
+"""
+
+
+class Collector:
+    """An OTLP/HTTP collector on 127.0.0.1: keeps every export request it is sent."""
+
+    def __init__(self) -> None:
+        self.requests: list[ExportTraceServiceRequest] = []
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if scope["path"] == "/v1/traces":
+            self.requests.append(ExportTraceServiceRequest.FromString(body))
+        headers = [(b"content-type", b"application/x-protobuf")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def test_the_environment_turns_tracing_on_and_spans_reach_the_otlp_collector() -> None:
+    collector = Collector()
+    async with serve_on_loopback(collector) as url:
+        environment = {
+            **os.environ,
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": url,
+            "GATEWAY_LOG_LEVEL": "WARNING",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", GATEWAY_PROCESS, env=environment
+        )
+        assert await asyncio.wait_for(process.wait(), timeout=60) == 0
+    spans = [
+        (resource.resource, span)
+        for request in collector.requests
+        for resource in request.resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
+    # The request, its service name the piece's; the probe is not traced.
+    assert [span.name for _, span in spans] == ["POST /graphql"]
+    [(resource, _)] = spans
+    names = [a.value.string_value for a in resource.attributes if a.key == "service.name"]
+    assert names == ["gateway"]
