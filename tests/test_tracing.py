@@ -66,7 +66,7 @@ def service(span: ReadableSpan) -> str:
 
 
 async def test_one_trace_runs_from_the_gateway_through_the_outbox_to_notifys_deliveries(
-    traced: tuple[CaseStack, InMemorySpanExporter],
+    traced: tuple[CaseStack, InMemorySpanExporter], tmp_path: Path
 ) -> None:
     stack, exporter = traced
     dan = await stack.sign_in(DAN)
@@ -146,6 +146,10 @@ async def test_one_trace_runs_from_the_gateway_through_the_outbox_to_notifys_del
     assert b"ticket.opened" in body
     assert "traceparent" not in headers and "tracestate" not in headers
     assert b"traceparent" not in body and format(trace_id, "032x").encode() not in body
+    # Nor the case number mail.
+    mails = [p.read_bytes() for p in (tmp_path / "mailbox").rglob("*") if p.is_file()]
+    assert mails and not any(format(trace_id, "032x").encode() in mail for mail in mails)
+    assert not any(b"traceparent" in mail for mail in mails)
     # Nor does the deliveries API show it, to the customer who owns the endpoint.
     shown = await stack.gateway.get(
         "/api/notify/v1/deliveries", params={"event_type": "ticket.opened"}, headers=dan
