@@ -15,6 +15,7 @@ from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.events import CloudEvent, Inbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, ForwardCallerAuth, create_http_client
 from careplane_shared.sampled_metrics import outbox_probe
+from careplane_shared.tracing import tracer_of, tracing_of
 from notify.announcements.router import router as announcements_router
 from notify.channels.base import ChannelServices
 from notify.channels.http import create_target_client
@@ -68,6 +69,7 @@ def create_app(
             auth=ClientCredentialsAuth(
                 settings.token_url, settings.client_id, settings.client_secret
             ),
+            tracing=tracing_of(app),
         )
         # Asked on behalf of the caller (its own token): may it see this case?
         tickets_http = create_http_client(
@@ -75,6 +77,7 @@ def create_app(
             base_url=settings.tickets_url,
             transport=tickets_transport,
             auth=ForwardCallerAuth(),
+            tracing=tracing_of(app),
         )
         app.state.tickets = TicketsClient(tickets_http)
         targets = create_target_client(settings)
@@ -95,7 +98,10 @@ def create_app(
         )
         app.state.channel_services = services
         app.state.delivery_worker = DeliveryWorker(
-            app.state.database.sessionmaker, build_channels(services), settings
+            app.state.database.sessionmaker,
+            build_channels(services),
+            settings,
+            tracer=tracer_of(app),
         )
         app.state.jobs = ScheduledJobs(
             app.state.database.sessionmaker,

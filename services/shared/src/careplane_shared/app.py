@@ -23,6 +23,7 @@ from careplane_shared.observability import RequestContextMiddleware, metrics_end
 from careplane_shared.request_guard import RequestGuardMiddleware
 from careplane_shared.sampled_metrics import MetricsSampler, Probe
 from careplane_shared.settings import BaseServiceSettings, DatabaseSettings
+from careplane_shared.tracing import setup_tracing, tracing_of
 
 log = structlog.get_logger(__name__)
 
@@ -77,6 +78,8 @@ def create_service_app(
         app.state.workers = BackgroundWorkers()
         if isinstance(settings, DatabaseSettings) and not hasattr(app.state, "database"):
             app.state.database = create_database(settings)
+            if (tracing := tracing_of(app)) is not None:
+                tracing.instrument_engine(app.state.database.engine)
         if isinstance(settings, DatabaseSettings) and settings.run_workers and probes:
             sampler = app.state.metrics_sampler
             sessionmaker = app.state.database.sessionmaker
@@ -129,6 +132,7 @@ def create_service_app(
             max_stream_bytes=settings.max_stream_bytes,
         )
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+    setup_tracing(app, settings)
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process is up.")
     async def healthz() -> dict[str, str]:

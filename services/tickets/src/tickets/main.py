@@ -15,6 +15,7 @@ from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.events import Inbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, create_http_client
 from careplane_shared.sampled_metrics import outbox_probe
+from careplane_shared.tracing import tracing_of
 from tickets import handlers
 from tickets.attachments.router import router as attachments_router
 from tickets.attachments.s3 import s3_storage
@@ -100,6 +101,7 @@ def create_app(
                 auth=ClientCredentialsAuth(
                     settings.token_url, settings.client_id, settings.client_secret
                 ),
+                tracing=tracing_of(app),
             )
             stack.push_async_callback(http.aclose)
             app.state.contracts = ContractsClient(http)

@@ -39,9 +39,12 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
+from opentelemetry import trace
+from opentelemetry.trace import StatusCode, Tracer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from careplane_shared.events.wakeup import committed_rows
+from careplane_shared.tracing import event_span
 from notify.channels.base import Channel, DeliveryJob
 from notify.config import NotifySettings
 from notify.deliveries.attempt import Result, TargetLimits, attempt
@@ -70,8 +73,11 @@ class DeliveryWorker:
         settings: NotifySettings,
         *,
         worker_id: str | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
+        """``tracer`` (tracing on): each attempt runs in a span of its event's trace."""
         self.sessionmaker = sessionmaker
+        self.tracer = tracer
         self.channels = channels
         self.settings = settings
         self.batch_size = settings.delivery_batch_size
@@ -103,12 +109,37 @@ class DeliveryWorker:
                     if channel is not None:
                         prepared[kind] = copy.copy(channel)
                         await prepared[kind].prepare(session, group)
+        attempt_of = attempt if self.tracer is None else self._traced_attempt
         return {
             asyncio.create_task(
-                attempt(job, prepared.get(job.channel), limits=self.limits, deadline=self.deadline)
+                attempt_of(
+                    job, prepared.get(job.channel), limits=self.limits, deadline=self.deadline
+                )
             ): job
             for job in jobs
         }
+
+    async def _traced_attempt(
+        self, job: DeliveryJob, channel: Channel | None, *, limits: TargetLimits, deadline: float
+    ) -> Result:
+        """An attempt in a span parented to the trace context its event carried
+        (``traceparent`` in the delivery's payload, :mod:`notify.event_privacy`)."""
+        attributes: dict[str, str | int] = {
+            "careplane.delivery.id": str(job.id),
+            "careplane.delivery.channel": job.channel,
+            "careplane.delivery.attempt": job.attempts,
+            "cloudevents.event_id": job.event_id,
+            "cloudevents.event_type": job.event_type,
+        }
+        with event_span(self.tracer, f"deliver {job.channel}", job.payload, attributes):
+            result = await attempt(job, channel, limits=limits, deadline=deadline)
+            outcome = result[1]
+            if not outcome.ok:
+                span = trace.get_current_span()
+                span.set_status(StatusCode.ERROR, outcome.error)
+                if outcome.status_code is not None:
+                    span.set_attribute("http.response.status_code", outcome.status_code)
+            return result
 
     async def deliver(self, jobs: Sequence[DeliveryJob]) -> list[Result]:
         """Attempts every claimed job; returns each with its outcome and timing."""
