@@ -28,7 +28,6 @@ from fastapi import FastAPI
 from careplane_shared.auth import Role
 from careplane_shared.testing import TokenMinter, serve_on_loopback
 from careplane_shared.testing.pieces import TICKETS
-from careplane_shared.testing.plugin import ProvisionDatabase
 from careplane_shared.testing.ports import free_port
 from careplane_shared.testing.service import ServiceDatabase
 
@@ -45,15 +44,6 @@ LAUNCH = (
     "import runpy, signal, sys; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
     "sys.argv = ['uvicorn', *sys.argv[1:]]; runpy.run_module('uvicorn', run_name='__main__')"
 )
-
-
-@pytest.fixture
-async def shutdown_database(
-    provision_database: ProvisionDatabase,
-) -> AsyncIterator[ServiceDatabase]:
-    """A database of its own: the process commits for real."""
-    async with TICKETS.database(provision_database, name="tickets_shutdown") as database:
-        yield database
 
 
 @pytest.fixture
@@ -191,20 +181,23 @@ def _mail() -> bytes:
 
 
 async def test_sigterm_drains_the_request_in_flight_and_exits_0(
-    shutdown_database: ServiceDatabase,
+    committed_database: ServiceDatabase,
     jwks_url: tuple[TokenMinter, str],
     piece_factory: Any,
     tmp_path: Path,
 ) -> None:
     minter, jwks = jwks_url
+    dsn = committed_database.url.replace("postgresql+asyncpg://", "postgresql://")
+    cleaner = await asyncpg.connect(dsn)
+    await cleaner.execute("DELETE FROM inbound_messages")
+    await cleaner.close()
     smtp_port = free_port()
     piece: Piece = piece_factory(
-        _environment(shutdown_database.url, jwks, minter, smtp_port, tmp_path)
+        _environment(committed_database.url, jwks, minter, smtp_port, tmp_path)
     )
     await asyncio.to_thread(piece.wait_ready)
     headers = minter.headers(Role.ADMIN)
 
-    dsn = shutdown_database.url.replace("postgresql+asyncpg://", "postgresql://")
     holder = await asyncpg.connect(dsn)
     watcher = await asyncpg.connect(dsn)
     smtp = smtplib.SMTP("127.0.0.1", smtp_port, timeout=30)

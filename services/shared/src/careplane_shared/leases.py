@@ -47,6 +47,15 @@ def counting_releases(tally: Counter[str]) -> Iterator[None]:
         _released.reset(token)
 
 
+def cancelled_meanwhile() -> bool:
+    """Whether the running task has been cancelled, also when the ``CancelledError`` was
+    turned into another error on its way out (SQLAlchemy's session, closing a connection
+    cancelled mid-query, raises its own): a loop then abandons the item in hand instead of
+    recording a failure."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class HeldLeases(Generic[K]):
     """The keys of the rows a worker claimed and has not settled yet, in claim order."""
 

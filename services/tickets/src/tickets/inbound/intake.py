@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from careplane_shared.errors import CareplaneError
-from careplane_shared.leases import releasing
+from careplane_shared.leases import cancelled_meanwhile, releasing
 from tickets import access
 from tickets.clients.contracts import ContractsUnavailable
 from tickets.config import TicketsSettings
@@ -323,6 +323,9 @@ async def process_one(
                 return
             await process(session, services, config, row)
     except Exception as exc:
+        if cancelled_meanwhile():
+            # Abandoned at shutdown, not failed: released with the rest of the claim.
+            raise asyncio.CancelledError from exc
         transient = isinstance(exc, ContractsUnavailable)
         log.warning("inbound_failed", id=str(inbound_id), error=str(exc), transient=transient)
         async with maker() as session, session.begin():
