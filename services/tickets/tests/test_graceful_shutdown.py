@@ -27,7 +27,6 @@ from fastapi import FastAPI
 
 from careplane_shared.auth import Role
 from careplane_shared.testing import TokenMinter, serve_on_loopback
-from careplane_shared.testing.pieces import TICKETS
 from careplane_shared.testing.ports import free_port
 from careplane_shared.testing.service import ServiceDatabase
 
