@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import threading
 import time
@@ -103,7 +104,8 @@ def stop_on_sigterm(stop: asyncio.Event) -> Iterator[None]:
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
-        loop.call_soon_threadsafe(stop.set)
+        with contextlib.suppress(RuntimeError):  # the app's loop already closed
+            loop.call_soon_threadsafe(stop.set)
         if callable(previous):
             previous(signum, frame)
         else:  # no handler of Python's before ours: the signal does what it did without us
