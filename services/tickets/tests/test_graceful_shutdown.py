@@ -145,6 +145,8 @@ def _environment(
             "TICKETS_ATTACHMENTS_DIR": str(tmp / "attachments"),
             "TICKETS_INBOUND_SMTP_HOST": "127.0.0.1",
             "TICKETS_INBOUND_SMTP_PORT": str(smtp_port),
+            # Room for a slow machine between the signal and the test's DATA.
+            "TICKETS_INBOUND_SMTP_DRAIN_SECONDS": "15",
             "PYTHONUNBUFFERED": "1",
         }
     )

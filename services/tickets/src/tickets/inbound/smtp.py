@@ -81,11 +81,6 @@ class IntakeHandler:
         return f"250 2.0.0 Stored as {row.id}"
 
 
-SMTP_DRAIN_SECONDS = 5.0
-"""At shutdown, how long the mail in progress (MAIL FROM given, the DATA not yet answered)
-gets to be stored and answered; a sender cut off after it never heard 250 and tries again."""
-
-
 class Sessions:
     """The listener's open sessions, so that a stopping listener finishes the mail in
     progress and closes the rest."""
@@ -131,14 +126,17 @@ class IntakeSMTP(SMTP):
         await super().smtp_MAIL(arg)
 
 
-async def _stop_serving(server: asyncio.Server, sessions: Sessions) -> dict[str, int]:
-    """Stops accepting connections and mail, lets the mail in progress finish (at most
-    ``SMTP_DRAIN_SECONDS``), then closes every session left; returns the counts."""
+async def _stop_serving(
+    server: asyncio.Server, sessions: Sessions, drain_seconds: float
+) -> dict[str, int]:
+    """Stops accepting connections and mail, lets the mail in progress (MAIL FROM given,
+    the DATA not yet answered) finish for at most ``drain_seconds``, then closes every
+    session left, whose sender never heard 250 and sends again; returns the counts."""
     server.close()
     sessions.closing = True
     in_progress = sessions.in_progress()
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + SMTP_DRAIN_SECONDS
+    deadline = loop.time() + drain_seconds
     # aiosmtpd says nothing when a transaction ends: looked at every 50 ms, bounded.
     while sessions.in_progress() and loop.time() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
@@ -165,6 +163,7 @@ async def smtp_listener(
     port: int,
     max_bytes: int,
     stop: asyncio.Event | None = None,
+    drain_seconds: float = 5.0,
     notes: dict[str, Any] | None = None,
 ) -> AsyncIterator[asyncio.Server | None]:
     """Serves SMTP on ``host:port`` until ``stop`` is set or the block ends, whichever
@@ -195,7 +194,7 @@ async def smtp_listener(
 
     def stop_serving(_: object = None) -> asyncio.Task[dict[str, int]]:
         if not stopped:
-            stopped.append(asyncio.ensure_future(_stop_serving(server, sessions)))
+            stopped.append(asyncio.ensure_future(_stop_serving(server, sessions, drain_seconds)))
         return stopped[0]
 
     watcher = asyncio.ensure_future(stop.wait()) if stop is not None else None
