@@ -51,20 +51,32 @@ class BackgroundWorkers:
 
     def __init__(self) -> None:
         self.stop = asyncio.Event()
+        self._closing = asyncio.Event()  # set by shutdown(), after uvicorn's drain
         self._tasks: list[asyncio.Task[None]] = []
         self._released: Counter[str] = Counter()
         self._summary: dict[str, Any] | None = None
         self.stopping_since = 0.0  # time.monotonic() when shutdown began
 
-    def start(self, name: str, loop: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
+    def start(
+        self,
+        name: str,
+        loop: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+        *,
+        serves_requests: bool = False,
+    ) -> None:
+        """Runs ``loop(stop)``. A loop that claims work stops at SIGTERM; one that
+        ``serves_requests`` (publishing what they commit) is stopped only by
+        :meth:`shutdown`, once the requests have drained."""
+        event = self._closing if serves_requests else self.stop
         with counting_releases(self._released):
-            self._tasks.append(asyncio.create_task(loop(self.stop), name=name))
+            self._tasks.append(asyncio.create_task(loop(event), name=name))
 
     async def shutdown(self, grace_seconds: float = WORKERS_GRACE_SECONDS) -> dict[str, Any]:
         """Stops the loops (once; a second call returns the first one's summary)."""
         if self._summary is not None:
             return self._summary
         self.stop.set()
+        self._closing.set()
         started = self.stopping_since = time.monotonic()
         cancelled: list[str] = []
         stuck: list[str] = []

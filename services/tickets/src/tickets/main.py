@@ -84,7 +84,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Live case events for subscribers, notified in batches after their commits.
         outbox.publisher = LivePublisher(app.state.database.engine)
-        app.state.workers.start("live-publisher", outbox.publisher.run)
+        app.state.workers.start("live-publisher", outbox.publisher.run, serves_requests=True)
         async with contextlib.AsyncExitStack() as stack:
             # Every live stream shares one LISTEN connection, opened by the first stream.
             app.state.live_hub = create_live_hub(settings)
