@@ -123,7 +123,6 @@ def create_app(
         try:
             yield
         finally:
-            await app.state.workers.shutdown()
             await mail.aclose()
             await targets.aclose()
             await contracts_http.aclose()

@@ -86,11 +86,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Live case events for subscribers, notified in batches after their commits.
         outbox.publisher = LivePublisher(app.state.database.engine)
-        app.state.workers.start("live-publisher", outbox.publisher.run)
+        app.state.workers.start("live-publisher", outbox.publisher.run, serves_requests=True)
         async with contextlib.AsyncExitStack() as stack:
             # Every live stream shares one LISTEN connection, opened by the first stream.
             app.state.live_hub = create_live_hub(settings)
             stack.push_async_callback(app.state.live_hub.close)
+            app.state.workers.start("live-streams", app.state.live_hub.close_on)
             if settings.attachment_storage == "s3":
                 # One S3 client for the app's lifetime, closed at shutdown.
                 app.state.attachment_storage = await stack.enter_async_context(s3_storage(settings))
