@@ -1,6 +1,6 @@
 """``make chaos``: the replicated stack under load while replicas are killed, then the
 checks that nothing was lost or doubled. Slow (minutes), so ``make test`` does not
-collect it (its name is not ``test_*.py``); ``make chaos`` runs it with ``-s``.
+collect it (tests/chaos is in norecursedirs); ``make chaos`` runs it with ``-s``.
 
 Parameters (environment): CHAOS_CASES (cases opened, 200), CHAOS_SECONDS (how long the
 openings are spread over, 60), CHAOS_CONCURRENCY (callers, 8), CHAOS_CONTRACTS_DOWN
