@@ -387,6 +387,39 @@ async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
     )
 
 
+async def test_a_pending_case_staff_closed_stays_closed_when_contracts_answers(
+    tickets_database, tickets_connection, contracts_app, login, demo_ids
+):
+    """Found by make chaos: a case accepted while contracts was down and closed by staff
+    before the recheck was opened again by the recheck ("entitlement confirmed"), the
+    close undone. The answer is now recorded and the close stands, announced once."""
+    ana = await login("ana@acme-water.example")
+    agent = await login("agent@example.com")
+    ticket = await _open_while_contracts_is_down(
+        tickets_database, tickets_connection, contracts_app, ana, _case(demo_ids)
+    )
+    app = _tickets_app(tickets_database, contracts_app, contracts_up=False)
+    async with running_app(app, tickets_connection), asgi_client(app) as client:
+        closed = await client.post(
+            f"/v1/tickets/{ticket['id']}/close", json={"resolution": "Duplicate."}, headers=agent
+        )
+    assert closed.status_code == 200, closed.text
+
+    settled, stored = await _recheck(
+        tickets_database, tickets_connection, contracts_app, ticket["id"]
+    )
+    assert settled == 1
+    assert (stored.status, stored.entitlement_status, stored.plan_code) == (
+        "CLOSED",
+        "entitled",
+        "infocare",
+    )
+    assert stored.resolution == "Duplicate."
+    assert len(await _events(tickets_connection, "ticket.closed")) == 1
+    moves = await _events(tickets_connection, "ticket.status_changed")
+    assert [m["data"]["status"] for m in moves] == ["CLOSED"]
+
+
 async def test_a_pending_case_naming_another_customers_contact_is_refused_later(
     tickets_database, tickets_connection, contracts_app, login, demo_ids, contracts_transport
 ):

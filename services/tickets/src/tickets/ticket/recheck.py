@@ -2,7 +2,9 @@
 again in the background, by a worker beside the SLA timer worker.
 
 A case is never lost: entitled cases open, refused ones are closed with the reasons on
-record. The cases are claimed ``FOR UPDATE SKIP LOCKED``, so replicas cooperate.
+record. A case staff closed while it waited only gets the answer on record: the close
+stands, and its ``ticket.closed`` (which named no agreement, so no quota was booked) is not
+sent again. The cases are claimed ``FOR UPDATE SKIP LOCKED``, so replicas cooperate.
 """
 
 from __future__ import annotations
@@ -66,12 +68,31 @@ async def recheck_pending(
         if opener is not None and answer.get("customer_id") not in (None, str(opener)):
             # Opened by one customer naming another's contact: never hand it to the other.
             answer = {"entitled": False, "reasons": ["CONTACT_NOT_FOUND"], "customer_id": None}
-        if answer["entitled"]:
+        if ticket.status == Status.CLOSED.value:
+            # Staff closed it while it waited: the answer is recorded and the close stands
+            # (neither reopened by a confirmation nor closed, and announced, twice).
+            _record(ticket, answer)
+        elif answer["entitled"]:
             await _open(session, outbox, ticket=ticket, answer=answer, policy=policy, now=now)
         else:
             await _close(session, outbox, ticket=ticket, answer=answer, policy=policy, now=now)
         settled += 1
     return settled
+
+
+def _record(ticket: Ticket, answer: dict[str, Any]) -> None:
+    """Takes contracts' answer onto the case, entitled or refused."""
+    if not answer["entitled"]:
+        ticket.entitlement_status = "refused"
+        ticket.entitlement = {"reasons": answer.get("reasons", [])}
+        if answer.get("customer_id"):
+            ticket.customer_id = uuid.UUID(answer["customer_id"])
+        return
+    try:
+        apply_entitlement(ticket, answer, requested_priority=ticket.priority)
+    except PriorityUnknown:
+        # The priority asked for is not one of the plan's: the plan's default.
+        apply_entitlement(ticket, answer, requested_priority=None)
 
 
 async def _open(
@@ -83,11 +104,7 @@ async def _open(
     policy: TicketPolicy,
     now: datetime,
 ) -> None:
-    try:
-        apply_entitlement(ticket, answer, requested_priority=ticket.priority)
-    except PriorityUnknown:
-        # The priority asked for is not one of the plan's: the plan's default.
-        apply_entitlement(ticket, answer, requested_priority=None)
+    _record(ticket, answer)
     await move(
         session,
         outbox,
@@ -110,12 +127,8 @@ async def _close(
     policy: TicketPolicy,
     now: datetime,
 ) -> None:
-    reasons = answer.get("reasons", [])
-    ticket.entitlement_status = "refused"
-    ticket.entitlement = {"reasons": reasons}
-    if answer.get("customer_id"):
-        ticket.customer_id = uuid.UUID(answer["customer_id"])
-    ticket.resolution = "Not entitled: " + ", ".join(reasons)
+    _record(ticket, answer)
+    ticket.resolution = "Not entitled: " + ", ".join(answer.get("reasons", []))
     await move(
         session,
         outbox,
