@@ -31,7 +31,9 @@ class Checked:
     acked_missing: int = 0  # acknowledged cases not stored, or stored under another key
     stored_unacked: int = 0  # keys given up by the caller but stored (once): allowed
     events_to_notify: int = 0  # this run's case events for notify (opened, replied, closed)
-    lost_webhooks: int = 0  # case events whose webhook never arrived
+    before_customer_known: int = 0  # events emitted while the case had no customer yet
+    lost_webhooks: int = 0  # case events naming the customer whose webhook never arrived
+    lost_openings: int = 0  # cases whose opening the customer's webhook never heard of
     lost_mails: int = 0  # opened cases whose acknowledgement mail never arrived
     webhook_repeats: int = 0  # arrivals beyond the first, same webhook-id
     mail_repeats: int = 0  # arrivals beyond the first, same Message-ID
@@ -43,8 +45,10 @@ class Checked:
     sla_events: int = 0
     timers_fired: int = 0  # of the timers the run made due
     doubled_timers: int = 0  # (case, metric, cycle, kind) fired more than once
-    closed: int = 0  # this run's closed cases that count against a quota
-    bookings_wrong: int = 0  # closed cases without exactly one booking
+    closed: int = 0  # cases the agent closed
+    closes_undone_wrong: int = 0  # of them, not closed at the end
+    booked: int = 0  # quota bookings (or extra billable tickets) of this run's cases
+    bookings_wrong: int = 0  # closes not booked exactly once (none if closed before entitled)
     doubled_bookings: int = 0  # cases booked more than once, all of contracts
     pending_at_recovery: int = 0  # cases waiting for their entitlement when contracts came back
     pending_left: int = 0  # cases still waiting for it now
@@ -61,6 +65,7 @@ class Checked:
         """Everything delivered and rechecked (what the recovery wait waits for)."""
         return not (
             self.lost_webhooks
+            or self.lost_openings
             or self.lost_mails
             or self.outbox_left
             or self.deliveries_left
@@ -114,18 +119,37 @@ async def check(
 
     events = await _fetch(
         urls["tickets"],
-        "SELECT id::text, type FROM outbox_events WHERE destination = 'notify' "
+        "SELECT id::text, type, envelope->'data'->>'ticket_id' AS case_id, "
+        "envelope->'data'->>'customer_id' AS customer, "
+        "coalesce((envelope->'data'->>'customer_only')::boolean, false) AS customer_only "
+        "FROM outbox_events WHERE destination = 'notify' "
         "AND type = ANY($1) AND (envelope->'data'->>'ticket_id')::uuid = ANY($2)",
         WEBHOOK_EVENTS,
         case_ids,
     )
-    event_ids = [event["id"] for event in events]
     checked.events_to_notify = len(events)
     seen = await asyncio.to_thread(sinks.seen)
     hooks, mails = seen["webhooks"], {_bare(k): v for k, v in seen["mails"].items()}
-    checked.lost_webhooks = sum(1 for event in event_ids if event not in hooks)
-    checked.webhook_repeats = sum(hooks.get(event, 0) - 1 for event in event_ids if event in hooks)
-    opened = [event["id"] for event in events if event["type"] == "ticket.opened"]
+    # The customer's webhook gets the events that name the customer; one emitted before
+    # the customer was known (a case accepted while contracts was down) reaches the
+    # vendor's targets only, and the case's opening is announced to the customer later.
+    for_customer = [event for event in events if event["customer"] is not None]
+    checked.before_customer_known = len(events) - len(for_customer)
+    checked.lost_webhooks = sum(1 for event in for_customer if event["id"] not in hooks)
+    checked.webhook_repeats = sum(
+        hooks[event["id"]] - 1 for event in for_customer if hooks.get(event["id"], 0) > 1
+    )
+    announced = {
+        event["case_id"]
+        for event in for_customer
+        if event["type"] == "ticket.opened" and event["id"] in hooks
+    }
+    checked.lost_openings = sum(1 for case in cases if case["id"] not in announced)
+    opened = [
+        event["id"]
+        for event in events
+        if event["type"] == "ticket.opened" and not event["customer_only"]
+    ]
     acknowledgements = await _fetch(
         urls["notify"],
         "SELECT d.event_id, m.message_id FROM deliveries d "
@@ -175,12 +199,23 @@ async def check(
     )
     checked.timers_fired = int(fired[0][0])
 
-    closed = [
-        uuid.UUID(case["id"])
-        for case in cases
-        if case["status"] == "CLOSED" and case["agreement_id"] is not None
-    ]
-    checked.closed = len(closed)
+    # A close books one ticket when its ticket.closed names an agreement that counts;
+    # a case closed before its entitlement was known books none.
+    closings = await _fetch(
+        urls["tickets"],
+        "SELECT (envelope->'data'->>'ticket_id')::uuid AS case_id, "
+        "envelope->'data'->>'agreement_id' IS NOT NULL "
+        "AND coalesce((envelope->'data'->>'counts_against_quota')::boolean, true) AS counts "
+        "FROM outbox_events WHERE destination = 'contracts' AND type = 'ticket.closed' "
+        "AND (envelope->'data'->>'ticket_id')::uuid = ANY($1)",
+        case_ids,
+    )
+    expected = {row["case_id"]: int(row["counts"]) for row in closings}
+    status_of = {case["id"]: case["status"] for case in cases}
+    checked.closed = len(figures.closed)
+    checked.closes_undone_wrong = sum(
+        1 for case in figures.closed if status_of.get(case) != "CLOSED"
+    )
     bookings = await _fetch(
         urls["contracts"],
         "SELECT ticket_id, count(*) AS n FROM ("
@@ -189,7 +224,8 @@ async def check(
         ") booked WHERE ticket_id IS NOT NULL GROUP BY ticket_id",
     )
     booked = {row["ticket_id"]: int(row["n"]) for row in bookings}
-    checked.bookings_wrong = sum(1 for case in closed if booked.get(case) != 1)
+    checked.booked = sum(booked.get(case, 0) for case in expected)
+    checked.bookings_wrong = sum(1 for case, n in expected.items() if booked.get(case, 0) != n)
     checked.doubled_bookings = sum(1 for n in booked.values() if n > 1)
     still = set(figures.pending_at_recovery) & pending
     checked.pending_left = max(checked.pending_left, len(still))

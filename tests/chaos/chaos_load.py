@@ -57,7 +57,7 @@ class LoadFigures:
     gave_up: list[str] = field(default_factory=list)  # keys never acknowledged
     retries: Counter[str] = field(default_factory=Counter)  # per call kind
     replies: int = 0
-    closes: int = 0
+    closed: list[str] = field(default_factory=list)  # case ids the agent closed (2xx)
     timers_forced: int = 0
     pending_at_recovery: list[str] = field(default_factory=list)  # case ids
     seconds: float = 0.0
@@ -213,9 +213,8 @@ async def work_on(
         )
     if n % CLOSE_EVERY == 2:
         body = {"resolution": f"Solved by make chaos ({n})."}
-        figures.closes += await _agent_call(
-            client, callers, figures, "close", f"{case_id}/close", body
-        )
+        if await _agent_call(client, callers, figures, "close", f"{case_id}/close", body):
+            figures.closed.append(case_id)
 
 
 async def run_load(

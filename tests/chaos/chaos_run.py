@@ -84,7 +84,7 @@ def report(checked: Checked, figures: LoadFigures, extra: dict[str, object]) -> 
         ("acknowledged but missing", checked.acked_missing),
         ("stored without an acknowledgement", checked.stored_unacked),
         ("client retries (open, reply, close)", _retries(figures)),
-        ("replies / closes", f"{figures.replies} / {figures.closes}"),
+        ("replies / closes", f"{figures.replies} / {len(figures.closed)}"),
         ("kills per piece (SIGKILL)", ", ".join(f"{p} {n}" for p, n in sorted(kills.items()))),
         ("whole-piece downtime (s)", extra["down"]),
         ("proxy: replica refused / no replica", f"{extra['refused']} / {extra['unserved']}"),
@@ -98,7 +98,8 @@ def report(checked: Checked, figures: LoadFigures, extra: dict[str, object]) -> 
         ("outbox rows / deliveries left", f"{checked.outbox_left} / {checked.deliveries_left}"),
         ("SLA timers made due / fired", f"{figures.timers_forced} / {checked.timers_fired}"),
         ("SLA events / fired twice", f"{checked.sla_events} / {checked.doubled_timers}"),
-        ("closed cases / bookings wrong", f"{checked.closed} / {checked.bookings_wrong}"),
+        ("closes acknowledged / undone", f"{checked.closed} / {checked.closes_undone_wrong}"),
+        ("quota bookings / closes booked wrong", f"{checked.booked} / {checked.bookings_wrong}"),
         ("cases booked twice", checked.doubled_bookings),
         (
             "pending entitlement at recovery / left",
@@ -128,6 +129,6 @@ async def test_chaos_nothing_lost_nothing_doubled() -> None:
     assert checked.cases_stored == len(figures.acked) + checked.stored_unacked
     assert checked.events_to_notify >= len(figures.acked)
     assert checked.timers_fired > 0 and checked.sla_events > 0
-    assert checked.closed > 0 and checked.pending_at_recovery > 0
+    assert checked.closed > 0 and checked.booked > 0 and checked.pending_at_recovery > 0
     kills = extra["kills"]
     assert isinstance(kills, dict) and set(kills) == {"tickets", "contracts", "notify", "gateway"}

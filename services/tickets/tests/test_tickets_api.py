@@ -420,6 +420,34 @@ async def test_a_pending_case_staff_closed_stays_closed_when_contracts_answers(
     assert [m["data"]["status"] for m in moves] == ["CLOSED"]
 
 
+async def test_a_pending_case_opened_by_staff_is_announced_to_its_customer_once_known(
+    tickets_database, tickets_connection, contracts_app, login, demo_ids
+):
+    """Found by make chaos: a case staff (or a vendor key) opened while contracts was down
+    was announced with no customer, so the customer's own webhooks never heard of it. The
+    recheck that names the customer announces it again for those targets only."""
+    agent = await login("agent@example.com")
+    body = _case(demo_ids, contact_id=demo_ids["ana@acme-water.example"])
+    ticket = await _open_while_contracts_is_down(
+        tickets_database, tickets_connection, contracts_app, agent, body
+    )
+    assert ticket["customer_id"] is None
+
+    settled, stored = await _recheck(
+        tickets_database, tickets_connection, contracts_app, ticket["id"]
+    )
+    assert (settled, stored.status, str(stored.customer_id)) == (1, "OPEN", demo_ids["Acme Water"])
+    first, again = sorted(
+        await _events(tickets_connection, "ticket.opened"), key=lambda e: e["time"]
+    )
+    assert (first["data"]["customer_id"], "customer_only" in first["data"]) == (None, False)
+    assert again["data"]["customer_id"] == demo_ids["Acme Water"]
+    assert (again["data"]["customer_only"], again["data"]["entitlement_status"]) == (
+        True,
+        "entitled",
+    )
+
+
 async def test_a_pending_case_naming_another_customers_contact_is_refused_later(
     tickets_database, tickets_connection, contracts_app, login, demo_ids, contracts_transport
 ):

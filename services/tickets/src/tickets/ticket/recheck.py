@@ -4,7 +4,9 @@ again in the background, by a worker beside the SLA timer worker.
 A case is never lost: entitled cases open, refused ones are closed with the reasons on
 record. A case staff closed while it waited only gets the answer on record: the close
 stands, and its ``ticket.closed`` (which named no agreement, so no quota was booked) is not
-sent again. The cases are claimed ``FOR UPDATE SKIP LOCKED``, so replicas cooperate.
+sent again. A case accepted without a customer (opened by staff or a vendor key) is
+announced to its customer's own webhooks and chat channels once the answer names it. The
+cases are claimed ``FOR UPDATE SKIP LOCKED``, so replicas cooperate.
 """
 
 from __future__ import annotations
@@ -80,6 +82,20 @@ async def recheck_pending(
     return settled
 
 
+def _announce_to_customer(ticket: Ticket, answer: dict[str, Any]) -> list[Emit]:
+    """``ticket.opened`` again, for the customer's own webhooks and chat channels only
+    (``customer_only``), when the answer names the customer of a case accepted without one
+    (opened by staff or a vendor key): its first ``ticket.opened`` named no customer, so
+    only the vendor's targets and the mail got it."""
+    if ticket.customer_id is not None or not answer.get("customer_id"):
+        return []
+    extra = {
+        "channel": ticket.channel,
+        "entitlement_status": "entitled" if answer["entitled"] else "refused",
+    }
+    return [Emit("ticket.opened", {**extra, "customer_only": True})]
+
+
 def _record(ticket: Ticket, answer: dict[str, Any]) -> None:
     """Takes contracts' answer onto the case, entitled or refused."""
     if not answer["entitled"]:
@@ -104,6 +120,7 @@ async def _open(
     policy: TicketPolicy,
     now: datetime,
 ) -> None:
+    announce = _announce_to_customer(ticket, answer)
     _record(ticket, answer)
     await move(
         session,
@@ -114,7 +131,7 @@ async def _open(
         by=None,
         to=Status.OPEN,
         reason="entitlement confirmed",
-        emits=[Emit("ticket.status_changed", {"previous_status": Status.NEW.value})],
+        emits=[*announce, Emit("ticket.status_changed", {"previous_status": Status.NEW.value})],
     )
 
 
@@ -127,6 +144,7 @@ async def _close(
     policy: TicketPolicy,
     now: datetime,
 ) -> None:
+    announce = _announce_to_customer(ticket, answer)
     _record(ticket, answer)
     ticket.resolution = "Not entitled: " + ", ".join(answer.get("reasons", []))
     await move(
@@ -139,10 +157,11 @@ async def _close(
         to=Status.CLOSED,
         reason=ticket.resolution,
         emits=[
+            *announce,
             Emit(
                 "ticket.closed",
                 {"resolution": ticket.resolution, "counts_against_quota": False},
-            )
+            ),
         ],
     )
 
