@@ -89,10 +89,12 @@ def report(checked: Checked, figures: LoadFigures, extra: dict[str, object]) -> 
         ("whole-piece downtime (s)", extra["down"]),
         ("proxy: replica refused / no replica", f"{extra['refused']} / {extra['unserved']}"),
         ("case events to notify", checked.events_to_notify),
+        ("  of them before the customer was known", checked.before_customer_known),
         (
             "webhooks lost / repeats (same id)",
             f"{checked.lost_webhooks} / {checked.webhook_repeats}",
         ),
+        ("cases whose opening the webhook missed", checked.lost_openings),
         ("ack mails lost / repeats (same id)", f"{checked.lost_mails} / {checked.mail_repeats}"),
         ("ids received that no delivery has", checked.foreign_ids_wrong),
         ("outbox rows / deliveries left", f"{checked.outbox_left} / {checked.deliveries_left}"),

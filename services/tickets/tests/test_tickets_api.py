@@ -392,11 +392,12 @@ async def test_a_pending_case_staff_closed_stays_closed_when_contracts_answers(
 ):
     """Found by make chaos: a case accepted while contracts was down and closed by staff
     before the recheck was opened again by the recheck ("entitlement confirmed"), the
-    close undone. The answer is now recorded and the close stands, announced once."""
-    ana = await login("ana@acme-water.example")
+    close undone. The answer is now recorded and the close stands; the customer, unknown
+    until then, hears of the case (opened and closed, for no quota)."""
     agent = await login("agent@example.com")
+    body = _case(demo_ids, contact_id=demo_ids["ana@acme-water.example"])
     ticket = await _open_while_contracts_is_down(
-        tickets_database, tickets_connection, contracts_app, ana, _case(demo_ids)
+        tickets_database, tickets_connection, contracts_app, agent, body
     )
     app = _tickets_app(tickets_database, contracts_app, contracts_up=False)
     async with running_app(app, tickets_connection), asgi_client(app) as client:
@@ -415,9 +416,23 @@ async def test_a_pending_case_staff_closed_stays_closed_when_contracts_answers(
         "infocare",
     )
     assert stored.resolution == "Duplicate."
-    assert len(await _events(tickets_connection, "ticket.closed")) == 1
     moves = await _events(tickets_connection, "ticket.status_changed")
     assert [m["data"]["status"] for m in moves] == ["CLOSED"]
+    first, again = sorted(
+        await _events(tickets_connection, "ticket.closed"), key=lambda e: e["time"]
+    )
+    assert (first["data"]["customer_id"], first["data"]["agreement_id"]) == (None, None)
+    assert {
+        k: again["data"][k] for k in ("customer_id", "customer_only", "counts_against_quota")
+    } == {
+        "customer_id": demo_ids["Acme Water"],
+        "customer_only": True,
+        "counts_against_quota": False,
+    }
+    opened = await _events(tickets_connection, "ticket.opened")
+    assert [
+        e["data"].get("customer_only", False) for e in sorted(opened, key=lambda e: e["time"])
+    ] == [False, True]
 
 
 async def test_a_pending_case_opened_by_staff_is_announced_to_its_customer_once_known(

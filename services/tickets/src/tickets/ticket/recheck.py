@@ -26,6 +26,7 @@ from tickets.clients.contracts import ContractsClient, ContractsUnavailable
 from tickets.models import Ticket
 from tickets.ticket import repository
 from tickets.ticket.entitlement import apply_entitlement
+from tickets.ticket.events import event_data
 from tickets.ticket.exceptions import PriorityUnknown
 from tickets.ticket.policy import TicketPolicy
 from tickets.ticket.rules import Status
@@ -73,7 +74,7 @@ async def recheck_pending(
         if ticket.status == Status.CLOSED.value:
             # Staff closed it while it waited: the answer is recorded and the close stands
             # (neither reopened by a confirmation nor closed, and announced, twice).
-            _record(ticket, answer)
+            await _closed_meanwhile(session, outbox, ticket=ticket, answer=answer)
         elif answer["entitled"]:
             await _open(session, outbox, ticket=ticket, answer=answer, policy=policy, now=now)
         else:
@@ -94,6 +95,23 @@ def _announce_to_customer(ticket: Ticket, answer: dict[str, Any]) -> list[Emit]:
         "entitlement_status": "entitled" if answer["entitled"] else "refused",
     }
     return [Emit("ticket.opened", {**extra, "customer_only": True})]
+
+
+async def _closed_meanwhile(
+    session: AsyncSession, outbox: Outbox, *, ticket: Ticket, answer: dict[str, Any]
+) -> None:
+    """Records the answer; a customer it names for the first time hears that the case
+    opened and closed (its ``ticket.closed`` counts against no quota: the case was closed
+    before it opened)."""
+    announce = _announce_to_customer(ticket, answer)
+    if announce:
+        closed = {"resolution": ticket.resolution, "counts_against_quota": False}
+        announce.append(Emit("ticket.closed", {**closed, "customer_only": True}))
+    _record(ticket, answer)
+    for emit in announce:
+        await outbox.emit(
+            session, emit.type, event_data(ticket, **emit.extra), subject=ticket.number
+        )
 
 
 def _record(ticket: Ticket, answer: dict[str, Any]) -> None:
