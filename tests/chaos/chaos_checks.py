@@ -30,6 +30,8 @@ class Checked:
     doubled_cases: int = 0  # keys (subjects) stored more than once
     acked_missing: int = 0  # acknowledged cases not stored, or stored under another key
     stored_unacked: int = 0  # keys given up by the caller but stored (once): allowed
+    webhooks_received: int = 0  # by the receiver, repeats included
+    mails_received: int = 0  # by the SMTP sink, repeats included
     events_to_notify: int = 0  # this run's case events for notify (opened, replied, closed)
     before_customer_known: int = 0  # events emitted while the case had no customer yet
     lost_webhooks: int = 0  # case events naming the customer whose webhook never arrived
@@ -130,6 +132,7 @@ async def check(
     checked.events_to_notify = len(events)
     seen = await asyncio.to_thread(sinks.seen)
     hooks, mails = seen["webhooks"], {_bare(k): v for k, v in seen["mails"].items()}
+    checked.webhooks_received, checked.mails_received = sum(hooks.values()), sum(mails.values())
     # The customer's webhook gets the events that name the customer; one emitted before
     # the customer was known (a case accepted while contracts was down) reaches the
     # vendor's targets only, and the case's opening is announced to the customer later.

@@ -63,7 +63,10 @@ async def chaos() -> tuple[Checked, LoadFigures, dict[str, object]]:
             proxies = stack.proxies.values()
             extra: dict[str, object] = {
                 "kills": dict(stack.kills),
-                "down": {piece: round(s, 1) for piece, s in stack.down_seconds.items()},
+                "down": ", ".join(
+                    f"{piece} {seconds:.1f}"
+                    for piece, seconds in sorted(stack.down_seconds.items())
+                ),
                 "drained": drained,
                 "refused": sum(proxy.refused for proxy in proxies),
                 "unserved": sum(proxy.unserved for proxy in proxies),
@@ -86,8 +89,9 @@ def report(checked: Checked, figures: LoadFigures, extra: dict[str, object]) -> 
         ("client retries (open, reply, close)", _retries(figures)),
         ("replies / closes", f"{figures.replies} / {len(figures.closed)}"),
         ("kills per piece (SIGKILL)", ", ".join(f"{p} {n}" for p, n in sorted(kills.items()))),
-        ("whole-piece downtime (s)", extra["down"]),
+        ("every replica down (s)", extra["down"]),
         ("proxy: replica refused / no replica", f"{extra['refused']} / {extra['unserved']}"),
+        ("webhooks / mails received", f"{checked.webhooks_received} / {checked.mails_received}"),
         ("case events to notify", checked.events_to_notify),
         ("  of them before the customer was known", checked.before_customer_known),
         (
