@@ -12,6 +12,7 @@ webhook to the case events and gets each case's acknowledgement mail.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections import Counter
@@ -218,15 +219,25 @@ async def work_on(
 
 
 async def run_load(
-    callers: Callers, figures: LoadFigures, *, cases: int, seconds: float, concurrency: int
+    callers: Callers,
+    figures: LoadFigures,
+    last_fault: asyncio.Event,
+    *,
+    cases: int,
+    seconds: float,
+    concurrency: int,
 ) -> None:
-    """``cases`` cases released evenly over ``seconds`` to ``concurrency`` callers; ends
-    when every case is settled (acknowledged or given up), or at twice ``seconds``."""
+    """``cases`` cases released evenly over ``seconds`` to ``concurrency`` callers; the
+    last tenth not before ``last_fault`` is set, so the last fault meets a load however
+    slow the restarts before it were. Ends when every case is settled (acknowledged or
+    given up), or at three times ``seconds``."""
     started = time.monotonic()
     queue: asyncio.Queue[int] = asyncio.Queue()
 
     async def release() -> None:
         for n in range(cases):
+            if n == cases - cases // 10:
+                await last_fault.wait()
             await queue.put(n)
             figures.attempted += 1
             await asyncio.sleep(seconds / cases)
@@ -244,7 +255,7 @@ async def run_load(
     async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
         workers = [asyncio.create_task(caller(client)) for _ in range(concurrency)]
         try:
-            await asyncio.wait_for(_released_and_done(release(), queue), timeout=seconds * 2)
+            await asyncio.wait_for(_released_and_done(release(), queue), timeout=seconds * 3)
         finally:
             for worker in workers:
                 worker.cancel()
@@ -308,8 +319,9 @@ class Fault:
 
 def faults(contracts_down: float) -> list[Fault]:
     """One replica of each piece in turn, both of contracts early on (cases opened
-    meanwhile wait for their entitlement recheck), both of notify last. A fault that
-    comes due while the one before is still restarting waits for it."""
+    meanwhile wait for their entitlement recheck), both of notify, and last both of the
+    gateway (the callers themselves then see refused connections and retry with their
+    keys). A fault that comes due while the one before is still restarting waits for it."""
     return [
         Fault(0.05, "tickets", (1,), 1.0),
         Fault(0.12, "gateway", (2,), 1.0),
@@ -317,6 +329,7 @@ def faults(contracts_down: float) -> list[Fault]:
         Fault(0.45, "contracts", (1,), 1.0),
         Fault(0.55, "notify", (2,), 1.0),
         Fault(0.65, "notify", (1, 2), 4.0),
+        Fault(0.82, "gateway", (1, 2), 2.0),
     ]
 
 
@@ -326,18 +339,28 @@ async def run_faults(
     plan: list[Fault],
     seconds: float,
     say: Callable[[str], None],
+    last_fault: asyncio.Event,
 ) -> None:
-    """Each fault at its time, one after the other; the SLA timers of a sample of cases are
-    made due just before each, so they fire across the kills."""
+    """Each fault at its time, one after the other; the SLA timers of a sample of cases
+    are made due just before each, so they fire across the kills. While the replicas are
+    down: the cases still waiting for their entitlement are noted if contracts is down
+    entirely, and ``last_fault`` is set during the last fault."""
     started = time.monotonic()
 
-    async def note_pending() -> None:
+    async def while_down(last: bool) -> None:
         if not stack.serving("contracts"):
             figures.pending_at_recovery = await pending_cases(stack, figures)
+        if last:
+            last_fault.set()
 
     for fault in plan:
         await asyncio.sleep(max(0.0, started + fault.at * seconds - time.monotonic()))
         forced = await force_timers(stack, figures)
         say(f"{time.monotonic() - started:5.1f} s  {fault.describe()} ({forced} timers due)")
-        await stack.outage(fault.piece, fault.numbers, fault.down, before_restart=note_pending)
+        await stack.outage(
+            fault.piece,
+            fault.numbers,
+            fault.down,
+            before_restart=functools.partial(while_down, fault is plan[-1]),
+        )
         say(f"{time.monotonic() - started:5.1f} s  {fault.piece} is back")

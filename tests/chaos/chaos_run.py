@@ -52,9 +52,17 @@ async def chaos() -> tuple[Checked, LoadFigures, dict[str, object]]:
             figures = LoadFigures(run=uuid.uuid4().hex[:8])
             plan = faults(CONTRACTS_DOWN)
             say(f"{CASES} cases over {SECONDS:.0f} s by {CONCURRENCY} callers; faults:")
+            last_fault = asyncio.Event()
             await asyncio.gather(
-                run_load(callers, figures, cases=CASES, seconds=SECONDS, concurrency=CONCURRENCY),
-                run_faults(stack, figures, plan, SECONDS, say),
+                run_load(
+                    callers,
+                    figures,
+                    last_fault,
+                    cases=CASES,
+                    seconds=SECONDS,
+                    concurrency=CONCURRENCY,
+                ),
+                run_faults(stack, figures, plan, SECONDS, say, last_fault),
             )
             say(f"load done ({figures.seconds:.1f} s); waiting for the fan-out to drain")
             checked, drained = await wait_for_recovery(
@@ -135,6 +143,7 @@ async def test_chaos_nothing_lost_nothing_doubled() -> None:
     assert checked.cases_stored == len(figures.acked) + checked.stored_unacked
     assert checked.events_to_notify >= len(figures.acked)
     assert checked.timers_fired > 0 and checked.sla_events > 0
+    assert sum(figures.retries.values()) > 0  # the gateway's outage reached the callers
     assert checked.closed > 0 and checked.booked > 0 and checked.pending_at_recovery > 0
     kills = extra["kills"]
     assert isinstance(kills, dict) and set(kills) == {"tickets", "contracts", "notify", "gateway"}
