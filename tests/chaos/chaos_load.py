@@ -186,8 +186,8 @@ async def _agent_call(
     path: str,
     body: dict[str, Any],
 ) -> bool:
-    """A reply or a close by the agent; a 4xx (a close that already went through, say)
-    settles it too. True if it went through (2xx)."""
+    """A reply or a close by the agent; a 4xx settles it too. True if it went through: a
+    2xx, or TICKET_CLOSED for a close (an attempt before the retry closed it)."""
     url = f"{callers.gateway}/api/tickets/v1/tickets/{path}"
     try:
         response = await _with_retries(
@@ -198,6 +198,8 @@ async def _agent_call(
         )
     except GaveUp:
         return False
+    if response.status_code == 409 and kind == "close":
+        return bool(response.json().get("error", {}).get("code") == "TICKET_CLOSED")
     return response.is_success
 
 
