@@ -34,6 +34,7 @@ class Checked:
     mails_received: int = 0  # by the SMTP sink, repeats included
     events_to_notify: int = 0  # this run's case events for notify (opened, replied, closed)
     before_customer_known: int = 0  # events emitted while the case had no customer yet
+    announced_late: int = 0  # cases announced to their customer once rechecked (customer_only)
     lost_webhooks: int = 0  # case events naming the customer whose webhook never arrived
     lost_openings: int = 0  # cases whose opening the customer's webhook never heard of
     lost_mails: int = 0  # opened cases whose acknowledgement mail never arrived
@@ -138,6 +139,7 @@ async def check(
     # vendor's targets only, and the case's opening is announced to the customer later.
     for_customer = [event for event in events if event["customer"] is not None]
     checked.before_customer_known = len(events) - len(for_customer)
+    checked.announced_late = sum(1 for event in events if event["customer_only"])
     checked.lost_webhooks = sum(1 for event in for_customer if event["id"] not in hooks)
     checked.webhook_repeats = sum(
         hooks[event["id"]] - 1 for event in for_customer if hooks.get(event["id"], 0) > 1

@@ -102,6 +102,7 @@ def report(checked: Checked, figures: LoadFigures, extra: dict[str, object]) -> 
         ("webhooks / mails received", f"{checked.webhooks_received} / {checked.mails_received}"),
         ("case events to notify", checked.events_to_notify),
         ("  of them before the customer was known", checked.before_customer_known),
+        ("cases announced to the customer late", checked.announced_late),
         (
             "webhooks lost / repeats (same id)",
             f"{checked.lost_webhooks} / {checked.webhook_repeats}",
