@@ -37,6 +37,7 @@ class Checked:
     announced_late: int = 0  # cases announced to their customer once rechecked (customer_only)
     lost_webhooks: int = 0  # case events naming the customer whose webhook never arrived
     lost_openings: int = 0  # cases whose opening the customer's webhook never heard of
+    lost_replies: int = 0  # public messages the customer's webhook never heard of
     lost_mails: int = 0  # opened cases whose acknowledgement mail never arrived
     webhook_repeats: int = 0  # arrivals beyond the first, same webhook-id
     mail_repeats: int = 0  # arrivals beyond the first, same Message-ID
@@ -69,6 +70,7 @@ class Checked:
         return not (
             self.lost_webhooks
             or self.lost_openings
+            or self.lost_replies
             or self.lost_mails
             or self.outbox_left
             or self.deliveries_left
@@ -124,6 +126,7 @@ async def check(
         urls["tickets"],
         "SELECT id::text, type, envelope->'data'->>'ticket_id' AS case_id, "
         "envelope->'data'->>'customer_id' AS customer, "
+        "envelope->'data'->>'message_id' AS message, "
         "coalesce((envelope->'data'->>'customer_only')::boolean, false) AS customer_only "
         "FROM outbox_events WHERE destination = 'notify' "
         "AND type = ANY($1) AND (envelope->'data'->>'ticket_id')::uuid = ANY($2)",
@@ -150,6 +153,17 @@ async def check(
         if event["type"] == "ticket.opened" and event["id"] in hooks
     }
     checked.lost_openings = sum(1 for case in cases if case["id"] not in announced)
+    heard = {
+        event["message"]
+        for event in for_customer
+        if event["type"] == "ticket.replied" and event["id"] in hooks
+    }
+    said = await _fetch(
+        urls["tickets"],
+        "SELECT id::text FROM messages WHERE NOT internal AND ticket_id = ANY($1)",
+        case_ids,
+    )
+    checked.lost_replies = sum(1 for message in said if message["id"] not in heard)
     opened = [
         event["id"]
         for event in events

@@ -108,6 +108,7 @@ def report(checked: Checked, figures: LoadFigures, extra: dict[str, object]) -> 
             f"{checked.lost_webhooks} / {checked.webhook_repeats}",
         ),
         ("cases whose opening the webhook missed", checked.lost_openings),
+        ("replies the webhook missed", checked.lost_replies),
         ("ack mails lost / repeats (same id)", f"{checked.lost_mails} / {checked.mail_repeats}"),
         ("ids received that no delivery has", checked.foreign_ids_wrong),
         ("outbox rows / deliveries left", f"{checked.outbox_left} / {checked.deliveries_left}"),

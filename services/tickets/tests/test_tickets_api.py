@@ -439,14 +439,24 @@ async def test_a_pending_case_opened_by_staff_is_announced_to_its_customer_once_
     tickets_database, tickets_connection, contracts_app, login, demo_ids
 ):
     """Found by make chaos: a case staff (or a vendor key) opened while contracts was down
-    was announced with no customer, so the customer's own webhooks never heard of it. The
-    recheck that names the customer announces it again for those targets only."""
+    was announced with no customer, so the customer's own webhooks never heard of it, nor
+    of the replies before the recheck. The recheck that names the customer announces them
+    again for those targets only."""
     agent = await login("agent@example.com")
     body = _case(demo_ids, contact_id=demo_ids["ana@acme-water.example"])
     ticket = await _open_while_contracts_is_down(
         tickets_database, tickets_connection, contracts_app, agent, body
     )
     assert ticket["customer_id"] is None
+    app = _tickets_app(tickets_database, contracts_app, contracts_up=False)
+    async with running_app(app, tickets_connection), asgi_client(app) as client:
+        for text, internal in (("Looking into it.", False), ("Staff only.", True)):
+            said = await client.post(
+                f"/v1/tickets/{ticket['id']}/messages",
+                json={"body": text, "internal": internal},
+                headers=agent,
+            )
+            assert said.status_code == 201, said.text
 
     settled, stored = await _recheck(
         tickets_database, tickets_connection, contracts_app, ticket["id"]
@@ -461,6 +471,13 @@ async def test_a_pending_case_opened_by_staff_is_announced_to_its_customer_once_
         True,
         "entitled",
     )
+    replied = sorted(await _events(tickets_connection, "ticket.replied"), key=lambda e: e["time"])
+    assert [(r["data"]["customer_id"], r["data"]["body"]) for r in replied] == [
+        (None, "Looking into it."),
+        (demo_ids["Acme Water"], "Looking into it."),
+    ]
+    assert replied[1]["data"]["customer_only"] is True
+    assert replied[1]["data"]["message_id"] == replied[0]["data"]["message_id"]
 
 
 async def test_a_pending_case_naming_another_customers_contact_is_refused_later(

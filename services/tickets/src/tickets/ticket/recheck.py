@@ -5,8 +5,9 @@ A case is never lost: entitled cases open, refused ones are closed with the reas
 record. A case staff closed while it waited only gets the answer on record: the close
 stands, and its ``ticket.closed`` (which named no agreement, so no quota was booked) is not
 sent again. A case accepted without a customer (opened by staff or a vendor key) is
-announced to its customer's own webhooks and chat channels once the answer names it. The
-cases are claimed ``FOR UPDATE SKIP LOCKED``, so replicas cooperate.
+announced (opened, and its public messages so far) to its customer's own webhooks and
+chat channels once the answer names it. The cases are claimed ``FOR UPDATE SKIP
+LOCKED``, so replicas cooperate.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from careplane_shared.errors import CareplaneError
 from careplane_shared.events import Outbox
 from tickets.clients.contracts import ContractsClient, ContractsUnavailable
-from tickets.models import Ticket
+from tickets.models import Message, Ticket
 from tickets.ticket import repository
 from tickets.ticket.entitlement import apply_entitlement
 from tickets.ticket.events import event_data
@@ -33,6 +35,9 @@ from tickets.ticket.rules import Status
 from tickets.ticket.transitions import Emit, move
 
 log = structlog.get_logger(__name__)
+
+# In an event's data: for the customer's own targets only (notify routes it so).
+CUSTOMER_ONLY = "customer_only"
 
 
 async def recheck_pending(
@@ -83,18 +88,37 @@ async def recheck_pending(
     return settled
 
 
-def _announce_to_customer(ticket: Ticket, answer: dict[str, Any]) -> list[Emit]:
-    """``ticket.opened`` again, for the customer's own webhooks and chat channels only
-    (``customer_only``), when the answer names the customer of a case accepted without one
-    (opened by staff or a vendor key): its first ``ticket.opened`` named no customer, so
-    only the vendor's targets and the mail got it."""
+async def _announce_to_customer(
+    session: AsyncSession, ticket: Ticket, answer: dict[str, Any]
+) -> list[Emit]:
+    """``ticket.opened`` again, and ``ticket.replied`` for each public message so far, for
+    the customer's own webhooks and chat channels only (``customer_only``), when the answer
+    names the customer of a case accepted without one (opened by staff or a vendor key):
+    those events named no customer, so only the vendor's targets and the mail got them."""
     if ticket.customer_id is not None or not answer.get("customer_id"):
         return []
     extra = {
         "channel": ticket.channel,
         "entitlement_status": "entitled" if answer["entitled"] else "refused",
     }
-    return [Emit("ticket.opened", {**extra, "customer_only": True})]
+    said = await session.scalars(
+        select(Message)
+        .where(Message.ticket_id == ticket.id, Message.internal.is_(False))
+        .order_by(Message.created_at)
+    )
+    replies = [
+        Emit(
+            "ticket.replied",
+            {
+                "message_id": str(message.id),
+                "author_kind": message.author_kind,
+                "body": message.body,
+                CUSTOMER_ONLY: True,
+            },
+        )
+        for message in said
+    ]
+    return [Emit("ticket.opened", {**extra, CUSTOMER_ONLY: True}), *replies]
 
 
 async def _closed_meanwhile(
@@ -103,10 +127,10 @@ async def _closed_meanwhile(
     """Records the answer; a customer it names for the first time hears that the case
     opened and closed (its ``ticket.closed`` counts against no quota: the case was closed
     before it opened)."""
-    announce = _announce_to_customer(ticket, answer)
+    announce = await _announce_to_customer(session, ticket, answer)
     if announce:
         closed = {"resolution": ticket.resolution, "counts_against_quota": False}
-        announce.append(Emit("ticket.closed", {**closed, "customer_only": True}))
+        announce.append(Emit("ticket.closed", {**closed, CUSTOMER_ONLY: True}))
     _record(ticket, answer)
     for emit in announce:
         await outbox.emit(
@@ -138,7 +162,7 @@ async def _open(
     policy: TicketPolicy,
     now: datetime,
 ) -> None:
-    announce = _announce_to_customer(ticket, answer)
+    announce = await _announce_to_customer(session, ticket, answer)
     _record(ticket, answer)
     await move(
         session,
@@ -162,7 +186,7 @@ async def _close(
     policy: TicketPolicy,
     now: datetime,
 ) -> None:
-    announce = _announce_to_customer(ticket, answer)
+    announce = await _announce_to_customer(session, ticket, answer)
     _record(ticket, answer)
     ticket.resolution = "Not entitled: " + ", ".join(answer.get("reasons", []))
     await move(
