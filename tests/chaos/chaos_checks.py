@@ -142,7 +142,9 @@ async def check(
     # vendor's targets only, and the case's opening is announced to the customer later.
     for_customer = [event for event in events if event["customer"] is not None]
     checked.before_customer_known = len(events) - len(for_customer)
-    checked.announced_late = sum(1 for event in events if event["customer_only"])
+    checked.announced_late = sum(
+        1 for event in events if event["customer_only"] and event["type"] == "ticket.opened"
+    )
     checked.lost_webhooks = sum(1 for event in for_customer if event["id"] not in hooks)
     checked.webhook_repeats = sum(
         hooks[event["id"]] - 1 for event in for_customer if hooks.get(event["id"], 0) > 1
