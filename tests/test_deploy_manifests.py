@@ -1,7 +1,8 @@
 """deploy/ against the code: the Kubernetes manifests and the Dockerfile must name variables,
 routes, modules and files that exist, so that a setting renamed in a config.py or a route moved
 fails here rather than in a cluster. Pure and fast: YAML and text parsing and imports only; no
-network, no database, no Docker (``kubectl kustomize`` is used when it is installed)."""
+network, no database, no Docker. What a cluster makes of the rendered manifests (schemas,
+autoscalers, network policies, the CloudNativePG overlay) is tests/test_deploy_cluster.py's."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import importlib
 import importlib.util
 import json
 import re
-import shutil
 import subprocess
 import tomllib
 from collections.abc import Iterator
@@ -31,11 +31,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 EXAMPLE = DEPLOY / "overlays" / "example"
+CNPG = DEPLOY / "overlays" / "cloudnativepg"
 DOCKER = DEPLOY / "docker"
 DOCKERFILE = DOCKER / "Dockerfile"
 
 SERVICES = ("tickets", "contracts", "notify")
 PIECES = (*SERVICES, "gateway")
+# Each service's background workers run in a Deployment of their own (RUN_WORKERS=true).
+WORKERS = tuple(f"{s}-worker" for s in SERVICES)
+DEPLOYMENTS = (*PIECES, *WORKERS)
 # The Python package of each piece: a service's is named after it, the gateway's is not.
 PACKAGES = {
     "tickets": "tickets",
@@ -100,18 +104,40 @@ def pod(kind: str, name: str) -> dict[str, Any]:
     return spec
 
 
-def main_container(piece: str) -> dict[str, Any]:
-    (container,) = [c for c in pod("Deployment", piece)["containers"] if c["name"] == piece]
+def piece_of(deployment: str) -> str:
+    """The piece whose image a Deployment runs: its pods' app.kubernetes.io/name."""
+    labels = one("Deployment", deployment)["spec"]["template"]["metadata"]["labels"]
+    piece: str = labels["app.kubernetes.io/name"]
+    return piece
+
+
+def main_container(deployment: str) -> dict[str, Any]:
+    piece = piece_of(deployment)
+    (container,) = [c for c in pod("Deployment", deployment)["containers"] if c["name"] == piece]
     return container
 
 
+def min_replicas(deployment: str) -> int:
+    """The Deployment's least number of pods: its autoscaler's minimum."""
+    (autoscaler,) = [
+        hpa
+        for hpa in objects("HorizontalPodAutoscaler").values()
+        if hpa["spec"]["scaleTargetRef"]
+        == {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment}
+    ]
+    minimum: int = autoscaler["spec"]["minReplicas"]
+    return minimum
+
+
 def all_containers() -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(where, pod spec, container) of every Deployment's and Job's containers."""
+    """(where, pod spec, container) of every Deployment's and Job's containers; ``where`` is
+    kind/name/container/piece, the piece being the pod's app.kubernetes.io/name."""
     for kind in ("Deployment", "Job"):
         for name, obj in objects(kind).items():
             spec = obj["spec"]["template"]["spec"]
+            piece = obj["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
             for container in [*spec.get("initContainers", []), *spec["containers"]]:
-                yield f"{kind}/{name}/{container['name']}", spec, container
+                yield f"{kind}/{name}/{container['name']}/{piece}", spec, container
 
 
 def env_sources(container: dict[str, Any]) -> dict[str, tuple[str, str, str | None]]:
@@ -203,14 +229,17 @@ def _kustomization(folder: Path) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("folder", [K8S, EXAMPLE], ids=["base", "example"])
+@pytest.mark.parametrize("folder", [K8S, EXAMPLE, CNPG], ids=["base", "example", "cloudnativepg"])
 def test_every_yaml_file_is_listed_in_its_kustomization(folder: Path) -> None:
-    resources = _kustomization(folder)["resources"]
+    kustomization = _kustomization(folder)
+    resources = kustomization["resources"]
     files = {p.name for p in folder.glob("*.yaml")} - {"kustomization.yaml"}
     listed = {r for r in resources if (folder / r).is_file()}
     assert listed == files
     for resource in resources:
         assert (folder / resource).exists(), f"{folder.name}/kustomization.yaml: {resource}"
+    patches = {p["path"] for p in kustomization.get("patches", [])}
+    assert patches == {str(p.relative_to(folder)) for p in folder.glob("patches/*.yaml")}
 
 
 def test_the_base_holds_no_secret_and_the_example_overlay_holds_the_ones_it_needs() -> None:
@@ -228,19 +257,6 @@ def test_the_base_holds_no_secret_and_the_example_overlay_holds_the_ones_it_need
     assert {i["name"] for i in overlay["images"]} == {f"careplane/{p}" for p in PIECES}
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
-@pytest.mark.parametrize("folder", [K8S, EXAMPLE], ids=["base", "example"])
-def test_kubectl_kustomize_renders(folder: Path) -> None:
-    out = subprocess.run(
-        ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, timeout=60
-    )
-    assert out.returncode == 0, out.stderr
-    rendered = [d for d in yaml.safe_load_all(out.stdout) if d]
-    expected = len(base()) + (len(example()) if folder == EXAMPLE else 0)
-    assert len(rendered) == expected
-    assert {d["metadata"].get("namespace", "careplane") for d in rendered} == {"careplane"}
-
-
 def test_every_object_is_in_the_namespace() -> None:
     (namespace,) = objects("Namespace")
     assert _kustomization(K8S)["namespace"] == namespace
@@ -253,19 +269,23 @@ def test_every_object_is_in_the_namespace() -> None:
 
 
 def test_one_deployment_service_and_disruption_budget_per_piece() -> None:
-    assert set(objects("Deployment")) == set(PIECES)
-    assert set(objects("Service")) == set(PIECES)
-    assert set(objects("PodDisruptionBudget")) == set(PIECES)
+    assert set(objects("Deployment")) == set(DEPLOYMENTS)
+    # tickets-smtp: the SMTP listener of tickets-worker (the only worker anything connects to).
+    assert set(objects("Service")) == {*PIECES, "tickets-smtp"}
+    assert set(objects("PodDisruptionBudget")) == set(DEPLOYMENTS)
+    assert set(objects("HorizontalPodAutoscaler")) == set(DEPLOYMENTS)
     assert set(objects("ConfigMap")) == {f"{p}-config" for p in PIECES}
 
 
-@pytest.mark.parametrize("piece", PIECES)
-def test_deployment_probes_replicas_and_resources(piece: str) -> None:
-    deployment = one("Deployment", piece)
-    assert deployment["spec"]["replicas"] >= 2
-    container = main_container(piece)
+@pytest.mark.parametrize("deployment", DEPLOYMENTS)
+def test_deployment_probes_replicas_and_resources(deployment: str) -> None:
+    piece = piece_of(deployment)
+    # The autoscaler sets the number of pods; two at least for every server.
+    assert "replicas" not in one("Deployment", deployment)["spec"]
+    assert min_replicas(deployment) >= (2 if deployment in PIECES else 1)
+    container = main_container(deployment)
     assert container["image"].split(":")[0] == f"careplane/{piece}"
-    (port,) = container["ports"]
+    port = {p["name"]: p for p in container["ports"]}["http"]
     assert port["containerPort"] == PORT
     expected = {
         "startupProbe": "/healthz",
@@ -312,6 +332,7 @@ def test_every_container_runs_as_non_root_on_a_read_only_filesystem(where: str) 
 
 @pytest.mark.parametrize("piece", PIECES)
 def test_service_and_disruption_budget_select_the_deployments_pods(piece: str) -> None:
+    """The servers' Services and budgets; the workers' are tests/test_deploy_cluster.py's."""
     labels = one("Deployment", piece)["spec"]["template"]["metadata"]["labels"]
     selector = one("Deployment", piece)["spec"]["selector"]["matchLabels"]
     service = one("Service", piece)["spec"]
@@ -325,7 +346,11 @@ def test_service_and_disruption_budget_select_the_deployments_pods(piece: str) -
     assert service.get("type", "ClusterIP") == "ClusterIP"
     (port,) = service["ports"]
     assert port["port"] == PORT and port["targetPort"] in ("http", PORT)
-    assert budget["minAvailable"] < one("Deployment", piece)["spec"]["replicas"]
+    assert budget["minAvailable"] < min_replicas(piece)
+    # Worker pods are never behind a server's Service.
+    for worker in WORKERS:
+        worker_labels = one("Deployment", worker)["spec"]["template"]["metadata"]["labels"]
+        assert not service["selector"].items() <= worker_labels.items()
 
 
 def test_only_the_gateway_is_exposed_by_the_ingress() -> None:
@@ -355,7 +380,7 @@ def test_every_referenced_config_map_and_secret_key_exists(where: str) -> None:
 @pytest.mark.parametrize("where", [w for w, _, _ in all_containers()])
 def test_every_variable_is_a_field_of_its_pieces_settings(where: str) -> None:
     """Catches drift: a field renamed in config.py, or a variable with another piece's prefix."""
-    spec_piece = where.split("/")[1].removesuffix("-migrate")
+    spec_piece = where.split("/")[3]
     fields = settings_class(spec_piece).model_fields
     own = prefix(spec_piece)
     _, container = next((s, c) for w, s, c in all_containers() if w == where)
@@ -373,19 +398,21 @@ def test_config_map_keys_are_fields_of_the_settings(piece: str) -> None:
         assert key.startswith(prefix(piece)) and key.removeprefix(prefix(piece)).lower() in fields
 
 
-@pytest.mark.parametrize("piece", PIECES)
-def test_every_setting_whose_default_is_a_local_address_is_set(piece: str) -> None:
+@pytest.mark.parametrize("deployment", DEPLOYMENTS)
+def test_every_setting_whose_default_is_a_local_address_is_set(deployment: str) -> None:
     """The defaults suit a laptop (127.0.0.1); in a cluster each must be given."""
-    env = env_sources(main_container(piece))
+    piece = piece_of(deployment)
+    env = env_sources(main_container(deployment))
     for name, field in settings_class(piece).model_fields.items():
         default = field.get_default(call_default_factory=True)
         if "127.0.0.1" in json.dumps(default, default=str):
             assert f"{prefix(piece)}{name.upper()}" in env, f"{piece}: {name} keeps {default}"
 
 
-@pytest.mark.parametrize("piece", PIECES)
-def test_production_profile_and_json_logs(piece: str) -> None:
-    env = resolve(main_container(piece))
+@pytest.mark.parametrize("deployment", DEPLOYMENTS)
+def test_production_profile_and_json_logs(deployment: str) -> None:
+    piece = piece_of(deployment)
+    env = resolve(main_container(deployment))
     assert env[f"{prefix(piece)}ENV"] == "production"
     assert env[f"{prefix(piece)}LOG_JSON"] == "true"
 
@@ -478,14 +505,14 @@ def test_tickets_url_settings_point_at_the_contracts_service() -> None:
     }
 
 
-@pytest.mark.parametrize("piece", PIECES)
+@pytest.mark.parametrize("deployment", DEPLOYMENTS)
 def test_with_the_placeholders_a_piece_refuses_to_start(
-    piece: str, monkeypatch: pytest.MonkeyPatch
+    deployment: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Forgetting to replace an example Secret fails loudly, never with a known secret."""
-    env = resolve(main_container(piece))
+    env = resolve(main_container(deployment))
     with pytest.raises(ValidationError, match="must be set to a real secret"):
-        build_settings(piece, env, monkeypatch)
+        build_settings(piece_of(deployment), env, monkeypatch)
 
 
 def test_placeholder_signing_keys_are_refused() -> None:
@@ -497,21 +524,24 @@ def test_placeholder_signing_keys_are_refused() -> None:
             load_ed25519_key(secret[key], Path("/nonexistent"), may_generate=False, setting=key)
 
 
-@pytest.mark.parametrize("piece", PIECES)
+@pytest.mark.parametrize("deployment", DEPLOYMENTS)
 def test_with_real_secrets_the_manifests_make_valid_production_settings(
-    piece: str, monkeypatch: pytest.MonkeyPatch
+    deployment: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every value parses (JSON dicts and lists, booleans, numbers, paths)."""
-    env = resolve(main_container(piece), replaced_secrets())
+    piece = piece_of(deployment)
+    env = resolve(main_container(deployment), replaced_secrets())
     settings = build_settings(piece, env, monkeypatch)
     assert settings.env.value == "production" and settings.log_json is True
     if piece == "tickets":
-        mounts = {m["mountPath"] for m in main_container("tickets")["volumeMounts"]}
+        mounts = {m["mountPath"] for m in main_container(deployment)["volumeMounts"]}
         assert str(settings.attachments_dir) in mounts
 
 
-def test_tickets_attachments_are_on_a_shared_volume() -> None:
-    volumes = {v["name"]: v for v in pod("Deployment", "tickets")["volumes"]}
+@pytest.mark.parametrize("deployment", ["tickets", "tickets-worker"])
+def test_tickets_attachments_are_on_a_shared_volume(deployment: str) -> None:
+    """The server stores uploads; the worker stores the attachments of mail it takes in."""
+    volumes = {v["name"]: v for v in pod("Deployment", deployment)["volumes"]}
     claims = [
         v["persistentVolumeClaim"]["claimName"]
         for v in volumes.values()
@@ -534,10 +564,13 @@ def test_a_migration_job_and_an_init_container_per_service(service: str) -> None
     assert container["command"] == ["python", "/app/migrate.py", "upgrade"]
     url = f"{prefix(service)}DATABASE_URL"
     assert env_sources(container)[url] == env_sources(main_container(service))[url]
-    (init,) = pod("Deployment", service)["initContainers"]
-    assert init["image"] == main_container(service)["image"]
-    assert init["command"][:3] == ["python", "/app/migrate.py", "wait"]
-    assert env_sources(init)[url] == env_sources(main_container(service))[url]
+    # The workers, too, start only on a database at their image's head.
+    for deployment in (service, f"{service}-worker"):
+        (init,) = pod("Deployment", deployment)["initContainers"]
+        assert init["image"] == main_container(service)["image"]
+        assert init["command"][:3] == ["python", "/app/migrate.py", "wait"]
+        assert env_sources(init)[url] == env_sources(main_container(service))[url]
+        assert env_sources(main_container(deployment))[url] == env_sources(container)[url]
     assert (ROOT / "services" / service / "alembic.ini").is_file()
     assert (ROOT / "services" / service / "migrations" / "env.py").is_file()
     assert "initContainers" not in pod("Deployment", "gateway")

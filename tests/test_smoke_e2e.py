@@ -322,6 +322,15 @@ def stop_and_check_nothing_left(run: DevRun) -> None:
     assert len(processes) >= 5, [p.cmdline() for p in processes]  # four uvicorns + postmaster
 
     assert run.interrupt(STOP_TIMEOUT) == 0, run.output()
+    # Each piece stopped gracefully: its one shutdown line, no background worker cut off.
+    for piece in run.ports:
+        stopped = [
+            line
+            for line in run.lines
+            if " stopped " in line and f"service={piece}" in line and "workers_cancelled" in line
+        ]
+        assert len(stopped) == 1, run.output()
+        assert "workers_cancelled=[]" in stopped[0] and "workers_stuck=[]" in stopped[0]
 
     _, alive = psutil.wait_procs(processes, timeout=10)
     assert not alive, [p.cmdline() for p in alive]

@@ -18,6 +18,7 @@ from careplane_gateway.proxy import router as proxy_router
 from careplane_gateway.services import ContractsJWKS, ServiceTransports, open_service_clients
 from careplane_shared.app import create_service_app
 from careplane_shared.auth import TokenVerifier
+from careplane_shared.tracing import tracing_of
 
 # Allocations (less deallocations) between two young collections: Python's 700 had the
 # collector run ~200 times a second under load, each run promoting what a request still held.
@@ -57,7 +58,7 @@ def create_app(
         limiter = RequestLimiter.from_settings(settings)
         app.state.request_limiter = limiter
         try:
-            async with open_service_clients(settings, transports) as clients:
+            async with open_service_clients(settings, transports, tracing_of(app)) as clients:
                 app.state.service_clients = clients
                 with tuned_collector():
                     yield

@@ -17,6 +17,7 @@ from careplane_gateway.config import GatewaySettings
 from careplane_shared.auth import KeySource, RemoteJWKS
 from careplane_shared.context import request_id_var
 from careplane_shared.http import RetryingTransport, create_http_client
+from careplane_shared.tracing import Tracing
 
 
 class ServiceName(StrEnum):
@@ -112,14 +113,19 @@ class ServiceClients:
 
 @asynccontextmanager
 async def open_service_clients(
-    settings: GatewaySettings, transports: ServiceTransports | None = None
+    settings: GatewaySettings,
+    transports: ServiceTransports | None = None,
+    tracing: Tracing | None = None,
 ) -> AsyncIterator[ServiceClients]:
+    """``tracing`` (the gateway's, when on) traces every call, through a client or a hop."""
     transports = transports or {}
     urls = settings.service_urls()
     clients: dict[ServiceName, httpx.AsyncClient] = {}
     hops: dict[ServiceName, ServiceHop] = {}
     for service in ServiceName:
         inner = transports.get(service) or AiohttpTransport()
+        if tracing is not None:
+            inner = tracing.transport(inner)
         client = create_http_client(settings, base_url=urls[service], transport=inner)
         retrying = RetryingTransport(inner, settings.http_retries)
         clients[service] = client

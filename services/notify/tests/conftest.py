@@ -85,9 +85,16 @@ NOTIFY_TABLES = (
 
 
 def notify_settings(database: ServiceDatabase | str, **overrides: Any) -> Any:
-    """Delivering to targets on 127.0.0.1 (the tests' own receivers), without jitter."""
+    """Delivering to targets on 127.0.0.1 (the tests' own receivers), without jitter; a
+    stopping worker cuts its attempts short at once unless a test gives them a drain."""
     return NOTIFY.settings(
-        database, **{"allow_private_targets": True, "delivery_jitter": 0.0, **overrides}
+        database,
+        **{
+            "allow_private_targets": True,
+            "delivery_jitter": 0.0,
+            "delivery_stop_drain_seconds": 0.0,
+            **overrides,
+        },
     )
 
 

@@ -26,6 +26,16 @@ async def tickets_database(provision_database: ProvisionDatabase) -> AsyncIterat
         yield database
 
 
+@pytest.fixture(scope="session")
+async def committed_database(
+    provision_database: ProvisionDatabase,
+) -> AsyncIterator[ServiceDatabase]:
+    """A tickets database of its own for tests whose app commits for real (a real process,
+    workers stopped mid-batch); a test clears the rows it counts."""
+    async with TICKETS.database(provision_database, name="tickets_committed") as database:
+        yield database
+
+
 @pytest.fixture
 async def tickets_connection(tickets_database: ServiceDatabase) -> AsyncIterator[AsyncConnection]:
     async with tickets_database.rolled_back() as connection:

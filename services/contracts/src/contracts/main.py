@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.auth import StaticKeySource, TokenVerifier
 from careplane_shared.events import Inbox, Outbox, inbox_router
+from careplane_shared.sampled_metrics import outbox_probe
 from contracts import handlers
 from contracts.agreements.router import router as agreements_router
 from contracts.billing.router import router as billing_router
@@ -74,6 +75,7 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
             inbox_router(inbox),
         ],
         lifespan=lifespan,
+        probes=[outbox_probe(outbox_events, settings.outbox_targets)],
     )
     app.state.signing_key = signing_key
     app.state.license_signing_key = load_license_signing_key(settings)

@@ -37,6 +37,10 @@ class NotifySettings(DatabaseSettings):
     # answers one byte at a time is cut off here (the per-step timeout above never fires
     # for it). Kept below the lease, so a live attempt is never taken over.
     delivery_deadline_seconds: float = Field(default=15.0, gt=0)
+    # At shutdown, how long the attempts in flight get to finish and be recorded as usual;
+    # the rest are cut short and given back. Within the workers' stop (10 s, the release
+    # included: careplane_shared.app.WORKERS_GRACE_SECONDS).
+    delivery_stop_drain_seconds: float = Field(default=5.0, ge=0, le=7.0)
     # Deliveries in flight to one target (a webhook endpoint, a chat channel, a recipient)
     # across the workers; a claim takes no more of one target than its free slots.
     delivery_target_concurrency: int = Field(default=8, ge=1)

@@ -13,12 +13,20 @@ get every event about that customer. So, before the data is written into their d
   (``on_call``, whom notify alerts by mail); a customer's own endpoints and channels get
   the emergency or the visit without them. ``feature_request.to_sales`` carries staff's
   note to sales and who routed it: a customer's own get that its case went to sales.
+
+The event's trace context (``traceparent``, ``tracestate``: our own trace ids) is internal:
+it is kept beside the data in each delivery's payload, for the delivery's span, and reaches
+no endpoint, channel or mail (they are built from ``data``) and no reader of the
+deliveries API (:func:`shown`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from careplane_shared.events import CloudEvent
+from careplane_shared.tracing import TRACE_CONTEXT_KEYS
 
 MAIL_ONLY: Mapping[str, tuple[str, ...]] = {"survey.invited": ("survey_url",)}
 STAFF_ONLY: Mapping[str, tuple[str, ...]] = {
@@ -41,3 +49,13 @@ def for_vendor_targets(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
 def for_customer_targets(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     """The data a customer's own endpoints and channels get."""
     return _without(data, MAIL_ONLY.get(event_type, ()) + STAFF_ONLY.get(event_type, ()))
+
+
+def trace_context(event: CloudEvent) -> dict[str, str]:
+    """What a delivery keeps of the event's trace context (empty while tracing is off)."""
+    return {key: value for key in TRACE_CONTEXT_KEYS if (value := getattr(event, key))}
+
+
+def shown(payload: dict[str, Any]) -> dict[str, Any]:
+    """A delivery's payload less its trace context."""
+    return _without(payload, TRACE_CONTEXT_KEYS)

@@ -10,7 +10,8 @@ JSONB), and it works the same for an event posted alone or one of a batch handle
 transaction. ``(event_id, target)`` is unique: an event handled twice writes nothing new.
 
 Mail carries the event's whole data; endpoints and channels what :mod:`notify.event_privacy`
-leaves them (no one-time links anywhere; no staff addresses in a customer's own).
+leaves them (no one-time links anywhere; no staff addresses in a customer's own). Every
+payload also keeps the event's trace context beside the data, for the delivery's span.
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ def _statement() -> Any:
         ),
     )
     fanout = union_all(to_endpoints, to_channels, to_mail).subquery("fanout")
+    trace_context = bindparam("trace_context", type_=JSONB)
     return (
         insert(d)
         .from_select(
@@ -157,7 +159,7 @@ def _statement() -> Any:
                 fanout.c.channel,
                 fanout.c.target,
                 fanout.c.endpoint_id,
-                fanout.c.payload,
+                fanout.c.payload.op("||")(trace_context),
             ),
         )
         .on_conflict_do_nothing(index_elements=["event_id", "target"])
@@ -178,10 +180,12 @@ async def write_deliveries(
     customer_id: uuid.UUID | None,
     data: dict[str, Any],
     mail: Sequence[MailRow],
+    trace_context: dict[str, str] | None = None,
 ) -> int:
     """Writes the event's deliveries (subscribed endpoints and channels, and ``mail``) in
     the caller's transaction; returns how many were new. An event marked CUSTOMER_ONLY
-    reaches only its customer's endpoints and channels."""
+    reaches only its customer's endpoints and channels. ``trace_context``: the event's
+    (:func:`notify.event_privacy.trace_context`)."""
     connection = await session.connection()
     inserted = await connection.execute(
         FANOUT,
@@ -201,6 +205,7 @@ async def write_deliveries(
             "mail_templates": [m.template for m in mail],
             "mail_urgent": [m.urgent for m in mail],
             "mail_watching": [m.watching for m in mail],
+            "trace_context": trace_context or {},
         },
     )
     count = len(inserted.all())

@@ -48,17 +48,20 @@ class ScheduledJobs:
         async with self.sessionmaker() as session, session.begin():
             return await digest.flush_due(session, self.settings, now)
 
-    async def run_once(self, now: datetime | None = None) -> JobsRound:
-        """One round; ``now`` is the clock digests are released against (tests pass theirs)."""
-        return JobsRound(
-            announcements=await self.announcements.run_once(),
-            digests=await self.flush_digests(now),
-        )
+    async def run_once(
+        self, now: datetime | None = None, stop: asyncio.Event | None = None
+    ) -> JobsRound:
+        """One round; ``now`` is the clock digests are released against (tests pass theirs).
+        Once ``stop`` is set, nothing more is claimed."""
+        announcements = await self.announcements.run_once(stop)
+        if stop is not None and stop.is_set():
+            return JobsRound(announcements=announcements, digests=0)
+        return JobsRound(announcements=announcements, digests=await self.flush_digests(now))
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await self.run_once()
+                await self.run_once(stop=stop)
             except Exception:
                 log.exception("scheduled_jobs_error")
             with contextlib.suppress(TimeoutError):

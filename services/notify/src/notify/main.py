@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.events import CloudEvent, Inbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, ForwardCallerAuth, create_http_client
+from careplane_shared.sampled_metrics import outbox_probe
+from careplane_shared.tracing import tracer_of, tracing_of
 from notify.announcements.router import router as announcements_router
 from notify.channels.base import ChannelServices
 from notify.channels.http import create_target_client
@@ -22,6 +24,7 @@ from notify.chat.router import router as chat_router
 from notify.clients.contracts import ContractsClient
 from notify.clients.tickets import TicketsClient
 from notify.config import NotifySettings
+from notify.deliveries.metrics import delivery_backlog_probe
 from notify.deliveries.router import router as deliveries_router
 from notify.deliveries.worker import DeliveryWorker
 from notify.digest.router import router as digest_router
@@ -66,6 +69,7 @@ def create_app(
             auth=ClientCredentialsAuth(
                 settings.token_url, settings.client_id, settings.client_secret
             ),
+            tracing=tracing_of(app),
         )
         # Asked on behalf of the caller (its own token): may it see this case?
         tickets_http = create_http_client(
@@ -73,6 +77,7 @@ def create_app(
             base_url=settings.tickets_url,
             transport=tickets_transport,
             auth=ForwardCallerAuth(),
+            tracing=tracing_of(app),
         )
         app.state.tickets = TicketsClient(tickets_http)
         targets = create_target_client(settings)
@@ -93,7 +98,10 @@ def create_app(
         )
         app.state.channel_services = services
         app.state.delivery_worker = DeliveryWorker(
-            app.state.database.sessionmaker, build_channels(services), settings
+            app.state.database.sessionmaker,
+            build_channels(services),
+            settings,
+            tracer=tracer_of(app),
         )
         app.state.jobs = ScheduledJobs(
             app.state.database.sessionmaker,
@@ -115,7 +123,6 @@ def create_app(
         try:
             yield
         finally:
-            await app.state.workers.shutdown()
             await mail.aclose()
             await targets.aclose()
             await contracts_http.aclose()
@@ -144,6 +151,7 @@ def create_app(
             mailbox_router,
         ],
         lifespan=lifespan,
+        probes=[outbox_probe(outbox_events, settings.outbox_targets), delivery_backlog_probe],
     )
     app.state.inbox = inbox
     app.state.idempotency_table = idempotency_keys

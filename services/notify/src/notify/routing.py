@@ -43,6 +43,7 @@ from notify.announcements.planning import plan_announcements
 from notify.config import NotifySettings
 from notify.digest import policy as digest_policy
 from notify.digest import service as digest
+from notify.event_privacy import trace_context
 from notify.fanout import CUSTOMER_ONLY, MailRow, write_deliveries
 from notify.invitations import (
     INVITATION_EVENT,
@@ -281,6 +282,7 @@ async def route_event(
         customer_id=customer_id,
         data=data,
         mail=mail,
+        trace_context=trace_context(event),
     )
     log.info("event_routed", event_id=event.id, type=event.type, deliveries=count)
     return count
@@ -336,6 +338,7 @@ async def route_invitation(
                 "urgent": False,
                 "data": without_secrets(data),
                 SEALED_TOKEN: settings.secret_box().seal(token),
+                **trace_context(event),
             },
         )
         .on_conflict_do_nothing(index_elements=["event_id", "target"])

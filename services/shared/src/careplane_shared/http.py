@@ -18,6 +18,7 @@ from httpx_aiohttp import AiohttpTransport
 
 from careplane_shared.context import authorization_var, request_id_var
 from careplane_shared.settings import BaseServiceSettings
+from careplane_shared.tracing import Tracing
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -67,10 +68,15 @@ def create_http_client(
     base_url: str = "",
     transport: httpx.AsyncBaseTransport | None = None,
     auth: httpx.Auth | None = None,
+    tracing: Tracing | None = None,
     **kwargs: Any,
 ) -> httpx.AsyncClient:
-    """A client for another piece: pass ``transport`` to call an in-process ASGI app in tests."""
+    """A client for another piece: pass ``transport`` to call an in-process ASGI app in tests,
+    ``tracing`` (the app's, :func:`careplane_shared.tracing.tracing_of`) for a client span
+    per request that carries the trace on."""
     inner = transport or AiohttpTransport()
+    if tracing is not None:
+        inner = tracing.transport(inner)
     return httpx.AsyncClient(
         base_url=base_url,
         transport=RetryingTransport(inner, settings.http_retries),

@@ -105,6 +105,9 @@ class DatabaseSettings(BaseServiceSettings):
     # leaves at once): a round costs about the same for one event as for fifty.
     outbox_min_round_seconds: float = Field(default=0.25, ge=0)
     run_workers: bool = True
+    # How often a process that runs workers samples its backlog gauges (outbox, timers,
+    # deliveries) for /metrics: one cheap indexed statement per gauge family per round.
+    metrics_sample_seconds: float = Field(default=15.0, gt=0)
 
     @field_validator("outbox_event_types")
     @classmethod

@@ -55,6 +55,9 @@ class TicketsSettings(DatabaseSettings):
     inbound_smtp_host: str = "127.0.0.1"
     inbound_smtp_port: int | None = Field(default=None, ge=0, le=65535)
     inbound_max_message_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)
+    # At SIGTERM, how long the mail in progress gets to be stored and answered before the
+    # listener closes its sessions: within uvicorn's 20 s drain, which it runs beside.
+    inbound_smtp_drain_seconds: float = Field(default=5.0, ge=0, le=15)
     inbound_poll_seconds: float = Field(default=1.0, gt=0)
     inbound_lease_seconds: int = Field(default=120, ge=5)
     inbound_max_attempts: int = Field(default=5, ge=1)

@@ -93,22 +93,29 @@ class LivePublisher:
                 self.queue.put_nowait(payload)
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Publishes until ``stop``, then what is still queued: the events of the last
+        requests the process answered still reach the streams of the other replicas."""
         while not stop.is_set():
             try:
                 first = await asyncio.wait_for(self.queue.get(), timeout=0.5)
             except TimeoutError:
                 continue
-            payloads = [first]
-            while len(payloads) < self.batch and not self.queue.empty():
-                payloads.append(self.queue.get_nowait())
-            try:
-                async with self.engine.begin() as connection:
-                    await connection.execute(
-                        _NOTIFY_ALL,
-                        {"channel": CHANNEL, "payloads": payloads},
-                    )
-            except Exception:
-                log.exception("live_publish_failed", dropped=len(payloads))
+            await self._notify([first, *self._take(self.batch - 1)])
+        while not self.queue.empty():  # bounded: the queue holds at most 10,000
+            await self._notify(self._take(self.batch))
+
+    def _take(self, most: int) -> list[str]:
+        payloads: list[str] = []
+        while len(payloads) < most and not self.queue.empty():
+            payloads.append(self.queue.get_nowait())
+        return payloads
+
+    async def _notify(self, payloads: list[str]) -> None:
+        try:
+            async with self.engine.begin() as connection:
+                await connection.execute(_NOTIFY_ALL, {"channel": CHANNEL, "payloads": payloads})
+        except Exception:
+            log.exception("live_publish_failed", dropped=len(payloads))
 
 
 @event.listens_for(Session, "after_commit")

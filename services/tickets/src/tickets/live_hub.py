@@ -339,6 +339,12 @@ class LiveHub:
         for subscription in list(self._subscriptions):
             subscription.end(reason)
 
+    async def close_on(self, stop: asyncio.Event) -> None:
+        """Ends every stream as soon as ``stop`` is set (SIGTERM), telling its client to
+        reconnect, instead of holding uvicorn's drain of the requests to its end."""
+        await stop.wait()
+        await self.close()
+
     async def close(self) -> None:
         self._closing = True
         task, self._task = self._task, None

@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from careplane_shared.app import create_service_app, start_outbox_relay
 from careplane_shared.events import Inbox, inbox_router
 from careplane_shared.http import ClientCredentialsAuth, create_http_client
+from careplane_shared.sampled_metrics import outbox_probe
+from careplane_shared.tracing import tracing_of
 from tickets import handlers
 from tickets.attachments.router import router as attachments_router
 from tickets.attachments.s3 import s3_storage
@@ -40,7 +42,7 @@ from tickets.survey.tokens import link_key
 from tickets.ticket.policy import TicketPolicy
 from tickets.ticket.recheck import run_recheck_worker
 from tickets.ticket.router import router as ticket_router
-from tickets.ticket.timers import run_timer_worker
+from tickets.ticket.timers import run_timer_worker, sla_timer_lag_probe
 from tickets.timeentries.router import router as time_entries_router
 from tickets.visits.router import router as visits_router
 from tickets.visits.worker import run_visit_worker
@@ -84,11 +86,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Live case events for subscribers, notified in batches after their commits.
         outbox.publisher = LivePublisher(app.state.database.engine)
-        app.state.workers.start("live-publisher", outbox.publisher.run)
+        app.state.workers.start("live-publisher", outbox.publisher.run, serves_requests=True)
         async with contextlib.AsyncExitStack() as stack:
             # Every live stream shares one LISTEN connection, opened by the first stream.
             app.state.live_hub = create_live_hub(settings)
             stack.push_async_callback(app.state.live_hub.close)
+            app.state.workers.start("live-streams", app.state.live_hub.close_on)
             if settings.attachment_storage == "s3":
                 # One S3 client for the app's lifetime, closed at shutdown.
                 app.state.attachment_storage = await stack.enter_async_context(s3_storage(settings))
@@ -99,6 +102,7 @@ def create_app(
                 auth=ClientCredentialsAuth(
                     settings.token_url, settings.client_id, settings.client_secret
                 ),
+                tracing=tracing_of(app),
             )
             stack.push_async_callback(http.aclose)
             app.state.contracts = ContractsClient(http)
@@ -161,6 +165,7 @@ def create_app(
             inbox_router(inbox),
         ],
         lifespan=lifespan,
+        probes=[outbox_probe(outbox_events, settings.outbox_targets), sla_timer_lag_probe],
     )
     app.state.outbox = outbox
     app.state.ticket_policy = policy

@@ -47,6 +47,7 @@ from careplane_shared.testing.ports import free_port
 DEMO_PASSWORD = "careplane"  # the documented dev-only demo password
 READY_LINE = "Careplane is ready"
 EXIT_INTERRUPTED = 130
+PRODUCTION_DRAIN_SECONDS = 20  # uvicorn's drain in the image (deploy/docker/Dockerfile)
 
 
 async def load_demo_data(urls: Mapping[str, str], console: Console) -> list[DemoSeed]:
@@ -97,7 +98,12 @@ async def command_run(
             check_port_free(port, name)
         console.say(f"data folder {layout.data}")
         async with AsyncExitStack() as stack:
-            supervisor = Supervisor(console, layout, force=shutdown.force)
+            supervisor = Supervisor(
+                console,
+                layout,
+                drain_seconds=PRODUCTION_DRAIN_SECONDS if options.production else 5,
+                force=shutdown.force,
+            )
             try:
                 databases = await provide_databases(
                     SERVICES, layout, environ, console, stack, owns_data=True

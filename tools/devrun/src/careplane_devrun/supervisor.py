@@ -23,6 +23,7 @@ import httpx
 from careplane_devrun.console import Console
 from careplane_devrun.layout import HOST, DevRunError, Layout, base_url, elapsed
 from careplane_devrun.topology import Piece
+from careplane_shared.app import WORKERS_GRACE_SECONDS
 
 _PR_SET_PDEATHSIG = 1
 _libc: Any = None
@@ -82,9 +83,17 @@ class Supervisor:
 
     console: Console
     layout: Layout
-    grace_seconds: float = 15.0
-    children: list[Child] = field(default_factory=list)
+    # uvicorn's drain of the requests at SIGTERM (--timeout-graceful-shutdown): short in
+    # dev, the image's 20 s for `serve`.
+    drain_seconds: int = 5
     force: asyncio.Event = field(default_factory=asyncio.Event)
+    children: list[Child] = field(default_factory=list)
+
+    @property
+    def grace_seconds(self) -> float:
+        """How long a stopping piece may take before it is killed: the drain, then the
+        background workers' stop (their leases released), and a margin."""
+        return self.drain_seconds + WORKERS_GRACE_SECONDS + 5.0
 
     async def start(
         self,
@@ -101,7 +110,7 @@ class Supervisor:
         command = [
             sys.executable, "-m", "uvicorn", f"{piece.module}:create_app", "--factory",
             "--host", HOST, "--port", str(port),
-            "--lifespan", "on", "--timeout-graceful-shutdown", "5",
+            "--lifespan", "on", "--timeout-graceful-shutdown", str(self.drain_seconds),
         ]  # fmt: skip
         if workers is not None:
             command += ["--workers", str(workers)]

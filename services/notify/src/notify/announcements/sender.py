@@ -15,6 +15,7 @@ contracts being down leaves the error on the row and the lease as the back-off.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from careplane_shared.events import CloudEvent
+from careplane_shared.leases import releasing
 from notify.audience import Addressee, Addressing, addressees
 from notify.clients.contracts import ContractsClient, ContractsUnavailable
 from notify.config import NotifySettings
@@ -230,10 +232,35 @@ class AnnouncementSender:
                 .values(last_error=error[:2000])
             )
 
-    async def run_once(self) -> int:
-        """Sends every due announcement; returns how many were sent."""
+    async def run_once(self, stop: asyncio.Event | None = None) -> int:
+        """Sends every due announcement; returns how many were sent. Once ``stop`` is set
+        it finishes the one in hand and gives the rest of its claim back at once
+        (:mod:`careplane_shared.leases`)."""
         sent = 0
-        for claimed in await self.claim():
-            if await self.send(claimed) is not None:
-                sent += 1
+        async with releasing("announcements", self.release) as held:
+            held.claimed(await self.claim())
+            for claimed in held.pending():
+                if stop is not None and stop.is_set():
+                    break
+                if await self.send(claimed) is not None:
+                    sent += 1
+                held.settled([claimed])
         return sent
+
+    async def release(self, held: list[ClaimedAnnouncement]) -> int:
+        """Claimed announcements this worker did not get to: scheduled again, free for any
+        worker now, their claim not counted as an attempt."""
+        a = Announcement
+        async with self.sessionmaker() as session, session.begin():
+            result = await session.execute(
+                update(a)
+                .where(
+                    a.id.in_([claimed.id for claimed in held]),
+                    a.status == "sending",
+                    a.locked_by == self.worker_id,
+                )
+                .values(
+                    status="scheduled", locked_by=None, locked_until=None, attempts=a.attempts - 1
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)

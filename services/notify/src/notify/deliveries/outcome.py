@@ -137,9 +137,10 @@ def log_failures(results: Sequence[Result], settled: Sequence[dict[str, Any]]) -
 
 async def release_interrupted(
     session: AsyncSession, interrupted: Sequence[DeliveryJob], *, worker_id: str
-) -> None:
+) -> int:
     """Gives rows whose attempt was cut short by a stopping worker back to the queue at
-    once (their place in the retry schedule kept), with an attempt saying so."""
+    once (their place in the retry schedule kept), with an attempt saying so; returns
+    how many were still ours."""
     d = deliveries_table
     now = datetime.now(UTC)
     await session.execute(
@@ -158,7 +159,7 @@ async def release_interrupted(
             for job in interrupted
         ],
     )
-    await session.execute(
+    result = await session.execute(
         update(d)
         .where(d.c.id.in_([job.id for job in interrupted]), d.c.locked_by == worker_id)
         .values(
@@ -170,3 +171,4 @@ async def release_interrupted(
             updated_at=func.now(),
         )
     )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -19,12 +19,14 @@ from notify.deliveries.schemas import (
     RecoverResult,
 )
 from notify.deps import ScopeDep
+from notify.event_privacy import shown
 from notify.invitations import REDACTED, SEALED_TOKEN
 
 
 def shown_payload(payload: dict[str, Any]) -> dict[str, Any]:
-    """An invitation's token, even sealed, is shown to nobody: it lets its holder sign in."""
-    return {k: REDACTED if k == SEALED_TOKEN else v for k, v in payload.items()}
+    """An invitation's token, even sealed, is shown to nobody: it lets its holder sign in.
+    Nor is the trace context (:func:`notify.event_privacy.shown`)."""
+    return {k: REDACTED if k == SEALED_TOKEN else v for k, v in shown(payload).items()}
 
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])

@@ -39,9 +39,13 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
+from opentelemetry import trace
+from opentelemetry.trace import StatusCode, Tracer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from careplane_shared.events.wakeup import committed_rows
+from careplane_shared.leases import release_shielded
+from careplane_shared.tracing import event_span
 from notify.channels.base import Channel, DeliveryJob
 from notify.config import NotifySettings
 from notify.deliveries.attempt import Result, TargetLimits, attempt
@@ -70,8 +74,11 @@ class DeliveryWorker:
         settings: NotifySettings,
         *,
         worker_id: str | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
+        """``tracer`` (tracing on): each attempt runs in a span of its event's trace."""
         self.sessionmaker = sessionmaker
+        self.tracer = tracer
         self.channels = channels
         self.settings = settings
         self.batch_size = settings.delivery_batch_size
@@ -81,6 +88,7 @@ class DeliveryWorker:
         self.per_customer = settings.delivery_customer_concurrency
         self.limits = TargetLimits(self.per_target)
         self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self.stop_drain_seconds = settings.delivery_stop_drain_seconds
 
     async def claim(self, limit: int | None = None) -> list[DeliveryJob]:
         """Takes up to ``limit`` (else ``delivery_batch_size``) due rows, fairly, under our
@@ -103,12 +111,37 @@ class DeliveryWorker:
                     if channel is not None:
                         prepared[kind] = copy.copy(channel)
                         await prepared[kind].prepare(session, group)
+        attempt_of = attempt if self.tracer is None else self._traced_attempt
         return {
             asyncio.create_task(
-                attempt(job, prepared.get(job.channel), limits=self.limits, deadline=self.deadline)
+                attempt_of(
+                    job, prepared.get(job.channel), limits=self.limits, deadline=self.deadline
+                )
             ): job
             for job in jobs
         }
+
+    async def _traced_attempt(
+        self, job: DeliveryJob, channel: Channel | None, *, limits: TargetLimits, deadline: float
+    ) -> Result:
+        """An attempt in a span parented to the trace context its event carried
+        (``traceparent`` in the delivery's payload, :mod:`notify.event_privacy`)."""
+        attributes: dict[str, str | int] = {
+            "careplane.delivery.id": str(job.id),
+            "careplane.delivery.channel": job.channel,
+            "careplane.delivery.attempt": job.attempts,
+            "cloudevents.event_id": job.event_id,
+            "cloudevents.event_type": job.event_type,
+        }
+        with event_span(self.tracer, f"deliver {job.channel}", job.payload, attributes):
+            result = await attempt(job, channel, limits=limits, deadline=deadline)
+            outcome = result[1]
+            if not outcome.ok:
+                span = trace.get_current_span()
+                span.set_status(StatusCode.ERROR, outcome.error)
+                if outcome.status_code is not None:
+                    span.set_attribute("http.response.status_code", outcome.status_code)
+            return result
 
     async def deliver(self, jobs: Sequence[DeliveryJob]) -> list[Result]:
         """Attempts every claimed job; returns each with its outcome and timing."""
@@ -163,13 +196,13 @@ class DeliveryWorker:
             log.warning("delivery_leases_reaped", count=reaped)
         return reaped
 
-    async def release(self, interrupted: Sequence[DeliveryJob]) -> None:
+    async def release(self, interrupted: Sequence[DeliveryJob]) -> int:
         """Gives rows whose attempt was cut short by a stopping worker back to the queue at
         once (their place in the retry schedule kept), with an attempt saying so."""
         if not interrupted:
-            return
+            return 0
         async with self.sessionmaker() as session, session.begin():
-            await release_interrupted(session, interrupted, worker_id=self.worker_id)
+            return await release_interrupted(session, interrupted, worker_id=self.worker_id)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Keeps up to ``delivery_batch_size`` attempts in flight and records each as it
@@ -177,7 +210,8 @@ class DeliveryWorker:
         (routing), when room frees while the last claim left due rows behind, and at least
         every ``delivery_poll_seconds`` (rows written elsewhere, retries coming due); a
         claim that found everything due is not followed by another at each settling
-        attempt. On stop, attempts still running are cut short and given back."""
+        attempt. On stop it claims nothing more; the attempts in flight are finished or
+        cut short and given back (:meth:`_wind_down`)."""
         in_flight: dict[asyncio.Task[Result], DeliveryJob] = {}
         poll = self.settings.delivery_poll_seconds
         stopping = asyncio.create_task(stop.wait())
@@ -243,13 +277,22 @@ class DeliveryWorker:
             )
 
     async def _wind_down(self, in_flight: dict[asyncio.Task[Result], DeliveryJob]) -> None:
-        for task in in_flight:
-            task.cancel()
-        await asyncio.gather(*in_flight, return_exceptions=True)
-        finished = [t.result() for t in in_flight if not t.cancelled() and t.exception() is None]
-        cut_short = [job for t, job in in_flight.items() if t.cancelled() or t.exception()]
+        """At stop: the attempts in flight get ``delivery_stop_drain_seconds`` to settle;
+        the settled ones are recorded as usual, the rest cut short and released at once
+        (:mod:`careplane_shared.leases`), also when the worker is cancelled meanwhile."""
         try:
-            await self.record(finished)
-            await self.release(cut_short)
-        except Exception:
-            log.exception("delivery_worker_error")
+            if in_flight and self.stop_drain_seconds > 0:
+                await asyncio.wait(in_flight, timeout=self.stop_drain_seconds)
+        finally:
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+            settled = [t for t in in_flight if not t.cancelled() and t.exception() is None]
+            cut_short = [job for t, job in in_flight.items() if t not in settled]
+            try:
+                await self.record([t.result() for t in settled])
+            except Exception:
+                log.exception("delivery_worker_error")
+                cut_short = list(in_flight.values())  # nothing recorded: all go back
+            if cut_short:
+                await release_shielded("deliveries", self.release, cut_short)

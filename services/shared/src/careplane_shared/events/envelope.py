@@ -10,12 +10,17 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidatorFunctionWrapHandler
 from pydantic.functional_validators import WrapValidator
 
+from careplane_shared.tracing import current_trace_context
+
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
 CLOUDEVENTS_BATCH_CONTENT_TYPE = "application/cloudevents-batch+json"
 
 
 class CloudEvent(BaseModel):
-    """A CloudEvents 1.0 envelope in structured JSON mode."""
+    """A CloudEvents 1.0 envelope in structured JSON mode. ``traceparent`` and
+    ``tracestate`` are the Distributed Tracing extension: the trace of the work that wrote
+    the event, so what a receiver does with it joins that trace. Other extension attributes
+    are kept as they come."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -27,11 +32,15 @@ class CloudEvent(BaseModel):
     time: datetime | None = None
     datacontenttype: str | None = "application/json"
     data: Any = None
+    traceparent: str | None = Field(default=None, max_length=512)
+    tracestate: str | None = Field(default=None, max_length=512)
 
 
 def new_event(
     *, type: str, source: str, data: Mapping[str, Any], subject: str | None = None
 ) -> CloudEvent:
+    """A new event, carrying the trace context of the span in progress (none while tracing
+    is off)."""
     return CloudEvent(
         id=str(uuid.uuid4()),
         source=source,
@@ -39,6 +48,7 @@ def new_event(
         subject=subject,
         time=datetime.now(UTC),
         data=dict(data),
+        **current_trace_context(),
     )
 
 

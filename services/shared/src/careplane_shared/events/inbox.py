@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Body, Request, Response
+from opentelemetry.trace import Tracer
 from pydantic import BaseModel, Field
 from sqlalchemy import (
     Column,
@@ -31,6 +32,7 @@ from careplane_shared.auth import ServicePrincipal
 from careplane_shared.db import get_database
 from careplane_shared.errors import CareplaneError
 from careplane_shared.events.envelope import CloudEvent, OneOrBatch
+from careplane_shared.tracing import event_span, tracer_of
 
 log = structlog.get_logger("careplane_shared.events")
 
@@ -114,15 +116,24 @@ class Inbox:
 
         return register
 
-    async def accept(self, session: AsyncSession, event: CloudEvent) -> bool:
+    async def accept(
+        self, session: AsyncSession, event: CloudEvent, *, tracer: Tracer | None = None
+    ) -> bool:
         """True if the event is new (and was handled), False if it was seen before."""
-        return (await self.accept_all(session, [event]))[0]
+        return (await self.accept_all(session, [event], tracer=tracer))[0]
 
-    async def accept_all(self, session: AsyncSession, events: Sequence[CloudEvent]) -> list[bool]:
+    async def accept_all(
+        self,
+        session: AsyncSession,
+        events: Sequence[CloudEvent],
+        *,
+        tracer: Tracer | None = None,
+    ) -> list[bool]:
         """Records the new ones among ``events`` in one statement, then runs their handlers
         in the order given, in the caller's transaction; a handler's failure propagates
         (the caller rolls back). For each event, True if it was new; an event repeated
-        within ``events`` is new once."""
+        within ``events`` is new once. With a ``tracer``, each handler runs in a span of
+        the trace the event carries (:func:`careplane_shared.tracing.event_span`)."""
         # Sorted keys: concurrent batches lock the rows they insert in the same order.
         unique = sorted({(e.source, e.id): e for e in reversed(events)}.items())
         result = await session.execute(
@@ -140,14 +151,18 @@ class Inbox:
             key = (event.source, event.id)
             if key in new:
                 new.discard(key)
-                await self._handle(session, event)
+                await self._handle(session, event, tracer)
                 accepted.append(True)
             else:
                 accepted.append(False)
         return accepted
 
     async def receive_batch(
-        self, sessionmaker: async_sessionmaker[AsyncSession], events: Sequence[CloudEvent]
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        events: Sequence[CloudEvent],
+        *,
+        tracer: Tracer | None = None,
     ) -> list[InboxBatchAck]:
         """A batch in one transaction, answered event by event.
 
@@ -158,20 +173,23 @@ class Inbox:
         case pays for no savepoint."""
         try:
             async with sessionmaker() as session, session.begin():
-                accepted = await self.accept_all(session, events)
+                accepted = await self.accept_all(session, events, tracer=tracer)
         except Exception:  # taken again below, event by event
-            return await self._receive_one_by_one(sessionmaker, events)
+            return await self._receive_one_by_one(sessionmaker, events, tracer)
         return [_ack(event, new) for event, new in zip(events, accepted, strict=True)]
 
     async def _receive_one_by_one(
-        self, sessionmaker: async_sessionmaker[AsyncSession], events: Sequence[CloudEvent]
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        events: Sequence[CloudEvent],
+        tracer: Tracer | None,
     ) -> list[InboxBatchAck]:
         acks = []
         async with sessionmaker() as session, session.begin():
             for event in events:
                 try:
                     async with session.begin_nested():
-                        new = await self.accept(session, event)
+                        new = await self.accept(session, event, tracer=tracer)
                 except CareplaneError as exc:
                     acks.append(_failed(event, exc.status_code, exc.code, exc.message, exc.details))
                 except Exception as exc:
@@ -187,10 +205,31 @@ class Inbox:
                     acks.append(_ack(event, new))
         return acks
 
-    async def _handle(self, session: AsyncSession, event: CloudEvent) -> None:
+    async def _handle(
+        self, session: AsyncSession, event: CloudEvent, tracer: Tracer | None
+    ) -> None:
         handler = self.handlers.get(event.type, self.default)
-        if handler is not None:
+        if handler is None:
+            return
+        if tracer is None:
             await handler(session, event)
+            return
+        with event_span(tracer, f"process {event.type}", _trace_context(event), _attributes(event)):
+            await handler(session, event)
+
+
+def _trace_context(event: CloudEvent) -> dict[str, str | None]:
+    return {"traceparent": event.traceparent, "tracestate": event.tracestate}
+
+
+def _attributes(event: CloudEvent) -> dict[str, str]:
+    """The event's span attributes (OpenTelemetry's CloudEvents semantic conventions)."""
+    return {
+        "cloudevents.event_id": event.id,
+        "cloudevents.event_source": event.source,
+        "cloudevents.event_type": event.type,
+        "messaging.operation.name": "process",
+    }
 
 
 def _ack(event: CloudEvent, accepted: bool) -> InboxBatchAck:
@@ -236,10 +275,11 @@ def inbox_router(inbox: Inbox) -> APIRouter:
         only that event is left out (its acknowledgement carries the error) and the others
         are kept. An array the route cannot read as events is refused whole (422)."""
         sessionmaker = get_database(request).sessionmaker
+        tracer = tracer_of(request.app)
         if isinstance(body, list):
-            return await inbox.receive_batch(sessionmaker, body)
+            return await inbox.receive_batch(sessionmaker, body, tracer=tracer)
         async with sessionmaker() as session, session.begin():
-            accepted = await inbox.accept(session, body)
+            accepted = await inbox.accept(session, body, tracer=tracer)
         response.status_code = 202 if accepted else 200
         return InboxAck(id=body.id, accepted=accepted)
 

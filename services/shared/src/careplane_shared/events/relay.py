@@ -38,6 +38,7 @@ from careplane_shared.events.envelope import (
 )
 from careplane_shared.events.inbox import InboxBatchAck
 from careplane_shared.events.wakeup import committed_rows
+from careplane_shared.leases import releasing
 
 log = structlog.get_logger("careplane_shared.events")
 
@@ -101,6 +102,7 @@ class OutboxRelay:
         # Built once: a round only binds values.
         self._claim_rows = self._claim_statement()
         self._mark_delivered = self._delivered_statement()
+        self._release_rows = self._release_statement()
 
     def _claim_statement(self) -> Any:
         t = self.table
@@ -135,7 +137,9 @@ class OutboxRelay:
             )
         )
 
-    def _delivered_statement(self) -> Any:
+    def _ours(self, name: str) -> Any:
+        """The rows named by the ``ids`` and ``destinations`` parameters still leased to
+        this relay."""
         t = self.table
         keys = (
             func.unnest(
@@ -143,16 +147,24 @@ class OutboxRelay:
                 bindparam("destinations", type_=ARRAY(String)),
             )
             .table_valued("id", "destination")
-            .render_derived(name="delivered")
+            .render_derived(name=name)
         )
-        return (
-            update(t)
-            .where(
-                t.c.id == keys.c.id,
-                t.c.destination == keys.c.destination,
-                t.c.locked_by == self.worker_id,
-            )
-            .values(delivered_at=func.now(), last_error=None, locked_until=None, locked_by=None)
+        return update(t).where(
+            t.c.id == keys.c.id,
+            t.c.destination == keys.c.destination,
+            t.c.locked_by == self.worker_id,
+            t.c.delivered_at.is_(None),
+        )
+
+    def _delivered_statement(self) -> Any:
+        return self._ours("delivered").values(
+            delivered_at=func.now(), last_error=None, locked_until=None, locked_by=None
+        )
+
+    def _release_statement(self) -> Any:
+        t = self.table
+        return self._ours("released").values(
+            locked_until=None, locked_by=None, attempts=t.c.attempts - 1
         )
 
     async def _claim(self) -> list[Row[Any]]:
@@ -260,15 +272,32 @@ class OutboxRelay:
                 )
 
     async def run_once(self) -> int:
-        """One claim-deliver-record round; returns how many rows it handled."""
-        rows = await self._claim()
-        if not rows:
-            return 0
-        delivered = await asyncio.gather(
-            *(self._deliver_batch(destination, batch) for destination, batch in self._batches(rows))
-        )
-        await self._record([outcome for batch in delivered for outcome in batch])
-        return len(rows)
+        """One claim-deliver-record round; returns how many rows it handled. Cut short
+        (the worker cancelled at shutdown), the rows it did not record are released
+        (:mod:`careplane_shared.leases`): the receivers dedupe a row posted again."""
+        async with releasing("outbox-relay", self._release) as held:
+            rows = await self._claim()
+            if not rows:
+                return 0
+            held.claimed((row.id, row.destination) for row in rows)
+            delivered = await asyncio.gather(
+                *(
+                    self._deliver_batch(destination, batch)
+                    for destination, batch in self._batches(rows)
+                )
+            )
+            await self._record([outcome for batch in delivered for outcome in batch])
+            held.settled((row.id, row.destination) for row in rows)
+            return len(rows)
+
+    async def _release(self, keys: list[tuple[uuid.UUID, str]]) -> int:
+        """Gives claimed rows back at once, their attempt not counted."""
+        async with self.sessionmaker() as session, session.begin():
+            result = await session.execute(
+                self._release_rows,
+                {"ids": [key[0] for key in keys], "destinations": [key[1] for key in keys]},
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Rounds until ``stop``: the next one at once while rows come in full batches,

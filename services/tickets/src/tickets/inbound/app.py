@@ -72,5 +72,8 @@ async def start_inbound(
                 host=settings.inbound_smtp_host,
                 port=settings.inbound_smtp_port,
                 max_bytes=settings.inbound_max_message_bytes,
+                stop=app.state.workers.stop,
+                drain_seconds=settings.inbound_smtp_drain_seconds,
+                notes=app.state.shutdown_notes,
             )
         )

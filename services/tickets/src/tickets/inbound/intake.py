@@ -20,12 +20,14 @@ import contextlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from careplane_shared.errors import CareplaneError
+from careplane_shared.leases import cancelled_meanwhile, releasing
 from tickets import access
 from tickets.clients.contracts import ContractsUnavailable
 from tickets.config import TicketsSettings
@@ -321,6 +323,9 @@ async def process_one(
                 return
             await process(session, services, config, row)
     except Exception as exc:
+        if cancelled_meanwhile():
+            # Abandoned at shutdown, not failed: released with the rest of the claim.
+            raise asyncio.CancelledError from exc
         transient = isinstance(exc, ContractsUnavailable)
         log.warning("inbound_failed", id=str(inbound_id), error=str(exc), transient=transient)
         async with maker() as session, session.begin():
@@ -336,21 +341,35 @@ async def process_one(
 
 async def drain(
     maker: async_sessionmaker[AsyncSession], services: Services, config: IntakeConfig,
-    *, rounds: int = 100,
+    *, rounds: int = 100, stop: asyncio.Event | None = None,
 ) -> int:  # fmt: skip
-    """Processes what is waiting (at most ``rounds`` batches); returns how many it took."""
+    """Processes what is waiting (at most ``rounds`` batches); returns how many it took.
+    Once ``stop`` is set it claims nothing more, finishes the mail in hand, and gives the
+    rest of its claim back (:mod:`careplane_shared.leases`)."""
     taken = 0
     for _ in range(rounds):
-        async with maker() as session, session.begin():
-            ids = [
-                row.id for row in await storage.claim(session, lease_seconds=config.lease_seconds)
-            ]
-        if not ids:
+        if stop is not None and stop.is_set():
             break
-        for inbound_id in ids:
-            await process_one(maker, services, config, inbound_id)
-        taken += len(ids)
+        async with releasing("mail-intake", partial(_release, maker)) as held:
+            async with maker() as session, session.begin():
+                claimed = await storage.claim(session, lease_seconds=config.lease_seconds)
+                held.claimed((row.id, row.locked_until) for row in claimed)
+            if not claimed:
+                break
+            for inbound_id, lease in held.pending():
+                if stop is not None and stop.is_set():
+                    break
+                await process_one(maker, services, config, inbound_id)
+                held.settled([(inbound_id, lease)])
+                taken += 1
     return taken
+
+
+async def _release(
+    maker: async_sessionmaker[AsyncSession], held: list[tuple[uuid.UUID, datetime]]
+) -> int:
+    async with maker() as session, session.begin():
+        return await storage.release(session, held)
 
 
 async def run_intake_worker(
@@ -361,7 +380,7 @@ async def run_intake_worker(
     (mail stored by another replica, retries after a lease), until stopped."""
     while not stop.is_set():
         try:
-            await drain(maker, services, config)
+            await drain(maker, services, config, stop=stop)
         except Exception:
             log.exception("inbound_worker_error")
         wake.clear()

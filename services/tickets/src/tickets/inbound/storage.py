@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tickets.inbound.models import PENDING, InboundMessage
@@ -65,3 +65,21 @@ async def claim(
         row.locked_until = now + timedelta(seconds=lease_seconds)
         row.attempts += 1
     return rows
+
+
+async def release(session: AsyncSession, held: Sequence[tuple[uuid.UUID, datetime]]) -> int:
+    """Gives claimed rows nobody processed back at once (a stopping worker), their claim
+    not counted as an attempt: only rows still RECEIVED under the lease this worker set
+    (``(id, locked_until)`` as :func:`claim` left them). Returns how many."""
+    if not held:
+        return 0
+    result = await session.execute(
+        update(InboundMessage)
+        .where(
+            tuple_(InboundMessage.id, InboundMessage.locked_until).in_(held),
+            InboundMessage.status == PENDING,
+        )
+        .values(locked_until=None, attempts=InboundMessage.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -47,10 +47,12 @@ async def recheck_pending(
     contracts: ContractsClient,
     policy: TicketPolicy,
     limit: int = 20,
+    stop: asyncio.Event | None = None,
 ) -> int:
     """Asks contracts again about up to ``limit`` pending cases (in the caller's
     transaction); returns how many were settled. Stops at the first that contracts cannot
-    answer.
+    answer, and once ``stop`` is set (the worker stopping): the settled ones are kept, the
+    row locks of the others end with the transaction.
 
     A case a customer's caller opened is asked for on that customer's behalf (its
     ``customer_id`` is already the opener's): a contact of another customer comes back as
@@ -60,6 +62,8 @@ async def recheck_pending(
     now = datetime.now(UTC)
     settled = 0
     for ticket in pending:
+        if stop is not None and stop.is_set():
+            break
         try:
             answer = await contracts.check_entitlement(
                 contact_id=ticket.contact_id,
@@ -222,7 +226,9 @@ async def run_recheck_worker(
     while not stop.is_set():
         try:
             async with sessionmaker() as session, session.begin():
-                await recheck_pending(session, outbox=outbox, contracts=contracts, policy=policy)
+                await recheck_pending(
+                    session, outbox=outbox, contracts=contracts, policy=policy, stop=stop
+                )
         except Exception:
             log.exception("entitlement_recheck_error")
         with contextlib.suppress(TimeoutError):

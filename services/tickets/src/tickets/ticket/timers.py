@@ -13,6 +13,7 @@ import contextlib
 from datetime import UTC, datetime
 
 import structlog
+from prometheus_client import Gauge
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +25,15 @@ from tickets.ticket.events import event_data
 log = structlog.get_logger(__name__)
 
 EVENT_TYPES = {"warning": "sla.warning", "breach": "sla.breached"}
+
+TIMER_LAG = Gauge(
+    "careplane_sla_timer_lag_seconds",
+    "How far past its firing time the oldest unfired SLA timer is (0 when none is due).",
+    ["service"],
+)
+_OLDEST_DUE = select(func.extract("epoch", func.now() - func.min(SlaTimer.fire_at))).where(
+    SlaTimer.fired_at.is_(None), SlaTimer.fire_at <= func.now()
+)
 
 
 async def fire_due(session: AsyncSession, outbox: Outbox, *, batch: int = 50) -> int:
@@ -107,3 +117,10 @@ async def run_timer_worker(
             log.exception("sla_timer_worker_error")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=max(wait, 0.01))
+
+
+async def sla_timer_lag_probe(session: AsyncSession, service: str) -> None:
+    """Sets the timer lag gauge: the first entry of the partial index of unfired timers.
+    A lag beyond a few seconds means no worker is firing warnings and breaches."""
+    lag = await session.scalar(_OLDEST_DUE)
+    TIMER_LAG.labels(service).set(max(float(lag or 0), 0.0))
