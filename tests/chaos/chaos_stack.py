@@ -130,7 +130,7 @@ async def replicated_stack(
             databases = await provide_databases(
                 SERVICES, layout, environ, console, stack, owns_data=True
             )
-            supervisor = Supervisor(console, layout, grace_seconds=10)
+            supervisor = Supervisor(console, layout)
             stack.push_async_callback(supervisor.stop)
             await apply_migrations(databases.urls, layout, console)
             await load_demo_data(databases.urls, console)
