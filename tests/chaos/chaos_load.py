@@ -57,6 +57,7 @@ class LoadFigures:
     acked: dict[str, str] = field(default_factory=dict)  # key -> case id
     gave_up: list[str] = field(default_factory=list)  # keys never acknowledged
     retries: Counter[str] = field(default_factory=Counter)  # per call kind
+    refused: Counter[str] = field(default_factory=Counter)  # agent calls answered 4xx, by code
     replies: int = 0
     closed: list[str] = field(default_factory=list)  # case ids the agent closed (2xx)
     timers_forced: int = 0
@@ -198,9 +199,13 @@ async def _agent_call(
         )
     except GaveUp:
         return False
-    if response.status_code == 409 and kind == "close":
-        return bool(response.json().get("error", {}).get("code") == "TICKET_CLOSED")
-    return response.is_success
+    if response.is_success:
+        return True
+    code = str(response.json().get("error", {}).get("code"))
+    if kind == "close" and code == "TICKET_CLOSED":
+        return True
+    figures.refused[f"{kind} {response.status_code} {code}"] += 1
+    return False
 
 
 async def work_on(

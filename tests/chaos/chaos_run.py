@@ -96,6 +96,7 @@ def report(checked: Checked, figures: LoadFigures, extra: dict[str, object]) -> 
         ("stored without an acknowledgement", checked.stored_unacked),
         ("client retries (open, reply, close)", _retries(figures)),
         ("replies / closes", f"{figures.replies} / {len(figures.closed)}"),
+        ("replies and closes refused", dict(figures.refused) or 0),
         ("kills per piece (SIGKILL)", ", ".join(f"{p} {n}" for p, n in sorted(kills.items()))),
         ("every replica down (s)", extra["down"]),
         ("proxy: replica refused / no replica", f"{extra['refused']} / {extra['unserved']}"),
