@@ -216,9 +216,11 @@ async def work_on(
         return
     if n % REPLY_EVERY == 1:
         body = {"body": f"Reply {n}: please send the model's log file."}
-        figures.replies += await _agent_call(
+        # Awaited before the count is read: other callers add to it meanwhile.
+        went_through = await _agent_call(
             client, callers, figures, "reply", f"{case_id}/messages", body
         )
+        figures.replies += went_through
     if n % CLOSE_EVERY == 2:
         body = {"resolution": f"Solved by make chaos ({n})."}
         if await _agent_call(client, callers, figures, "close", f"{case_id}/close", body):
