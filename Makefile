@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 SVC ?=
 m ?=
 
-.PHONY: help install run test test-fast fuzz schema lint fmt typecheck migrate revision bench clean
+.PHONY: help install run test test-fast fuzz chaos schema lint fmt typecheck migrate revision bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,12 @@ test: install ## run the whole suite (embedded PostgreSQL unless CAREPLANE_TEST_
 FUZZ_TIMEOUT ?= 1200
 fuzz: install ## schemathesis against every service's OpenAPI on 127.0.0.1: no 5xx (bounded, deterministic)
 	timeout --signal=INT --kill-after=30 $(FUZZ_TIMEOUT) $(RUN) pytest -q -p no:randomly -p no:cacheprovider tests/tenancy/fuzz_openapi.py $(PYTEST_ARGS)
+
+# Bounded: CHAOS_CASES cases spread over CHAOS_SECONDS, a bounded wait for recovery, and a
+# hard time limit. Not part of `make test` (pytest does not recurse into tests/chaos).
+CHAOS_TIMEOUT ?= 600
+chaos: install ## two replicas of every piece under load, kill -9 them: nothing lost or doubled
+	timeout --signal=INT --kill-after=30 $(CHAOS_TIMEOUT) $(RUN) pytest -q -s -p no:randomly -p no:cacheprovider tests/chaos/chaos_run.py $(PYTEST_ARGS)
 
 schema: install ## write the gateway's GraphQL SDL to gateway/tests/schema.graphql (a test compares it with the code)
 	$(RUN) python -c 'from careplane_gateway.config import GatewaySettings; from careplane_gateway.graphql.schema import build_schema; print(build_schema(GatewaySettings(env="test")).as_str())' > gateway/tests/schema.graphql

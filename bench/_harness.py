@@ -75,7 +75,8 @@ class Stack:
         return postmaster_pid(self.data / "pg" / "data")
 
 
-def _environment(extra: Mapping[str, str]) -> dict[str, str]:
+def clean_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without the pieces' own settings, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_OWN_PREFIXES)}
     env.update({"NO_COLOR": "1", "PYTHONUNBUFFERED": "1", **extra})
     return env
@@ -97,7 +98,7 @@ def running_stack(
     folder = Path(tempfile.mkdtemp(prefix="careplane-bench-"))
     ports = {piece.name: free_port() for piece in PIECES}
     pg_port = free_port()
-    env = _environment(
+    env = clean_environment(
         {
             "CAREPLANE_DATA_DIR": str(folder / "data"),
             "CAREPLANE_PG_PORT": str(pg_port),
@@ -175,6 +176,11 @@ class Sinks:
 
     def counts(self) -> dict[str, int]:
         response = httpx.get(f"http://127.0.0.1:{self.http_port}/counts", timeout=5)
+        return dict(response.json())
+
+    def seen(self) -> dict[str, dict[str, int]]:
+        """How often each webhook-id and each Message-ID arrived."""
+        response = httpx.get(f"http://127.0.0.1:{self.http_port}/seen", timeout=5)
         return dict(response.json())
 
 

@@ -174,3 +174,32 @@ async def test_a_watcher_gets_the_case_update_marked_as_watching(notify_connecti
         "watching": True,
     }
     assert {row.customer_id for row in rows.values()} == {customer}
+
+
+async def test_an_event_for_the_customer_only_reaches_its_own_targets_and_no_mail(
+    notify_connection,
+):
+    """``customer_only`` (tickets' late announcement of a case to its customer): no global
+    endpoint or channel, no mail; the customer's own subscribed ones."""
+    ours = uuid.uuid4()
+    settings = NotifySettings(env="test", staff_addresses=["desk@vendor.example"])
+    async with AsyncSession(notify_connection) as session:
+        own, own_channel, everything = (
+            endpoint(["ticket.opened"], ours),
+            channel(["*"], ours),
+            endpoint(["*"]),
+        )
+        session.add_all([own, own_channel, everything, channel(["*"])])
+        await session.flush()
+        late = event(
+            "ticket.opened",
+            customer_id=str(ours),
+            contact_id=str(uuid.uuid4()),
+            customer_only=True,
+        )
+
+        assert await route_event(session, late, settings) == 2
+        assert set(await deliveries(session, late.id)) == {
+            f"webhook:{own.id}",
+            f"slack:{own_channel.id}",
+        }

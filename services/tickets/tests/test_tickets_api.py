@@ -387,6 +387,99 @@ async def test_a_case_is_accepted_when_contracts_is_down_and_checked_later(
     )
 
 
+async def test_a_pending_case_staff_closed_stays_closed_when_contracts_answers(
+    tickets_database, tickets_connection, contracts_app, login, demo_ids
+):
+    """Found by make chaos: a case accepted while contracts was down and closed by staff
+    before the recheck was opened again by the recheck ("entitlement confirmed"), the
+    close undone. The answer is now recorded and the close stands; the customer, unknown
+    until then, hears of the case (opened and closed, for no quota)."""
+    agent = await login("agent@example.com")
+    body = _case(demo_ids, contact_id=demo_ids["ana@acme-water.example"])
+    ticket = await _open_while_contracts_is_down(
+        tickets_database, tickets_connection, contracts_app, agent, body
+    )
+    app = _tickets_app(tickets_database, contracts_app, contracts_up=False)
+    async with running_app(app, tickets_connection), asgi_client(app) as client:
+        closed = await client.post(
+            f"/v1/tickets/{ticket['id']}/close", json={"resolution": "Duplicate."}, headers=agent
+        )
+    assert closed.status_code == 200, closed.text
+
+    settled, stored = await _recheck(
+        tickets_database, tickets_connection, contracts_app, ticket["id"]
+    )
+    assert settled == 1
+    assert (stored.status, stored.entitlement_status, stored.plan_code) == (
+        "CLOSED",
+        "entitled",
+        "infocare",
+    )
+    assert stored.resolution == "Duplicate."
+    moves = await _events(tickets_connection, "ticket.status_changed")
+    assert [m["data"]["status"] for m in moves] == ["CLOSED"]
+    first, again = sorted(
+        await _events(tickets_connection, "ticket.closed"), key=lambda e: e["time"]
+    )
+    assert (first["data"]["customer_id"], first["data"]["agreement_id"]) == (None, None)
+    assert {
+        k: again["data"][k] for k in ("customer_id", "customer_only", "counts_against_quota")
+    } == {
+        "customer_id": demo_ids["Acme Water"],
+        "customer_only": True,
+        "counts_against_quota": False,
+    }
+    opened = await _events(tickets_connection, "ticket.opened")
+    assert [
+        e["data"].get("customer_only", False) for e in sorted(opened, key=lambda e: e["time"])
+    ] == [False, True]
+
+
+async def test_a_pending_case_opened_by_staff_is_announced_to_its_customer_once_known(
+    tickets_database, tickets_connection, contracts_app, login, demo_ids
+):
+    """Found by make chaos: a case staff (or a vendor key) opened while contracts was down
+    was announced with no customer, so the customer's own webhooks never heard of it, nor
+    of the replies before the recheck. The recheck that names the customer announces them
+    again for those targets only."""
+    agent = await login("agent@example.com")
+    body = _case(demo_ids, contact_id=demo_ids["ana@acme-water.example"])
+    ticket = await _open_while_contracts_is_down(
+        tickets_database, tickets_connection, contracts_app, agent, body
+    )
+    assert ticket["customer_id"] is None
+    app = _tickets_app(tickets_database, contracts_app, contracts_up=False)
+    async with running_app(app, tickets_connection), asgi_client(app) as client:
+        for text, internal in (("Looking into it.", False), ("Staff only.", True)):
+            said = await client.post(
+                f"/v1/tickets/{ticket['id']}/messages",
+                json={"body": text, "internal": internal},
+                headers=agent,
+            )
+            assert said.status_code == 201, said.text
+
+    settled, stored = await _recheck(
+        tickets_database, tickets_connection, contracts_app, ticket["id"]
+    )
+    assert (settled, stored.status, str(stored.customer_id)) == (1, "OPEN", demo_ids["Acme Water"])
+    first, again = sorted(
+        await _events(tickets_connection, "ticket.opened"), key=lambda e: e["time"]
+    )
+    assert (first["data"]["customer_id"], "customer_only" in first["data"]) == (None, False)
+    assert again["data"]["customer_id"] == demo_ids["Acme Water"]
+    assert (again["data"]["customer_only"], again["data"]["entitlement_status"]) == (
+        True,
+        "entitled",
+    )
+    replied = sorted(await _events(tickets_connection, "ticket.replied"), key=lambda e: e["time"])
+    assert [(r["data"]["customer_id"], r["data"]["body"]) for r in replied] == [
+        (None, "Looking into it."),
+        (demo_ids["Acme Water"], "Looking into it."),
+    ]
+    assert replied[1]["data"]["customer_only"] is True
+    assert replied[1]["data"]["message_id"] == replied[0]["data"]["message_id"]
+
+
 async def test_a_pending_case_naming_another_customers_contact_is_refused_later(
     tickets_database, tickets_connection, contracts_app, login, demo_ids, contracts_transport
 ):

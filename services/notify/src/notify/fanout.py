@@ -27,6 +27,7 @@ from sqlalchemy import (
     DateTime,
     String,
     Text,
+    and_,
     bindparam,
     case,
     cast,
@@ -45,6 +46,10 @@ from notify.event_privacy import for_customer_targets, for_vendor_targets
 from notify.models import ChatChannel, WebhookEndpoint, deliveries_table
 
 ALL_TYPES = "*"
+# In an event's data: the event is for its customer's own endpoints and channels only (no
+# global ones, no mail). Tickets sends ``ticket.opened`` so for a case whose customer it
+# learnt only after the case was announced (tickets.ticket.recheck).
+CUSTOMER_ONLY = "customer_only"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,8 @@ def _statement() -> Any:
     # The event's type and "*" (subscribed to every type).
     subscribed_to = bindparam("types", type_=ARRAY(String))
     customer = bindparam("customer_id", type_=UUID(as_uuid=True))
+    # False for an event meant only for its customer's own targets (CUSTOMER_ONLY).
+    vendor_too = bindparam("vendor_too", type_=Boolean)
     data = bindparam("data", type_=JSONB)
     # What endpoints and channels get (notify.event_privacy): the vendor's own, a customer's.
     vendor_data = bindparam("vendor_data", type_=JSONB)
@@ -85,7 +92,9 @@ def _statement() -> Any:
     ).where(
         endpoints.c.disabled_at.is_(None),
         endpoints.c.event_types.overlap(subscribed_to),
-        or_(endpoints.c.customer_id.is_(None), endpoints.c.customer_id == customer),
+        or_(
+            and_(endpoints.c.customer_id.is_(None), vendor_too), endpoints.c.customer_id == customer
+        ),
     )
     to_channels = select(
         channels.c.customer_id,
@@ -96,7 +105,7 @@ def _statement() -> Any:
     ).where(
         channels.c.disabled_at.is_(None),
         channels.c.event_types.overlap(subscribed_to),
-        or_(channels.c.customer_id.is_(None), channels.c.customer_id == customer),
+        or_(and_(channels.c.customer_id.is_(None), vendor_too), channels.c.customer_id == customer),
     )
     mails = (
         func.unnest(
@@ -174,7 +183,8 @@ async def write_deliveries(
     trace_context: dict[str, str] | None = None,
 ) -> int:
     """Writes the event's deliveries (subscribed endpoints and channels, and ``mail``) in
-    the caller's transaction; returns how many were new. ``trace_context``: the event's
+    the caller's transaction; returns how many were new. An event marked CUSTOMER_ONLY
+    reaches only its customer's endpoints and channels. ``trace_context``: the event's
     (:func:`notify.event_privacy.trace_context`)."""
     connection = await session.connection()
     inserted = await connection.execute(
@@ -186,6 +196,7 @@ async def write_deliveries(
             "event_time": event_time,
             "types": [event_type, ALL_TYPES],
             "customer_id": customer_id,
+            "vendor_too": data.get(CUSTOMER_ONLY) is not True,
             "data": data,
             "vendor_data": for_vendor_targets(event_type, data),
             "customer_data": for_customer_targets(event_type, data),

@@ -44,7 +44,7 @@ from notify.config import NotifySettings
 from notify.digest import policy as digest_policy
 from notify.digest import service as digest
 from notify.event_privacy import trace_context
-from notify.fanout import MailRow, write_deliveries
+from notify.fanout import CUSTOMER_ONLY, MailRow, write_deliveries
 from notify.invitations import (
     INVITATION_EVENT,
     INVITATION_SOURCE,
@@ -253,6 +253,12 @@ async def route_event(
         return await route_invitation(session, event, data, customer_id, settings)
     if (mail_event := await route_mail_event(session, event, data, settings)) is not None:
         return mail_event
+    # An event for the customer's own targets only gets no mail (CUSTOMER_ONLY).
+    routes = (
+        []
+        if data.get(CUSTOMER_ONLY) is True
+        else await _wanted_mail(session, event, data, settings, now or datetime.now(UTC))
+    )
     mail = [
         MailRow(
             target=route.target,
@@ -261,7 +267,7 @@ async def route_event(
             watching=route.watching,
             customer_id=None if route.staff_address else customer_id,
         )
-        for route in await _wanted_mail(session, event, data, settings, now or datetime.now(UTC))
+        for route in routes
     ]
     if event.type == "lifecycle.milestones_changed":
         await plan_announcements(session, event, data)

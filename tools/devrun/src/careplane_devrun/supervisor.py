@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,14 +140,15 @@ class Supervisor:
         self.children.append(child)
         return child
 
-    async def wait_ready(self, within: float) -> None:
+    async def wait_ready(self, within: float, children: Sequence[Child] | None = None) -> None:
+        """Until every child (or every one of ``children``) answers ``/readyz``."""
         deadline = time.monotonic() + within
         try:
             async with (
                 httpx.AsyncClient(trust_env=False, timeout=2.0) as client,
                 asyncio.TaskGroup() as group,
             ):
-                for child in self.children:
+                for child in self.children if children is None else children:
                     group.create_task(self._wait_child_ready(child, client, deadline, within))
         except ExceptionGroup as group_error:
             # Report the first piece that failed, plainly; the others were cancelled.
