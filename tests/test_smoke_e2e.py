@@ -93,10 +93,16 @@ class WebhookReceiver:
         self.server.server_close()
 
 
-def wait_for(what: str, check: Callable[[], bool], seconds: float = 20) -> None:
+def wait_for(
+    what: str,
+    check: Callable[[], bool],
+    seconds: float = 20,
+    explain: Callable[[], str] = lambda: "",
+) -> None:
+    """Waits for ``check``; on timeout the failure carries ``explain()`` (the run's output)."""
     deadline = time.monotonic() + seconds
     while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{explain()}"
         time.sleep(0.25)
 
 
@@ -289,7 +295,12 @@ def mail_flow(client: httpx.Client, run: DevRun) -> None:
 
     # A liveness bound, not a speed check: on a loaded 2-core machine the mail crosses four
     # processes (listener, intake, outbox relay, notify) and took over 40 s once.
-    wait_for("the case-number answer to the mail", number_mail, seconds=90)
+    wait_for(
+        "the case-number answer to the mail",
+        number_mail,
+        seconds=90,
+        explain=lambda: "\n".join(run.lines[-200:]),
+    )
     raw = client.get(f"{gateway}/api/notify/v1/mailbox/{answers[0]['name']}", headers=agent)
     answer = email.message_from_bytes(raw.content, policy=email.policy.default)
     assert "ana@acme-water.example" in str(answer["To"])

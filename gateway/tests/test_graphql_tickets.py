@@ -445,6 +445,24 @@ REPLY = """mutation($id: ID!, $body: String!, $internal: Boolean) {
   }
 }"""
 
+
+async def test_the_same_idempotency_key_stores_one_reply(
+    client: httpx.AsyncClient, tokens: TokenBox, contracts_demo: ContractsDemo
+) -> None:
+    ana = await tokens(ANA)
+    ticket = await open_ticket(client, ana, contracts_demo)
+    key = {"Idempotency-Key": "portal-reply-1"}
+    said = {"id": ticket["id"], "body": "Station 4 again.", "internal": False}
+    first = await data_of(client, ana, REPLY, said, headers=key)
+    again = await data_of(client, ana, REPLY, said, headers=key)
+    assert again["replyToTicket"]["id"] == first["replyToTicket"]["id"]
+    bodies = [m["body"] for m in again["replyToTicket"]["ticket"]["messages"]]
+    assert bodies.count("Station 4 again.") == 1
+
+    other = await graphql(client, ana, REPLY, {**said, "body": "Else."}, headers=key)
+    assert only_error(other)["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
 STATUS = f"""mutation($id: ID!, $status: TicketStatus!, $reason: String) {{
   changeTicketStatus(ticketId: $id, status: $status, reason: $reason) {{
     status sla {{ {CLOCK} }}

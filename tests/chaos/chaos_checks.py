@@ -38,6 +38,7 @@ class Checked:
     lost_webhooks: int = 0  # case events naming the customer whose webhook never arrived
     lost_openings: int = 0  # cases whose opening the customer's webhook never heard of
     lost_replies: int = 0  # public messages the customer's webhook never heard of
+    doubled_replies: int = 0  # agent replies (one Idempotency-Key each) stored more than once
     lost_mails: int = 0  # opened cases whose acknowledgement mail never arrived
     webhook_repeats: int = 0  # arrivals beyond the first, same webhook-id
     mail_repeats: int = 0  # arrivals beyond the first, same Message-ID
@@ -165,6 +166,13 @@ async def check(
         case_ids,
     )
     checked.lost_replies = sum(1 for message in said if message["id"] not in heard)
+    repeated = await _fetch(
+        urls["tickets"],
+        "SELECT count(*) FROM (SELECT 1 FROM messages WHERE ticket_id = ANY($1) "
+        "AND body LIKE 'Reply %' GROUP BY ticket_id, body HAVING count(*) > 1) doubled",
+        case_ids,
+    )
+    checked.doubled_replies = int(repeated[0][0])
     opened = [
         event["id"]
         for event in events

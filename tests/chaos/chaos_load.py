@@ -188,13 +188,16 @@ async def _agent_call(
     body: dict[str, Any],
 ) -> bool:
     """A reply or a close by the agent; a 4xx settles it too. True if it went through: a
-    2xx, or TICKET_CLOSED for a close (an attempt before the retry closed it)."""
+    2xx, or TICKET_CLOSED for a close (an attempt before the retry closed it). Each call
+    keeps one Idempotency-Key across its retries: a reply is stored once (a repeated close
+    answers TICKET_CLOSED)."""
     url = f"{callers.gateway}/api/tickets/v1/tickets/{path}"
+    headers = {"Authorization": callers.agent, "Idempotency-Key": f"{kind}-{path}"}
     try:
         response = await _with_retries(
             kind,
             figures,
-            lambda: client.post(url, json=body, headers={"Authorization": callers.agent}),
+            lambda: client.post(url, json=body, headers=headers),
             lambda _: True,
         )
     except GaveUp:

@@ -110,6 +110,7 @@ def report(checked: Checked, figures: LoadFigures, extra: dict[str, object]) -> 
         ),
         ("cases whose opening the webhook missed", checked.lost_openings),
         ("replies the webhook missed", checked.lost_replies),
+        ("replies stored twice", checked.doubled_replies),
         ("ack mails lost / repeats (same id)", f"{checked.lost_mails} / {checked.mail_repeats}"),
         ("ids received that no delivery has", checked.foreign_ids_wrong),
         ("outbox rows / deliveries left", f"{checked.outbox_left} / {checked.deliveries_left}"),

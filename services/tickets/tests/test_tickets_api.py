@@ -105,6 +105,34 @@ async def test_the_same_idempotency_key_opens_one_case(live, login, demo_ids, ti
     assert count == 1
 
 
+async def test_the_same_idempotency_key_stores_one_reply(live, login, demo_ids, tickets_connection):
+    ana = await login("ana@acme-water.example")
+    ticket = (await live.post("/v1/tickets", json=_case(demo_ids), headers=ana)).json()
+    path = f"/v1/tickets/{ticket['id']}/messages"
+    keyed = {**ana, "Idempotency-Key": "reply-4711"}
+    first = await live.post(path, json={"body": "The pump stopped again."}, headers=keyed)
+    again = await live.post(path, json={"body": "The pump stopped again."}, headers=keyed)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers.get("idempotent-replayed") == "true"
+
+    other = await live.post(path, json={"body": "Something else."}, headers=keyed)
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+    said = (await live.get(path, headers=ana)).json()
+    assert [m["body"] for m in said].count("The pump stopped again.") == 1
+    replied = (
+        await tickets_connection.execute(
+            select(outbox_events.c.id).where(
+                outbox_events.c.type == "ticket.replied",
+                outbox_events.c.envelope["subject"].astext == ticket["number"],
+            )
+        )
+    ).all()
+    assert len({row.id for row in replied}) == 1
+
+
 async def test_bad_input_is_refused_clearly(live, login, demo_ids):
     agent = await login("agent@example.com")
     ana = await login("ana@acme-water.example")

@@ -79,7 +79,8 @@ class TicketsMutation:
         description=(
             "A public reply (a staff reply answers the customer and stops the response clock; "
             "a customer reply to a PENDING case puts it back to OPEN), or an internal note "
-            "(staff only, moves no clock)."
+            "(staff only, moves no clock). The HTTP request's `Idempotency-Key` header is "
+            "honoured: a retry with the same key and input answers the same message."
         )
     )
     async def reply_to_ticket(
@@ -97,7 +98,9 @@ class TicketsMutation:
     ) -> Message:
         key = uuid_arg(ticket_id, "ticketId")
         row = await info.context.tickets.post(
-            f"/v1/tickets/{key}/messages", json={"body": body, "internal": bool(internal)}
+            f"/v1/tickets/{key}/messages",
+            json={"body": body, "internal": bool(internal)},
+            idempotency_key=_idempotency_key(info),
         )
         info.context.loaders.tickets.forget(key)
         return Message.from_rest(row)

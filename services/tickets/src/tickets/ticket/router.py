@@ -296,16 +296,20 @@ async def list_messages(
     "/tickets/{ticket_id}/messages",
     response_model=MessageRead,
     status_code=status.HTTP_201_CREATED,
-    summary="Reply, or add an internal note.",
+    summary="Reply, or add an internal note (Idempotency-Key honoured).",
 )
 async def reply(
     session: DbSession,
     outbox: OutboxDep,
     policy: PolicyDep,
     principal: CurrentPrincipal,
+    idempotency: IdempotencyDep,
     ticket_id: uuid.UUID,
     body: MessageCreate,
 ) -> MessageRead:
+    """A caller that retries a reply whose answer it never got sends the same
+    `Idempotency-Key`: the message is stored (and announced) once, the retry gets the
+    same answer."""
     message = await conversation.reply(
         session,
         outbox,
@@ -315,7 +319,9 @@ async def reply(
         internal=body.internal,
         policy=policy,
     )
-    return MessageRead.model_validate(message)
+    view = MessageRead.model_validate(message)
+    await idempotency.save(session, 201, view.model_dump(mode="json"))
+    return view
 
 
 @router.post(
