@@ -51,6 +51,7 @@ from tickets.live_hub import (
     StreamEnd,
     Subscription,
 )
+from tickets.ticket.events import CUSTOMER_ONLY
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +59,7 @@ LIVE_PREFIXES = ("ticket.", "sla.")
 HEARTBEAT_SECONDS = 15.0
 # NOTIFY payloads are limited to 8000 bytes: listeners get the summary, not the body.
 _SUMMARY_FIELDS = (
+    CUSTOMER_ONLY,
     "ticket_id",
     "number",
     "customer_id",
@@ -160,6 +162,15 @@ class LiveOutbox(Outbox):
             session.info.setdefault(_PENDING, []).append(payload)
             session.info[_PUBLISHER] = self.publisher
         return event
+
+
+def hears(principal: Principal, data: Mapping[str, Any]) -> bool:
+    """Whether a live event's summary reaches this caller's stream: the case's visibility
+    rule, and a ``customer_only`` repeat only on the customer's side (the vendor's streams
+    heard the original when it happened)."""
+    if data.get(CUSTOMER_ONLY) is True and principal.is_vendor_side:
+        return False
+    return visible(principal, data)
 
 
 router = APIRouter(prefix="/v1/tickets/events", tags=["tickets"])
@@ -271,7 +282,7 @@ async def stream(
     def wants(data: Mapping[str, Any]) -> bool:
         if case is not None and data.get("ticket_id") != case:
             return False
-        return visible(principal, data)
+        return hears(principal, data)
 
     # Staff and vendor principals belong to no customer: only their own limit applies.
     customer = None

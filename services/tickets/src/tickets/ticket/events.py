@@ -6,6 +6,10 @@ from typing import Any
 
 from tickets.models import Ticket
 
+CUSTOMER_ONLY = "customer_only"
+"""In an event's data: a repeat, for the customer's own targets and streams only, of what
+the vendor's side heard when it happened (a case accepted before its customer was known)."""
+
 
 def event_data(ticket: Ticket, **extra: Any) -> dict[str, Any]:
     """The case as subscribers see it, plus what the event adds (``extra``)."""

@@ -28,16 +28,13 @@ from tickets.clients.contracts import ContractsClient, ContractsUnavailable
 from tickets.models import Message, Ticket
 from tickets.ticket import repository
 from tickets.ticket.entitlement import apply_entitlement
-from tickets.ticket.events import event_data
+from tickets.ticket.events import CUSTOMER_ONLY, event_data
 from tickets.ticket.exceptions import PriorityUnknown
 from tickets.ticket.policy import TicketPolicy
 from tickets.ticket.rules import Status
 from tickets.ticket.transitions import Emit, move
 
 log = structlog.get_logger(__name__)
-
-# In an event's data: for the customer's own targets only (notify routes it so).
-CUSTOMER_ONLY = "customer_only"
 
 
 async def recheck_pending(
