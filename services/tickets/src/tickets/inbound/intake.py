@@ -313,9 +313,12 @@ async def _emit(
 
 async def process_one(
     maker: async_sessionmaker[AsyncSession], services: Services, config: IntakeConfig,
-    inbound_id: uuid.UUID,
+    inbound_id: uuid.UUID, *, stop: asyncio.Event | None = None,
 ) -> None:  # fmt: skip
-    """One claimed mail in its own transaction; a failure leaves it for the next round."""
+    """One claimed mail in its own transaction; a failure leaves it for the next round.
+    An error is taken for the worker's own cancellation only once ``stop`` is set: a
+    library that cancelled the task for a timeout of its own may leave a cancellation
+    pending, and a plain failure then must not end the worker."""
     try:
         async with maker() as session, session.begin():
             row = await session.get(InboundMessage, inbound_id, with_for_update=True)
@@ -323,7 +326,7 @@ async def process_one(
                 return
             await process(session, services, config, row)
     except Exception as exc:
-        if cancelled_meanwhile():
+        if stop is not None and stop.is_set() and cancelled_meanwhile():
             # Abandoned at shutdown, not failed: released with the rest of the claim.
             raise asyncio.CancelledError from exc
         transient = isinstance(exc, ContractsUnavailable)
@@ -359,7 +362,7 @@ async def drain(
             for inbound_id, lease in held.pending():
                 if stop is not None and stop.is_set():
                     break
-                await process_one(maker, services, config, inbound_id)
+                await process_one(maker, services, config, inbound_id, stop=stop)
                 held.settled([(inbound_id, lease)])
                 taken += 1
     return taken
